@@ -1,0 +1,3 @@
+"""forktool: keep a renamed fork of an upstream framework in step with upstream."""
+
+__version__ = "0.1.0"

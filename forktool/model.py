@@ -1,0 +1,112 @@
+"""Plain frozen dataclasses shared by every layer.
+
+Nothing here does I/O. Paths inside trees are POSIX, relative, without a leading ``./``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a source tree.
+
+    Attributes:
+        data: the file's bytes (for a symlink: the link target, encoded as UTF-8).
+        executable: True for mode 100755.
+        symlink: True for a symbolic link (mode 120000).
+    """
+
+    data: bytes
+    executable: bool = False
+    symlink: bool = False
+
+    @property
+    def git_mode(self) -> str:
+        """The git tree mode as an octal string: ``100644``, ``100755`` or ``120000``."""
+        if self.symlink:
+            return "120000"
+        return "100755" if self.executable else "100644"
+
+
+#: A whole source tree: relative POSIX path -> file.
+Tree = Mapping[str, FileEntry]
+
+
+@dataclass(frozen=True)
+class Release:
+    """One upstream release, as listed by its source.
+
+    Attributes:
+        version: the version string as the source spells it (``"3.1.3"``).
+        url: where its content comes from: the sdist URL (PyPI) or the git URL.
+        sha256: the sdist's sha256 hex digest from the index (PyPI only).
+        commit: the upstream commit id the tag points at (git only).
+        tag: the upstream tag name (git only).
+        date: when it was released (sdist upload time or commit time), timezone-aware UTC;
+            used as author and committer date so vendor commits are reproducible.
+    """
+
+    version: str
+    url: str
+    sha256: str | None = None
+    commit: str | None = None
+    tag: str | None = None
+    date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RenameMap:
+    """What the rename changes, old name -> new name.
+
+    Attributes:
+        packages: import packages, e.g. ``{"flask": "framework"}``.
+        distributions: distribution (project) names, e.g. ``{"Flask": "Framework"}``;
+            compared after PEP 503 normalization.
+        scripts: console scripts, e.g. ``{"flask": "framework"}``.
+        keep: exact strings left alone wherever they appear whole, e.g. the
+            ``flask.commands`` entry-point group, so extensions still register.
+    """
+
+    packages: Mapping[str, str] = field(default_factory=dict)
+    distributions: Mapping[str, str] = field(default_factory=dict)
+    scripts: Mapping[str, str] = field(default_factory=dict)
+    keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """An occurrence of an old name the transform deliberately left in place.
+
+    Attributes:
+        path: file path in the transformed tree.
+        line: 1-based line number (0 when unknown).
+        kind: ``identifier``, ``string``, ``comment``, ``docstring`` or ``other-file``.
+        reason: ``kept``, ``ambiguous`` or ``unparseable``.
+        text: the line (or a short excerpt) holding the occurrence.
+    """
+
+    path: str
+    line: int
+    kind: str
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    """The output of transforming one release tree.
+
+    Attributes:
+        tree: the transformed tree (paths already moved, e.g. ``src/flask`` -> ``src/framework``).
+        leftovers: old-name occurrences left in place, sorted by path and line.
+        failures: path -> reason, for files carried over unchanged because they could
+            not be transformed (e.g. a syntax error); the run itself did not fail.
+    """
+
+    tree: Tree
+    leftovers: tuple[Leftover, ...] = ()
+    failures: Mapping[str, str] = field(default_factory=dict)
