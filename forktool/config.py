@@ -1,0 +1,279 @@
+"""Load and validate ``upstream/<name>.toml``, the definition of one upstream.
+
+Validation happens once, here, at the edge: everything after this works on the frozen
+:class:`UpstreamConfig`. Reference of every key: README.md, "upstream/<name>.toml".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+import tomlkit.exceptions
+from packaging.utils import canonicalize_name
+
+from forktool.errors import ConfigError
+from forktool.model import RenameMap
+
+DEFAULT_INDEX = "https://pypi.org/pypi"
+#: Tags like ``1.2.3`` or ``v1.2.3``; the ``version`` group is parsed with packaging.
+DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d+(?:\.\d+)*)$"
+
+_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+_TOP_KEYS = {"source", "rename", "fork"}
+_SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
+_RENAME_KEYS = {"packages", "distributions", "scripts", "keep"}
+_FORK_KEYS = {"path", "branch"}
+
+
+@dataclass(frozen=True)
+class PyPISource:
+    """Releases are sdists of ``project`` on a package index speaking PyPI's JSON API."""
+
+    project: str
+    index: str = DEFAULT_INDEX
+    prereleases: bool = False
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """Releases are tags of the git repository at ``url`` (URL or local path)."""
+
+    url: str
+    tag_pattern: str = DEFAULT_TAG_PATTERN
+    prereleases: bool = False
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    """One validated upstream definition.
+
+    Attributes:
+        name: the definition's name (file stem of ``upstream/<name>.toml``).
+        root: the fork definition's root directory (holds ``upstream/`` and ``patches/``).
+        source: where releases come from.
+        rename: the rename map.
+        fork_path: absolute path of the fork repository.
+        fork_branch: the fork branch in it (default ``main``).
+    """
+
+    name: str
+    root: Path
+    source: PyPISource | GitSource
+    rename: RenameMap
+    fork_path: Path
+    fork_branch: str = "main"
+
+    @property
+    def definition_path(self) -> Path:
+        """``<root>/upstream/<name>.toml``."""
+        return self.root / "upstream" / f"{self.name}.toml"
+
+    @property
+    def lock_path(self) -> Path:
+        """``<root>/upstream/<name>.lock``, the record of what is integrated."""
+        return self.root / "upstream" / f"{self.name}.lock"
+
+    @property
+    def vendor_branch(self) -> str:
+        """Full ref of the vendor branch: pristine releases."""
+        return f"refs/heads/vendor/{self.name}"
+
+    @property
+    def transformed_branch(self) -> str:
+        """Full ref of the transformed branch: renamed releases, the merge bases."""
+        return f"refs/heads/transformed/{self.name}"
+
+    def release_tag(self, version: str) -> str:
+        """Full ref of the tag on the vendor commit of ``version``."""
+        return f"refs/tags/upstream/{self.name}/{version}"
+
+
+def find_root(start: Path) -> Path:
+    """Return the nearest directory at or above ``start`` holding ``upstream/*.toml``.
+
+    Raises:
+        ConfigError: no such directory exists.
+    """
+    for candidate in (start, *start.parents):
+        if any((candidate / "upstream").glob("*.toml")):
+            return candidate
+    raise ConfigError(
+        f"no upstream/<name>.toml found in {start} or any parent directory",
+        "run forktool from a fork definition (a directory with upstream/<name>.toml)",
+    )
+
+
+def upstream_names(root: Path) -> list[str]:
+    """Names of every upstream defined under ``root/upstream``, sorted."""
+    return sorted(p.stem for p in (root / "upstream").glob("*.toml"))
+
+
+def load(root: Path, name: str) -> UpstreamConfig:
+    """Read and validate ``<root>/upstream/<name>.toml``.
+
+    Raises:
+        ConfigError: the file is missing, is not valid TOML (line and column given), has
+            an unknown key or a wrong type, or its rename map is invalid.
+    """
+    path = root / "upstream" / f"{name}.toml"
+    where = f"upstream/{name}.toml"
+    if not path.is_file():
+        known = ", ".join(upstream_names(root)) or "none"
+        raise ConfigError(
+            f"no upstream named {name!r}: {where} does not exist",
+            f"known upstreams: {known}",
+        )
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(
+            f"{where} is not valid TOML: {exc} (line {exc.line}, column {exc.col})",
+            "fix the syntax at that position",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where} is not UTF-8 text", "save it as UTF-8") from exc
+    return _validate(doc, root, name, where)
+
+
+def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> UpstreamConfig:
+    _check_keys(doc, _TOP_KEYS, where, "")
+    source = _table(doc, "source", where)
+    rename = _table(doc, "rename", where)
+    fork = _table(doc, "fork", where, required=False)
+    _check_keys(source, _SOURCE_KEYS, where, "source.")
+    _check_keys(rename, _RENAME_KEYS, where, "rename.")
+    _check_keys(fork, _FORK_KEYS, where, "fork.")
+
+    rename_map = RenameMap(
+        packages=_mapping(rename, "packages", where, identifier=True),
+        distributions=_mapping(rename, "distributions", where, identifier=False),
+        scripts=_mapping(rename, "scripts", where, identifier=False),
+        keep=tuple(_string_list(rename, "keep", where)),
+    )
+    if not rename_map.packages:
+        raise ConfigError(
+            f"{where}: [rename.packages] is empty",
+            'add the import package to rename, e.g. flask = "framework"',
+        )
+    fork_path = Path(_string(fork, "path", where, default=f"forks/{name}", prefix="fork."))
+    branch = _string(fork, "branch", where, default="main", prefix="fork.")
+    return UpstreamConfig(
+        name=name,
+        root=root,
+        source=_source(source, where),
+        rename=rename_map,
+        fork_path=fork_path if fork_path.is_absolute() else (root / fork_path).resolve(),
+        fork_branch=branch,
+    )
+
+
+def _source(table: dict[str, Any], where: str) -> PyPISource | GitSource:
+    kind = _string(table, "type", where, prefix="source.")
+    prereleases = table.get("prereleases", False)
+    if not isinstance(prereleases, bool):
+        raise ConfigError(f"{where}: source.prereleases must be true or false", "fix its value")
+    if kind == "pypi":
+        return PyPISource(
+            project=_string(table, "project", where, prefix="source."),
+            index=_string(table, "index", where, default=DEFAULT_INDEX, prefix="source.").rstrip(
+                "/"
+            ),
+            prereleases=prereleases,
+        )
+    if kind == "git":
+        pattern = _string(
+            table, "tag-pattern", where, default=DEFAULT_TAG_PATTERN, prefix="source."
+        )
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}: source.tag-pattern is not a valid regular expression: {exc}",
+                "fix the pattern (Python re syntax)",
+            ) from exc
+        return GitSource(
+            url=_string(table, "url", where, prefix="source."),
+            tag_pattern=pattern,
+            prereleases=prereleases,
+        )
+    raise ConfigError(
+        f'{where}: source.type must be "pypi" or "git", not {kind!r}', "fix source.type"
+    )
+
+
+def _check_keys(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {prefix}{unknown[0]}",
+            f"allowed keys here: {', '.join(sorted(allowed))}",
+        )
+
+
+def _table(doc: dict[str, Any], key: str, where: str, required: bool = True) -> dict[str, Any]:
+    value = doc.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: missing table [{key}]", "see README.md for the reference")
+    return value
+
+
+def _string(
+    table: dict[str, Any], key: str, where: str, default: str | None = None, prefix: str = ""
+) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            f"{where}: {prefix}{key} must be a non-empty string", f"set {prefix}{key}"
+        )
+    return value
+
+
+def _string_list(table: dict[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: rename.{key} must be a list of strings", f"fix rename.{key}")
+    return value
+
+
+def _mapping(table: dict[str, Any], key: str, where: str, *, identifier: bool) -> dict[str, str]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: rename.{key} must be a table", f"fix [rename.{key}]")
+    pattern = _IDENTIFIER_PATH if identifier else _NAME
+    seen_new: dict[str, str] = {}
+    for old, new in value.items():
+        if not isinstance(new, str) or not pattern.match(new) or not pattern.match(old):
+            raise ConfigError(
+                f"{where}: rename.{key}: {old!r} = {new!r} is not a valid "
+                f"{'module path' if identifier else 'name'}",
+                'use plain names like flask = "framework"',
+            )
+        norm_old, norm_new = (old, new) if identifier else map(canonicalize_name, (old, new))
+        if norm_old == norm_new:
+            raise ConfigError(
+                f"{where}: rename.{key}: {old!r} is renamed to itself",
+                "give it a different new name or remove the line",
+            )
+        if norm_new in seen_new:
+            raise ConfigError(
+                f"{where}: rename.{key}: {seen_new[norm_new]!r} and {old!r} are both renamed "
+                f"to {new!r}",
+                "give each old name its own new name",
+            )
+        seen_new[norm_new] = old
+    olds = {(o if identifier else canonicalize_name(o)) for o in value}
+    clash = sorted(olds & set(seen_new))
+    if clash:
+        raise ConfigError(
+            f"{where}: rename.{key}: {clash[0]!r} is both an old and a new name",
+            "renames must not chain or swap; pick unused new names",
+        )
+    return dict(value)

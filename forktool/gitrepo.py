@@ -1,0 +1,362 @@
+"""The one module that talks to git (through GitPython).
+
+Vendor and transformed commits are built with plumbing only (object store, a private
+index file, ``write-tree``, ``commit-tree``), so nobody's working tree is touched. The only
+porcelain used is ``git merge`` / ``git commit`` / ``git merge --abort`` in the fork
+repository's own working tree, when integrating a release.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import git
+from gitdb.base import IStream  # type: ignore[import-untyped]
+
+from forktool.errors import RepositoryError, SourceError
+from forktool.model import FileEntry, Tree
+
+#: Identity of vendor and transformed commits: fixed, so commit ids are reproducible.
+BOT_NAME = "forktool"
+BOT_EMAIL = "forktool@localhost"
+_FALLBACK_USER = {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL}
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """What ``git merge`` did in the fork repository.
+
+    Attributes:
+        commit: the new merge commit (or fast-forward target) when clean, else None.
+        conflicts: paths left unmerged in the index, sorted; empty when clean.
+    """
+
+    commit: str | None
+    conflicts: tuple[str, ...]
+
+
+def _git_date(when: datetime | None) -> str:
+    """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible)."""
+    stamp = 0 if when is None else int(when.timestamp())
+    return f"{stamp} +0000"
+
+
+class GitRepo:
+    """A git repository on disk: the fork repository, or a git upstream's clone.
+
+    Args:
+        path: the repository's top-level directory (with a ``.git`` inside).
+
+    Raises:
+        RepositoryError: ``path`` is not a git repository.
+    """
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._repo = git.Repo(path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise RepositoryError(
+                f"{path} is not a git repository",
+                "point [fork] path in the upstream definition at the fork repository",
+            ) from exc
+        self.path = Path(self._repo.working_tree_dir or path)
+        self.git_dir = Path(self._repo.git_dir)
+
+    @classmethod
+    def init(cls, path: Path, branch: str) -> GitRepo:
+        """Create an empty non-bare repository at ``path`` whose unborn HEAD is ``branch``."""
+        path.mkdir(parents=True, exist_ok=True)
+        git.Repo.init(path, initial_branch=branch)
+        return cls(path)
+
+    # -- objects -------------------------------------------------------------------------
+
+    def write_tree(self, tree: Tree) -> str:
+        """Store every file of ``tree`` as a blob and return the root tree id (hex).
+
+        Uses a private temporary index file, so neither the repository's index nor its
+        working tree changes.
+        """
+        lines = []
+        for path in sorted(tree):
+            entry = tree[path]
+            stream = IStream(b"blob", len(entry.data), BytesIO(entry.data))
+            sha = self._repo.odb.store(stream).hexsha.decode()
+            lines.append(f"{entry.git_mode} {sha}\t{path}")
+        return self._write_index_tree("\n".join(lines) + "\n" if lines else "")
+
+    def _write_index_tree(self, index_info: str) -> str:
+        fd, index_file = tempfile.mkstemp(prefix="forktool-index-", dir=self.git_dir)
+        os.close(fd)
+        os.unlink(index_file)  # git wants to create it itself
+        env = {"GIT_INDEX_FILE": index_file}
+        try:
+            if index_info:
+                self._feed(["update-index", "--add", "--index-info"], index_info.encode(), env)
+            else:
+                self._repo.git.read_tree("--empty", env=env)
+            return str(self._repo.git.write_tree(env=env))
+        finally:
+            if os.path.exists(index_file):
+                os.unlink(index_file)
+
+    def _feed(self, args: list[str], data: bytes, env: dict[str, str]) -> str:
+        """Run ``git ARGS`` with ``data`` on stdin; return stdout stripped.
+
+        Raises:
+            git.GitCommandError: git exited non-zero.
+        """
+        proc = self._repo.git.execute(
+            ["git", *args], istream=subprocess.PIPE, as_process=True, env=env
+        )
+        stdout, stderr = proc.proc.communicate(data)
+        if proc.proc.returncode != 0:
+            raise git.GitCommandError(["git", *args], proc.proc.returncode, stderr)
+        return stdout.decode().strip()
+
+    def read_tree(self, treeish: str) -> dict[str, FileEntry]:
+        """Read every file of ``treeish`` (a commit, tag or tree id) into memory.
+
+        Returns:
+            path -> FileEntry for blobs and symlinks; submodules are skipped.
+        """
+        out: dict[str, FileEntry] = {}
+        listing = self._repo.git.ls_tree("-r", "-z", "--full-tree", treeish)
+        for record in listing.split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, kind, sha = meta.split()
+            if kind != "blob":
+                continue
+            data = self._repo.odb.stream(bytes.fromhex(sha)).read()
+            out[path] = FileEntry(data, executable=mode == "100755", symlink=mode == "120000")
+        return out
+
+    def tree_of(self, commit: str) -> str:
+        """Return the tree id of ``commit``."""
+        return str(self._repo.git.rev_parse(f"{commit}^{{tree}}"))
+
+    def commit_tree(
+        self,
+        tree: str,
+        parents: Iterable[str],
+        message: str,
+        when: datetime | None,
+    ) -> str:
+        """Create a commit with forktool's fixed identity and ``when`` as both dates.
+
+        Returns:
+            the new commit id (hex). The same inputs give the same id on any machine.
+        """
+        date = _git_date(when)
+        env = {
+            "GIT_AUTHOR_NAME": BOT_NAME,
+            "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": BOT_NAME,
+            "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+            "GIT_COMMITTER_DATE": date,
+        }
+        args: list[str] = [tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self._feed(["commit-tree", *args], message.encode(), env)
+
+    def commit_date(self, commit: str) -> datetime:
+        """Return the committer date of ``commit`` as an aware UTC datetime."""
+        stamp = int(self._repo.git.log("-1", "--format=%ct", commit))
+        return datetime.fromtimestamp(stamp, UTC)
+
+    # -- refs ----------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str | None:
+        """Return the commit id ``ref`` points at, or None if it does not exist."""
+        try:
+            return str(self._repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
+        except git.GitCommandError:
+            return None
+
+    def set_ref(self, ref: str, commit: str | None, message: str) -> None:
+        """Point ``ref`` (full name, e.g. ``refs/heads/vendor/flask``) at ``commit``.
+
+        ``commit=None`` deletes the ref (a no-op when it does not exist).
+        """
+        if commit is None:
+            if self.resolve(ref) is not None:
+                self._repo.git.update_ref("-d", ref)
+            return
+        self._repo.git.update_ref("-m", message, ref, commit)
+
+    def refs(self) -> dict[str, str]:
+        """Every ref of the repository: full name -> object id it points at."""
+        out = self._repo.git.for_each_ref("--format=%(refname) %(objectname)")
+        pairs = (line.split(" ", 1) for line in out.splitlines())
+        return {ref: sha for ref, sha in pairs}
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when ``ancestor`` is reachable from ``descendant``."""
+        try:
+            self._repo.git.merge_base("--is-ancestor", ancestor, descendant)
+        except git.GitCommandError:
+            return False
+        return True
+
+    # -- remote upstreams ----------------------------------------------------------------
+
+    @staticmethod
+    def ls_remote_tags(url: str) -> dict[str, str]:
+        """List the tags of the git repository at ``url`` (URL or local path).
+
+        Returns:
+            tag name (without ``refs/tags/``) -> commit id it points at (peeled).
+
+        Raises:
+            SourceError: the repository cannot be reached.
+        """
+        try:
+            out = git.cmd.Git().ls_remote("--tags", url)
+        except git.GitCommandError as exc:
+            raise SourceError(
+                f"cannot read tags from the git upstream {url}",
+                "check the url in the [source] table and that the repository is reachable",
+            ) from exc
+        tags: dict[str, str] = {}
+        for line in out.splitlines():
+            sha, ref = line.split("\t", 1)
+            name = ref.removeprefix("refs/tags/")
+            if name.endswith("^{}"):
+                tags[name[:-3]] = sha  # peeled commit of an annotated tag wins
+            else:
+                tags.setdefault(name, sha)
+        return tags
+
+    def fetch_tag(self, url: str, tag: str, dest_ref: str) -> str:
+        """Fetch ``tag`` from ``url`` into ``dest_ref`` of this repository.
+
+        Returns:
+            the commit id the tag points at.
+
+        Raises:
+            SourceError: the fetch failed.
+        """
+        try:
+            self._repo.git.fetch("--no-tags", "--quiet", url, f"+refs/tags/{tag}:{dest_ref}")
+        except git.GitCommandError as exc:
+            raise SourceError(
+                f"cannot fetch tag {tag} from the git upstream {url}",
+                "check the url in the [source] table and that the repository is reachable",
+            ) from exc
+        commit = self.resolve(dest_ref)
+        assert commit is not None
+        return commit
+
+    # -- the fork's working tree ---------------------------------------------------------
+
+    def current_branch(self) -> str | None:
+        """The branch HEAD is attached to, or None when HEAD is detached."""
+        try:
+            return str(self._repo.git.symbolic_ref("--quiet", "--short", "HEAD"))
+        except git.GitCommandError:
+            return None
+
+    def has_commits(self) -> bool:
+        """True unless HEAD is unborn (a freshly initialised repository)."""
+        return self.resolve("HEAD") is not None
+
+    def dirty_paths(self) -> list[str]:
+        """Tracked paths with uncommitted changes, staged or not (untracked are ignored)."""
+        out = self._repo.git.status("--porcelain", "--untracked-files=no")
+        return [line[3:] for line in out.splitlines() if line.strip()]
+
+    def operation_in_progress(self) -> str | None:
+        """Name of an unfinished git operation (merge, rebase, ...), or None."""
+        markers = {
+            "MERGE_HEAD": "merge",
+            "CHERRY_PICK_HEAD": "cherry-pick",
+            "REVERT_HEAD": "revert",
+            "rebase-merge": "rebase",
+            "rebase-apply": "rebase or am",
+            "BISECT_LOG": "bisect",
+        }
+        for marker, name in markers.items():
+            if (self.git_dir / marker).exists():
+                return name
+        return None
+
+    def merge_head(self) -> str | None:
+        """The commit being merged (MERGE_HEAD), or None when no merge is in progress."""
+        marker = self.git_dir / "MERGE_HEAD"
+        return marker.read_text().split()[0] if marker.exists() else None
+
+    def unmerged_paths(self) -> tuple[str, ...]:
+        """Paths with unmerged index entries, sorted."""
+        out = self._repo.git.ls_files("--unmerged", "-z")
+        paths = {rec.split("\t", 1)[1] for rec in out.split("\0") if "\t" in rec}
+        return tuple(sorted(paths))
+
+    def checkout_new_branch(self, branch: str, commit: str) -> None:
+        """Point the unborn ``branch`` at ``commit`` and check it out (fresh repository only)."""
+        self._repo.git.checkout("--quiet", "-B", branch, commit)
+
+    def _user_env(self) -> dict[str, str]:
+        """Fall back to forktool's identity when the user configured none."""
+        reader = self._repo.config_reader()
+        if reader.has_option("user", "name") and reader.has_option("user", "email"):
+            return {}
+        if os.environ.get("GIT_AUTHOR_NAME") or os.environ.get("GIT_COMMITTER_NAME"):
+            return {}
+        return {
+            **_FALLBACK_USER,
+            "GIT_COMMITTER_NAME": BOT_NAME,
+            "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+        }
+
+    def merge(self, commit: str, message: str) -> MergeOutcome:
+        """Three-way merge ``commit`` into the checked-out branch with git's own merge.
+
+        The merge base is whatever git computes (for forktool: the previous transformed
+        commit). On conflict the repository is left in git's ordinary unmerged state.
+
+        Raises:
+            RepositoryError: git refused to start the merge (e.g. untracked files would
+                be overwritten); nothing was changed.
+        """
+        env = {**self._user_env(), "GIT_MERGE_AUTOEDIT": "no"}
+        try:
+            self._repo.git.merge("--no-ff", "--no-edit", "-m", message, commit, env=env)
+        except git.GitCommandError as exc:
+            conflicts = self.unmerged_paths()
+            if conflicts or self.merge_head():
+                return MergeOutcome(None, conflicts)
+            first = (str(exc.stderr).strip().splitlines() or ["git merge failed"])[0]
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: {first.removeprefix('stderr: ')}",
+                "clean up the fork working tree (git status) and run the sync again",
+            ) from exc
+        head = self.resolve("HEAD")
+        return MergeOutcome(head, ())
+
+    def commit_merge(self) -> str:
+        """Conclude a resolved merge with git's prepared message; return the commit id."""
+        self._repo.git.commit("--no-edit", "--quiet", env=self._user_env())
+        head = self.resolve("HEAD")
+        assert head is not None
+        return head
+
+    def abort_merge(self) -> None:
+        """Undo an unfinished merge (``git merge --abort``)."""
+        self._repo.git.merge("--abort")
+
+
+def remove_repository(path: Path) -> None:
+    """Delete a repository directory forktool itself created in this run."""
+    shutil.rmtree(path, ignore_errors=True)

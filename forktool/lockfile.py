@@ -1,0 +1,84 @@
+"""Read and write ``upstream/<name>.lock``: what is integrated into the fork.
+
+The lock file is TOML written with tomlkit. It is the definition's record of the last
+sync that finished; the refs in the fork repository must agree with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import tomlkit
+import tomlkit.exceptions
+
+from forktool.errors import ConfigError
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_HEADER = "Written by forktool sync: what is integrated into the fork. Do not edit by hand."
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The last integrated release.
+
+    Attributes:
+        version: the upstream release version.
+        sha256: the sdist's sha256 (PyPI upstream) or "".
+        upstream_commit: the upstream commit of the release tag (git upstream) or "".
+        vendor: vendor commit id; transformed: transformed commit id; fork: the fork
+            branch commit that integrated it (all 40-hex).
+    """
+
+    version: str
+    sha256: str
+    upstream_commit: str
+    vendor: str
+    transformed: str
+    fork: str
+
+
+def read(path: Path) -> Lock | None:
+    """Return the lock at ``path``, or None when there is none.
+
+    Raises:
+        ConfigError: the file exists but is not a valid lock file.
+    """
+    if not path.exists():
+        return None
+    where = path.name
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"lock file {where} is not valid TOML: {exc}",
+            f"restore it from git (git checkout -- upstream/{where})",
+        ) from exc
+    fields = {f.replace("-", "_"): v for f, v in doc.items()}
+    try:
+        lock = Lock(**fields)
+    except TypeError as exc:
+        raise ConfigError(
+            f"lock file {where} has unexpected or missing keys",
+            f"restore it from git (git checkout -- upstream/{where})",
+        ) from exc
+    for key in ("vendor", "transformed", "fork"):
+        if not _SHA.match(str(getattr(lock, key))):
+            raise ConfigError(
+                f"lock file {where}: {key} is not a commit id",
+                f"restore it from git (git checkout -- upstream/{where})",
+            )
+    return lock
+
+
+def write(path: Path, lock: Lock) -> None:
+    """Write ``lock`` to ``path`` atomically (temporary file, then rename)."""
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(_HEADER))
+    for key, value in asdict(lock).items():
+        doc[key.replace("_", "-")] = value
+    tmp = path.with_suffix(".lock.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,204 @@
+"""Integrate a transformed release into the fork branch, and finish or undo a conflict.
+
+The merge is git's own three-way merge in the fork repository's working tree. When it
+conflicts, the repository is left in git's ordinary unmerged state and a small pending
+record (``.git/forktool/<name>.pending.json``) remembers what to finish or undo.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from forktool.config import UpstreamConfig
+from forktool.errors import RepositoryError
+from forktool.gitrepo import GitRepo, MergeOutcome
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sync stopped on conflicts, waiting for ``--continue`` or ``--abort``.
+
+    Attributes:
+        upstream: upstream name; version: the release being integrated.
+        sha256 / upstream_commit: the release's source identity ("" when not applicable).
+        vendor / transformed: the release's vendor and transformed commits.
+        fork_before: the fork branch commit before the merge started.
+        refs_before: full ref name -> commit id ("" = did not exist) before the sync
+            moved it, so ``--abort`` can put every ref back.
+        conflicts: the unmerged paths when the merge stopped.
+    """
+
+    upstream: str
+    version: str
+    sha256: str
+    upstream_commit: str
+    vendor: str
+    transformed: str
+    fork_before: str
+    refs_before: dict[str, str]
+    conflicts: list[str]
+
+
+def state_dir(repo: GitRepo) -> Path:
+    """forktool's private directory inside the fork repository's git dir."""
+    return repo.git_dir / "forktool"
+
+
+def pending_path(repo: GitRepo, name: str) -> Path:
+    """Where the pending record of upstream ``name`` lives."""
+    return state_dir(repo) / f"{name}.pending.json"
+
+
+def conflicts_path(repo: GitRepo, name: str) -> Path:
+    """Where the JSON list of conflicted paths of upstream ``name`` is written."""
+    return state_dir(repo) / f"{name}.conflicts.json"
+
+
+def read_pending(repo: GitRepo, name: str) -> Pending | None:
+    """The pending record of ``name``, or None when no sync is waiting."""
+    path = pending_path(repo, name)
+    if not path.exists():
+        return None
+    return Pending(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_pending(repo: GitRepo, pending: Pending) -> Path:
+    """Save ``pending`` and the conflicts JSON; return the conflicts JSON path."""
+    state_dir(repo).mkdir(parents=True, exist_ok=True)
+    pending_path(repo, pending.upstream).write_text(
+        json.dumps(asdict(pending), indent=2) + "\n", encoding="utf-8"
+    )
+    report = conflicts_path(repo, pending.upstream)
+    report.write_text(
+        json.dumps(
+            {
+                "upstream": pending.upstream,
+                "version": pending.version,
+                "fork_repository": str(repo.path),
+                "conflicts": pending.conflicts,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return report
+
+
+def clear_pending(repo: GitRepo, name: str) -> None:
+    """Remove the pending record of ``name`` (the sync finished or was undone)."""
+    pending_path(repo, name).unlink(missing_ok=True)
+
+
+def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
+    """Refuse to integrate unless the fork repository is safe to merge into.
+
+    Raises:
+        RepositoryError: a merge or other git operation is in progress, HEAD is not the
+            fork branch, or tracked files have uncommitted changes.
+    """
+    if read_pending(repo, config.name):
+        raise RepositoryError(
+            f"a sync of {config.name} stopped on conflicts and is waiting in {repo.path}",
+            f"resolve them and run 'forktool sync {config.name} --continue', or '--abort'",
+        )
+    operation = repo.operation_in_progress()
+    if operation:
+        raise RepositoryError(
+            f"a git {operation} is in progress in the fork repository {repo.path}",
+            f"finish or abort the {operation} there first",
+        )
+    if not repo.has_commits():
+        return
+    branch = repo.current_branch()
+    if branch != config.fork_branch:
+        where = f"branch {branch}" if branch else "a detached HEAD"
+        raise RepositoryError(
+            f"the fork repository {repo.path} is on {where}, not the fork branch "
+            f"{config.fork_branch}",
+            f"run 'git checkout {config.fork_branch}' there",
+        )
+    dirty = repo.dirty_paths()
+    if dirty:
+        raise RepositoryError(
+            f"the fork working tree has uncommitted changes ({len(dirty)} files, e.g. {dirty[0]})",
+            "commit or stash them in the fork repository, then sync again",
+        )
+
+
+def integrate(
+    repo: GitRepo, config: UpstreamConfig, transformed: str, version: str
+) -> MergeOutcome:
+    """Bring ``transformed`` into the fork branch.
+
+    On a fresh repository the fork branch is created at ``transformed``; otherwise git
+    three-way merges it (merge base: the previously integrated transformed commit).
+
+    Returns:
+        the merge outcome; on conflict the repository is left mid-merge.
+    """
+    if not repo.has_commits():
+        repo.checkout_new_branch(config.fork_branch, transformed)
+        return MergeOutcome(transformed, ())
+    message = f"Integrate {config.name} {version}\n\nTransformed commit: {transformed}\n"
+    return repo.merge(transformed, message)
+
+
+def conclude(repo: GitRepo, pending: Pending) -> str:
+    """Commit the resolved merge of ``pending``; return the fork commit.
+
+    Accepts a merge the user already committed by hand.
+
+    Raises:
+        RepositoryError: paths are still unmerged, resolved files still hold conflict
+            markers, or the repository is not in the merge forktool left.
+    """
+    unmerged = repo.unmerged_paths()
+    if unmerged:
+        raise RepositoryError(
+            f"{len(unmerged)} paths are still unmerged, e.g. {unmerged[0]}",
+            "resolve them, 'git add' each, then run --continue again",
+        )
+    marked = [p for p in pending.conflicts if _has_markers(repo.path / p)]
+    if marked:
+        raise RepositoryError(
+            f"{marked[0]} still contains conflict markers",
+            "edit out the <<<<<<< ======= >>>>>>> blocks, 'git add' it, then --continue",
+        )
+    merge_head = repo.merge_head()
+    if merge_head == pending.transformed:
+        return repo.commit_merge()
+    head = repo.resolve("HEAD")
+    if merge_head is None and head and repo.is_ancestor(pending.transformed, head):
+        return head
+    raise RepositoryError(
+        f"the fork repository is no longer in the merge of {pending.upstream} {pending.version}",
+        f"run 'forktool sync {pending.upstream} --abort' and sync again",
+    )
+
+
+def undo(repo: GitRepo, pending: Pending) -> None:
+    """Abort the merge of ``pending`` and put every ref it moved back.
+
+    Raises:
+        RepositoryError: the fork branch moved since the merge started.
+    """
+    if repo.merge_head():
+        repo.abort_merge()
+    if repo.resolve("HEAD") != pending.fork_before:
+        raise RepositoryError(
+            "the fork branch moved since the conflicted sync started",
+            f"reset it by hand with 'git reset --hard {pending.fork_before}' if that is wanted",
+        )
+    for ref, before in pending.refs_before.items():
+        repo.set_ref(ref, before or None, f"forktool: abort sync of {pending.upstream}")
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return False
+    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in text.splitlines())

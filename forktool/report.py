@@ -1,0 +1,58 @@
+"""Render sync results for people (rich) and programs (JSON). No decisions are made here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from rich.console import Console
+
+from forktool.sync import SyncResult
+
+_HEADLINES = {
+    "up-to-date": "[green]{u}[/] is up to date at {v}",
+    "created": "[green]{u}[/]: created the fork at {v}",
+    "merged": "[green]{u}[/]: integrated {v}" + " (was {p})",
+    "conflict": "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
+    "aborted": "[green]{u}[/]: sync aborted; the fork is back at {v}",
+}
+
+
+def render_sync(console: Console, result: SyncResult) -> None:
+    """Print ``result`` for a person: a headline, then what to look at or do next."""
+    headline = _HEADLINES[result.status].format(
+        u=result.upstream, v=result.version or "no release", p=result.previous,
+        n=len(result.conflicts),
+    )  # fmt: skip
+    console.print(headline.replace(" (was None)", ""))
+    if result.status in {"created", "merged"}:
+        console.print(f"  fork repository: {result.fork_repository}")
+        console.print(f"  fork commit:     {result.fork[:12]}")
+    if result.failures:
+        console.print(f"  [yellow]{len(result.failures)} files carried over untransformed:[/]")
+        for path, reason in sorted(result.failures.items()):
+            console.print(f"    {path}: {reason}", markup=False)
+    if result.status == "conflict":
+        for path in result.conflicts:
+            console.print(f"  [red]conflict[/] {path}")
+        console.print(f"  conflicts written to {result.conflicts_file}")
+        console.print(
+            f"  resolve them in {result.fork_repository} ('git status' lists them), 'git add' "
+            f"each, then run 'forktool sync {result.upstream} --continue' "
+            "(or '--abort' to undo the sync)"
+        )
+
+
+def sync_json(result: SyncResult) -> dict[str, Any]:
+    """``result`` as a JSON-ready dict (paths as strings)."""
+    data = asdict(result)
+    data["fork_repository"] = str(result.fork_repository)
+    data["conflicts_file"] = str(result.conflicts_file) if result.conflicts_file else None
+    data["conflicts"] = list(result.conflicts)
+    return data
+
+
+def dumps(results: list[SyncResult]) -> str:
+    """The JSON document printed by ``--json``: ``{"schema": 1, "results": [...]}``."""
+    return json.dumps({"schema": 1, "results": [sync_json(r) for r in results]}, indent=2)

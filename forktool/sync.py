@@ -1,0 +1,290 @@
+"""The sync orchestrator: import -> transform -> three-way merge -> record.
+
+Each step is a named function; :func:`sync` reads like the table of contents. Nothing
+here prints: progress goes to an optional callback and the outcome is a
+:class:`SyncResult`. Ref updates are the commit point: objects are built first, refs and
+the lock file move only once the merge outcome is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from forktool import lockfile, merge, upstream
+from forktool.config import UpstreamConfig
+from forktool.errors import ConfigError, ForktoolError, RepositoryError
+from forktool.gitrepo import GitRepo, remove_repository
+from forktool.lockfile import Lock
+from forktool.model import Release, TransformResult
+from forktool.transform import transform_tree
+from forktool.upstream import VendorImport
+
+#: Called with a short description of each step as it starts.
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync (or ``--continue`` / ``--abort``) of one upstream did.
+
+    Attributes:
+        upstream: upstream name.
+        status: ``up-to-date``, ``created`` (first sync), ``merged``, ``conflict``
+            or ``aborted``.
+        version: the release now integrated (or being integrated, on conflict).
+        previous: the release integrated before, or None on the first sync.
+        fork_repository: path of the fork repository.
+        vendor / transformed / fork: commit ids ("" when not applicable).
+        conflicts: unmerged paths, on conflict.
+        conflicts_file: the JSON list of conflicts, on conflict.
+        leftovers: old-name occurrences the transform left in place.
+        failures: files carried over untransformed, path -> reason.
+    """
+
+    upstream: str
+    status: str
+    version: str
+    previous: str | None
+    fork_repository: Path
+    vendor: str = ""
+    transformed: str = ""
+    fork: str = ""
+    conflicts: tuple[str, ...] = ()
+    conflicts_file: Path | None = None
+    leftovers: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
+    """Integrate release ``to`` (default: the newest) of ``config``'s upstream into the fork.
+
+    Returns:
+        the result; ``status == "conflict"`` leaves the fork repository mid-merge.
+
+    Raises:
+        ForktoolError: bad input or an unsafe fork repository; nothing was changed.
+    """
+    lock = lockfile.read(config.lock_path)
+    repo = _open_fork(config, lock)
+    progress(f"listing releases of {config.name}")
+    release = upstream.select_release(config, upstream.list_releases(config), to)
+    if lock and _check_direction(config, lock, release):
+        return SyncResult(
+            config.name, "up-to-date", lock.version, lock.version, config.fork_path,
+            lock.vendor, lock.transformed, lock.fork,
+        )  # fmt: skip
+    created = repo is None
+    if repo is None:
+        repo = GitRepo.init(config.fork_path, config.fork_branch)
+    try:
+        return _integrate_release(config, repo, lock, release, progress)
+    except ForktoolError:
+        if created:
+            remove_repository(config.fork_path)  # ours, made in this run: leave no trace
+        raise
+
+
+def _integrate_release(
+    config: UpstreamConfig, repo: GitRepo, lock: Lock | None, release: Release, progress: Progress
+) -> SyncResult:
+    refs_before = repo.refs()
+    progress(f"importing {config.name} {release.version}")
+    vendor = upstream.import_release(
+        repo, config, release, lock.vendor if lock else None, _cache_dir(repo)
+    )
+    progress(f"transforming {config.name} {release.version}")
+    result = transform_tree(vendor.tree, config.rename)
+    transformed = _commit_transformed(repo, config, vendor, result, lock)
+    _move_refs(repo, config, vendor, transformed)
+    progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+    fork_before = repo.resolve("HEAD") or ""
+    outcome = merge.integrate(repo, config, transformed, release.version)
+    common = {
+        "upstream": config.name,
+        "version": release.version,
+        "previous": lock.version if lock else None,
+        "fork_repository": repo.path,
+        "vendor": vendor.commit,
+        "transformed": transformed,
+        "leftovers": len(result.leftovers),
+        "failures": dict(result.failures),
+    }
+    if outcome.commit is None:
+        pending = merge.Pending(
+            upstream=config.name,
+            version=release.version,
+            sha256=release.sha256 or "",
+            upstream_commit=vendor.release.commit or "",
+            vendor=vendor.commit,
+            transformed=transformed,
+            fork_before=fork_before,
+            refs_before=_moved_since(repo, refs_before),
+            conflicts=list(outcome.conflicts),
+        )
+        report = merge.write_pending(repo, pending)
+        return SyncResult(
+            status="conflict", conflicts=outcome.conflicts, conflicts_file=report, **common
+        )
+    _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
+    return SyncResult(status="merged" if lock else "created", fork=outcome.commit, **common)
+
+
+def continue_sync(config: UpstreamConfig) -> SyncResult:
+    """Finish a sync that stopped on conflicts, after the user resolved them.
+
+    Raises:
+        RepositoryError: no sync is waiting, or conflicts remain.
+    """
+    repo, pending = _pending(config)
+    previous = lockfile.read(config.lock_path)
+    fork = merge.conclude(repo, pending)
+    release = Release(pending.version, "", pending.sha256 or None, pending.upstream_commit or None)
+    _write_lock(config, release, pending.vendor, pending.transformed, fork)
+    merge.clear_pending(repo, config.name)
+    return SyncResult(
+        config.name, "merged", pending.version, previous.version if previous else None,
+        repo.path, pending.vendor, pending.transformed, fork,
+    )  # fmt: skip
+
+
+def abort_sync(config: UpstreamConfig) -> SyncResult:
+    """Undo a sync that stopped on conflicts: the fork is restored exactly as it was.
+
+    Raises:
+        RepositoryError: no sync is waiting, or the fork branch moved meanwhile.
+    """
+    repo, pending = _pending(config)
+    merge.undo(repo, pending)
+    merge.clear_pending(repo, config.name)
+    lock = lockfile.read(config.lock_path)
+    version = lock.version if lock else ""
+    return SyncResult(config.name, "aborted", version, version or None, repo.path)
+
+
+def _pending(config: UpstreamConfig) -> tuple[GitRepo, merge.Pending]:
+    if not (config.fork_path / ".git").exists():
+        raise RepositoryError(
+            f"the fork repository {config.fork_path} does not exist",
+            f"there is nothing to continue or abort; run 'forktool sync {config.name}'",
+        )
+    repo = GitRepo(config.fork_path)
+    pending = merge.read_pending(repo, config.name)
+    if pending is None:
+        raise RepositoryError(
+            f"no sync of {config.name} is waiting for conflict resolution",
+            f"run 'forktool sync {config.name}' to start one",
+        )
+    return repo, pending
+
+
+def _open_fork(config: UpstreamConfig, lock: Lock | None) -> GitRepo | None:
+    """Open the fork repository and check it agrees with the lock and is safe to merge into.
+
+    Returns:
+        the repository, or None when it does not exist yet (first sync).
+    """
+    path = config.fork_path
+    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+        if lock:
+            raise RepositoryError(
+                f"upstream/{config.name}.lock records {lock.version}, but the fork repository "
+                f"{path} does not exist",
+                "clone the fork repository there, or delete the lock file to start over",
+            )
+        return None
+    repo = GitRepo(path)
+    merge.check_ready(repo, config)
+    if lock is None and repo.has_commits():
+        raise RepositoryError(
+            f"the fork repository {path} has history but upstream/{config.name}.lock is missing",
+            "restore the lock file from git, or point [fork] path at a new directory",
+        )
+    head = repo.resolve("HEAD")
+    if lock and (head is None or not repo.is_ancestor(lock.fork, head)):
+        raise RepositoryError(
+            f"upstream/{config.name}.lock does not match the fork repository {path} "
+            f"(fork commit {lock.fork[:12]} is not on {config.fork_branch})",
+            "restore the lock file from git, or check out the right fork branch",
+        )
+    return repo
+
+
+def _check_direction(config: UpstreamConfig, lock: Lock, release: Release) -> bool:
+    """True when ``release`` is already integrated; raise when it is older."""
+    current, wanted = Version(lock.version), Version(release.version)
+    if wanted < current:
+        raise ConfigError(
+            f"{config.name} {lock.version} is integrated; {release.version} is older",
+            "forktool only moves a fork forward; give a newer --to",
+        )
+    return wanted == current
+
+
+def _commit_transformed(
+    repo: GitRepo,
+    config: UpstreamConfig,
+    vendor: VendorImport,
+    result: TransformResult,
+    lock: Lock | None,
+) -> str:
+    """Commit the transformed tree; parents: previous transformed commit, then the vendor."""
+    tree_id = repo.write_tree(result.tree)
+    renames = ", ".join(f"{old} -> {new}" for old, new in config.rename.packages.items())
+    message = (
+        f"Transform {config.name} {vendor.release.version}: {renames}\n\n"
+        f"Vendor commit: {vendor.commit}\n"
+    )
+    parents = ([lock.transformed] if lock else []) + [vendor.commit]
+    return repo.commit_tree(tree_id, parents, message, vendor.release.date)
+
+
+def _move_refs(
+    repo: GitRepo, config: UpstreamConfig, vendor: VendorImport, transformed: str
+) -> None:
+    """Point the release tag, vendor branch and transformed branch at the new commits."""
+    moves = {
+        config.release_tag(vendor.release.version): vendor.commit,
+        config.vendor_branch: vendor.commit,
+        config.transformed_branch: transformed,
+    }
+    for ref, commit in moves.items():
+        repo.set_ref(ref, commit, f"forktool: sync {config.name} {vendor.release.version}")
+
+
+def _moved_since(repo: GitRepo, before: dict[str, str]) -> dict[str, str]:
+    """Refs this sync created or moved -> their previous id ("" if new), for ``--abort``.
+
+    The checked-out fork branch is left out: ``git merge --abort`` restores it.
+    """
+    now = repo.refs()
+    return {
+        ref: before.get(ref, "")
+        for ref in sorted(set(now) | set(before))
+        if now.get(ref) != before.get(ref)
+    }
+
+
+def _write_lock(
+    config: UpstreamConfig, release: Release, vendor: str, transformed: str, fork: str
+) -> None:
+    lockfile.write(
+        config.lock_path,
+        Lock(
+            version=release.version,
+            sha256=release.sha256 or "",
+            upstream_commit=release.commit or "",
+            vendor=vendor,
+            transformed=transformed,
+            fork=fork,
+        ),
+    )
+
+
+def _cache_dir(repo: GitRepo) -> Path:
+    path = merge.state_dir(repo) / "sdists"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

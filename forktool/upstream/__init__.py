@@ -1,0 +1,114 @@
+"""Upstream sources: list releases and import one onto the vendor branch.
+
+Two sources exist: a package index speaking PyPI's JSON API (:mod:`.pypi`, sdists) and a
+git repository (:mod:`.gitsource`, tags). Both end in a vendor commit: the release's
+pristine tree, one commit per release, tagged ``upstream/<name>/<version>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from forktool.config import GitSource, UpstreamConfig
+from forktool.errors import ConfigError, SourceError
+from forktool.gitrepo import GitRepo
+from forktool.model import Release, Tree
+from forktool.upstream import gitsource, pypi
+
+
+@dataclass(frozen=True)
+class VendorImport:
+    """A release imported onto the vendor branch.
+
+    Attributes:
+        release: the release, with ``date`` (and ``commit`` for git) filled in.
+        commit: the vendor commit id.
+        tree: the release's files, for the transform.
+        reused: True when the vendor commit already existed (imported before).
+    """
+
+    release: Release
+    commit: str
+    tree: Tree
+    reused: bool
+
+
+def list_releases(config: UpstreamConfig) -> list[Release]:
+    """All releases of the upstream, oldest first.
+
+    Raises:
+        SourceError: the index or git repository cannot be read.
+    """
+    source = config.source
+    if isinstance(source, GitSource):
+        return gitsource.list_releases(source)
+    return pypi.list_releases(source.index, source.project, include_prereleases=source.prereleases)
+
+
+def select_release(config: UpstreamConfig, releases: list[Release], to: str | None) -> Release:
+    """Pick release ``to`` (compared as versions), or the newest when ``to`` is None.
+
+    Raises:
+        ConfigError: ``to`` is not a version.
+        SourceError: no such release, or the upstream has no releases at all.
+    """
+    if not releases:
+        raise SourceError(
+            f"upstream {config.name!r} has no releases",
+            "check [source] in the upstream definition (project name or tag-pattern)",
+        )
+    if to is None:
+        return releases[-1]
+    try:
+        wanted = Version(to)
+    except InvalidVersion as exc:
+        raise ConfigError(f"--to {to!r} is not a version", "give a version like 3.1.3") from exc
+    for release in releases:
+        if Version(release.version) == wanted:
+            return release
+    newest = ", ".join(r.version for r in releases[-5:])
+    raise SourceError(
+        f"upstream {config.name!r} has no release {to}",
+        f"newest releases: {newest}",
+    )
+
+
+def import_release(
+    repo: GitRepo, config: UpstreamConfig, release: Release, parent: str | None, cache: Path
+) -> VendorImport:
+    """Make (or reuse) the vendor commit of ``release`` in the fork repository.
+
+    The commit's tree is the pristine release; its parent is ``parent`` (the previously
+    integrated vendor commit); author and dates are fixed from the release, so the same
+    release gives the same commit id everywhere. Tags are written by the caller.
+
+    Args:
+        cache: directory for downloaded sdists, keyed by sha256.
+
+    Raises:
+        SourceError: download, verification or extraction failed.
+    """
+    existing = repo.resolve(config.release_tag(release.version))
+    if isinstance(config.source, GitSource):
+        upstream_commit = gitsource.fetch_release(repo, config.name, release)
+        release = replace(release, commit=upstream_commit, date=repo.commit_date(upstream_commit))
+        if existing:
+            return VendorImport(release, existing, repo.read_tree(existing), True)
+        tree_id = repo.tree_of(upstream_commit)
+        message = f"Import {config.name} {release.version} (tag {release.tag}, {upstream_commit})"
+        commit = repo.commit_tree(tree_id, _parents(parent), message + "\n", release.date)
+        return VendorImport(release, commit, repo.read_tree(commit), False)
+    if existing:
+        return VendorImport(release, existing, repo.read_tree(existing), True)
+    tree = pypi.fetch_release(release, cache)
+    tree_id = repo.write_tree(tree)
+    message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})"
+    commit = repo.commit_tree(tree_id, _parents(parent), message + "\n", release.date)
+    return VendorImport(release, commit, tree, False)
+
+
+def _parents(parent: str | None) -> list[str]:
+    return [parent] if parent else []

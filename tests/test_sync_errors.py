@@ -1,0 +1,141 @@
+"""Bad input to ``forktool sync``: one clear line, exit code 2, every repository unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git, run_cli, snapshot
+
+
+def fork_path(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"
+
+
+def error_line(output: str) -> str:
+    """The one error line (progress lines may come before it, nothing after it)."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1, output
+    assert lines[-1] == errors[0], output
+    return errors[0]
+
+
+def state(definition: Path, upstream_repo: Path) -> tuple[object, ...]:
+    lock = definition / "upstream/mypkg.lock"
+    return (
+        snapshot(fork_path(definition)),
+        snapshot(upstream_repo),
+        lock.read_text() if lock.exists() else None,
+    )
+
+
+@pytest.fixture
+def synced(definition: Path) -> Path:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    return definition
+
+
+def assert_refused(definition: Path, upstream_repo: Path, *args: str, says: str) -> None:
+    before = state(definition, upstream_repo)
+    result = run_cli(definition, *args)
+    assert result.exit_code == 2, result.output
+    assert says in error_line(result.output)
+    assert state(definition, upstream_repo) == before
+
+
+def test_unknown_version(definition: Path, upstream_repo: Path) -> None:
+    assert_refused(definition, upstream_repo, "sync", "--to", "9.9", says="no release 9.9")
+
+
+def test_unknown_version_after_first_sync(synced: Path, upstream_repo: Path) -> None:
+    assert_refused(synced, upstream_repo, "sync", "--to", "9.9", says="no release 9.9")
+
+
+def test_not_a_version(definition: Path, upstream_repo: Path) -> None:
+    assert_refused(definition, upstream_repo, "sync", "--to", "latest!", says="not a version")
+
+
+def test_unreachable_git_upstream(definition: Path, upstream_repo: Path, tmp_path: Path) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    toml.write_text(toml.read_text().replace(str(upstream_repo), str(tmp_path / "missing")))
+    assert_refused(definition, upstream_repo, "sync", says="cannot read tags")
+
+
+def test_tag_pattern_matching_nothing(definition: Path, upstream_repo: Path) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    toml.write_text(toml.read_text().replace('type = "git"', 'type = "git"\ntag-pattern = "^rel-"'))
+    assert_refused(definition, upstream_repo, "sync", says="has no releases")
+
+
+def test_dirty_fork_working_tree(synced: Path, upstream_repo: Path) -> None:
+    core = fork_path(synced) / "src/ourpkg/core.py"
+    core.write_text(core.read_text() + "# local edit\n")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="uncommitted changes")
+
+
+def test_someone_elses_merge_in_progress(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    git(fork, "checkout", "-qb", "topic")
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace("hello", "topic"))
+    git(fork, "commit", "-qam", "topic")
+    git(fork, "checkout", "-q", "main")
+    core.write_text(core.read_text().replace("hello", "main"))
+    git(fork, "commit", "-qam", "main")
+    git(fork, "merge", "topic", check=False)
+    assert (fork / ".git/MERGE_HEAD").exists()
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="git merge is in progress")
+
+
+def test_sync_while_forktool_merge_waits(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
+    git(fork, "commit", "-qam", "fork edit")
+    assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="stopped on conflicts")
+
+
+def test_detached_head(synced: Path, upstream_repo: Path) -> None:
+    git(fork_path(synced), "checkout", "-q", "--detach")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="detached HEAD")
+
+
+def test_older_release(definition: Path, upstream_repo: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 0
+    assert_refused(definition, upstream_repo, "sync", "--to", "1.0", says="is older")
+
+
+def test_continue_without_pending_sync(synced: Path, upstream_repo: Path) -> None:
+    assert_refused(synced, upstream_repo, "sync", "--continue", says="no sync of mypkg")
+
+
+def test_lock_without_fork_repository(synced: Path, upstream_repo: Path) -> None:
+    import shutil
+
+    shutil.rmtree(fork_path(synced))
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="does not exist")
+
+
+def test_unknown_upstream_name(definition: Path, upstream_repo: Path) -> None:
+    assert_refused(definition, upstream_repo, "sync", "nosuch", says="no upstream named")
+
+
+def test_config_unknown_key(definition: Path, upstream_repo: Path) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    toml.write_text(toml.read_text() + "\n[fork]\nbranch = 'main'\ncolour = 'blue'\n")
+    assert_refused(definition, upstream_repo, "sync", says="unknown key fork.colour")
+
+
+def test_config_syntax_error_has_position(definition: Path, upstream_repo: Path) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    toml.write_text(toml.read_text() + "\n[fork\n")
+    assert_refused(definition, upstream_repo, "sync", says="line ")
+
+
+def test_config_rename_to_itself(definition: Path, upstream_repo: Path) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    toml.write_text(toml.read_text().replace('mypkg = "ourpkg"\n', 'mypkg = "mypkg"\n', 1))
+    assert_refused(definition, upstream_repo, "sync", says="renamed to itself")

@@ -1,0 +1,173 @@
+"""End-to-end syncs of a git upstream (tags) into a fork repository, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import tomlkit
+
+from tests.helpers import git, run_cli, snapshot
+
+FORK_EDIT = "    return mypkg.helpers.upper(greet(name))"
+
+
+def fork_path(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"
+
+
+def lock(definition: Path) -> dict[str, str]:
+    return tomlkit.parse((definition / "upstream" / "mypkg.lock").read_text()).unwrap()
+
+
+def test_first_sync_creates_renamed_fork(definition: Path) -> None:
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    fork = fork_path(definition)
+    core = (fork / "src/ourpkg/core.py").read_text()
+    assert "import ourpkg.helpers" in core
+    assert "ourpkg.helpers.upper" in core
+    assert not (fork / "src/mypkg").exists()
+    assert git(fork, "symbolic-ref", "--short", "HEAD") == "main"
+    assert git(fork, "status", "--porcelain") == ""
+    recorded = lock(definition)
+    assert recorded["version"] == "1.0"
+    assert recorded["fork"] == git(fork, "rev-parse", "HEAD")
+    assert recorded["transformed"] == git(fork, "rev-parse", "transformed/mypkg")
+    assert recorded["vendor"] == git(fork, "rev-parse", "upstream/mypkg/1.0")
+    vendor_files = git(fork, "ls-tree", "-r", "--name-only", "vendor/mypkg")
+    assert "src/mypkg/core.py" in vendor_files.splitlines()
+
+
+def test_vendor_commit_is_upstream_tree(definition: Path, upstream_repo: Path) -> None:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = fork_path(definition)
+    assert git(fork, "rev-parse", "upstream/mypkg/1.0^{tree}") == git(
+        upstream_repo, "rev-parse", "v1.0^{tree}"
+    )
+    assert lock(definition)["upstream-commit"] == git(upstream_repo, "rev-parse", "v1.0^{commit}")
+
+
+def test_newest_release_skips_prereleases(definition: Path) -> None:
+    result = run_cli(definition, "sync")
+    assert result.exit_code == 0, result.output
+    assert lock(definition)["version"] == "1.1"
+
+
+def test_second_sync_merges_fork_commit_and_upstream_change(definition: Path) -> None:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = fork_path(definition)
+    helpers = fork / "src/ourpkg/helpers.py"
+    helpers.write_text(helpers.read_text() + "\n\ndef lower(text):\n    return text.lower()\n")
+    git(fork, "commit", "-qam", "fork: add lower()")
+    fork_head = git(fork, "rev-parse", "HEAD")
+
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.1")
+
+    assert result.exit_code == 0, result.output
+    assert "def lower" in helpers.read_text()
+    assert '"Hello, "' in (fork / "src/ourpkg/core.py").read_text()
+    parents = git(fork, "rev-list", "--parents", "-n1", "HEAD").split()[1:]
+    assert parents == [fork_head, git(fork, "rev-parse", "transformed/mypkg")]
+    # The merge base was the previously integrated transformed commit.
+    transformed_parents = git(fork, "rev-list", "--parents", "-n1", "transformed/mypkg").split()
+    assert transformed_parents[1] == git(fork, "rev-parse", "main~2")
+    assert lock(definition)["version"] == "1.1"
+
+
+def test_sync_to_integrated_version_changes_nothing(definition: Path) -> None:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = fork_path(definition)
+    before = (snapshot(fork), (definition / "upstream/mypkg.lock").read_text())
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.0")
+    assert result.exit_code == 0
+    assert "up to date" in result.output
+    assert (snapshot(fork), (definition / "upstream/mypkg.lock").read_text()) == before
+
+
+def test_same_release_gives_same_commit_ids_everywhere(definition: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other-def"
+    other.mkdir()
+    (other / "upstream").mkdir()
+    (other / "upstream/mypkg.toml").write_text((definition / "upstream/mypkg.toml").read_text())
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    assert run_cli(other, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    first, second = lock(definition), lock(other)
+    assert first["vendor"] == second["vendor"]
+    assert first["transformed"] == second["transformed"]
+
+
+def _conflicting_fork(definition: Path) -> Path:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = fork_path(definition)
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', '"Hi there, "'))
+    git(fork, "commit", "-qam", "fork: friendlier greeting")
+    return fork
+
+
+def test_conflict_leaves_git_merge_state_and_json(definition: Path) -> None:
+    fork = _conflicting_fork(definition)
+    lock_before = lock(definition)
+
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.1")
+
+    assert result.exit_code == 1, result.output
+    assert "src/ourpkg/core.py" in result.output
+    assert git(fork, "ls-files", "--unmerged", "--", "src/ourpkg/core.py") != ""
+    assert (fork / ".git/MERGE_HEAD").exists()
+    report = json.loads((fork / ".git/forktool/mypkg.conflicts.json").read_text())
+    assert report["conflicts"] == ["src/ourpkg/core.py"]
+    assert report["version"] == "1.1"
+    assert lock(definition) == lock_before
+
+
+def test_abort_restores_fork_exactly(definition: Path) -> None:
+    fork = _conflicting_fork(definition)
+    before = snapshot(fork)
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+
+    result = run_cli(definition, "sync", "mypkg", "--abort")
+
+    assert result.exit_code == 0, result.output
+    assert snapshot(fork) == before
+
+
+def test_continue_commits_resolution_and_records_lock(definition: Path) -> None:
+    fork = _conflicting_fork(definition)
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+    core = fork / "src/ourpkg/core.py"
+
+    early = run_cli(definition, "sync", "mypkg", "--continue")
+    assert early.exit_code == 2
+    assert "unmerged" in early.output
+
+    text = core.read_text()
+    resolved = (
+        text.split("<<<<<<<")[0]
+        + '    return "Hi there, " + name\n'
+        + text.split(">>>>>>>")[1].split("\n", 1)[1]
+    )
+    core.write_text(resolved)
+    git(fork, "add", "src/ourpkg/core.py")
+
+    result = run_cli(definition, "sync", "mypkg", "--continue")
+
+    assert result.exit_code == 0, result.output
+    assert not (fork / ".git/MERGE_HEAD").exists()
+    assert git(fork, "status", "--porcelain") == ""
+    assert lock(definition)["version"] == "1.1"
+    assert lock(definition)["fork"] == git(fork, "rev-parse", "HEAD")
+    assert git(fork, "rev-parse", "HEAD^2") == git(fork, "rev-parse", "transformed/mypkg")
+    assert '"Hi there, "' in core.read_text()
+    assert git(fork, "fsck", "--strict", "--no-dangling") == ""
+
+
+def test_continue_refuses_conflict_markers(definition: Path) -> None:
+    fork = _conflicting_fork(definition)
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+    git(fork, "add", "src/ourpkg/core.py")  # staged with the markers still in
+    result = run_cli(definition, "sync", "mypkg", "--continue")
+    assert result.exit_code == 2
+    assert "conflict markers" in result.output
+    assert (fork / ".git/MERGE_HEAD").exists()
