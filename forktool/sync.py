@@ -9,7 +9,7 @@ the lock file move only once the merge outcome is known.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -103,16 +103,17 @@ def _integrate_release(
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     fork_before = repo.resolve("HEAD") or ""
     outcome = merge.integrate(repo, config, transformed, release.version)
-    common = {
-        "upstream": config.name,
-        "version": release.version,
-        "previous": lock.version if lock else None,
-        "fork_repository": repo.path,
-        "vendor": vendor.commit,
-        "transformed": transformed,
-        "leftovers": len(result.leftovers),
-        "failures": dict(result.failures),
-    }
+    base = SyncResult(
+        upstream=config.name,
+        status="merged" if lock else "created",
+        version=release.version,
+        previous=lock.version if lock else None,
+        fork_repository=repo.path,
+        vendor=vendor.commit,
+        transformed=transformed,
+        leftovers=len(result.leftovers),
+        failures=dict(result.failures),
+    )
     if outcome.commit is None:
         pending = merge.Pending(
             upstream=config.name,
@@ -126,11 +127,9 @@ def _integrate_release(
             conflicts=list(outcome.conflicts),
         )
         report = merge.write_pending(repo, pending)
-        return SyncResult(
-            status="conflict", conflicts=outcome.conflicts, conflicts_file=report, **common
-        )
+        return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
-    return SyncResult(status="merged" if lock else "created", fork=outcome.commit, **common)
+    return replace(base, fork=outcome.commit)
 
 
 def continue_sync(config: UpstreamConfig) -> SyncResult:
