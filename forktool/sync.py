@@ -77,15 +77,28 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
             config.name, "up-to-date", lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
         )  # fmt: skip
-    created = repo is None
-    if repo is None:
-        repo = GitRepo.init(config.fork_path, config.fork_branch)
+    if repo is not None:
+        return _integrate_release(config, repo, lock, release, progress)
+    created = _first_missing(config.fork_path)
+    repo = GitRepo.init(config.fork_path, config.fork_branch)
     try:
         return _integrate_release(config, repo, lock, release, progress)
     except ForktoolError:
-        if created:
-            remove_repository(config.fork_path)  # ours, made in this run: leave no trace
+        # The repository is ours, made in this run: leave no trace of it.
+        remove_repository(created or config.fork_path)
+        if created is None:
+            config.fork_path.mkdir()  # it was an empty directory before
         raise
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` that does not exist yet (None: all exist)."""
+    missing = None
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
 
 
 def _integrate_release(
