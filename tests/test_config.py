@@ -1,0 +1,104 @@
+"""Validation of upstream/<name>.toml: every mistake is named with its key and a hint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from forktool import config
+from forktool.config import GitSource, PyPISource
+from forktool.errors import ConfigError
+
+GOOD = """\
+[source]
+type = "pypi"
+project = "flask"
+
+[rename]
+keep = ["flask.commands"]
+
+[rename.packages]
+flask = "framework"
+
+[rename.distributions]
+Flask = "Framework"
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "flask") -> Path:
+    (tmp_path / "upstream").mkdir(exist_ok=True)
+    (tmp_path / "upstream" / f"{name}.toml").write_text(text)
+    return tmp_path
+
+
+def test_defaults(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, GOOD), "flask")
+    assert cfg.source == PyPISource(project="flask", index="https://pypi.org/pypi")
+    assert cfg.rename.packages == {"flask": "framework"}
+    assert cfg.rename.keep == ("flask.commands",)
+    assert cfg.fork_path == (tmp_path / "forks" / "flask").resolve()
+    assert cfg.fork_branch == "main"
+    assert cfg.release_tag("3.1.3") == "refs/tags/upstream/flask/3.1.3"
+
+
+def test_git_source(tmp_path: Path) -> None:
+    text = GOOD.replace('type = "pypi"\nproject = "flask"', 'type = "git"\nurl = "/srv/flask"')
+    cfg = config.load(write(tmp_path, text), "flask")
+    assert isinstance(cfg.source, GitSource)
+    assert cfg.source.url == "/srv/flask"
+
+
+def test_find_root_walks_up(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert config.find_root(deep) == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda t: t.replace('flask = "framework"', 'flask = "flask"'), "renamed to itself"),
+        (lambda t: t.replace('Flask = "Framework"', 'Flask = "flask"'), "renamed to itself"),
+        (
+            lambda t: t.replace('flask = "framework"', 'flask = "framework"\nquart = "framework"'),
+            "both renamed",
+        ),
+        (
+            lambda t: t.replace('flask = "framework"', 'flask = "framework"\nframework = "fw"'),
+            "both an old and a new name",
+        ),
+        (lambda t: t.replace('flask = "framework"', 'flask = "frame work"'), "not a valid"),
+        (lambda t: t.replace('type = "pypi"', 'type = "svn"'), "source.type"),
+        (lambda t: t.replace('project = "flask"\n', ""), "source.project"),
+        (lambda t: t.replace("[source]", "[sources]"), "unknown key sources"),
+        (lambda t: t + "\n[fork]\npath = 3\n", "fork.path"),
+        (lambda t: t.replace('keep = ["flask.commands"]', "keep = 1"), "rename.keep"),
+        (lambda t: t.replace('[rename.packages]\nflask = "framework"\n', ""), "is empty"),
+        (lambda t: t + 'tag-pattern = "("\n', "is not a valid name"),
+        (lambda t: t.replace("[rename]", "[rename"), "line 5"),
+    ],
+)
+def test_invalid(tmp_path: Path, edit: Callable[[str], str], says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.load(write(tmp_path, edit(GOOD)), "flask")
+    assert says in info.value.message
+    assert "\n" not in info.value.message
+    assert info.value.hint
+
+
+def test_invalid_tag_pattern(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'type = "pypi"\nproject = "flask"', 'type = "git"\nurl = "x"\ntag-pattern = "("'
+    )
+    with pytest.raises(ConfigError, match="tag-pattern is not a valid"):
+        config.load(write(tmp_path, text), "flask")
+
+
+def test_missing_definition_names_known_ones(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path, "django")
+    assert "flask" in info.value.hint
