@@ -71,7 +71,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     lock = lockfile.read(config.lock_path)
     repo = _open_fork(config, lock)
     progress(f"listing releases of {config.name}")
-    release = upstream.select_release(config, upstream.list_releases(config), to)
+    release = upstream.resolve_release(config, to)
     if lock and _check_direction(config, lock, release):
         return SyncResult(
             config.name, "up-to-date", lock.version, lock.version, config.fork_path,

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import build_file_tree, git_init, git_save, write_definition
+from tests.indexserver import index_server
+
+__all__ = ["index_server"]  # a fixture, shared with every test module
 
 PYPROJECT = """\
     [build-system]

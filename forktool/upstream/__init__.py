@@ -37,7 +37,7 @@ class VendorImport:
 
 
 def list_releases(config: UpstreamConfig) -> list[Release]:
-    """All releases of the upstream, oldest first.
+    """All releases of the upstream, oldest first (pre-releases only if configured).
 
     Raises:
         SourceError: the index or git repository cannot be read.
@@ -48,28 +48,33 @@ def list_releases(config: UpstreamConfig) -> list[Release]:
     return pypi.list_releases(source.index, source.project, include_prereleases=source.prereleases)
 
 
-def select_release(config: UpstreamConfig, releases: list[Release], to: str | None) -> Release:
-    """Pick release ``to`` (compared as versions), or the newest when ``to`` is None.
+def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
+    """Release ``to`` (compared as versions; pre-releases allowed), or the newest release.
 
     Raises:
         ConfigError: ``to`` is not a version.
-        SourceError: no such release, or the upstream has no releases at all.
+        SourceError: the source cannot be read, has no such release, or no releases at all.
     """
-    if not releases:
-        raise SourceError(
-            f"upstream {config.name!r} has no releases",
-            "check [source] in the upstream definition (project name or tag-pattern)",
-        )
     if to is None:
+        releases = list_releases(config)
+        if not releases:
+            raise SourceError(
+                f"upstream {config.name!r} has no releases",
+                "check [source] in the upstream definition (project name or tag-pattern)",
+            )
         return releases[-1]
     try:
         wanted = Version(to)
     except InvalidVersion as exc:
         raise ConfigError(f"--to {to!r} is not a version", "give a version like 3.1.3") from exc
+    source = config.source
+    if not isinstance(source, GitSource):
+        return pypi.find_release(source.index, source.project, to)
+    releases = gitsource.list_releases(replace(source, prereleases=True))
     for release in releases:
         if Version(release.version) == wanted:
             return release
-    newest = ", ".join(r.version for r in releases[-5:])
+    newest = ", ".join(r.version for r in releases[-5:]) or "none"
     raise SourceError(
         f"upstream {config.name!r} has no release {to}",
         f"newest releases: {newest}",

@@ -1,0 +1,132 @@
+"""End-to-end syncs of a PyPI upstream, served by a loopback index of sdists built here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import textwrap
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from tests.conftest import CORE_V1, PYPROJECT
+from tests.helpers import git, run_cli, snapshot, write_definition
+from tests.indexserver import IndexServer
+
+
+def sdist_files(version: str, greeting: str) -> dict[str, bytes | str]:
+    return {
+        "pyproject.toml": textwrap.dedent(PYPROJECT.format(version=version)),
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: MyPkg\nVersion: {version}\n",
+        "src/mypkg/__init__.py": "from mypkg.core import greet\n",
+        "src/mypkg/helpers.py": "def upper(text):\n    return text.upper()\n",
+        "src/mypkg/core.py": textwrap.dedent(CORE_V1).replace('"hello "', greeting),
+    }
+
+
+@pytest.fixture
+def published(index_server: IndexServer) -> IndexServer:
+    index_server.add_release("mypkg", "1.0", sdist_files("1.0", '"hello "'))
+    index_server.add_release(
+        "mypkg", "1.1", sdist_files("1.1", '"Hello, "'), date="2024-02-01T00:00:00Z"
+    )
+    return index_server
+
+
+@pytest.fixture
+def pypi_definition(tmp_path: Path, published: IndexServer) -> Path:
+    return write_definition(
+        tmp_path / "def",
+        "mypkg",
+        f'type = "pypi"\nproject = "mypkg"\nindex = "{published.url}"',
+        extra='\n[rename.distributions]\nMyPkg = "OurPkg"\n',
+    )
+
+
+def fork_path(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"
+
+
+def lock(definition: Path) -> dict[str, str]:
+    return tomlkit.parse((definition / "upstream" / "mypkg.lock").read_text()).unwrap()
+
+
+def test_first_sync_from_index(pypi_definition: Path, published: IndexServer) -> None:
+    result = run_cli(pypi_definition, "sync", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    fork = fork_path(pypi_definition)
+    assert "import ourpkg.helpers" in (fork / "src/ourpkg/core.py").read_text()
+    vendor_files = git(fork, "ls-tree", "-r", "--name-only", "upstream/mypkg/1.0").splitlines()
+    assert "src/mypkg/core.py" in vendor_files  # pristine, top directory stripped
+    expected = hashlib.sha256(published._files["/files/mypkg/mypkg-1.0.tar.gz"]).hexdigest()
+    assert lock(pypi_definition)["sha256"] == expected
+    # Author and dates come from the release, so the id is reproducible.
+    assert git(fork, "log", "-1", "--format=%an %at", "vendor/mypkg") == "forktool 1704067200"
+
+
+def test_second_sync_merges(pypi_definition: Path) -> None:
+    assert run_cli(pypi_definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_path(pypi_definition)
+    (fork / "FORK.txt").write_text("ours\n")
+    git(fork, "add", "FORK.txt")
+    git(fork, "commit", "-qm", "fork file")
+    result = run_cli(pypi_definition, "sync")
+    assert result.exit_code == 0, result.output
+    assert '"Hello, "' in (fork / "src/ourpkg/core.py").read_text()
+    assert (fork / "FORK.txt").exists()
+    assert lock(pypi_definition)["version"] == "1.1"
+
+
+def test_sdists_are_downloaded_once(pypi_definition: Path, published: IndexServer) -> None:
+    assert run_cli(pypi_definition, "sync", "--to", "1.0").exit_code == 0
+    assert run_cli(pypi_definition, "sync", "--to", "1.1").exit_code == 0
+    assert published.downloads("mypkg", "mypkg-1.0.tar.gz") == 1
+    assert published.downloads("mypkg", "mypkg-1.1.tar.gz") == 1
+
+
+def _refused(definition: Path, *args: str, says: str) -> None:
+    before = snapshot(fork_path(definition)), sorted(p.name for p in definition.rglob("*"))
+    result = run_cli(definition, *args)
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and says in errors[0], result.output
+    assert (snapshot(fork_path(definition)), sorted(p.name for p in definition.rglob("*"))) == (
+        before
+    )
+
+
+def test_sha256_mismatch(pypi_definition: Path, published: IndexServer) -> None:
+    data = published._files["/files/mypkg/mypkg-1.0.tar.gz"]
+    published.add_raw_file("mypkg", "1.2", "mypkg-1.2.tar.gz", data, sha256="0" * 64)
+    _refused(pypi_definition, "sync", "--to", "1.2", says="sha256")
+
+
+def test_sha256_mismatch_after_first_sync(pypi_definition: Path, published: IndexServer) -> None:
+    assert run_cli(pypi_definition, "sync", "--to", "1.0").exit_code == 0
+    data = published._files["/files/mypkg/mypkg-1.1.tar.gz"]
+    published.add_raw_file("mypkg", "1.2", "mypkg-1.2.tar.gz", data, sha256="f" * 64)
+    _refused(pypi_definition, "sync", "--to", "1.2", says="sha256")
+
+
+def test_path_traversal_member(pypi_definition: Path, published: IndexServer) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name in ("mypkg-1.2/setup.py", "mypkg-1.2/../../escape.txt"):
+            info = tarfile.TarInfo(name)
+            info.size = 3
+            tar.addfile(info, io.BytesIO(b"x=1"))
+    published.add_raw_file("mypkg", "1.2", "mypkg-1.2.tar.gz", buf.getvalue())
+    _refused(pypi_definition, "sync", "--to", "1.2", says="..")
+    assert not (pypi_definition.parent / "escape.txt").exists()
+
+
+def test_unknown_version(pypi_definition: Path) -> None:
+    _refused(pypi_definition, "sync", "--to", "7.0", says="7.0 is not on the package index")
+
+
+def test_unreachable_index(pypi_definition: Path, published: IndexServer) -> None:
+    assert run_cli(pypi_definition, "sync", "--to", "1.0").exit_code == 0
+    published.close()
+    _refused(pypi_definition, "sync", says="cannot reach")
