@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -15,7 +16,7 @@ from rich.markup import escape
 from forktool import config as config_mod
 from forktool import report
 from forktool.errors import ForktoolError
-from forktool.sync import Progress, SyncResult, abort_sync, continue_sync, sync
+from forktool.sync import Progress, SyncResult, abort_sync, continue_sync, is_waiting, sync
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
 
@@ -23,11 +24,17 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _fail(exc: ForktoolError) -> None:
+def _show_error(exc: ForktoolError) -> None:
+    """One red line: what is wrong, then (dimmed) what to do."""
     hint = f" [dim]— {escape(exc.hint)}[/]" if exc.hint else ""
     err.print(
         f"[bold red]error:[/] [red]{escape(exc.message)}[/]{hint}", highlight=False, soft_wrap=True
     )
+
+
+def _fail(exc: ForktoolError) -> NoReturn:
+    """Show ``exc`` as one line and exit with code 2."""
+    _show_error(exc)
     sys.exit(EXIT_ERROR)
 
 
@@ -73,25 +80,42 @@ def sync_command(
     """
     if continue_ and abort:
         _fail(ForktoolError("--continue and --abort exclude each other", "pick one"))
-    results: list[SyncResult] = []
+    if to and (continue_ or abort):
+        _fail(ForktoolError("--to does not go with --continue or --abort", "drop --to"))
     try:
         definition = root.resolve() if root else config_mod.find_root(Path.cwd())
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
-        for name in names:
-            cfg = config_mod.load(definition, name)
+        configs = [config_mod.load(definition, name) for name in names]
+    except ForktoolError as exc:
+        _fail(exc)
+    if to and len(configs) > 1:
+        _fail(ForktoolError("--to needs an UPSTREAM when several are defined", "name one"))
+    if (continue_ or abort) and not upstream_name:
+        configs = [cfg for cfg in configs if is_waiting(cfg)] or configs[:1]
+
+    results: list[SyncResult] = []
+    failed = False
+    for cfg in configs:
+        try:
             if continue_:
                 result = continue_sync(cfg)
             elif abort:
                 result = abort_sync(cfg)
             else:
                 result = sync(cfg, to, progress=_progress(as_json))
-            results.append(result)
-            if not as_json:
-                report.render_sync(out, result)
-    except ForktoolError as exc:
-        _fail(exc)
+        except ForktoolError as exc:
+            if len(configs) == 1:
+                _fail(exc)
+            _show_error(exc)  # go on with the other upstreams; exit 2 at the end
+            failed = True
+            continue
+        results.append(result)
+        if not as_json:
+            report.render_sync(out, result)
     if as_json:
         click.echo(report.dumps(results))
+    if failed:
+        sys.exit(EXIT_ERROR)
     if any(r.status == "conflict" for r in results):
         sys.exit(EXIT_CONFLICT)
 

@@ -24,6 +24,8 @@ DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d+(?:\.\d+)*)$"
 
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: ``host:path`` (scp-like) or ``scheme://``: a remote git URL, not a local path.
+_REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
 
 _TOP_KEYS = {"source", "rename", "fork"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
@@ -123,6 +125,11 @@ def load(root: Path, name: str) -> UpstreamConfig:
     """
     path = root / "upstream" / f"{name}.toml"
     where = f"upstream/{name}.toml"
+    if not _NAME.match(name) or name.endswith((".", ".lock")):
+        raise ConfigError(
+            f"{name!r} is not a usable upstream name",
+            "name the file upstream/<name>.toml with letters, digits, '.', '_' or '-'",
+        )
     if not path.is_file():
         known = ", ".join(upstream_names(root)) or "none"
         raise ConfigError(
@@ -166,14 +173,14 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
     return UpstreamConfig(
         name=name,
         root=root,
-        source=_source(source, where),
+        source=_source(source, where, root),
         rename=rename_map,
         fork_path=fork_path if fork_path.is_absolute() else (root / fork_path).resolve(),
         fork_branch=branch,
     )
 
 
-def _source(table: dict[str, Any], where: str) -> PyPISource | GitSource:
+def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSource:
     kind = _string(table, "type", where, prefix="source.")
     prereleases = table.get("prereleases", False)
     if not isinstance(prereleases, bool):
@@ -197,8 +204,11 @@ def _source(table: dict[str, Any], where: str) -> PyPISource | GitSource:
                 f"{where}: source.tag-pattern is not a valid regular expression: {exc}",
                 "fix the pattern (Python re syntax)",
             ) from exc
+        url = _string(table, "url", where, prefix="source.")
+        if not _REMOTE_URL.match(url) and not Path(url).is_absolute():
+            url = str((root / url).resolve())  # a local path is relative to the definition
         return GitSource(
-            url=_string(table, "url", where, prefix="source."),
+            url=url,
             tag_pattern=pattern,
             prereleases=prereleases,
         )

@@ -90,8 +90,8 @@ class GitRepo:
             entry = tree[path]
             stream = IStream(b"blob", len(entry.data), BytesIO(entry.data))
             sha = self._repo.odb.store(stream).hexsha.decode()
-            lines.append(f"{entry.git_mode} {sha}\t{path}")
-        return self._write_index_tree("\n".join(lines) + "\n" if lines else "")
+            lines.append(f"{entry.git_mode} {sha}\t{path}\0")
+        return self._write_index_tree("".join(lines))
 
     def _write_index_tree(self, index_info: str) -> str:
         fd, index_file = tempfile.mkstemp(prefix="forktool-index-", dir=self.git_dir)
@@ -100,7 +100,9 @@ class GitRepo:
         env = {"GIT_INDEX_FILE": index_file}
         try:
             if index_info:
-                self._feed(["update-index", "--add", "--index-info"], index_info.encode(), env)
+                self._feed(
+                    ["update-index", "-z", "--add", "--index-info"], index_info.encode(), env
+                )
             else:
                 self._repo.git.read_tree("--empty", env=env)
             return str(self._repo.git.write_tree(env=env))
@@ -114,13 +116,15 @@ class GitRepo:
         Raises:
             git.GitCommandError: git exited non-zero.
         """
-        proc = self._repo.git.execute(
+        handle = self._repo.git.execute(
             ["git", *args], istream=subprocess.PIPE, as_process=True, env=env
         )
-        stdout, stderr = proc.proc.communicate(data)
-        if proc.proc.returncode != 0:
-            raise git.GitCommandError(["git", *args], proc.proc.returncode, stderr)
-        return stdout.decode().strip()
+        proc = handle.proc
+        assert proc is not None
+        stdout, stderr = proc.communicate(data)
+        if proc.returncode != 0:
+            raise git.GitCommandError(["git", *args], proc.returncode, stderr)
+        return bytes(stdout).decode().strip()
 
     def read_tree(self, treeish: str) -> dict[str, FileEntry]:
         """Read every file of ``treeish`` (a commit, tag or tree id) into memory.
@@ -223,7 +227,7 @@ class GitRepo:
             SourceError: the repository cannot be reached.
         """
         try:
-            out = git.cmd.Git().ls_remote("--tags", url)
+            out = str(git.cmd.Git().ls_remote("--tags", url))
         except git.GitCommandError as exc:
             raise SourceError(
                 f"cannot read tags from the git upstream {url}",
@@ -304,8 +308,18 @@ class GitRepo:
         return tuple(sorted(paths))
 
     def checkout_new_branch(self, branch: str, commit: str) -> None:
-        """Point the unborn ``branch`` at ``commit`` and check it out (fresh repository only)."""
-        self._repo.git.checkout("--quiet", "-B", branch, commit)
+        """Point the unborn ``branch`` at ``commit`` and check it out (fresh repository only).
+
+        Raises:
+            RepositoryError: git refused (e.g. untracked files would be overwritten).
+        """
+        try:
+            self._repo.git.checkout("--quiet", "-B", branch, commit)
+        except git.GitCommandError as exc:
+            raise RepositoryError(
+                f"git refused to check out the fork in {self.path}: {_first_error(exc)}",
+                "move the files git names out of the way and sync again",
+            ) from exc
 
     def _user_env(self) -> dict[str, str]:
         """Fall back to forktool's identity when the user configured none."""
@@ -335,19 +349,30 @@ class GitRepo:
             self._repo.git.merge("--no-ff", "--no-edit", "-m", message, commit, env=env)
         except git.GitCommandError as exc:
             conflicts = self.unmerged_paths()
-            if conflicts or self.merge_head():
+            if conflicts:
                 return MergeOutcome(None, conflicts)
-            first = (str(exc.stderr).strip().splitlines() or ["git merge failed"])[0]
+            if self.merge_head():  # stopped without conflicts: a hook said no
+                self.abort_merge()
             raise RepositoryError(
-                f"git refused to merge into {self.path}: {first.removeprefix('stderr: ')}",
-                "clean up the fork working tree (git status) and run the sync again",
+                f"git refused to merge into {self.path}: {_first_error(exc)}",
+                "fix what git names (untracked files in the way, a failing hook) and sync again",
             ) from exc
         head = self.resolve("HEAD")
         return MergeOutcome(head, ())
 
     def commit_merge(self) -> str:
-        """Conclude a resolved merge with git's prepared message; return the commit id."""
-        self._repo.git.commit("--no-edit", "--quiet", env=self._user_env())
+        """Conclude a resolved merge with git's prepared message; return the commit id.
+
+        Raises:
+            RepositoryError: git refused to commit (e.g. a failing pre-commit hook).
+        """
+        try:
+            self._repo.git.commit("--no-edit", "--quiet", env=self._user_env())
+        except git.GitCommandError as exc:
+            raise RepositoryError(
+                f"git refused to commit the merge: {_first_error(exc)}",
+                "fix what git names, then run --continue again",
+            ) from exc
         head = self.resolve("HEAD")
         assert head is not None
         return head
@@ -355,6 +380,18 @@ class GitRepo:
     def abort_merge(self) -> None:
         """Undo an unfinished merge (``git merge --abort``)."""
         self._repo.git.merge("--abort")
+
+
+def _first_error(exc: git.GitCommandError) -> str:
+    """git's own explanation from a failed command, on one line."""
+    text = str(exc.stderr or "").strip()
+    text = text.removeprefix("stderr:").strip().strip("'").strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return f"git exited with status {exc.status}"
+    head = lines[0].removeprefix("error: ").removeprefix("fatal: ")
+    details = [line for line in lines[1:] if not line.startswith(("Please", "Aborting", "hint:"))]
+    return head + (" " + ", ".join(details[:3]) if details else "")
 
 
 def remove_repository(path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import tomlkit
 import tomlkit.exceptions
+from packaging.version import InvalidVersion, Version
 
 from forktool.errors import ConfigError
 
@@ -62,6 +63,18 @@ def read(path: Path) -> Lock | None:
     except TypeError as exc:
         raise ConfigError(
             f"lock file {where} has unexpected or missing keys",
+            f"restore it from git (git checkout -- upstream/{where})",
+        ) from exc
+    if not all(isinstance(v, str) for v in asdict(lock).values()):
+        raise ConfigError(
+            f"lock file {where}: every value must be a string",
+            f"restore it from git (git checkout -- upstream/{where})",
+        )
+    try:
+        Version(lock.version)
+    except InvalidVersion as exc:
+        raise ConfigError(
+            f"lock file {where}: version {lock.version!r} is not a version",
             f"restore it from git (git checkout -- upstream/{where})",
         ) from exc
     for key in ("vendor", "transformed", "fork"):

@@ -88,8 +88,9 @@ def write_pending(repo: GitRepo, pending: Pending) -> Path:
 
 
 def clear_pending(repo: GitRepo, name: str) -> None:
-    """Remove the pending record of ``name`` (the sync finished or was undone)."""
+    """Remove the pending record and conflicts JSON of ``name`` (finished or undone)."""
     pending_path(repo, name).unlink(missing_ok=True)
+    conflicts_path(repo, name).unlink(missing_ok=True)
 
 
 def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
@@ -182,16 +183,27 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
 def undo(repo: GitRepo, pending: Pending) -> None:
     """Abort the merge of ``pending`` and put every ref it moved back.
 
+    Checks first and touches nothing unless the repository is still in the merge forktool
+    left (or that merge was already aborted by hand).
+
     Raises:
-        RepositoryError: the fork branch moved since the merge started.
+        RepositoryError: the fork branch moved, or another merge is in progress.
     """
-    if repo.merge_head():
-        repo.abort_merge()
-    if repo.resolve("HEAD") != pending.fork_before:
-        raise RepositoryError(
-            "the fork branch moved since the conflicted sync started",
-            f"reset it by hand with 'git reset --hard {pending.fork_before}' if that is wanted",
+    head, merge_head = repo.resolve("HEAD"), repo.merge_head()
+    if head != pending.fork_before:
+        hint = (
+            f"the merge was committed; run 'forktool sync {pending.upstream} --continue'"
+            if head and repo.is_ancestor(pending.transformed, head)
+            else f"check the fork branch; it was at {pending.fork_before[:12]} before the sync"
         )
+        raise RepositoryError("the fork branch moved since the conflicted sync started", hint)
+    if merge_head not in (None, pending.transformed):
+        raise RepositoryError(
+            "another merge is in progress in the fork repository",
+            "finish or abort it with git first, then run --abort again",
+        )
+    if merge_head:
+        repo.abort_merge()
     for ref, before in pending.refs_before.items():
         repo.set_ref(ref, before or None, f"forktool: abort sync of {pending.upstream}")
 

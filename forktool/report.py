@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from forktool.sync import SyncResult
 
@@ -25,23 +26,29 @@ def render_sync(console: Console, result: SyncResult) -> None:
         u=result.upstream, v=result.version or "no release", p=result.previous,
         n=len(result.conflicts),
     )  # fmt: skip
-    console.print(headline.replace(" (was None)", ""))
+    console.print(headline.replace(" (was None)", ""), soft_wrap=True)
     if result.status in {"created", "merged"}:
-        console.print(f"  fork repository: {result.fork_repository}")
-        console.print(f"  fork commit:     {result.fork[:12]}")
+        _plain(console, f"  fork repository: {result.fork_repository}")
+        _plain(console, f"  fork commit:     {result.fork[:12]}")
     if result.failures:
         console.print(f"  [yellow]{len(result.failures)} files carried over untransformed:[/]")
         for path, reason in sorted(result.failures.items()):
-            console.print(f"    {path}: {reason}", markup=False)
+            _plain(console, f"    {path}: {reason}")
     if result.status == "conflict":
         for path in result.conflicts:
-            console.print(f"  [red]conflict[/] {path}")
-        console.print(f"  conflicts written to {result.conflicts_file}")
-        console.print(
+            console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+        _plain(console, f"  conflicts written to {result.conflicts_file}")
+        _plain(
+            console,
             f"  resolve them in {result.fork_repository} ('git status' lists them), 'git add' "
             f"each, then run 'forktool sync {result.upstream} --continue' "
-            "(or '--abort' to undo the sync)"
+            "(or '--abort' to undo the sync)",
         )
+
+
+def _plain(console: Console, text: str) -> None:
+    """Print text that may hold paths: no markup, no highlighting, no wrapping mid-path."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def sync_json(result: SyncResult) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from forktool import lockfile, merge, upstream
-from forktool.config import UpstreamConfig
+from forktool.config import PyPISource, UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError, RepositoryError
 from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
@@ -77,17 +77,19 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
             config.name, "up-to-date", lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
         )  # fmt: skip
-    if repo is not None:
-        return _integrate_release(config, repo, lock, release, progress)
-    created = _first_missing(config.fork_path)
-    repo = GitRepo.init(config.fork_path, config.fork_branch)
+    created = None if repo else _first_missing(config.fork_path)
+    fresh = repo is None
+    repo = repo or GitRepo.init(config.fork_path, config.fork_branch)
+    refs_before = repo.refs()
     try:
-        return _integrate_release(config, repo, lock, release, progress)
+        return _integrate_release(config, repo, lock, release, refs_before, progress)
     except ForktoolError:
-        # The repository is ours, made in this run: leave no trace of it.
-        remove_repository(created or config.fork_path)
-        if created is None:
-            config.fork_path.mkdir()  # it was an empty directory before
+        if not fresh:
+            _restore_refs(repo, refs_before)
+        elif created:
+            remove_repository(created)  # ours, made in this run: leave no trace
+        else:
+            remove_repository(config.fork_path / ".git")  # it was an empty directory
         raise
 
 
@@ -102,20 +104,23 @@ def _first_missing(path: Path) -> Path | None:
 
 
 def _integrate_release(
-    config: UpstreamConfig, repo: GitRepo, lock: Lock | None, release: Release, progress: Progress
+    config: UpstreamConfig,
+    repo: GitRepo,
+    lock: Lock | None,
+    release: Release,
+    refs_before: dict[str, str],
+    progress: Progress,
 ) -> SyncResult:
-    refs_before = repo.refs()
     progress(f"importing {config.name} {release.version}")
-    vendor = upstream.import_release(
-        repo, config, release, lock.vendor if lock else None, _cache_dir(repo)
-    )
+    cache = _cache_dir(repo) if isinstance(config.source, PyPISource) else None
+    vendor = upstream.import_release(repo, config, release, lock.vendor if lock else None, cache)
     progress(f"transforming {config.name} {release.version}")
     result = transform_tree(vendor.tree, config.rename)
     transformed = _commit_transformed(repo, config, vendor, result, lock)
-    _move_refs(repo, config, vendor, transformed)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     fork_before = repo.resolve("HEAD") or ""
     outcome = merge.integrate(repo, config, transformed, release.version)
+    _move_refs(repo, config, vendor, transformed)
     base = SyncResult(
         upstream=config.name,
         status="merged" if lock else "created",
@@ -175,6 +180,13 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
     lock = lockfile.read(config.lock_path)
     version = lock.version if lock else ""
     return SyncResult(config.name, "aborted", version, version or None, repo.path)
+
+
+def is_waiting(config: UpstreamConfig) -> bool:
+    """True when a sync of ``config`` stopped on conflicts and waits for --continue/--abort."""
+    if not (config.fork_path / ".git").exists():
+        return False
+    return merge.read_pending(GitRepo(config.fork_path), config.name) is not None
 
 
 def _pending(config: UpstreamConfig) -> tuple[GitRepo, merge.Pending]:
@@ -267,10 +279,16 @@ def _move_refs(
         repo.set_ref(ref, commit, f"forktool: sync {config.name} {vendor.release.version}")
 
 
+def _restore_refs(repo: GitRepo, before: dict[str, str]) -> None:
+    """Put back every ref this run created or moved (a failed sync changes nothing)."""
+    for ref, commit in _moved_since(repo, before).items():
+        repo.set_ref(ref, commit or None, "forktool: undo a failed sync")
+
+
 def _moved_since(repo: GitRepo, before: dict[str, str]) -> dict[str, str]:
     """Refs this sync created or moved -> their previous id ("" if new), for ``--abort``.
 
-    The checked-out fork branch is left out: ``git merge --abort`` restores it.
+    The fork branch never moves before a conflict or a failure, so it is never listed.
     """
     now = repo.refs()
     return {
@@ -297,6 +315,7 @@ def _write_lock(
 
 
 def _cache_dir(repo: GitRepo) -> Path:
+    """Where verified sdists are kept, by sha256, inside the fork repository's git dir."""
     path = merge.state_dir(repo) / "sdists"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -139,3 +139,46 @@ def test_config_rename_to_itself(definition: Path, upstream_repo: Path) -> None:
     toml = definition / "upstream/mypkg.toml"
     toml.write_text(toml.read_text().replace('mypkg = "ourpkg"\n', 'mypkg = "mypkg"\n', 1))
     assert_refused(definition, upstream_repo, "sync", says="renamed to itself")
+
+
+def test_untracked_file_in_the_way_of_the_merge(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    (upstream_repo / "NEWS.txt").write_text("upstream news\n")
+    git(upstream_repo, "add", "NEWS.txt")
+    git(upstream_repo, "commit", "-qm", "news")
+    git(upstream_repo, "tag", "v1.3")
+    (fork / "NEWS.txt").write_text("my untracked notes\n")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.3", says="NEWS.txt")
+
+
+def test_failing_merge_hook(synced: Path, upstream_repo: Path) -> None:
+    hook = fork_path(synced) / ".git/hooks/pre-merge-commit"
+    hook.write_text("#!/bin/sh\necho 'policy says no' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="git refused to merge")
+
+
+def test_abort_leaves_someone_elses_merge_alone(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
+    git(fork, "commit", "-qam", "fork edit")
+    assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+    git(fork, "merge", "--abort")
+    git(fork, "checkout", "-qb", "topic", "HEAD~1")
+    core.write_text(core.read_text().replace('"hello "', '"Hey "'))
+    git(fork, "commit", "-qam", "topic edit")
+    git(fork, "checkout", "-q", "main")
+    git(fork, "merge", "topic", check=False)
+    assert (fork / ".git/MERGE_HEAD").exists()
+    assert_refused(synced, upstream_repo, "sync", "--abort", says="another merge")
+
+
+def test_invalid_version_in_lock_file(synced: Path, upstream_repo: Path) -> None:
+    lock = synced / "upstream/mypkg.lock"
+    lock.write_text(lock.read_text().replace('version = "1.0"', 'version = "one"'))
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="is not a version")
+
+
+def test_to_with_continue(synced: Path, upstream_repo: Path) -> None:
+    assert_refused(synced, upstream_repo, "sync", "--continue", "--to", "1.1", says="--to")

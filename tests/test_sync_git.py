@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import tomlkit
 
 from tests.helpers import git, run_cli, snapshot
@@ -171,3 +172,38 @@ def test_continue_refuses_conflict_markers(definition: Path) -> None:
     assert result.exit_code == 2
     assert "conflict markers" in result.output
     assert (fork / ".git/MERGE_HEAD").exists()
+
+
+def test_continue_accepts_a_merge_committed_by_hand(definition: Path) -> None:
+    fork = _conflicting_fork(definition)
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+    git(fork, "checkout", "--ours", "src/ourpkg/core.py")
+    git(fork, "add", "src/ourpkg/core.py")
+    git(fork, "commit", "-q", "--no-edit")
+    result = run_cli(definition, "sync", "--continue")
+    assert result.exit_code == 0, result.output
+    assert lock(definition)["fork"] == git(fork, "rev-parse", "HEAD")
+    assert not (fork / ".git/forktool/mypkg.conflicts.json").exists()
+
+
+def test_relative_upstream_path_is_relative_to_definition(
+    definition: Path, upstream_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    toml.write_text(toml.read_text().replace(str(upstream_repo), "../upstream-src"))
+    monkeypatch.chdir(tmp_path.parent)
+    result = run_cli(definition, "sync", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+
+
+def test_several_upstreams_continue_finds_the_waiting_one(definition: Path) -> None:
+    toml = (definition / "upstream/mypkg.toml").read_text()
+    (definition / "upstream/aaa.toml").write_text(toml.replace("forks/mypkg", "forks/aaa"))
+    _conflicting_fork(definition)
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+    fork = fork_path(definition)
+    git(fork, "checkout", "--theirs", "src/ourpkg/core.py")
+    git(fork, "add", "src/ourpkg/core.py")
+    result = run_cli(definition, "sync", "--continue")
+    assert result.exit_code == 0, result.output
+    assert lock(definition)["version"] == "1.1"

@@ -130,3 +130,15 @@ def test_unreachable_index(pypi_definition: Path, published: IndexServer) -> Non
     assert run_cli(pypi_definition, "sync", "--to", "1.0").exit_code == 0
     published.close()
     _refused(pypi_definition, "sync", says="cannot reach")
+
+
+def test_awkward_file_names_survive(pypi_definition: Path, published: IndexServer) -> None:
+    files = sdist_files("1.2", '"hello "')
+    files['"quoted".txt'] = "q\n"
+    files["docs/with space [1].md"] = "s\n"
+    published.add_release("mypkg", "1.2", files)
+    result = run_cli(pypi_definition, "sync", "--to", "1.2")
+    assert result.exit_code == 0, result.output
+    fork = fork_path(pypi_definition)
+    assert (fork / '"quoted".txt').read_text() == "q\n"
+    assert (fork / "docs/with space [1].md").read_text() == "s\n"

@@ -82,7 +82,11 @@ def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
 
 
 def import_release(
-    repo: GitRepo, config: UpstreamConfig, release: Release, parent: str | None, cache: Path
+    repo: GitRepo,
+    config: UpstreamConfig,
+    release: Release,
+    parent: str | None,
+    cache: Path | None,
 ) -> VendorImport:
     """Make (or reuse) the vendor commit of ``release`` in the fork repository.
 
@@ -91,7 +95,7 @@ def import_release(
     release gives the same commit id everywhere. Tags are written by the caller.
 
     Args:
-        cache: directory for downloaded sdists, keyed by sha256.
+        cache: directory for downloaded sdists, keyed by sha256 (PyPI only; None: none).
 
     Raises:
         SourceError: download, verification or extraction failed.

@@ -14,8 +14,8 @@ from forktool.model import Release
 def list_releases(source: GitSource) -> list[Release]:
     """List the releases of ``source`` without cloning it (``git ls-remote``).
 
-    A tag is a release when it matches ``source.tag_pattern``; its version is the
-    pattern's ``version`` group (or the whole tag) parsed by packaging.
+    A tag is a release when it matches ``source.tag_pattern`` as a whole; its version is
+    the pattern's ``version`` group (or the whole tag) parsed by packaging.
 
     Returns:
         releases sorted by version, oldest first; pre-releases only if configured.
@@ -27,7 +27,7 @@ def list_releases(source: GitSource) -> list[Release]:
     pattern = re.compile(source.tag_pattern)
     found: list[tuple[Version, Release]] = []
     for tag, commit in GitRepo.ls_remote_tags(source.url).items():
-        match = pattern.search(tag)
+        match = pattern.fullmatch(tag)
         if not match:
             continue
         text = match.groupdict().get("version") or match.group(0)
