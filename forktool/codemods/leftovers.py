@@ -1,0 +1,163 @@
+"""Find every old package name still present after the rename.
+
+An occurrence is the old top-level package name as a whole word, case-sensitive
+(``flask`` in ``flask.palletsprojects.com`` or ``"flask"``; not ``Flask``, ``flask_test``
+or ``.flaskenv``). Each becomes a :class:`~forktool.model.Leftover`:
+
+- kind: ``identifier``, ``string``, ``docstring`` or ``comment`` in Python (from the token
+  stream), ``other-file`` elsewhere;
+- reason: ``kept`` for what is deliberately preserved (URLs, host names, keep-listed
+  strings, identifiers that are not the imported package), ``ambiguous`` for a bare word
+  the rename could not classify, ``unparseable`` when the file could not be analysed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import token
+import tokenize
+from collections.abc import Iterable
+
+from forktool.codemods.names import is_host_name, word_re
+from forktool.codemods.text import protected_spans
+from forktool.model import Leftover, RenameMap
+
+KEPT = "kept"
+AMBIGUOUS = "ambiguous"
+UNPARSEABLE = "unparseable"
+_MAX_TEXT = 200
+_DOTTED_AROUND = re.compile(r"[\w.-]*$")
+_DOTTED_AFTER = re.compile(r"[\w.-]*")
+# Tokens after which a string starts a statement (so it is a docstring-like expression).
+_STATEMENT_START = {token.NEWLINE, token.INDENT, token.DEDENT, token.ENCODING}
+_STRING_TYPES = {token.STRING} | {
+    getattr(token, name) for name in ("FSTRING_MIDDLE", "TSTRING_MIDDLE") if hasattr(token, name)
+}
+
+
+def text_leftovers(
+    path: str, text: str, rename: RenameMap, *, kind: str = "other-file", reason: str | None = None
+) -> list[Leftover]:
+    """Leftovers in a non-Python file (or a Python file that could not be tokenized).
+
+    Args:
+        path: the file's path in the transformed tree.
+        text: the transformed text.
+        rename: the rename map.
+        kind: the kind to record.
+        reason: force this reason (e.g. ``unparseable``); by default ``kept`` for URLs,
+            host names and keep-listed strings, ``ambiguous`` otherwise.
+
+    Returns:
+        One leftover per occurrence, in line order.
+    """
+    pattern = word_re(rename)
+    found: list[Leftover] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in pattern.finditer(line):
+            why = reason or _reason(line, match.start(), match.end(), rename)
+            found.append(Leftover(path, number, kind, why, _excerpt(line)))
+    return _unique(found)
+
+
+def python_leftovers(
+    path: str, source: str, rename: RenameMap, *, reason: str | None = None
+) -> list[Leftover]:
+    """Leftovers in transformed Python source, classified by token.
+
+    Args:
+        path: the file's path in the transformed tree.
+        source: the transformed source.
+        rename: the rename map.
+        reason: force this reason (``unparseable`` for a file the codemod could not parse
+            but the tokenizer can, e.g. Python 2 ``print`` statements).
+
+    Returns:
+        One leftover per occurrence, in line order. Falls back to :func:`text_leftovers`
+        with reason ``unparseable`` if the source cannot be tokenized. Never raises.
+    """
+    pattern = word_re(rename)
+    if pattern.search(source) is None:
+        return []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text_leftovers(path, source, rename, reason=UNPARSEABLE)
+    lines = source.splitlines()
+    found: list[Leftover] = []
+    previous = token.NEWLINE
+    for index, tok in enumerate(tokens):
+        if tok.type == token.NL:
+            continue
+        if tok.type == token.NAME and pattern.fullmatch(tok.string):
+            line = lines[tok.start[0] - 1] if tok.start[0] <= len(lines) else tok.line
+            why = reason or KEPT
+            found.append(Leftover(path, tok.start[0], "identifier", why, _excerpt(line)))
+        elif tok.type == tokenize.COMMENT or tok.type in _STRING_TYPES:
+            kind = "comment" if tok.type == tokenize.COMMENT else "string"
+            if kind == "string" and previous in _STATEMENT_START and _ends_statement(tokens, index):
+                kind = "docstring"
+            found.extend(_in_token(path, tok, kind, lines, rename, reason))
+        if tok.type not in (token.NL, tokenize.COMMENT):
+            previous = tok.type
+    return _unique(found)
+
+
+def _ends_statement(tokens: list[tokenize.TokenInfo], index: int) -> bool:
+    for tok in tokens[index + 1 :]:
+        if tok.type in (token.STRING, token.NL, tokenize.COMMENT):
+            continue
+        return tok.type in (token.NEWLINE, token.ENDMARKER)
+    return True
+
+
+def _in_token(
+    path: str,
+    tok: tokenize.TokenInfo,
+    kind: str,
+    lines: list[str],
+    rename: RenameMap,
+    reason: str | None,
+) -> Iterable[Leftover]:
+    first_line = tok.start[0]
+    for offset, piece in enumerate(tok.string.split("\n")):
+        number = first_line + offset
+        line = lines[number - 1] if number <= len(lines) else piece
+        for match in word_re(rename).finditer(piece):
+            yield Leftover(
+                path,
+                number,
+                kind,
+                reason or _reason(piece, match.start(), match.end(), rename),
+                _excerpt(line),
+            )
+
+
+def _reason(line: str, start: int, end: int, rename: RenameMap) -> str:
+    """``kept`` for a URL, address, host name, keep-listed string or another package's
+    attribute (``webframe.template.backends.flask``); ``ambiguous`` otherwise."""
+    if start > 0 and line[start - 1] == ".":
+        return KEPT
+    if any(s < end and start < e for s, e in protected_spans(line)):
+        return KEPT
+    for kept in rename.keep:
+        position = line.find(kept)
+        while position >= 0:
+            if position <= start and end <= position + len(kept):
+                return KEPT
+            position = line.find(kept, position + 1)
+    # The dotted word around the occurrence: flask.palletsprojects.com is a host name.
+    chain = _DOTTED_AROUND.search(line[:start])
+    after = _DOTTED_AFTER.match(line, end)
+    dotted = (chain.group() if chain else "") + line[start:end] + (after.group() if after else "")
+    return KEPT if is_host_name(dotted.strip(".")) else AMBIGUOUS
+
+
+def _excerpt(line: str) -> str:
+    text = line.strip()
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+def _unique(found: list[Leftover]) -> list[Leftover]:
+    return list(dict.fromkeys(found))

@@ -1,0 +1,104 @@
+"""Small packaging files: requirements lists, ``MANIFEST.in``, ``PKG-INFO`` and egg-info.
+
+Each function is ``str -> str``, edits line by line and never raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+from forktool.codemods import names
+from forktool.codemods.paths import rename_path
+from forktool.codemods.text import rename_references
+from forktool.model import RenameMap
+
+_COMMENT_RE = re.compile(r"(?P<body>.*?)(?P<comment>(?:^|\s+)#.*)?", re.DOTALL)
+_HEADER_RE = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<sep>:[ \t]*)(?P<value>.*)", re.DOTALL)
+_MANIFEST_PATH_COMMANDS = frozenset({"include", "exclude", "graft", "prune"})
+_MANIFEST_DIR_COMMANDS = frozenset({"recursive-include", "recursive-exclude"})
+
+
+def _lines(source: str) -> list[tuple[str, str]]:
+    """Split into (line without end-of-line, end-of-line) pairs."""
+    out = []
+    for line in source.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        out.append((body, line[len(body) :]))
+    return out
+
+
+def rename_requirements(source: str, rename: RenameMap) -> str:
+    """The codemod for ``requirements*.txt`` / ``*.in`` and egg-info ``requires.txt``.
+
+    Requirement lines naming an old distribution get the new name; options (``-r``,
+    ``-e``, ``--hash``), URLs, ``[extra]`` headers and comments stay.
+    """
+    out = []
+    for body, eol in _lines(source):
+        match = _COMMENT_RE.fullmatch(body)
+        assert match is not None  # the pattern matches any line
+        requirement = match["body"]
+        stripped = requirement.strip()
+        new = None
+        if stripped and not stripped.startswith(("-", "[")) and "://" not in stripped:
+            new = names.rename_requirement(requirement, rename)
+        out.append((new or requirement) + (match["comment"] or "") + eol)
+    return "".join(out)
+
+
+def rename_manifest(source: str, rename: RenameMap) -> str:
+    """The codemod for ``MANIFEST.in``: path arguments follow the package move.
+
+    ``graft src/flask`` -> ``graft src/framework``; for ``recursive-include`` only the
+    directory argument is a path (the rest are file patterns).
+    """
+    out = []
+    for body, eol in _lines(source):
+        words = re.split(r"(\s+)", body)
+        command = words[0] if words else ""
+        if command in _MANIFEST_PATH_COMMANDS:
+            words = [command] + [_path_word(word, rename) for word in words[1:]]
+        elif command in _MANIFEST_DIR_COMMANDS and len(words) > 2:
+            words = [command, words[1], _path_word(words[2], rename), *words[3:]]
+        out.append("".join(words) + eol)
+    return "".join(out)
+
+
+def _path_word(word: str, rename: RenameMap) -> str:
+    return word if not word.strip() else rename_path(word, rename)
+
+
+def rename_pkg_info(source: str, rename: RenameMap) -> str:
+    """The codemod for core metadata (``PKG-INFO``, ``METADATA``).
+
+    ``Name`` gets the new distribution name, ``Requires-Dist`` the renamed requirements;
+    the long description after the headers gets the prose rules of
+    :func:`forktool.codemods.text.rename_references`.
+    """
+    head, separator, description = source.partition("\n\n")
+    out = []
+    for body, eol in _lines(head + ("\n" if separator else "")):
+        match = _HEADER_RE.fullmatch(body)
+        if match is not None and match["name"].lower() == "name":
+            new = names.rename_dist(match["value"].strip(), rename)
+            body = body if new is None else match["name"] + match["sep"] + new
+        elif match is not None and match["name"].lower() in ("requires-dist", "provides-dist"):
+            new = names.rename_requirement(match["value"], rename)
+            body = body if new is None else match["name"] + match["sep"] + new
+        out.append(body + eol)
+    renamed_head = "".join(out)
+    if separator:
+        renamed_head = renamed_head[:-1]
+    return renamed_head + separator + rename_references(description, rename)
+
+
+def rename_top_level(source: str, rename: RenameMap) -> str:
+    """The codemod for egg-info ``top_level.txt``: one top-level module per line."""
+    return "".join(
+        (names.rename_module(body.strip(), rename) or body) + eol for body, eol in _lines(source)
+    )
+
+
+def rename_sources(source: str, rename: RenameMap) -> str:
+    """The codemod for egg-info ``SOURCES.txt``: one path per line."""
+    return "".join(rename_path(body, rename) + eol for body, eol in _lines(source))

@@ -1,0 +1,1 @@
+"""Tests for forktool.codemods (a package so module names cannot clash with other tests)."""

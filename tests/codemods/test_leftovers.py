@@ -1,0 +1,63 @@
+"""Tests for the leftover report (forktool.codemods.leftovers)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from forktool.codemods.leftovers import python_leftovers, text_leftovers
+from forktool.model import Leftover
+
+from .maps import FLASK, REQUESTS
+
+
+def test_python_leftovers_are_classified() -> None:
+    source = textwrap.dedent(
+        '''\
+        """The flask docs: https://flask.palletsprojects.com/."""
+        from cliapp import flask
+
+        # testing flask internally
+        cli = FlaskGroup(name="flask")
+        group = "flask.commands"
+        flask_test = "Flask"
+        '''
+    )
+    assert python_leftovers("m.py", source, FLASK) == [
+        Leftover("m.py", 1, "docstring", "ambiguous", source.splitlines()[0]),
+        Leftover("m.py", 1, "docstring", "kept", source.splitlines()[0]),
+        Leftover("m.py", 2, "identifier", "kept", "from cliapp import flask"),
+        Leftover("m.py", 4, "comment", "ambiguous", "# testing flask internally"),
+        Leftover("m.py", 5, "string", "ambiguous", 'cli = FlaskGroup(name="flask")'),
+        Leftover("m.py", 6, "string", "kept", 'group = "flask.commands"'),
+    ]
+
+
+def test_attribute_of_another_package_is_kept() -> None:
+    source = 'BACKEND = "webframe.template.backends.flask.Templates"\n'
+    assert [item.reason for item in python_leftovers("m.py", source, FLASK)] == ["kept"]
+
+
+def test_multiline_string_reports_each_line() -> None:
+    source = 'x = """\nfirst\nsecond flask\n"""\n'
+    assert python_leftovers("m.py", source, FLASK) == [
+        Leftover("m.py", 3, "string", "ambiguous", "second flask"),
+    ]
+
+
+def test_untokenizable_python_is_reported_as_unparseable() -> None:
+    source = 'x = """flask\n'
+    found = python_leftovers("m.py", source, FLASK)
+    assert [(item.line, item.reason) for item in found] == [(1, "unparseable")]
+
+
+def test_text_leftovers() -> None:
+    text = "Run $ flask run\nSee github.com/pallets/flask\nFlask and flask_test\n"
+    assert text_leftovers("README.md", text, FLASK) == [
+        Leftover("README.md", 1, "other-file", "ambiguous", "Run $ flask run"),
+        Leftover("README.md", 2, "other-file", "kept", "See github.com/pallets/flask"),
+    ]
+
+
+def test_other_map() -> None:
+    found = text_leftovers("a.txt", "use requests here\nrequestsx\n", REQUESTS)
+    assert [(item.line, item.reason) for item in found] == [(1, "ambiguous")]

@@ -1,0 +1,114 @@
+"""Golden pairs for requirements, MANIFEST.in and core metadata (codemods.packaging_files)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from forktool.codemods.packaging_files import (
+    rename_manifest,
+    rename_pkg_info,
+    rename_requirements,
+    rename_sources,
+    rename_top_level,
+)
+
+from .maps import FLASK, REQUESTS
+
+
+def test_requirements() -> None:
+    before = textwrap.dedent(
+        """\
+        # via flask
+        -r base.txt
+        -e .
+        Flask==3.1.3  # pinned
+        flask[async]>=3 ; python_version > "3.8"
+        flask-sqlalchemy==3.0
+        https://example.org/flask-1.0.tar.gz
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        # via flask
+        -r base.txt
+        -e .
+        Framework==3.1.3  # pinned
+        framework[async]>=3 ; python_version > "3.8"
+        flask-sqlalchemy==3.0
+        https://example.org/flask-1.0.tar.gz
+        """
+    )
+    assert rename_requirements(before, FLASK) == after
+
+
+def test_requirements_other_map() -> None:
+    assert rename_requirements("requests>=2\nurllib3\n", REQUESTS) == "fetcher-http>=2\nurllib3\n"
+
+
+def test_manifest() -> None:
+    before = textwrap.dedent(
+        """\
+        include CHANGES.rst
+        graft src/flask/templates
+        recursive-include src/flask *.html flask.txt
+        include flask/py.typed
+        prune docs/_build
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        include CHANGES.rst
+        graft src/framework/templates
+        recursive-include src/framework *.html flask.txt
+        include framework/py.typed
+        prune docs/_build
+        """
+    )
+    assert rename_manifest(before, FLASK) == after
+
+
+def test_pkg_info() -> None:
+    before = textwrap.dedent(
+        """\
+        Metadata-Version: 2.4
+        Name: Flask
+        Version: 3.1.3
+        Classifier: Framework :: Flask
+        Requires-Dist: werkzeug>=3.1.0
+        Requires-Dist: flask[async] ; extra == "self"
+        Project-URL: Source, https://github.com/pallets/flask/
+
+        # Flask
+
+        ```python
+        from flask import Flask
+        ```
+        $ flask run
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        Metadata-Version: 2.4
+        Name: Framework
+        Version: 3.1.3
+        Classifier: Framework :: Flask
+        Requires-Dist: werkzeug>=3.1.0
+        Requires-Dist: framework[async] ; extra == "self"
+        Project-URL: Source, https://github.com/pallets/flask/
+
+        # Flask
+
+        ```python
+        from framework import Flask
+        ```
+        $ flask run
+        """
+    )
+    assert rename_pkg_info(before, FLASK) == after
+
+
+def test_egg_info_files() -> None:
+    assert rename_top_level("flask\n", FLASK) == "framework\n"
+    assert rename_sources("setup.py\nsrc/flask/app.py\n", FLASK) == (
+        "setup.py\nsrc/framework/app.py\n"
+    )
