@@ -207,3 +207,17 @@ def test_several_upstreams_continue_finds_the_waiting_one(definition: Path) -> N
     result = run_cli(definition, "sync", "--continue")
     assert result.exit_code == 0, result.output
     assert lock(definition)["version"] == "1.1"
+
+
+def test_python_dash_m_runs_the_cli(definition: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "forktool", "--root", str(definition), "sync", "--to", "1.0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "created the fork at 1.0" in proc.stdout
