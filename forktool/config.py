@@ -29,7 +29,7 @@ _REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
 
 _TOP_KEYS = {"source", "rename", "fork"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
-_RENAME_KEYS = {"packages", "distributions", "scripts", "keep"}
+_RENAME_KEYS = {"packages", "distributions", "scripts", "keep", "symbols", "docs"}
 _FORK_KEYS = {"path", "branch"}
 
 
@@ -157,17 +157,28 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
     _check_keys(rename, _RENAME_KEYS, where, "rename.")
     _check_keys(fork, _FORK_KEYS, where, "fork.")
 
+    docs = rename.get("docs", True)
+    if not isinstance(docs, bool):
+        raise ConfigError(f"{where}: rename.docs must be true or false", "fix its value")
     rename_map = RenameMap(
         packages=_mapping(rename, "packages", where, identifier=True),
         distributions=_mapping(rename, "distributions", where, identifier=False),
         scripts=_mapping(rename, "scripts", where, identifier=False),
         keep=tuple(_string_list(rename, "keep", where)),
+        symbols=_symbols(rename, where),
+        docs=docs,
     )
     if not rename_map.packages:
         raise ConfigError(
             f"{where}: [rename.packages] is empty",
             'add the import package to rename, e.g. flask = "framework"',
         )
+    for qualified in rename_map.symbols:
+        if not any(qualified.startswith(old + ".") for old in rename_map.packages):
+            raise ConfigError(
+                f"{where}: rename.symbols: {qualified!r} is not inside a renamed package",
+                'name symbols by their qualified name, e.g. "flask.Flask" = "Framework"',
+            )
     fork_path = Path(_string(fork, "path", where, default=f"forks/{name}", prefix="fork."))
     branch = _string(fork, "branch", where, default="main", prefix="fork.")
     return UpstreamConfig(
@@ -251,6 +262,33 @@ def _string_list(table: dict[str, Any], key: str, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"{where}: rename.{key} must be a list of strings", f"fix rename.{key}")
     return value
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _symbols(table: dict[str, Any], where: str) -> dict[str, str]:
+    """``[rename.symbols]``: qualified old name -> new plain name."""
+    value = table.get("symbols", {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: rename.symbols must be a table", "fix [rename.symbols]")
+    for old, new in value.items():
+        if not (
+            isinstance(new, str)
+            and _IDENTIFIER.match(new)
+            and _IDENTIFIER_PATH.match(old)
+            and "." in old
+        ):
+            raise ConfigError(
+                f"{where}: rename.symbols: {old!r} = {new!r} is not qualified name = identifier",
+                'write e.g. "flask.Flask" = "Framework"',
+            )
+        if old.rsplit(".", 1)[1] == new:
+            raise ConfigError(
+                f"{where}: rename.symbols: {old!r} is renamed to itself",
+                "give it a different new name or remove the line",
+            )
+    return dict(value)
 
 
 def _mapping(table: dict[str, Any], key: str, where: str, *, identifier: bool) -> dict[str, str]:

@@ -67,14 +67,22 @@ class RenameMap:
         distributions: distribution (project) names, e.g. ``{"Flask": "Framework"}``;
             compared after PEP 503 normalization.
         scripts: console scripts, e.g. ``{"flask": "framework"}``.
-        keep: exact strings left alone wherever they appear whole, e.g. the
-            ``flask.commands`` entry-point group, so extensions still register.
+        keep: strings left alone wherever they appear whole, e.g. the ``flask.commands``
+            entry-point group, so extensions still register; shell-style wildcards
+            (``FLASK_*``, ``https://*``) match many.
+        symbols: optional renames of names defined by the old package, by qualified name:
+            ``{"flask.Flask": "Framework"}`` makes ``flask.Flask`` ``framework.Framework``
+            everywhere it is reached (re-exports, imports, subclasses, docs).
+        docs: also rename references in docstrings, comments and documentation files
+            (Sphinx roles and directives, doctests); False leaves all prose alone.
     """
 
     packages: Mapping[str, str] = field(default_factory=dict)
     distributions: Mapping[str, str] = field(default_factory=dict)
     scripts: Mapping[str, str] = field(default_factory=dict)
     keep: tuple[str, ...] = ()
+    symbols: Mapping[str, str] = field(default_factory=dict)
+    docs: bool = True
 
 
 @dataclass(frozen=True)

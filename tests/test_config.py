@@ -102,3 +102,25 @@ def test_missing_definition_names_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         config.load(tmp_path, "django")
     assert "flask" in info.value.hint
+
+
+def test_symbols_and_docs(tmp_path: Path) -> None:
+    text = GOOD + '\n[rename.symbols]\n"flask.Flask" = "Framework"\n'
+    text = text.replace('keep = ["flask.commands"]', 'keep = ["flask.commands"]\ndocs = false')
+    cfg = config.load(write(tmp_path, text), "flask")
+    assert cfg.rename.symbols == {"flask.Flask": "Framework"}
+    assert cfg.rename.docs is False
+
+
+@pytest.mark.parametrize(
+    ("symbols", "says"),
+    [
+        ('"Flask" = "Framework"', "is not qualified name"),
+        ('"flask.Flask" = "1x"', "is not qualified name"),
+        ('"flask.Flask" = "Flask"', "renamed to itself"),
+        ('"django.Model" = "Thing"', "not inside a renamed package"),
+    ],
+)
+def test_invalid_symbols(tmp_path: Path, symbols: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        config.load(write(tmp_path, GOOD + f"\n[rename.symbols]\n{symbols}\n"), "flask")
