@@ -154,9 +154,33 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
     rename = _table(doc, "rename", where)
     fork = _table(doc, "fork", where, required=False)
     _check_keys(source, _SOURCE_KEYS, where, "source.")
-    _check_keys(rename, _RENAME_KEYS, where, "rename.")
     _check_keys(fork, _FORK_KEYS, where, "fork.")
 
+    rename_map = parse_rename(rename, where)
+    fork_path = Path(_string(fork, "path", where, default=f"forks/{name}", prefix="fork."))
+    branch = _string(fork, "branch", where, default="main", prefix="fork.")
+    return UpstreamConfig(
+        name=name,
+        root=root,
+        source=_source(source, where, root),
+        rename=rename_map,
+        fork_path=fork_path if fork_path.is_absolute() else (root / fork_path).resolve(),
+        fork_branch=branch,
+    )
+
+
+def parse_rename(rename: dict[str, Any], where: str) -> RenameMap:
+    """Validate a ``[rename]`` table (from a definition, or built from CLI options).
+
+    Args:
+        rename: the table: ``packages``, ``distributions``, ``scripts`` (old -> new),
+            ``keep`` (list of patterns), ``symbols`` (qualified -> new name), ``docs``.
+        where: what to name in error messages (e.g. ``upstream/flask.toml``).
+
+    Raises:
+        ConfigError: an unknown key, a wrong type, or an invalid rename.
+    """
+    _check_keys(rename, _RENAME_KEYS, where, "rename.")
     docs = rename.get("docs", True)
     if not isinstance(docs, bool):
         raise ConfigError(f"{where}: rename.docs must be true or false", "fix its value")
@@ -179,16 +203,7 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
                 f"{where}: rename.symbols: {qualified!r} is not inside a renamed package",
                 'name symbols by their qualified name, e.g. "flask.Flask" = "Framework"',
             )
-    fork_path = Path(_string(fork, "path", where, default=f"forks/{name}", prefix="fork."))
-    branch = _string(fork, "branch", where, default="main", prefix="fork.")
-    return UpstreamConfig(
-        name=name,
-        root=root,
-        source=_source(source, where, root),
-        rename=rename_map,
-        fork_path=fork_path if fork_path.is_absolute() else (root / fork_path).resolve(),
-        fork_branch=branch,
-    )
+    return rename_map
 
 
 def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSource:

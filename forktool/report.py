@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
+from forktool.model import Leftover
+from forktool.rename import RenamePlan
 from forktool.sync import SyncResult
 
 _HEADLINES = {
@@ -30,6 +34,13 @@ def render_sync(console: Console, result: SyncResult) -> None:
     if result.status in {"created", "merged"}:
         _plain(console, f"  fork repository: {result.fork_repository}")
         _plain(console, f"  fork commit:     {result.fork[:12]}")
+    if result.leftovers:
+        counts = ", ".join(f"{n} {reason}" for reason, n in sorted(result.leftovers.items()))
+        _plain(
+            console,
+            f"  old names left in place: {counts} "
+            f"(list them: forktool leftovers {result.upstream})",
+        )
     if result.failures:
         console.print(f"  [yellow]{len(result.failures)} files carried over untransformed:[/]")
         for path, reason in sorted(result.failures.items()):
@@ -63,3 +74,45 @@ def sync_json(result: SyncResult) -> dict[str, Any]:
 def dumps(results: list[SyncResult]) -> str:
     """The JSON document printed by ``--json``: ``{"schema": 1, "results": [...]}``."""
     return json.dumps({"schema": 1, "results": [sync_json(r) for r in results]}, indent=2)
+
+
+def render_leftovers(
+    console: Console,
+    leftovers: Sequence[Leftover],
+    failures: Mapping[str, str],
+    limit: int | None = None,
+) -> None:
+    """Print leftovers as ``path:line: kind (reason) text`` lines, then untransformed files.
+
+    Args:
+        limit: print at most this many leftovers (None: all), then say how many more.
+    """
+    shown = leftovers if limit is None else leftovers[:limit]
+    for item in shown:
+        where = f"{item.path}:{item.line}" if item.line else item.path
+        _plain(console, f"{where}: {item.kind} ({item.reason}) {item.text.strip()}")
+    if len(leftovers) > len(shown):
+        _plain(console, f"... and {len(leftovers) - len(shown)} more (--json lists all)")
+    for path, reason in sorted(failures.items()):
+        _plain(console, f"{path}: not transformed: {reason}")
+    counts = Counter(item.reason for item in leftovers)
+    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "none"
+    _plain(console, f"{len(leftovers)} old-name occurrences left ({summary}); "
+                    f"{len(failures)} files not transformed")  # fmt: skip
+
+
+def rename_json(plans: Sequence[RenamePlan], *, applied: bool) -> str:
+    """The JSON printed by ``forktool rename --json``: ``{"schema": 1, "applied": bool,
+    "targets": [{"root", "files", "changes": [{"old_path", "new_path"}], "leftovers": [...],
+    "failures": {...}}]}``."""
+    targets = [
+        {
+            "root": str(plan.root),
+            "files": plan.files,
+            "changes": [{"old_path": c.old_path, "new_path": c.new_path} for c in plan.changes],
+            "leftovers": [asdict(item) for item in plan.leftovers],
+            "failures": plan.failures,
+        }
+        for plan in plans
+    ]
+    return json.dumps({"schema": 1, "applied": applied, "targets": targets}, indent=1)

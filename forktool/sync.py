@@ -8,9 +8,12 @@ the lock file move only once the merge outcome is known.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
@@ -41,7 +44,7 @@ class SyncResult:
         vendor / transformed / fork: commit ids ("" when not applicable).
         conflicts: unmerged paths, on conflict.
         conflicts_file: the JSON list of conflicts, on conflict.
-        leftovers: old-name occurrences the transform left in place.
+        leftovers: how many old-name occurrences the transform left, by reason.
         failures: files carried over untransformed, path -> reason.
     """
 
@@ -55,7 +58,7 @@ class SyncResult:
     fork: str = ""
     conflicts: tuple[str, ...] = ()
     conflicts_file: Path | None = None
-    leftovers: int = 0
+    leftovers: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
 
 
@@ -116,6 +119,7 @@ def _integrate_release(
     vendor = upstream.import_release(repo, config, release, lock.vendor if lock else None, cache)
     progress(f"transforming {config.name} {release.version}")
     result = transform_tree(vendor.tree, config.rename)
+    _record_leftovers(repo, config, release.version, result)
     transformed = _commit_transformed(repo, config, vendor, result, lock)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     fork_before = repo.resolve("HEAD") or ""
@@ -129,7 +133,7 @@ def _integrate_release(
         fork_repository=repo.path,
         vendor=vendor.commit,
         transformed=transformed,
-        leftovers=len(result.leftovers),
+        leftovers=dict(Counter(leftover.reason for leftover in result.leftovers)),
         failures=dict(result.failures),
     )
     if outcome.commit is None:
@@ -311,6 +315,48 @@ def _write_lock(
             transformed=transformed,
             fork=fork,
         ),
+    )
+
+
+def leftovers_path(repo: GitRepo, name: str) -> Path:
+    """Where the leftover report of the newest transform of upstream ``name`` is kept."""
+    return merge.state_dir(repo) / f"{name}.leftovers.json"
+
+
+def read_leftovers(config: UpstreamConfig) -> dict[str, Any]:
+    """The leftover report of the newest transform (see :func:`_record_leftovers`).
+
+    Raises:
+        RepositoryError: no transform has run yet.
+    """
+    path = None
+    if (config.fork_path / ".git").exists():
+        path = leftovers_path(GitRepo(config.fork_path), config.name)
+    if path is None or not path.exists():
+        raise RepositoryError(
+            f"no leftover report for {config.name} yet",
+            f"run 'forktool sync {config.name}' first",
+        )
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _record_leftovers(
+    repo: GitRepo, config: UpstreamConfig, version: str, result: TransformResult
+) -> None:
+    """Write every old-name occurrence the transform left, and every file it could not
+    transform, as JSON: ``{"schema": 1, "upstream", "version", "leftovers": [{path, line,
+    kind, reason, text}], "failures": {path: reason}}``."""
+    merge.state_dir(repo).mkdir(parents=True, exist_ok=True)
+    report = {
+        "schema": 1,
+        "upstream": config.name,
+        "version": version,
+        "leftovers": [asdict(leftover) for leftover in result.leftovers],
+        "failures": dict(result.failures),
+    }
+    leftovers_path(repo, config.name).write_text(
+        json.dumps(report, indent=1) + "\n", encoding="utf-8"
     )
 
 

@@ -221,3 +221,19 @@ def test_python_dash_m_runs_the_cli(definition: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "created the fork at 1.0" in proc.stdout
+
+
+def test_leftovers_are_listed_after_sync(definition: Path, upstream_repo: Path) -> None:
+    (upstream_repo / "README.txt").write_text("Docs: https://mypkg.example.org/\n")
+    git(upstream_repo, "add", "README.txt")
+    git(upstream_repo, "commit", "-qm", "docs")
+    git(upstream_repo, "tag", "v1.5")
+    result = run_cli(definition, "sync", "--to", "1.5")
+    assert result.exit_code == 0, result.output
+    assert "old names left in place: 1 kept" in result.output
+    listing = run_cli(definition, "leftovers", "mypkg")
+    assert listing.exit_code == 0, listing.output
+    assert "README.txt:1: other-file (kept) Docs: https://mypkg.example.org/" in listing.output
+    as_json = json.loads(run_cli(definition, "leftovers", "mypkg", "--json").output)
+    assert as_json["version"] == "1.5"
+    assert [item["path"] for item in as_json["leftovers"]] == ["README.txt"]
