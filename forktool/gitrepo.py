@@ -43,6 +43,21 @@ class MergeOutcome:
     conflicts: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What ``git apply`` did to a tree.
+
+    Attributes:
+        tree: the resulting tree id when the patch applied (directly or three-way).
+        conflicts: paths left unmerged by a three-way apply.
+        error: git's one-line reason when it did not apply at all ("" otherwise).
+    """
+
+    tree: str | None
+    conflicts: tuple[str, ...] = ()
+    error: str = ""
+
+
 def _git_date(when: datetime | None) -> str:
     """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible)."""
     stamp = 0 if when is None else int(when.timestamp())
@@ -125,6 +140,113 @@ class GitRepo:
         if proc.returncode != 0:
             raise git.GitCommandError(["git", *args], proc.returncode, stderr)
         return bytes(stdout).decode().strip()
+
+    def apply_patch(
+        self, tree: str, patch: bytes, *, three_way: bool = False, check_reverse: bool = False
+    ) -> ApplyOutcome:
+        """Apply a unified diff to ``tree`` in a private index (no working tree, no fuzz).
+
+        Args:
+            tree: the tree id to patch.
+            patch: the diff (``git diff`` / ``git format-patch`` / plain unified diff).
+            three_way: fall back to a three-way merge using the preimage blobs the
+                patch names (``git apply --3way``).
+            check_reverse: only check whether the patch applies in reverse (that is,
+                whether ``tree`` already contains its change); ``tree`` is returned
+                unchanged when it does.
+
+        Returns:
+            the outcome; never raises for a patch that does not apply.
+        """
+        fd, index_file = tempfile.mkstemp(prefix="forktool-apply-", dir=self.git_dir)
+        os.close(fd)
+        os.unlink(index_file)
+        env = {"GIT_INDEX_FILE": index_file}
+        args = ["apply", "--cached", "--whitespace=nowarn"]
+        args += ["--reverse", "--check"] if check_reverse else ["--3way"] if three_way else []
+        try:
+            self._repo.git.read_tree(tree, env=env)
+            try:
+                self._feed([*args, "-"], patch, env)
+            except git.GitCommandError as exc:
+                conflicts = self._unmerged(env)
+                if conflicts:
+                    return ApplyOutcome(None, conflicts)
+                return ApplyOutcome(None, error=_first_error(exc))
+            if check_reverse:
+                return ApplyOutcome(tree)
+            return ApplyOutcome(str(self._repo.git.write_tree(env=env)))
+        finally:
+            if os.path.exists(index_file):
+                os.unlink(index_file)
+
+    def _unmerged(self, env: dict[str, str] | None = None) -> tuple[str, ...]:
+        out = self._repo.git.ls_files("--unmerged", "-z", env=env or {})
+        return tuple(sorted({rec.split("\t", 1)[1] for rec in out.split("\0") if "\t" in rec}))
+
+    def changed_files(self, old: str, new: str) -> dict[str, FileEntry | None]:
+        """Files that differ between trees ``old`` and ``new``: path -> new file, or None
+        when ``new`` deleted it."""
+        out = self._repo.git.diff_tree("-r", "-z", "--no-renames", old, new)
+        fields = out.split("\0")
+        changed: dict[str, FileEntry | None] = {}
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not meta:
+                continue
+            _, mode, _, sha, status = meta.lstrip(":").split()
+            if status == "D":
+                changed[path] = None
+            else:
+                data = self._repo.odb.stream(bytes.fromhex(sha)).read()
+                changed[path] = FileEntry(data, mode == "100755", mode == "120000")
+        return changed
+
+    def diff_trees(self, old: str, new: str) -> bytes:
+        """``git diff --full-index --binary OLD NEW`` as bytes (empty when equal)."""
+        handle = self._repo.git.execute(
+            ["git", "diff", "--full-index", "--binary", "--no-color", "--no-ext-diff", old, new],
+            as_process=True,
+        )
+        proc = handle.proc
+        assert proc is not None
+        stdout, stderr = proc.communicate()
+        if proc.returncode != 0:
+            raise git.GitCommandError(["git", "diff", old, new], proc.returncode, stderr)
+        return bytes(stdout)
+
+    def commit_info(self, commit: str) -> tuple[str, str, str]:
+        """``(author "Name <email>", subject, body)`` of ``commit``."""
+        out = self._repo.git.log("-1", "--format=%an <%ae>%x00%s%x00%b", commit)
+        author, subject, body = (out.split("\0") + ["", ""])[:3]
+        return author, subject, body.strip()
+
+    def parents(self, commit: str) -> list[str]:
+        """The parent commit ids of ``commit``."""
+        return str(self._repo.git.rev_list("--parents", "-n1", commit)).split()[1:]
+
+    def add_worktree(self, path: Path, commit: str) -> GitRepo:
+        """Check ``commit`` out, detached, in a new linked worktree at ``path``."""
+        self._repo.git.worktree("add", "--detach", "--quiet", str(path), commit)
+        return GitRepo(path)
+
+    def remove_worktree(self, path: Path) -> None:
+        """Remove the linked worktree at ``path`` (changes in it are discarded)."""
+        if path.exists():
+            self._repo.git.worktree("remove", "--force", str(path))
+        self._repo.git.worktree("prune")
+
+    def apply_in_worktree(self, patch: bytes) -> tuple[str, ...]:
+        """``git apply --3way`` in this checkout; return the paths left unmerged."""
+        try:
+            self._feed(["apply", "--3way", "--whitespace=nowarn", "-"], patch, {})
+        except git.GitCommandError:
+            pass  # conflicts are read from the index below
+        return self.unmerged_paths()
+
+    def stage_all_tree(self) -> str:
+        """Stage every change in this checkout (``git add -A``) and return the index tree."""
+        self._repo.git.add("--all")
+        return str(self._repo.git.write_tree())
 
     def read_tree(self, treeish: str) -> dict[str, FileEntry]:
         """Read every file of ``treeish`` (a commit, tag or tree id) into memory.
@@ -303,9 +425,7 @@ class GitRepo:
 
     def unmerged_paths(self) -> tuple[str, ...]:
         """Paths with unmerged index entries, sorted."""
-        out = self._repo.git.ls_files("--unmerged", "-z")
-        paths = {rec.split("\t", 1)[1] for rec in out.split("\0") if "\t" in rec}
-        return tuple(sorted(paths))
+        return self._unmerged()
 
     def checkout_new_branch(self, branch: str, commit: str) -> None:
         """Point the unborn ``branch`` at ``commit`` and check it out (fresh repository only).
