@@ -16,11 +16,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from forktool import config as config_mod
+from forktool import patchwork, report
 from forktool import rename as rename_op
-from forktool import report
+from forktool import replay as replay_mod
+from forktool import series as series_mod
 from forktool import sync as sync_mod
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, RenameMap
+from forktool.patches import PatchHealth
 from forktool.sync import Progress, SyncResult, abort_sync, continue_sync, is_waiting, sync
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
@@ -103,7 +106,7 @@ def sync_command(
     for cfg in configs:
         try:
             if continue_:
-                result = continue_sync(cfg)
+                result = continue_sync(cfg, progress=_progress(as_json))
             elif abort:
                 result = abort_sync(cfg)
             else:
@@ -293,6 +296,138 @@ def leftovers_command(
             continue
         out.print(f"[bold]{data['upstream']} {data['version']}[/]")
         report.render_leftovers(out, items, data["failures"])
+
+
+@main.group("patch")
+def patch_group() -> None:
+    """Work with the fork's patch series (patches/<upstream>/series).
+
+    Example: forktool patch list
+    """
+
+
+_UPSTREAM_OPTION = click.option(
+    "-u", "--upstream", "upstream_name", metavar="NAME",
+    help="The upstream (default: the only one defined).",
+)  # fmt: skip
+
+
+def _one_config(root: Path | None, upstream_name: str | None) -> config_mod.UpstreamConfig:
+    """The config of ``upstream_name``, or of the only upstream defined."""
+    definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+    names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+    if len(names) != 1:
+        raise ForktoolError(
+            f"several upstreams are defined ({', '.join(names)})", "choose one with --upstream"
+        )
+    return config_mod.load(definition, names[0])
+
+
+@patch_group.command("list")
+@_UPSTREAM_OPTION
+@click.pass_obj
+def patch_list(root: Path | None, upstream_name: str | None) -> None:
+    """List the series in order, with each patch's health on the newest release.
+
+    Example: forktool patch list --upstream flask
+    """
+    try:
+        cfg = _one_config(root, upstream_name)
+        listed = series_mod.load(cfg.root, cfg.name)
+        health = {h.name: h for h in sync_mod.read_health(cfg)}
+    except ForktoolError as exc:
+        _fail(exc)
+    if not listed.patches:
+        out.print(
+            f"the series of {cfg.name} is empty ({series_mod.series_path(cfg.root, cfg.name)})"
+        )
+        return
+    known = [health.get(p.name, PatchHealth(p.name, p.kind, "not run")) for p in listed.patches]
+    report.render_health(out, known, title=f"{cfg.name}: patch series")
+
+
+@patch_group.command("add")
+@click.argument("commit")
+@_UPSTREAM_OPTION
+@click.option("--name", metavar="FILE", help="Patch file name (default: from the subject).")
+@click.pass_obj
+def patch_add(root: Path | None, commit: str, upstream_name: str | None, name: str | None) -> None:
+    """Turn COMMIT of the fork repository into a diff patch at the end of the series.
+
+    Example: forktool patch add HEAD --name cap-body-size.patch
+    """
+    try:
+        path = patchwork.add_patch(_one_config(root, upstream_name), commit, name)
+    except ForktoolError as exc:
+        _fail(exc)
+    out.print(f"added {path.name} to the series ({path})", highlight=False, markup=False)
+
+
+@patch_group.command("refresh")
+@click.argument("patch_name", metavar="[PATCH]", required=False)
+@_UPSTREAM_OPTION
+@click.pass_obj
+def patch_refresh(root: Path | None, patch_name: str | None, upstream_name: str | None) -> None:
+    """Rewrite the patch that stopped a sync, from your resolution of its conflict.
+
+    Then run 'forktool sync --continue'. Example: forktool patch refresh cap-body-size.patch
+    """
+    try:
+        path = patchwork.refresh_patch(_one_config(root, upstream_name), patch_name)
+    except ForktoolError as exc:
+        _fail(exc)
+    out.print(
+        f"refreshed {path.name}; now run 'forktool sync --continue'", highlight=False, markup=False
+    )
+
+
+@patch_group.command("drop")
+@click.argument("patch_names", nargs=-1, metavar="[PATCH]...")
+@click.option("--upstreamed", is_flag=True, help="Drop every patch reported upstreamed.")
+@_UPSTREAM_OPTION
+@click.pass_obj
+def patch_drop(
+    root: Path | None, patch_names: tuple[str, ...], upstreamed: bool, upstream_name: str | None
+) -> None:
+    """Remove patches from the series and delete their files.
+
+    Example: forktool patch drop --upstreamed
+    """
+    try:
+        cfg = _one_config(root, upstream_name)
+        names = list(patch_names) + (patchwork.upstreamed(cfg) if upstreamed else [])
+        if not names:
+            raise ForktoolError("no patch to drop", "name patches, or use --upstreamed")
+        dropped = patchwork.drop_patches(cfg, list(dict.fromkeys(names)))
+    except ForktoolError as exc:
+        _fail(exc)
+    out.print(f"dropped {', '.join(dropped)}", highlight=False, markup=False)
+
+
+@patch_group.command("replay")
+@_UPSTREAM_OPTION
+@click.option("--from", "start", metavar="VERSION", help="First release (default: oldest).")
+@click.option("--to", "end", metavar="VERSION", help="Last release (default: newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the health as JSON.")
+@click.pass_obj
+def patch_replay(
+    root: Path | None, upstream_name: str | None, start: str | None, end: str | None, as_json: bool
+) -> None:
+    """Apply the series to every release in a range and show its health; changes no branch.
+
+    Example: forktool patch replay --from 2.0.0 --to 3.1.3
+    """
+    rows = []
+    try:
+        cfg = _one_config(root, upstream_name)
+        for item in replay_mod.replay(cfg, start, end):
+            rows.append(item)
+            if not as_json:
+                report.render_health(out, item.health, title=f"{cfg.name} {item.version}")
+    except ForktoolError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(report.replay_json(rows))
 
 
 def _progress(quiet: bool) -> Progress:

@@ -8,6 +8,7 @@ repository's own working tree, when integrating a release.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -237,10 +238,8 @@ class GitRepo:
 
     def apply_in_worktree(self, patch: bytes) -> tuple[str, ...]:
         """``git apply --3way`` in this checkout; return the paths left unmerged."""
-        try:
+        with contextlib.suppress(git.GitCommandError):  # conflicts are read from the index
             self._feed(["apply", "--3way", "--whitespace=nowarn", "-"], patch, {})
-        except git.GitCommandError:
-            pass  # conflicts are read from the index below
         return self.unmerged_paths()
 
     def stage_all_tree(self) -> str:

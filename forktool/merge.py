@@ -28,6 +28,11 @@ class Pending:
         refs_before: full ref name -> commit id ("" = did not exist) before the sync
             moved it, so ``--abort`` can put every ref back.
         conflicts: the unmerged paths when the merge stopped.
+        stage: ``merge`` (the fork merge conflicted) or ``patch`` (a diff patch of the
+            series conflicted; shown in ``worktree``, nothing merged yet).
+        patch / patch_sha256: the conflicting patch and its file's digest at the time.
+        worktree / patch_base: where the patch conflict is shown, and the commit (the
+            release just before the patch) it is shown on.
     """
 
     upstream: str
@@ -39,6 +44,11 @@ class Pending:
     fork_before: str
     refs_before: dict[str, str]
     conflicts: list[str]
+    stage: str = "merge"
+    patch: str = ""
+    patch_sha256: str = ""
+    worktree: str = ""
+    patch_base: str = ""
 
 
 def state_dir(repo: GitRepo) -> Path:
@@ -204,6 +214,11 @@ def undo(repo: GitRepo, pending: Pending) -> None:
         )
     if merge_head:
         repo.abort_merge()
+    restore_refs(repo, pending)
+
+
+def restore_refs(repo: GitRepo, pending: Pending) -> None:
+    """Put every ref the stopped sync moved back where it was (deleting new ones)."""
     for ref, before in pending.refs_before.items():
         repo.set_ref(ref, before or None, f"forktool: abort sync of {pending.upstream}")
 

@@ -8,11 +8,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from forktool.model import Leftover
+from forktool.patches import PatchHealth
 from forktool.rename import RenamePlan
+from forktool.replay import ReleaseHealth
 from forktool.sync import SyncResult
 
 _HEADLINES = {
@@ -20,6 +24,7 @@ _HEADLINES = {
     "created": "[green]{u}[/]: created the fork at {v}",
     "merged": "[green]{u}[/]: integrated {v}" + " (was {p})",
     "conflict": "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
+    "patch-conflict": "[yellow]{u}[/]: a patch of the series conflicts with {v} in {n} paths",
     "aborted": "[green]{u}[/]: sync aborted; the fork is back at {v}",
 }
 
@@ -41,10 +46,21 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"  old names left in place: {counts} "
             f"(list them: forktool leftovers {result.upstream})",
         )
+    if result.patches:
+        render_health(console, result.patches)
     if result.failures:
         console.print(f"  [yellow]{len(result.failures)} files carried over untransformed:[/]")
         for path, reason in sorted(result.failures.items()):
             _plain(console, f"    {path}: {reason}")
+    if result.status == "patch-conflict":
+        for path in result.conflicts:
+            console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+        _plain(
+            console,
+            f"  resolve them in {result.patch_worktree} ('git status' there lists them), then "
+            f"run 'forktool patch refresh <patch> --upstream {result.upstream}' and "
+            f"'forktool sync {result.upstream} --continue' (or '--abort' to undo the sync)",
+        )
     if result.status == "conflict":
         for path in result.conflicts:
             console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
@@ -116,3 +132,34 @@ def rename_json(plans: Sequence[RenamePlan], *, applied: bool) -> str:
         for plan in plans
     ]
     return json.dumps({"schema": 1, "applied": applied, "targets": targets}, indent=1)
+
+
+_STATUS_STYLE = {
+    "clean": "green",
+    "three-way": "cyan",
+    "upstreamed": "blue",
+    "no-match": "yellow",
+    "conflict": "red",
+    "error": "bold red",
+}
+
+
+def render_health(console: Console, health: Sequence[PatchHealth], title: str = "") -> None:
+    """Print the patch series health as a table: patch, kind, status, detail."""
+    table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("patch", overflow="fold")
+    table.add_column("kind")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    for item in health:
+        style = _STATUS_STYLE.get(item.status, "")
+        detail = item.detail or ", ".join(item.paths)
+        table.add_row(item.name, item.kind, f"[{style}]{item.status}[/]", escape(detail))
+    console.print(table)
+
+
+def replay_json(rows: Sequence[ReleaseHealth]) -> str:
+    """The JSON printed by ``forktool patch replay --json``: ``{"schema": 1, "releases":
+    [{"version", "patches": [{name, kind, status, detail, paths}]}]}``."""
+    releases = [{"version": r.version, "patches": [asdict(h) for h in r.health]} for r in rows]
+    return json.dumps({"schema": 1, "releases": releases}, indent=1)

@@ -8,6 +8,7 @@ the lock file move only once the merge outcome is known.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -17,12 +18,14 @@ from typing import Any
 
 from packaging.version import Version
 
-from forktool import lockfile, merge, upstream
+from forktool import lockfile, merge, patches, patchwork, upstream
+from forktool import series as series_mod
 from forktool.config import PyPISource, UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError, RepositoryError
 from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
-from forktool.model import Release, TransformResult
+from forktool.model import Release, TransformResult, Tree
+from forktool.patches import PatchHealth
 from forktool.transform import transform_tree
 from forktool.upstream import VendorImport
 
@@ -36,8 +39,9 @@ class SyncResult:
 
     Attributes:
         upstream: upstream name.
-        status: ``up-to-date``, ``created`` (first sync), ``merged``, ``conflict``
-            or ``aborted``.
+        status: ``up-to-date``, ``created`` (first sync), ``merged``, ``conflict`` (the
+            fork merge conflicts), ``patch-conflict`` (a diff patch of the series
+            conflicts; nothing merged yet) or ``aborted``.
         version: the release now integrated (or being integrated, on conflict).
         previous: the release integrated before, or None on the first sync.
         fork_repository: path of the fork repository.
@@ -46,6 +50,8 @@ class SyncResult:
         conflicts_file: the JSON list of conflicts, on conflict.
         leftovers: how many old-name occurrences the transform left, by reason.
         failures: files carried over untransformed, path -> reason.
+        patches: the health of each patch of the series on this release.
+        patch_worktree: where a conflicting patch is shown (``patch-conflict`` only).
     """
 
     upstream: str
@@ -60,6 +66,8 @@ class SyncResult:
     conflicts_file: Path | None = None
     leftovers: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    patches: tuple[PatchHealth, ...] = ()
+    patch_worktree: Path | None = None
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
@@ -72,6 +80,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         ForktoolError: bad input or an unsafe fork repository; nothing was changed.
     """
     lock = lockfile.read(config.lock_path)
+    series = series_mod.load(config.root, config.name)
     repo = _open_fork(config, lock)
     progress(f"listing releases of {config.name}")
     release = upstream.resolve_release(config, to)
@@ -85,7 +94,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     repo = repo or GitRepo.init(config.fork_path, config.fork_branch)
     refs_before = repo.refs()
     try:
-        return _integrate_release(config, repo, lock, release, refs_before, progress)
+        return _integrate_release(config, repo, lock, release, series, refs_before, progress)
     except ForktoolError:
         if not fresh:
             _restore_refs(repo, refs_before)
@@ -111,6 +120,7 @@ def _integrate_release(
     repo: GitRepo,
     lock: Lock | None,
     release: Release,
+    series: series_mod.Series,
     refs_before: dict[str, str],
     progress: Progress,
 ) -> SyncResult:
@@ -120,11 +130,10 @@ def _integrate_release(
     progress(f"transforming {config.name} {release.version}")
     result = transform_tree(vendor.tree, config.rename)
     _record_leftovers(repo, config, release.version, result)
-    transformed = _commit_transformed(repo, config, vendor, result, lock)
-    progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+    progress(f"applying the patch series ({len(series.patches)} patches)")
+    applied = patches.apply_series(repo, result.tree, series)
+    _record_health(repo, config, release.version, applied.health)
     fork_before = repo.resolve("HEAD") or ""
-    outcome = merge.integrate(repo, config, transformed, release.version)
-    _move_refs(repo, config, vendor, transformed)
     base = SyncResult(
         upstream=config.name,
         status="merged" if lock else "created",
@@ -132,19 +141,34 @@ def _integrate_release(
         previous=lock.version if lock else None,
         fork_repository=repo.path,
         vendor=vendor.commit,
-        transformed=transformed,
         leftovers=dict(Counter(leftover.reason for leftover in result.leftovers)),
         failures=dict(result.failures),
+        patches=applied.health,
     )
+    pending = merge.Pending(
+        upstream=config.name,
+        version=release.version,
+        sha256=release.sha256 or "",
+        upstream_commit=vendor.release.commit or "",
+        vendor=vendor.commit,
+        transformed="",
+        fork_before=fork_before,
+        refs_before={},
+        conflicts=[],
+    )
+    conflicting = [h for h in applied.health if h.status == patches.CONFLICT]
+    if conflicting:
+        pending = replace(pending, refs_before=_moved_since(repo, refs_before))
+        return _stop_on_patch(config, repo, series, applied, conflicting[0].name, pending, base)
+    transformed = _commit_transformed(repo, config, vendor, applied.tree, lock)
+    progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+    outcome = merge.integrate(repo, config, transformed, release.version)
+    _move_refs(repo, config, vendor, transformed)
+    base = replace(base, transformed=transformed)
     if outcome.commit is None:
-        pending = merge.Pending(
-            upstream=config.name,
-            version=release.version,
-            sha256=release.sha256 or "",
-            upstream_commit=vendor.release.commit or "",
-            vendor=vendor.commit,
+        pending = replace(
+            pending,
             transformed=transformed,
-            fork_before=fork_before,
             refs_before=_moved_since(repo, refs_before),
             conflicts=list(outcome.conflicts),
         )
@@ -154,13 +178,54 @@ def _integrate_release(
     return replace(base, fork=outcome.commit)
 
 
-def continue_sync(config: UpstreamConfig) -> SyncResult:
+def _stop_on_patch(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    series: series_mod.Series,
+    applied: patches.SeriesResult,
+    name: str,
+    pending: merge.Pending,
+    base: SyncResult,
+) -> SyncResult:
+    """A diff patch conflicts: show it as a git conflict beside the fork; merge nothing."""
+    patch = series.patches[series.index(name)]
+    message = f"forktool: {config.name} {pending.version} before patch {name}\n"
+    base_commit = repo.commit_tree(applied.tree_before[name], [], message, None)
+    worktree = patchwork.worktree_path(config)
+    conflicts = patchwork.show_conflict(repo, worktree, base_commit, patch.data)
+    pending = replace(
+        pending,
+        stage="patch",
+        patch=name,
+        patch_sha256=hashlib.sha256(patch.data).hexdigest(),
+        worktree=str(worktree),
+        patch_base=base_commit,
+        conflicts=list(conflicts),
+    )
+    report = merge.write_pending(repo, pending)
+    return replace(
+        base,
+        status="patch-conflict",
+        conflicts=conflicts,
+        conflicts_file=report,
+        patch_worktree=worktree,
+    )
+
+
+def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -> SyncResult:
     """Finish a sync that stopped on conflicts, after the user resolved them.
 
+    After a fork merge conflict: commits the merge and records the lock. After a patch
+    conflict: checks the patch was refreshed, removes the conflict checkout and runs the
+    sync of the same release again (which may stop on the next conflict).
+
     Raises:
-        RepositoryError: no sync is waiting, or conflicts remain.
+        RepositoryError: no sync is waiting, conflicts remain, or the conflicting patch
+            was not refreshed.
     """
     repo, pending = _pending(config)
+    if pending.stage == "patch":
+        return _continue_after_patch(config, repo, pending, progress)
     previous = lockfile.read(config.lock_path)
     fork = merge.conclude(repo, pending)
     release = Release(pending.version, "", pending.sha256 or None, pending.upstream_commit or None)
@@ -172,6 +237,22 @@ def continue_sync(config: UpstreamConfig) -> SyncResult:
     )  # fmt: skip
 
 
+def _continue_after_patch(
+    config: UpstreamConfig, repo: GitRepo, pending: merge.Pending, progress: Progress
+) -> SyncResult:
+    listed = series_mod.load(config.root, config.name).patches
+    current = next((p for p in listed if p.name == pending.patch), None)
+    if current is not None and hashlib.sha256(current.data).hexdigest() == pending.patch_sha256:
+        raise RepositoryError(
+            f"patch {pending.patch} has not been refreshed since it conflicted",
+            f"resolve it in {pending.worktree}, then run "
+            f"'forktool patch refresh {pending.patch} --upstream {config.name}'",
+        )
+    repo.remove_worktree(Path(pending.worktree))
+    merge.clear_pending(repo, config.name)
+    return sync(config, pending.version, progress)
+
+
 def abort_sync(config: UpstreamConfig) -> SyncResult:
     """Undo a sync that stopped on conflicts: the fork is restored exactly as it was.
 
@@ -179,7 +260,11 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
         RepositoryError: no sync is waiting, or the fork branch moved meanwhile.
     """
     repo, pending = _pending(config)
-    merge.undo(repo, pending)
+    if pending.stage == "patch":
+        repo.remove_worktree(Path(pending.worktree))
+        merge.restore_refs(repo, pending)
+    else:
+        merge.undo(repo, pending)
     merge.clear_pending(repo, config.name)
     lock = lockfile.read(config.lock_path)
     version = lock.version if lock else ""
@@ -256,11 +341,11 @@ def _commit_transformed(
     repo: GitRepo,
     config: UpstreamConfig,
     vendor: VendorImport,
-    result: TransformResult,
+    tree: Tree,
     lock: Lock | None,
 ) -> str:
     """Commit the transformed tree; parents: previous transformed commit, then the vendor."""
-    tree_id = repo.write_tree(result.tree)
+    tree_id = repo.write_tree(tree)
     renames = ", ".join(f"{old} -> {new}" for old, new in config.rename.packages.items())
     message = (
         f"Transform {config.name} {vendor.release.version}: {renames}\n\n"
@@ -339,6 +424,34 @@ def read_leftovers(config: UpstreamConfig) -> dict[str, Any]:
         )
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def read_health(config: UpstreamConfig) -> list[PatchHealth]:
+    """The series health of the newest transform; empty when none ran yet."""
+    path = config.fork_path / ".git" / "forktool" / f"{config.name}.series.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        PatchHealth(p["name"], p["kind"], p["status"], p["detail"], tuple(p["paths"]))
+        for p in data["patches"]
+    ]
+
+
+def _record_health(
+    repo: GitRepo, config: UpstreamConfig, version: str, health: tuple[PatchHealth, ...]
+) -> None:
+    """Write the series health of the newest transform as JSON: ``{"schema": 1,
+    "upstream", "version", "patches": [{name, kind, status, detail, paths}]}``."""
+    merge.state_dir(repo).mkdir(parents=True, exist_ok=True)
+    report = {
+        "schema": 1,
+        "upstream": config.name,
+        "version": version,
+        "patches": [asdict(h) for h in health],
+    }
+    path = merge.state_dir(repo) / f"{config.name}.series.json"
+    path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
 
 def _record_leftovers(

@@ -1,0 +1,69 @@
+"""Replay the patch series over a range of releases, changing no branch.
+
+Each release is imported (vendor objects only, no refs), renamed and patched in the fork
+repository's object store, and the series health is reported: a maintainer sees which
+release broke which patch before syncing to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from forktool import patches, upstream
+from forktool import series as series_mod
+from forktool.config import PyPISource, UpstreamConfig
+from forktool.errors import RepositoryError, SourceError
+from forktool.gitrepo import GitRepo
+from forktool.merge import state_dir
+from forktool.patches import PatchHealth
+from forktool.transform import transform_tree
+
+
+@dataclass(frozen=True)
+class ReleaseHealth:
+    """The series health on one release."""
+
+    version: str
+    health: tuple[PatchHealth, ...]
+
+
+def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterator[ReleaseHealth]:
+    """Yield the series health for every release from ``start`` to ``end`` (inclusive).
+
+    Args:
+        start / end: versions; None means the oldest / newest release.
+
+    Raises:
+        RepositoryError: the fork repository does not exist yet.
+        SourceError: the range holds no release, or a release cannot be fetched.
+        ConfigError: the series is invalid.
+    """
+    if not (config.fork_path / ".git").exists():
+        raise RepositoryError(
+            f"the fork repository {config.fork_path} does not exist yet",
+            f"run 'forktool sync {config.name}' first",
+        )
+    repo = GitRepo(config.fork_path)
+    series = series_mod.load(config.root, config.name)
+    low = Version(start) if start else None
+    high = Version(end) if end else None
+    chosen = [
+        r
+        for r in upstream.list_releases(config)
+        if (low is None or Version(r.version) >= low)
+        and (high is None or Version(r.version) <= high)
+    ]
+    if not chosen:
+        raise SourceError(
+            f"no release of {config.name} between {start or 'the first'} and {end or 'the last'}",
+            "check --from and --to",
+        )
+    cache = state_dir(repo) / "sdists" if isinstance(config.source, PyPISource) else None
+    for release in chosen:
+        vendor = upstream.import_release(repo, config, release, None, cache)
+        result = transform_tree(vendor.tree, config.rename)
+        applied = patches.apply_series(repo, result.tree, series)
+        yield ReleaseHealth(release.version, applied.health)
