@@ -124,7 +124,7 @@ def sync_command(
         click.echo(report.dumps(results))
     if failed:
         sys.exit(EXIT_ERROR)
-    if any(r.status == "conflict" for r in results):
+    if any(r.status in ("conflict", "patch-conflict") for r in results):
         sys.exit(EXIT_CONFLICT)
 
 

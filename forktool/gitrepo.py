@@ -62,7 +62,7 @@ class ApplyOutcome:
 def _git_date(when: datetime | None) -> str:
     """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible)."""
     stamp = 0 if when is None else int(when.timestamp())
-    return f"{stamp} +0000"
+    return f"@{stamp} +0000"
 
 
 class GitRepo:
@@ -326,6 +326,21 @@ class GitRepo:
         out = self._repo.git.for_each_ref("--format=%(refname) %(objectname)")
         pairs = (line.split(" ", 1) for line in out.splitlines())
         return {ref: sha for ref, sha in pairs}
+
+    def moved_refs(self, before: dict[str, str]) -> dict[str, str]:
+        """Refs created, moved or deleted since the snapshot ``before`` (from :meth:`refs`):
+        ref -> its id in ``before`` ("" when it is new)."""
+        now = self.refs()
+        return {
+            ref: before.get(ref, "")
+            for ref in sorted(set(now) | set(before))
+            if now.get(ref) != before.get(ref)
+        }
+
+    def put_back(self, moved: dict[str, str], message: str) -> None:
+        """Set each ref of ``moved`` (from :meth:`moved_refs`) back; "" deletes it."""
+        for ref, commit in moved.items():
+            self.set_ref(ref, commit or None, message)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when ``ancestor`` is reachable from ``descendant``."""

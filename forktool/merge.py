@@ -219,8 +219,7 @@ def undo(repo: GitRepo, pending: Pending) -> None:
 
 def restore_refs(repo: GitRepo, pending: Pending) -> None:
     """Put every ref the stopped sync moved back where it was (deleting new ones)."""
-    for ref, before in pending.refs_before.items():
-        repo.set_ref(ref, before or None, f"forktool: abort sync of {pending.upstream}")
+    repo.put_back(pending.refs_before, f"forktool: abort sync of {pending.upstream}")
 
 
 def _has_markers(path: Path) -> bool:

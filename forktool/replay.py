@@ -62,8 +62,12 @@ def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterat
             "check --from and --to",
         )
     cache = state_dir(repo) / "sdists" if isinstance(config.source, PyPISource) else None
-    for release in chosen:
-        vendor = upstream.import_release(repo, config, release, None, cache)
-        result = transform_tree(vendor.tree, config.rename)
-        applied = patches.apply_series(repo, result.tree, series)
-        yield ReleaseHealth(release.version, applied.health)
+    refs_before = repo.refs()
+    try:
+        for release in chosen:
+            vendor = upstream.import_release(repo, config, release, None, cache)
+            result = transform_tree(vendor.tree, config.rename)
+            applied = patches.apply_series(repo, result.tree, series)
+            yield ReleaseHealth(release.version, applied.health)
+    finally:  # fetched upstream tags are the only refs touched; put them back
+        repo.put_back(repo.moved_refs(refs_before), "forktool: patch replay")

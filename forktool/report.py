@@ -58,7 +58,8 @@ def render_sync(console: Console, result: SyncResult) -> None:
         _plain(
             console,
             f"  resolve them in {result.patch_worktree} ('git status' there lists them), then "
-            f"run 'forktool patch refresh <patch> --upstream {result.upstream}' and "
+            f"run 'forktool patch refresh {_conflicting_patch(result)} --upstream "
+            f"{result.upstream}' and "
             f"'forktool sync {result.upstream} --continue' (or '--abort' to undo the sync)",
         )
     if result.status == "conflict":
@@ -71,6 +72,10 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"each, then run 'forktool sync {result.upstream} --continue' "
             "(or '--abort' to undo the sync)",
         )
+
+
+def _conflicting_patch(result: SyncResult) -> str:
+    return next((h.name for h in result.patches if h.status == "conflict"), "<patch>")
 
 
 def _plain(console: Console, text: str) -> None:

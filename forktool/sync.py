@@ -97,7 +97,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         return _integrate_release(config, repo, lock, release, series, refs_before, progress)
     except ForktoolError:
         if not fresh:
-            _restore_refs(repo, refs_before)
+            repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
         elif created:
             remove_repository(created)  # ours, made in this run: leave no trace
         else:
@@ -158,7 +158,7 @@ def _integrate_release(
     )
     conflicting = [h for h in applied.health if h.status == patches.CONFLICT]
     if conflicting:
-        pending = replace(pending, refs_before=_moved_since(repo, refs_before))
+        pending = replace(pending, refs_before=repo.moved_refs(refs_before))
         return _stop_on_patch(config, repo, series, applied, conflicting[0].name, pending, base)
     transformed = _commit_transformed(repo, config, vendor, applied.tree, lock)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
@@ -169,7 +169,7 @@ def _integrate_release(
         pending = replace(
             pending,
             transformed=transformed,
-            refs_before=_moved_since(repo, refs_before),
+            refs_before=repo.moved_refs(refs_before),
             conflicts=list(outcome.conflicts),
         )
         report = merge.write_pending(repo, pending)
@@ -366,25 +366,6 @@ def _move_refs(
     }
     for ref, commit in moves.items():
         repo.set_ref(ref, commit, f"forktool: sync {config.name} {vendor.release.version}")
-
-
-def _restore_refs(repo: GitRepo, before: dict[str, str]) -> None:
-    """Put back every ref this run created or moved (a failed sync changes nothing)."""
-    for ref, commit in _moved_since(repo, before).items():
-        repo.set_ref(ref, commit or None, "forktool: undo a failed sync")
-
-
-def _moved_since(repo: GitRepo, before: dict[str, str]) -> dict[str, str]:
-    """Refs this sync created or moved -> their previous id ("" if new), for ``--abort``.
-
-    The fork branch never moves before a conflict or a failure, so it is never listed.
-    """
-    now = repo.refs()
-    return {
-        ref: before.get(ref, "")
-        for ref in sorted(set(now) | set(before))
-        if now.get(ref) != before.get(ref)
-    }
 
 
 def _write_lock(
