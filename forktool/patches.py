@@ -11,9 +11,11 @@ Health statuses: ``clean``, ``three-way``, ``conflict``, ``no-match``, ``upstrea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -21,6 +23,7 @@ import libcst as cst
 from forktool.gitrepo import GitRepo
 from forktool.model import FileEntry, Tree
 from forktool.patchapi import CodemodPatch, NoMatch, Upstreamed
+from forktool.patchfile import base_of
 from forktool.series import CODEMOD, PatchFile, Series
 
 CLEAN, THREE_WAY, CONFLICT = "clean", "three-way", "conflict"
@@ -63,13 +66,23 @@ class SeriesResult:
     tree_before: dict[str, str] = field(default_factory=dict)
 
 
-def apply_series(repo: GitRepo, tree: Tree, series: Series) -> SeriesResult:
+#: Writes the tree a diff patch was made on into the object store: called with the
+#: ``Forktool-Base`` version and the patch's position in the series (the base is that
+#: release renamed, with the patches before it applied).
+Materialize = Callable[[str, int], None]
+
+
+def apply_series(
+    repo: GitRepo, tree: Tree, series: Series, materialize: Materialize | None = None
+) -> SeriesResult:
     """Apply every patch of ``series`` to ``tree``, in order.
 
     Args:
         repo: the fork repository (object store for diff patches; nothing else changes).
         tree: the renamed release.
         series: the patch series.
+        materialize: recreates a diff patch's base release in the object store when its
+            blobs are missing, so the three-way merge can run; None: no such retry.
 
     Returns:
         the patched tree and per-patch health; never raises for one patch.
@@ -77,11 +90,15 @@ def apply_series(repo: GitRepo, tree: Tree, series: Series) -> SeriesResult:
     current = dict(tree)
     health: list[PatchHealth] = []
     tree_before: dict[str, str] = {}
-    for patch in series.patches:
+    for position, patch in enumerate(series.patches):
         if patch.kind == CODEMOD:
             outcome = _apply_codemod(patch, current)
         else:
-            outcome = _apply_diff(repo, patch, current)
+            retry = None
+            base = base_of(patch.data)
+            if materialize is not None and base is not None:
+                retry = functools.partial(materialize, base[1], position)
+            outcome = _apply_diff(repo, patch, current, retry)
             if outcome.status == CONFLICT:
                 tree_before[patch.name] = repo.write_tree(current)
         health.append(outcome)
@@ -143,7 +160,12 @@ def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
     return PatchHealth(patch.name, patch.kind, NO_MATCH, detail)
 
 
-def _apply_diff(repo: GitRepo, patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
+def _apply_diff(
+    repo: GitRepo,
+    patch: PatchFile,
+    tree: dict[str, FileEntry],
+    materialize: Callable[[], None] | None,
+) -> PatchHealth:
     """Apply one diff patch: directly, else upstreamed?, else three-way; update ``tree``."""
     base = repo.write_tree(tree)
     direct = repo.apply_patch(base, patch.data)
@@ -153,6 +175,12 @@ def _apply_diff(repo: GitRepo, patch: PatchFile, tree: dict[str, FileEntry]) -> 
         if repo.apply_patch(base, patch.data, check_reverse=True).tree is not None:
             return PatchHealth(patch.name, patch.kind, UPSTREAMED, "its change is already there")
         result = repo.apply_patch(base, patch.data, three_way=True)
+        if _missing_blobs(result.error) and materialize is not None:
+            try:
+                materialize()  # the base release's blobs, for the merge base
+            except Exception as exc:  # still a patch outcome, not a failed run
+                return PatchHealth(patch.name, patch.kind, CONFLICT, f"base release: {exc}")
+            result = repo.apply_patch(base, patch.data, three_way=True)
         status = THREE_WAY
         if result.conflicts:
             return PatchHealth(
@@ -170,6 +198,11 @@ def _apply_diff(repo: GitRepo, patch: PatchFile, tree: dict[str, FileEntry]) -> 
         else:
             tree[path] = entry
     return PatchHealth(patch.name, patch.kind, status, paths=tuple(sorted(changed)))
+
+
+def _missing_blobs(reason: str) -> bool:
+    """True when ``git apply --3way`` lacks the preimage blobs the patch names."""
+    return "lacks the necessary blob" in reason
 
 
 def _malformed(reason: str) -> bool:

@@ -17,9 +17,7 @@ from forktool import lockfile, merge, series
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.gitrepo import GitRepo
-
-BASE_TRAILER = "Forktool-Base:"
-_DIFF_START = re.compile(rb"^diff --git ", re.MULTILINE)
+from forktool.patchfile import compose, split, with_base
 
 
 def worktree_path(config: UpstreamConfig) -> Path:
@@ -37,36 +35,6 @@ def show_conflict(repo: GitRepo, path: Path, base_commit: str, patch: bytes) -> 
         repo.remove_worktree(path)
     worktree = repo.add_worktree(path, base_commit)
     return worktree.apply_in_worktree(patch)
-
-
-def split(data: bytes) -> tuple[bytes, bytes]:
-    """Split a patch file into (header, diff); the header is everything before the first
-    ``diff --git`` line (empty for a bare diff)."""
-    match = _DIFF_START.search(data)
-    if match is None:
-        return data, b""
-    return data[: match.start()], data[match.start() :]
-
-
-def with_base(header: bytes, base: str) -> bytes:
-    """``header`` with its ``Forktool-Base:`` line set to ``base`` (added when missing)."""
-    line = f"{BASE_TRAILER} {base}\n".encode()
-    lines = header.splitlines(keepends=True)
-    for index, existing in enumerate(lines):
-        if existing.startswith(BASE_TRAILER.encode()):
-            lines[index] = line
-            return b"".join(lines)
-    if lines and lines[-1].strip() == b"---":  # keep the separator last
-        return b"".join(lines[:-1]) + line + lines[-1]
-    return b"".join(lines) + line + (b"---\n" if lines else b"")
-
-
-def compose(author: str, subject: str, body: str, base: str, diff: bytes) -> bytes:
-    """A patch file: mail-like header, ``Forktool-Base:`` line, ``---``, then the diff."""
-    header = f"From: {author}\nSubject: {subject}\n\n"
-    if body:
-        header += body.rstrip() + "\n\n"
-    return with_base(header.encode() + b"---\n", base) + diff
 
 
 def slug(subject: str) -> str:

@@ -19,6 +19,7 @@ from forktool.errors import RepositoryError, SourceError
 from forktool.gitrepo import GitRepo
 from forktool.merge import state_dir
 from forktool.patches import PatchHealth
+from forktool.sync import base_materializer
 from forktool.transform import transform_tree
 
 
@@ -63,11 +64,12 @@ def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterat
         )
     cache = state_dir(repo) / "sdists" if isinstance(config.source, PyPISource) else None
     refs_before = repo.refs()
+    materialize = base_materializer(repo, config, series, cache)
     try:
         for release in chosen:
             vendor = upstream.import_release(repo, config, release, None, cache)
             result = transform_tree(vendor.tree, config.rename)
-            applied = patches.apply_series(repo, result.tree, series)
+            applied = patches.apply_series(repo, result.tree, series, materialize)
             yield ReleaseHealth(release.version, applied.health)
     finally:  # fetched upstream tags are the only refs touched; put them back
         repo.put_back(repo.moved_refs(refs_before), "forktool: patch replay")

@@ -131,7 +131,8 @@ def _integrate_release(
     result = transform_tree(vendor.tree, config.rename)
     _record_leftovers(repo, config, release.version, result)
     progress(f"applying the patch series ({len(series.patches)} patches)")
-    applied = patches.apply_series(repo, result.tree, series)
+    materialize = base_materializer(repo, config, series, cache)
+    applied = patches.apply_series(repo, result.tree, series, materialize)
     _record_health(repo, config, release.version, applied.health)
     fork_before = repo.resolve("HEAD") or ""
     base = SyncResult(
@@ -176,6 +177,29 @@ def _integrate_release(
         return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
     return replace(base, fork=outcome.commit)
+
+
+def base_materializer(
+    repo: GitRepo, config: UpstreamConfig, series: series_mod.Series, cache: Path | None
+) -> patches.Materialize:
+    """A :data:`~forktool.patches.Materialize` for ``config``: imports the base release
+    (objects only, no refs), renames it, applies the patches before the one that needs
+    it, and writes the result into the object store. Each base is built once per run."""
+    done: set[tuple[str, int]] = set()
+
+    def materialize(version: str, position: int) -> None:
+        if (version, position) in done:
+            return
+        done.add((version, position))
+        refs_before = repo.refs()
+        release = upstream.resolve_release(config, version)
+        vendor = upstream.import_release(repo, config, release, None, cache)
+        repo.put_back(repo.moved_refs(refs_before), "forktool: base of a patch")
+        tree = transform_tree(vendor.tree, config.rename).tree
+        earlier = series_mod.Series(series.directory, series.patches[:position])
+        repo.write_tree(patches.apply_series(repo, tree, earlier).tree)
+
+    return materialize
 
 
 def _stop_on_patch(

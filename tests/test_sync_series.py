@@ -173,3 +173,31 @@ def test_missing_patch_file_is_refused(definition: Path) -> None:
     assert result.exit_code == 2
     assert "nope.patch is listed but does not exist" in result.output
     assert not fork_path(definition).exists()
+
+
+def test_three_way_recreates_the_base_release_it_needs(
+    definition: Path, tmp_path: Path, upstream_repo: Path
+) -> None:
+    # A patch made in another fork repository at 1.0: its blobs are not in ours.
+    other = tmp_path / "other"
+    (other / "upstream").mkdir(parents=True)
+    (other / "upstream/mypkg.toml").write_text((definition / "upstream/mypkg.toml").read_text())
+    assert run_cli(other, "sync", "--to", "1.0").exit_code == 0
+    other_fork = other / "forks" / "mypkg"
+    core = other_fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace("def shout(name):", "def shout(name):  # loud"))
+    git(other_fork, "commit", "-qam", "Mark shout")
+    assert run_cli(other, "patch", "add", "HEAD").exit_code == 0
+    made = other / "patches" / "mypkg" / "mark-shout.patch"
+    (patches_dir(definition) / "mark-shout.patch").write_bytes(made.read_bytes())
+    set_series(definition, "mark-shout.patch")
+
+    result = run_cli(definition, "sync", "--to", "1.1")  # 1.1 changed the context lines
+
+    assert result.exit_code == 0, result.output
+    health = json.loads((fork_path(definition) / ".git/forktool/mypkg.series.json").read_text())
+    assert health["patches"][0]["status"] == "three-way"
+    text = (fork_path(definition) / "src/ourpkg/core.py").read_text()
+    assert '"Hello, "' in text and "def shout(name):  # loud" in text
+    # Recreating the base release moved no ref.
+    assert git(fork_path(definition), "tag", "--list") == "upstream/mypkg/1.1"
