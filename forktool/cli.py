@@ -360,7 +360,9 @@ def patch_add(root: Path | None, commit: str, upstream_name: str | None, name: s
         path = patchwork.add_patch(_one_config(root, upstream_name), commit, name)
     except ForktoolError as exc:
         _fail(exc)
-    out.print(f"added {path.name} to the series ({path})", highlight=False, markup=False)
+    out.print(
+        f"added {path.name} to the series ({path})", highlight=False, markup=False, soft_wrap=True
+    )
 
 
 @patch_group.command("refresh")

@@ -152,9 +152,9 @@ _STATUS_STYLE = {
 def render_health(console: Console, health: Sequence[PatchHealth], title: str = "") -> None:
     """Print the patch series health as a table: patch, kind, status, detail."""
     table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("patch", overflow="fold")
-    table.add_column("kind")
-    table.add_column("status")
+    table.add_column("patch", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold")
     for item in health:
         style = _STATUS_STYLE.get(item.status, "")
