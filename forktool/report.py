@@ -24,7 +24,7 @@ _HEADLINES = {
     "created": "[green]{u}[/]: created the fork at {v}",
     "merged": "[green]{u}[/]: integrated {v}" + " (was {p})",
     "conflict": "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
-    "patch-conflict": "[yellow]{u}[/]: a patch of the series conflicts with {v} in {n} paths",
+    "patch-conflict": "[yellow]{u}[/]: a patch of the series conflicts with {v}",
     "aborted": "[green]{u}[/]: sync aborted; the fork is back at {v}",
 }
 
@@ -53,6 +53,10 @@ def render_sync(console: Console, result: SyncResult) -> None:
         for path, reason in sorted(result.failures.items()):
             _plain(console, f"    {path}: {reason}")
     if result.status == "patch-conflict":
+        if not result.conflicts:
+            detail = next((h.detail for h in result.patches if h.status == "conflict"), "")
+            _plain(console, f"  {_conflicting_patch(result)} cannot be merged: {detail}")
+            _plain(console, f"  make its change by hand in {result.patch_worktree}")
         for path in result.conflicts:
             console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
         _plain(
