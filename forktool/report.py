@@ -161,9 +161,9 @@ def render_health(console: Console, health: Sequence[PatchHealth], title: str = 
     table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold")
     for item in health:
-        style = _STATUS_STYLE.get(item.status, "")
+        style = _STATUS_STYLE.get(item.status, "dim")
         detail = item.detail or ", ".join(item.paths)
-        table.add_row(item.name, item.kind, f"[{style}]{item.status}[/]", escape(detail))
+        table.add_row(escape(item.name), item.kind, f"[{style}]{item.status}[/]", escape(detail))
     console.print(table)
 
 

@@ -201,3 +201,23 @@ def test_three_way_recreates_the_base_release_it_needs(
     assert '"Hello, "' in text and "def shout(name):  # loud" in text
     # Recreating the base release moved no ref.
     assert git(fork_path(definition), "tag", "--list") == "upstream/mypkg/1.1"
+
+
+def test_patch_commands_refuse_bad_requests(definition: Path) -> None:
+    _fork_commit_as_patch(definition)
+    refresh = run_cli(definition, "patch", "refresh")
+    assert refresh.exit_code == 2 and "no patch conflict of mypkg is waiting" in refresh.output
+    drop = run_cli(definition, "patch", "drop", "nope.patch")
+    assert drop.exit_code == 2 and "'nope.patch' is not in" in drop.output
+    nothing = run_cli(definition, "patch", "drop")
+    assert nothing.exit_code == 2 and "no patch to drop" in nothing.output
+    missing = run_cli(definition, "patch", "add", "no-such-commit")
+    assert missing.exit_code == 2 and "no commit 'no-such-commit'" in missing.output
+
+
+def test_patch_list_shows_last_health(definition: Path) -> None:
+    _fork_commit_as_patch(definition)
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    listing = run_cli(definition, "patch", "list")
+    assert listing.exit_code == 0, listing.output
+    assert "greet-like-a-cowboy.patch" in listing.output and "not run" in listing.output
