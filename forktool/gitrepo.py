@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -38,10 +39,12 @@ class MergeOutcome:
     Attributes:
         commit: the new merge commit (or fast-forward target) when clean, else None.
         conflicts: paths left unmerged in the index, sorted; empty when clean.
+        reused: paths git's rerere resolved with a recorded resolution.
     """
 
     commit: str | None
     conflicts: tuple[str, ...]
+    reused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -478,13 +481,20 @@ class GitRepo:
             RepositoryError: git refused to start the merge (e.g. untracked files would
                 be overwritten); nothing was changed.
         """
-        env = {**self._user_env(), "GIT_MERGE_AUTOEDIT": "no"}
+        env = {
+            **self._user_env(),
+            **_config_env({"merge.conflictStyle": "diff3"}),  # markers show the base too
+            "GIT_MERGE_AUTOEDIT": "no",
+        }
         try:
             self._repo.git.merge("--no-ff", "--no-edit", "-m", message, commit, env=env)
         except git.GitCommandError as exc:
             conflicts = self.unmerged_paths()
+            reused = tuple(sorted(set(_RERERE.findall(f"{exc.stdout}\n{exc.stderr}"))))
             if conflicts:
-                return MergeOutcome(None, conflicts)
+                return MergeOutcome(None, conflicts, reused)
+            if self.merge_head() and reused:  # rerere resolved every conflict
+                return MergeOutcome(self.commit_merge(), (), reused)
             if self.merge_head():  # stopped without conflicts: a hook said no
                 self.abort_merge()
             raise RepositoryError(
@@ -493,6 +503,46 @@ class GitRepo:
             ) from exc
         head = self.resolve("HEAD")
         return MergeOutcome(head, ())
+
+    def enable_rerere(self, cache: Path) -> None:
+        """Turn on git's rerere (with autoupdate) and point its cache at ``cache``.
+
+        ``cache`` replaces ``.git/rr-cache`` as a symbolic link, so recorded resolutions
+        live where forktool keeps them (the fork definition) and travel with it.
+        """
+        self._repo.git.config("rerere.enabled", "true")
+        self._repo.git.config("rerere.autoUpdate", "true")
+        cache.mkdir(parents=True, exist_ok=True)
+        link = self.git_dir / "rr-cache"
+        if link.is_symlink() and link.resolve() == cache.resolve():
+            return
+        if link.is_dir() and not link.is_symlink():
+            for entry in link.iterdir():  # keep what was recorded before
+                target = cache / entry.name
+                if not target.exists():
+                    shutil.copytree(entry, target)
+            shutil.rmtree(link)
+        elif link.is_symlink():
+            link.unlink()
+        link.symlink_to(cache.resolve(), target_is_directory=True)
+
+    def merge_tree(self, ours: str, theirs: str) -> tuple[str | None, tuple[str, ...]]:
+        """Merge two commits in memory (``git merge-tree --write-tree``); nothing changes.
+
+        Returns:
+            (the merged tree id, ()) when clean; (None, conflicted paths) otherwise.
+        """
+        try:
+            out = self._repo.git.merge_tree(
+                "--write-tree", "--name-only", "--no-messages", ours, theirs
+            )
+        except git.GitCommandError as exc:
+            if exc.status != 1:
+                raise RepositoryError(f"git merge-tree failed: {_first_error(exc)}") from exc
+            lines = str(exc.stdout).strip().strip("'").removeprefix("stdout:").strip().strip("'")
+            paths = [line for line in lines.splitlines()[1:] if line.strip()]
+            return None, tuple(sorted(set(paths)))
+        return str(out).splitlines()[0], ()
 
     def commit_merge(self) -> str:
         """Conclude a resolved merge with git's prepared message; return the commit id.
@@ -514,6 +564,18 @@ class GitRepo:
     def abort_merge(self) -> None:
         """Undo an unfinished merge (``git merge --abort``)."""
         self._repo.git.merge("--abort")
+
+
+_RERERE = re.compile(r"(?:Resolved|Staged) '(.+?)' using previous resolution")
+
+
+def _config_env(settings: dict[str, str]) -> dict[str, str]:
+    """Git config for one command through the environment (git >= 2.31)."""
+    env = {"GIT_CONFIG_COUNT": str(len(settings))}
+    for index, (key, value) in enumerate(settings.items()):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
 
 
 def _first_error(exc: git.GitCommandError) -> str:
