@@ -16,15 +16,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from forktool import config as config_mod
-from forktool import patchwork, report
+from forktool import patchwork, report, state
 from forktool import rename as rename_op
 from forktool import replay as replay_mod
 from forktool import series as series_mod
-from forktool import sync as sync_mod
+from forktool.build import Progress
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, RenameMap
 from forktool.patches import PatchHealth
-from forktool.sync import Progress, SyncResult, abort_sync, continue_sync, is_waiting, sync
+from forktool.sync import SyncResult, abort_sync, continue_sync, is_waiting, sync
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
 
@@ -285,7 +285,7 @@ def leftovers_command(
     try:
         definition = root.resolve() if root else config_mod.find_root(Path.cwd())
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
-        reports = [sync_mod.read_leftovers(config_mod.load(definition, n)) for n in names]
+        reports = [state.read_leftovers(config_mod.load(definition, n)) for n in names]
     except ForktoolError as exc:
         _fail(exc)
     for data in reports:
@@ -334,7 +334,7 @@ def patch_list(root: Path | None, upstream_name: str | None) -> None:
     try:
         cfg = _one_config(root, upstream_name)
         listed = series_mod.load(cfg.root, cfg.name)
-        health = {h.name: h for h in sync_mod.read_health(cfg)}
+        health = {h.name: h for h in state.read_health(cfg)}
     except ForktoolError as exc:
         _fail(exc)
     if not listed.patches:

@@ -14,6 +14,7 @@ from pathlib import Path
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.gitrepo import GitRepo, MergeOutcome
+from forktool.state import state_dir
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,6 @@ class Pending:
     patch_sha256: str = ""
     worktree: str = ""
     patch_base: str = ""
-
-
-def state_dir(repo: GitRepo) -> Path:
-    """forktool's private directory inside the fork repository's git dir."""
-    return repo.git_dir / "forktool"
 
 
 def pending_path(repo: GitRepo, name: str) -> Path:

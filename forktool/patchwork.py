@@ -9,11 +9,10 @@ written deterministically, so exporting the same change twice gives identical by
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from forktool import lockfile, merge, series
+from forktool import lockfile, merge, series, state
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.gitrepo import GitRepo
@@ -192,8 +191,4 @@ def drop_patches(config: UpstreamConfig, names: list[str]) -> list[str]:
 
 def upstreamed(config: UpstreamConfig) -> list[str]:
     """Patches the newest transform reported ``upstreamed`` (from the series health)."""
-    path = config.fork_path / ".git" / "forktool" / f"{config.name}.series.json"
-    if not path.exists():
-        return []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [item["name"] for item in data["patches"] if item["status"] == "upstreamed"]
+    return [h.name for h in state.read_health(config) if h.status == "upstreamed"]

@@ -12,15 +12,13 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from forktool import patches, upstream
 from forktool import series as series_mod
-from forktool.config import PyPISource, UpstreamConfig
+from forktool import upstream
+from forktool.build import build_release
+from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError, SourceError
 from forktool.gitrepo import GitRepo
-from forktool.merge import state_dir
 from forktool.patches import PatchHealth
-from forktool.sync import base_materializer
-from forktool.transform import transform_tree
 
 
 @dataclass(frozen=True)
@@ -62,14 +60,10 @@ def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterat
             f"no release of {config.name} between {start or 'the first'} and {end or 'the last'}",
             "check --from and --to",
         )
-    cache = state_dir(repo) / "sdists" if isinstance(config.source, PyPISource) else None
     refs_before = repo.refs()
-    materialize = base_materializer(repo, config, series, cache)
     try:
         for release in chosen:
-            vendor = upstream.import_release(repo, config, release, None, cache)
-            result = transform_tree(vendor.tree, config.rename)
-            applied = patches.apply_series(repo, result.tree, series, materialize)
-            yield ReleaseHealth(release.version, applied.health)
+            built = build_release(repo, config, release, series, None)
+            yield ReleaseHealth(release.version, built.applied.health)
     finally:  # fetched upstream tags are the only refs touched; put them back
         repo.put_back(repo.moved_refs(refs_before), "forktool: patch replay")

@@ -9,28 +9,22 @@ the lock file move only once the merge outcome is known.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from packaging.version import Version
 
-from forktool import lockfile, merge, patches, patchwork, upstream
+from forktool import lockfile, merge, patches, patchwork, state, upstream
 from forktool import series as series_mod
-from forktool.config import PyPISource, UpstreamConfig
+from forktool.build import Progress, build_release, commit_transformed
+from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError, RepositoryError
 from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
-from forktool.model import Release, TransformResult, Tree
+from forktool.model import Release
 from forktool.patches import PatchHealth
-from forktool.transform import transform_tree
 from forktool.upstream import VendorImport
-
-#: Called with a short description of each step as it starts.
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -124,16 +118,10 @@ def _integrate_release(
     refs_before: dict[str, str],
     progress: Progress,
 ) -> SyncResult:
-    progress(f"importing {config.name} {release.version}")
-    cache = _cache_dir(repo) if isinstance(config.source, PyPISource) else None
-    vendor = upstream.import_release(repo, config, release, lock.vendor if lock else None, cache)
-    progress(f"transforming {config.name} {release.version}")
-    result = transform_tree(vendor.tree, config.rename)
-    _record_leftovers(repo, config, release.version, result)
-    progress(f"applying the patch series ({len(series.patches)} patches)")
-    materialize = base_materializer(repo, config, series, cache)
-    applied = patches.apply_series(repo, result.tree, series, materialize)
-    _record_health(repo, config, release.version, applied.health)
+    built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
+    vendor, result, applied = built.vendor, built.transform, built.applied
+    state.write_leftovers(repo, config.name, release.version, result)
+    state.write_health(repo, config.name, release.version, applied.health)
     fork_before = repo.resolve("HEAD") or ""
     base = SyncResult(
         upstream=config.name,
@@ -157,11 +145,12 @@ def _integrate_release(
         refs_before={},
         conflicts=[],
     )
-    conflicting = [h for h in applied.health if h.status == patches.CONFLICT]
-    if conflicting:
+    if built.patch_conflicts:
         pending = replace(pending, refs_before=repo.moved_refs(refs_before))
-        return _stop_on_patch(config, repo, series, applied, conflicting[0].name, pending, base)
-    transformed = _commit_transformed(repo, config, vendor, applied.tree, lock)
+        return _stop_on_patch(
+            config, repo, series, applied, built.patch_conflicts[0], pending, base
+        )
+    transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     outcome = merge.integrate(repo, config, transformed, release.version)
     _move_refs(repo, config, vendor, transformed)
@@ -177,29 +166,6 @@ def _integrate_release(
         return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
     return replace(base, fork=outcome.commit)
-
-
-def base_materializer(
-    repo: GitRepo, config: UpstreamConfig, series: series_mod.Series, cache: Path | None
-) -> patches.Materialize:
-    """A :data:`~forktool.patches.Materialize` for ``config``: imports the base release
-    (objects only, no refs), renames it, applies the patches before the one that needs
-    it, and writes the result into the object store. Each base is built once per run."""
-    done: set[tuple[str, int]] = set()
-
-    def materialize(version: str, position: int) -> None:
-        if (version, position) in done:
-            return
-        done.add((version, position))
-        refs_before = repo.refs()
-        release = upstream.resolve_release(config, version)
-        vendor = upstream.import_release(repo, config, release, None, cache)
-        repo.put_back(repo.moved_refs(refs_before), "forktool: base of a patch")
-        tree = transform_tree(vendor.tree, config.rename).tree
-        earlier = series_mod.Series(series.directory, series.patches[:position])
-        repo.write_tree(patches.apply_series(repo, tree, earlier).tree)
-
-    return materialize
 
 
 def _stop_on_patch(
@@ -361,24 +327,6 @@ def _check_direction(config: UpstreamConfig, lock: Lock, release: Release) -> bo
     return wanted == current
 
 
-def _commit_transformed(
-    repo: GitRepo,
-    config: UpstreamConfig,
-    vendor: VendorImport,
-    tree: Tree,
-    lock: Lock | None,
-) -> str:
-    """Commit the transformed tree; parents: previous transformed commit, then the vendor."""
-    tree_id = repo.write_tree(tree)
-    renames = ", ".join(f"{old} -> {new}" for old, new in config.rename.packages.items())
-    message = (
-        f"Transform {config.name} {vendor.release.version}: {renames}\n\n"
-        f"Vendor commit: {vendor.commit}\n"
-    )
-    parents = ([lock.transformed] if lock else []) + [vendor.commit]
-    return repo.commit_tree(tree_id, parents, message, vendor.release.date)
-
-
 def _move_refs(
     repo: GitRepo, config: UpstreamConfig, vendor: VendorImport, transformed: str
 ) -> None:
@@ -406,80 +354,3 @@ def _write_lock(
             fork=fork,
         ),
     )
-
-
-def leftovers_path(repo: GitRepo, name: str) -> Path:
-    """Where the leftover report of the newest transform of upstream ``name`` is kept."""
-    return merge.state_dir(repo) / f"{name}.leftovers.json"
-
-
-def read_leftovers(config: UpstreamConfig) -> dict[str, Any]:
-    """The leftover report of the newest transform (see :func:`_record_leftovers`).
-
-    Raises:
-        RepositoryError: no transform has run yet.
-    """
-    path = None
-    if (config.fork_path / ".git").exists():
-        path = leftovers_path(GitRepo(config.fork_path), config.name)
-    if path is None or not path.exists():
-        raise RepositoryError(
-            f"no leftover report for {config.name} yet",
-            f"run 'forktool sync {config.name}' first",
-        )
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def read_health(config: UpstreamConfig) -> list[PatchHealth]:
-    """The series health of the newest transform; empty when none ran yet."""
-    path = config.fork_path / ".git" / "forktool" / f"{config.name}.series.json"
-    if not path.exists():
-        return []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        PatchHealth(p["name"], p["kind"], p["status"], p["detail"], tuple(p["paths"]))
-        for p in data["patches"]
-    ]
-
-
-def _record_health(
-    repo: GitRepo, config: UpstreamConfig, version: str, health: tuple[PatchHealth, ...]
-) -> None:
-    """Write the series health of the newest transform as JSON: ``{"schema": 1,
-    "upstream", "version", "patches": [{name, kind, status, detail, paths}]}``."""
-    merge.state_dir(repo).mkdir(parents=True, exist_ok=True)
-    report = {
-        "schema": 1,
-        "upstream": config.name,
-        "version": version,
-        "patches": [asdict(h) for h in health],
-    }
-    path = merge.state_dir(repo) / f"{config.name}.series.json"
-    path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-
-
-def _record_leftovers(
-    repo: GitRepo, config: UpstreamConfig, version: str, result: TransformResult
-) -> None:
-    """Write every old-name occurrence the transform left, and every file it could not
-    transform, as JSON: ``{"schema": 1, "upstream", "version", "leftovers": [{path, line,
-    kind, reason, text}], "failures": {path: reason}}``."""
-    merge.state_dir(repo).mkdir(parents=True, exist_ok=True)
-    report = {
-        "schema": 1,
-        "upstream": config.name,
-        "version": version,
-        "leftovers": [asdict(leftover) for leftover in result.leftovers],
-        "failures": dict(result.failures),
-    }
-    leftovers_path(repo, config.name).write_text(
-        json.dumps(report, indent=1) + "\n", encoding="utf-8"
-    )
-
-
-def _cache_dir(repo: GitRepo) -> Path:
-    """Where verified sdists are kept, by sha256, inside the fork repository's git dir."""
-    path = merge.state_dir(repo) / "sdists"
-    path.mkdir(parents=True, exist_ok=True)
-    return path

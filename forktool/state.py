@@ -1,0 +1,99 @@
+"""forktool's own files inside the fork repository's git dir (``.git/forktool/``).
+
+Kept there because they describe that repository: the leftover report and series health of
+the newest transform (JSON, ``"schema": 1``), the pending record of a stopped sync (see
+:mod:`forktool.merge`) and the cache of verified sdists. Safe to delete, except a pending
+record while a sync waits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from forktool.config import UpstreamConfig
+from forktool.errors import RepositoryError
+from forktool.gitrepo import GitRepo
+from forktool.model import TransformResult
+from forktool.patches import PatchHealth
+
+
+def state_dir(repo: GitRepo) -> Path:
+    """forktool's private directory inside the fork repository's git dir."""
+    return repo.git_dir / "forktool"
+
+
+def sdist_cache(repo: GitRepo) -> Path:
+    """Where verified sdists are kept, by sha256."""
+    return state_dir(repo) / "sdists"
+
+
+def _fork_state(config: UpstreamConfig) -> Path | None:
+    if not (config.fork_path / ".git").exists():
+        return None
+    return state_dir(GitRepo(config.fork_path))
+
+
+def _write(repo: GitRepo, filename: str, data: dict[str, Any]) -> None:
+    path = state_dir(repo) / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformResult) -> None:
+    """Record every old name the transform left and every file it could not transform:
+    ``{"schema": 1, "upstream", "version", "leftovers": [{path, line, kind, reason, text}],
+    "failures": {path: reason}}`` in ``<name>.leftovers.json``."""
+    _write(
+        repo,
+        f"{name}.leftovers.json",
+        {
+            "schema": 1,
+            "upstream": name,
+            "version": version,
+            "leftovers": [asdict(leftover) for leftover in result.leftovers],
+            "failures": dict(result.failures),
+        },
+    )
+
+
+def read_leftovers(config: UpstreamConfig) -> dict[str, Any]:
+    """The leftover report of the newest transform (see :func:`write_leftovers`).
+
+    Raises:
+        RepositoryError: no transform has run yet.
+    """
+    directory = _fork_state(config)
+    path = directory / f"{config.name}.leftovers.json" if directory else None
+    if path is None or not path.exists():
+        raise RepositoryError(
+            f"no leftover report for {config.name} yet",
+            f"run 'forktool sync {config.name}' first",
+        )
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write_health(repo: GitRepo, name: str, version: str, health: tuple[PatchHealth, ...]) -> None:
+    """Record the series health of the newest transform: ``{"schema": 1, "upstream",
+    "version", "patches": [{name, kind, status, detail, paths}]}`` in ``<name>.series.json``."""
+    _write(
+        repo,
+        f"{name}.series.json",
+        {"schema": 1, "upstream": name, "version": version, "patches": [asdict(h) for h in health]},
+    )
+
+
+def read_health(config: UpstreamConfig) -> list[PatchHealth]:
+    """The series health of the newest transform; empty when none ran yet."""
+    directory = _fork_state(config)
+    path = directory / f"{config.name}.series.json" if directory else None
+    if path is None or not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        PatchHealth(p["name"], p["kind"], p["status"], p["detail"], tuple(p["paths"]))
+        for p in data["patches"]
+    ]
