@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
@@ -14,6 +16,8 @@ from typing import NoReturn
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from forktool import config as config_mod
 from forktool import patchwork, report, state
@@ -21,10 +25,11 @@ from forktool import rename as rename_op
 from forktool import replay as replay_mod
 from forktool import series as series_mod
 from forktool.build import Progress
+from forktool.check import CheckResult, check
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, RenameMap
 from forktool.patches import PatchHealth
-from forktool.sync import SyncResult, abort_sync, continue_sync, is_waiting, sync
+from forktool.sync import SyncResult, abort_sync, continue_sync, is_waiting, sync, sync_each
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
 
@@ -70,6 +75,10 @@ def main(ctx: click.Context, root: Path | None) -> None:
     "--continue", "continue_", is_flag=True, help="Finish a sync after resolving conflicts."
 )
 @click.option("--abort", is_flag=True, help="Undo a sync that stopped on conflicts.")
+@click.option(
+    "--each", is_flag=True,
+    help="Integrate one release at a time up to the target; stop at the first that conflicts.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_obj
 def sync_command(
@@ -78,6 +87,7 @@ def sync_command(
     to: str | None,
     continue_: bool,
     abort: bool,
+    each: bool,
     as_json: bool,
 ) -> None:
     """Import, rename and three-way merge an upstream release into the fork.
@@ -88,8 +98,8 @@ def sync_command(
     """
     if continue_ and abort:
         _fail(ForktoolError("--continue and --abort exclude each other", "pick one"))
-    if to and (continue_ or abort):
-        _fail(ForktoolError("--to does not go with --continue or --abort", "drop --to"))
+    if (to or each) and (continue_ or abort):
+        _fail(ForktoolError("--to and --each do not go with --continue or --abort", "drop them"))
     try:
         definition = root.resolve() if root else config_mod.find_root(Path.cwd())
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
@@ -105,21 +115,25 @@ def sync_command(
     failed = False
     for cfg in configs:
         try:
-            if continue_:
-                result = continue_sync(cfg, progress=_progress(as_json))
-            elif abort:
-                result = abort_sync(cfg)
-            else:
-                result = sync(cfg, to, progress=_progress(as_json))
+            with _progress(as_json) as progress:
+                if continue_:
+                    done = [continue_sync(cfg, progress)]
+                elif abort:
+                    done = [abort_sync(cfg)]
+                elif each:
+                    done = sync_each(cfg, to, progress)
+                else:
+                    done = [sync(cfg, to, progress)]
         except ForktoolError as exc:
             if len(configs) == 1:
                 _fail(exc)
             _show_error(exc)  # go on with the other upstreams; exit 2 at the end
             failed = True
             continue
-        results.append(result)
+        results.extend(done)
         if not as_json:
-            report.render_sync(out, result)
+            for result in done:
+                report.render_sync(out, result)
     if as_json:
         click.echo(report.dumps(results))
     if failed:
@@ -432,9 +446,56 @@ def patch_replay(
         click.echo(report.replay_json(rows))
 
 
-def _progress(quiet: bool) -> Progress:
-    def show(step: str) -> None:
-        if not quiet:
-            err.print(f"[dim]… {step}[/]", highlight=False)
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress]:
+    """Show each step: pulsing bars with elapsed time on a terminal, plain lines otherwise."""
+    if quiet:
+        yield lambda _: None
+        return
+    if not err.is_terminal:
+        yield lambda step: err.print(f"… {step}", highlight=False, markup=False)
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with RichProgress(*columns, console=err, transient=False) as bars:
+        current: list[TaskID] = []
 
-    return show
+        def show(step: str) -> None:
+            if current:
+                bars.update(current[-1], total=1, completed=1)
+            current.append(bars.add_task(step, total=None))
+
+        yield show
+        if current:
+            bars.update(current[-1], total=1, completed=1)
+
+
+@main.command("check")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option("--to", "to", metavar="VERSION", help="Release to check (default: newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_obj
+def check_command(
+    root: Path | None, upstream_name: str | None, to: str | None, as_json: bool
+) -> None:
+    """Tell whether the newest release would integrate cleanly; change nothing.
+
+    Exit code 0: up to date or clean; 1: it would conflict; 2: error. For scheduled CI.
+
+    Example: forktool check flask --json
+    """
+    results: list[CheckResult] = []
+    try:
+        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+        for name in names:
+            with _progress(as_json) as progress:
+                results.append(check(config_mod.load(definition, name), to, progress))
+    except ForktoolError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(report.check_json(results))
+    else:
+        for result in results:
+            report.render_check(out, result)
+    if any(r.status in ("conflict", "patch-conflict") for r in results):
+        sys.exit(EXIT_CONFLICT)

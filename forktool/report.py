@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from forktool.check import CheckResult
 from forktool.model import Leftover
 from forktool.patches import PatchHealth
 from forktool.rename import RenamePlan
@@ -46,6 +47,8 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"  old names left in place: {counts} "
             f"(list them: forktool leftovers {result.upstream})",
         )
+    for path in result.reused:
+        _plain(console, f"  resolved with a recorded resolution (rerere): {path}")
     if result.patches:
         render_health(console, result.patches)
     if result.failures:
@@ -172,3 +175,31 @@ def replay_json(rows: Sequence[ReleaseHealth]) -> str:
     [{"version", "patches": [{name, kind, status, detail, paths}]}]}``."""
     releases = [{"version": r.version, "patches": [asdict(h) for h in r.health]} for r in rows]
     return json.dumps({"schema": 1, "releases": releases}, indent=1)
+
+
+_CHECK_HEADLINES = {
+    "up-to-date": "[green]{u}[/]: up to date at {i}",
+    "clean": "[green]{u}[/]: {c} would integrate cleanly (integrated: {i})",
+    "conflict": "[yellow]{u}[/]: {c} would conflict with the fork in {n} paths (integrated: {i})",
+    "patch-conflict": "[yellow]{u}[/]: {c} would stop on a conflicting patch (integrated: {i})",
+}
+
+
+def render_check(console: Console, result: CheckResult) -> None:
+    """Print a check result: a headline, what would conflict, the series health."""
+    console.print(
+        _CHECK_HEADLINES[result.status].format(
+            u=result.upstream, c=result.candidate, i=result.integrated, n=len(result.conflicts)
+        ),
+        soft_wrap=True,
+    )
+    for path in result.conflicts:
+        console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+    if result.patches:
+        render_health(console, result.patches)
+
+
+def check_json(results: Sequence[CheckResult]) -> str:
+    """The JSON printed by ``forktool check --json``: ``{"schema": 1, "results":
+    [{"upstream", "integrated", "candidate", "status", "conflicts", "patches"}]}``."""
+    return json.dumps({"schema": 1, "results": [asdict(r) for r in results]}, indent=1)

@@ -8,6 +8,7 @@ the lock file move only once the merge outcome is known.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ class SyncResult:
         failures: files carried over untransformed, path -> reason.
         patches: the health of each patch of the series on this release.
         patch_worktree: where a conflicting patch is shown (``patch-conflict`` only).
+        reused: paths whose conflict git's rerere resolved with a recorded resolution.
     """
 
     upstream: str
@@ -62,6 +64,7 @@ class SyncResult:
     failures: dict[str, str] = field(default_factory=dict)
     patches: tuple[PatchHealth, ...] = ()
     patch_worktree: Path | None = None
+    reused: tuple[str, ...] = ()
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
@@ -90,6 +93,8 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     try:
         return _integrate_release(config, repo, lock, release, series, refs_before, progress)
     except ForktoolError:
+        with contextlib.suppress(OSError):  # leave no empty rerere cache behind
+            rerere_cache(config).rmdir()
         if not fresh:
             repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
         elif created:
@@ -97,6 +102,46 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         else:
             remove_repository(config.fork_path / ".git")  # it was an empty directory
         raise
+
+
+def rerere_cache(config: UpstreamConfig) -> Path:
+    """Where git's rerere records conflict resolutions: ``patches/<name>/rr-cache`` in
+    the fork definition, so they travel with it to colleagues and CI."""
+    return config.root / "patches" / config.name / "rr-cache"
+
+
+def sync_each(
+    config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None
+) -> list[SyncResult]:
+    """Integrate every release after the integrated one up to ``to`` (default: newest),
+    one at a time, stopping at the first that does not integrate cleanly.
+
+    Returns:
+        one result per release tried, in order (the last may be a conflict).
+
+    Raises:
+        ConfigError: nothing is integrated yet (sync one release first).
+        ForktoolError: as :func:`sync`.
+    """
+    lock = lockfile.read(config.lock_path)
+    if lock is None:
+        raise ConfigError(
+            f"--each starts from the integrated release, and {config.name} has none yet",
+            f"sync one release first: 'forktool sync {config.name} --to VERSION'",
+        )
+    target = Version(upstream.resolve_release(config, to).version)
+    current = Version(lock.version)
+    steps = [
+        r.version for r in upstream.list_releases(config) if current < Version(r.version) <= target
+    ]
+    if not steps:
+        return [sync(config, to, progress)]
+    results: list[SyncResult] = []
+    for version in steps:
+        results.append(sync(config, version, progress))
+        if results[-1].status not in ("merged", "created", "up-to-date"):
+            break
+    return results
 
 
 def _first_missing(path: Path) -> Path | None:
@@ -152,9 +197,11 @@ def _integrate_release(
         )
     transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+    if repo.has_commits():
+        repo.enable_rerere(rerere_cache(config))
     outcome = merge.integrate(repo, config, transformed, release.version)
     _move_refs(repo, config, vendor, transformed)
-    base = replace(base, transformed=transformed)
+    base = replace(base, transformed=transformed, reused=outcome.reused)
     if outcome.commit is None:
         pending = replace(
             pending,

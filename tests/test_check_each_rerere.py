@@ -1,0 +1,105 @@
+"""``forktool check``, ``sync --each`` and remembered resolutions (rerere), on real git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import tomlkit
+
+from tests.helpers import git, run_cli, snapshot
+
+
+def fork_path(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"
+
+
+def lock(definition: Path) -> dict[str, str]:
+    return tomlkit.parse((definition / "upstream" / "mypkg.lock").read_text()).unwrap()
+
+
+def edit_greeting(definition: Path, greeting: str) -> None:
+    fork = fork_path(definition)
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', greeting))
+    git(fork, "commit", "-qam", "fork: greeting")
+
+
+def resolve_keeping_fork(definition: Path) -> None:
+    core = fork_path(definition) / "src/ourpkg/core.py"
+    text = core.read_text()
+    head, rest = text.split("<<<<<<<", 1)
+    ours = rest.split("\n", 1)[1].split("|||||||", 1)[0]
+    tail = rest.split(">>>>>>>", 1)[1].split("\n", 1)[1]
+    core.write_text(head + ours + tail)
+    git(fork_path(definition), "add", "src/ourpkg/core.py")
+
+
+def test_check_clean_conflict_and_up_to_date_touch_nothing(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    before = snapshot(fork_path(definition)), (definition / "upstream/mypkg.lock").read_text()
+    clean = run_cli(definition, "check", "--json")
+    assert clean.exit_code == 0, clean.output
+    (result,) = json.loads(clean.output)["results"]
+    assert (result["status"], result["candidate"], result["integrated"]) == ("clean", "1.1", "1.0")
+
+    edit_greeting(definition, '"Hi "')
+    before = snapshot(fork_path(definition)), (definition / "upstream/mypkg.lock").read_text()
+    conflict = run_cli(definition, "check")
+    assert conflict.exit_code == 1, conflict.output
+    assert "would conflict" in conflict.output and "src/ourpkg/core.py" in conflict.output
+    assert (snapshot(fork_path(definition)), (definition / "upstream/mypkg.lock").read_text()) == (
+        before
+    )
+
+    assert run_cli(definition, "check", "--to", "1.0").exit_code == 0
+
+
+def test_check_before_any_sync_is_an_error(definition: Path) -> None:
+    result = run_cli(definition, "check")
+    assert result.exit_code == 2
+    assert "no integrated release" in result.output
+
+
+def test_each_stops_at_the_first_release_that_conflicts(
+    definition: Path, upstream_repo: Path
+) -> None:
+    for tag, name in (("v1.3", "NOTES.txt"), ("v1.4", "MORE.txt")):
+        (upstream_repo / name).write_text(f"{tag}\n")
+        git(upstream_repo, "add", name)
+        git(upstream_repo, "commit", "-qm", tag)
+        git(upstream_repo, "tag", tag)
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    edit_greeting(definition, '"Hi "')  # 1.1 changes the same line
+    result = run_cli(definition, "sync", "--each", "--json")
+    assert result.exit_code == 1, result.output
+    statuses = [(r["version"], r["status"]) for r in json.loads(result.output)["results"]]
+    assert statuses == [("1.1", "conflict")]
+    resolve_keeping_fork(definition)
+    assert run_cli(definition, "sync", "--continue").exit_code == 0
+    rest = run_cli(definition, "sync", "--each", "--json")
+    assert rest.exit_code == 0, rest.output
+    statuses = [(r["version"], r["status"]) for r in json.loads(rest.output)["results"]]
+    assert statuses == [("1.3", "merged"), ("1.4", "merged")]
+
+
+def test_a_resolution_is_reused_from_the_definition(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    edit_greeting(definition, '"Hi "')
+    start = git(fork_path(definition), "rev-parse", "HEAD")
+    lock_text = (definition / "upstream/mypkg.lock").read_text()
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    resolve_keeping_fork(definition)
+    assert run_cli(definition, "sync", "--continue").exit_code == 0
+    resolved = (fork_path(definition) / "src/ourpkg/core.py").read_text()
+    assert list((definition / "patches/mypkg/rr-cache").iterdir())  # recorded in the definition
+
+    # Replay the same sync from the same starting point: rerere resolves it.
+    git(fork_path(definition), "reset", "-q", "--hard", start)
+    (definition / "upstream/mypkg.lock").write_text(lock_text)
+    again = run_cli(definition, "sync", "--to", "1.1")
+
+    assert again.exit_code == 0, again.output
+    assert "resolved with a recorded resolution (rerere): src/ourpkg/core.py" in again.output
+    assert (fork_path(definition) / "src/ourpkg/core.py").read_text() == resolved
+    assert git(fork_path(definition), "status", "--porcelain") == ""
