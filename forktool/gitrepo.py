@@ -565,6 +565,113 @@ class GitRepo:
         """Undo an unfinished merge (``git merge --abort``)."""
         self._repo.git.merge("--abort")
 
+    # -- conflict reports ------------------------------------------------------------------
+
+    def unmerged_stages(self) -> dict[str, dict[int, str]]:
+        """The unmerged index entries of this checkout.
+
+        Returns:
+            path -> {stage: blob id}, stage 1 the common ancestor, 2 "ours" (HEAD), 3
+            "theirs"; which stages are present tells the kind of conflict.
+        """
+        out = self._repo.git.ls_files("--unmerged", "-z")
+        stages: dict[str, dict[int, str]] = {}
+        for record in out.split("\0"):
+            if "\t" not in record:
+                continue
+            meta, path = record.split("\t", 1)
+            _, sha, stage = meta.split()
+            stages.setdefault(path, {})[int(stage)] = sha
+        return stages
+
+    def blob(self, sha: str) -> bytes:
+        """The content of blob ``sha``."""
+        return bytes(self._repo.odb.stream(bytes.fromhex(sha)).read())
+
+    def blob_at(self, treeish: str, path: str) -> bytes | None:
+        """The content of ``path`` in ``treeish`` (commit, tag or tree), or None when there
+        is no such file (or ``treeish`` does not exist)."""
+        try:
+            sha = str(self._repo.git.rev_parse("--verify", "--quiet", f"{treeish}:{path}"))
+            if self._repo.git.cat_file("-t", sha) != "blob":
+                return None
+        except git.GitCommandError:
+            return None
+        return self.blob(sha)
+
+    def tree_blobs(self, treeish: str) -> dict[str, str]:
+        """Every file of ``treeish``: path -> blob id (contents are not read)."""
+        out = self._repo.git.ls_tree("-r", "-z", "--full-tree", treeish)
+        blobs: dict[str, str] = {}
+        for record in out.split("\0"):
+            if "\t" in record:
+                meta, path = record.split("\t", 1)
+                _, kind, sha = meta.split()
+                if kind == "blob":
+                    blobs[path] = sha
+        return blobs
+
+    def merge_file(self, ours: bytes, base: bytes, theirs: bytes, labels: list[str]) -> bytes:
+        """Three-way merge three texts (``git merge-file -p --diff3``); nothing changes.
+
+        Args:
+            labels: the marker labels of ours, base and theirs.
+
+        Returns:
+            the merged text, with ``<<<<<<< / ||||||| / ======= / >>>>>>>`` blocks where
+            the sides conflict.
+
+        Raises:
+            RepositoryError: git merge-file failed (not merely conflicted).
+        """
+        with tempfile.TemporaryDirectory(prefix="forktool-merge-file-") as tmp:
+            names = []
+            for name, data in zip(("ours", "base", "theirs"), (ours, base, theirs), strict=True):
+                (Path(tmp) / name).write_bytes(data)
+                names.append(str(Path(tmp) / name))
+            args = ["git", "merge-file", "-p", "--diff3"]
+            for label in labels:
+                args += ["-L", label]
+            handle = self._repo.git.execute([*args, *names], as_process=True)
+            proc = handle.proc
+            assert proc is not None
+            stdout, stderr = proc.communicate()
+        # The exit status counts the conflicts; only a negative one (255) is an error.
+        if proc.returncode < 0 or proc.returncode > 127:
+            message = bytes(stderr).decode(errors="replace").strip()
+            raise RepositoryError(f"git merge-file failed: {message}")
+        return bytes(stdout)
+
+    def line_log(self, revisions: str, path: str, start: int, end: int) -> list[LoggedCommit]:
+        """Commits of ``revisions`` (e.g. ``A..B``) that changed lines ``start``-``end``
+        (1-based, inclusive, as in the tip of ``revisions``) of ``path``: ``git log -L``.
+
+        Returns:
+            newest first; empty when git cannot trace the range (e.g. no such file).
+        """
+        try:
+            out = self._repo.git.log(f"-L{start},{end}:{path}", "-s", _LOG_FORMAT, revisions)
+        except git.GitCommandError:
+            return []
+        return _parse_log(str(out))
+
+    def path_log(self, revisions: str, *paths: str) -> list[LoggedCommit]:
+        """Commits of ``revisions`` that changed any of the files ``paths``, newest first."""
+        try:
+            out = self._repo.git.log(_LOG_FORMAT, revisions, "--", *paths)
+        except git.GitCommandError:
+            return []
+        return _parse_log(str(out))
+
+    def diff_file(self, old: str, new: str, path: str) -> str:
+        """``git diff -U0 OLD NEW -- PATH``: the exact changed lines of one file, as text."""
+        return str(
+            self._repo.git.diff(
+                "-U0", "--no-color", "--no-ext-diff", old, new, "--", path,
+                strip_newline_in_stdout=False,
+            )
+        )  # fmt: skip
+
 
 _RERERE = re.compile(r"(?:Resolved|Staged) '(.+?)' using previous resolution")
 
@@ -593,3 +700,31 @@ def _first_error(exc: git.GitCommandError) -> str:
 def remove_repository(path: Path) -> None:
     """Delete a repository directory forktool itself created in this run."""
     shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class LoggedCommit:
+    """One commit as ``git log`` lists it.
+
+    Attributes:
+        commit: the full commit id; author: ``Name <email>``; date: the author date,
+            ISO 8601 with its offset; subject: the first line of the message.
+    """
+
+    commit: str
+    author: str
+    date: str
+    subject: str
+
+
+#: One record per commit: \x1e, then id, author, date, subject separated by \x1f.
+_LOG_FORMAT = "--format=%x1e%H%x1f%an <%ae>%x1f%aI%x1f%s"
+
+
+def _parse_log(out: str) -> list[LoggedCommit]:
+    commits = []
+    for record in out.split("\x1e"):
+        fields = record.strip().split("\x1f")
+        if len(fields) == 4:
+            commits.append(LoggedCommit(*fields))
+    return commits

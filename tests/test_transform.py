@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import textwrap
 
@@ -121,6 +122,18 @@ def test_undecodable_and_nul_files_are_carried_over_unchanged() -> None:
     assert result.tree["c.rst"] is rst
     assert sorted(result.failures) == ["a.py", "b.py", "c.rst"]
     assert result.failures["c.rst"].startswith("not UTF-8 text")
+    assert [(item.path, item.line, item.reason) for item in result.leftovers] == [
+        ("a.py", 1, "unparseable"),
+        ("b.py", 1, "unparseable"),
+        ("c.rst", 1, "unparseable"),
+    ]
+
+
+def test_python2_with_a_coding_cookie_gets_the_token_fallback() -> None:
+    data = "# -*- coding: latin-1 -*-\nimport flask\nprint 'café', flask.g\n".encode("latin-1")
+    result = transform_tree({"old.py": FileEntry(data)}, FLASK)
+    assert result.tree["old.py"].data == data.replace(b"flask", b"framework")
+    assert "old.py" in result.failures
 
 
 def test_codemod_error_fails_the_file_not_the_run() -> None:
@@ -169,3 +182,158 @@ def test_transform_file_is_a_picklable_pure_function() -> None:
     assert pickle.loads(pickle.dumps(outcome)) == outcome
     assert pickle.loads(pickle.dumps(transform_file)) is transform_file
     assert transform_file("src/flask/app.py", entry("import flask\n"), FLASK) == outcome
+
+
+def test_symbol_rename_across_the_tree() -> None:
+    rename = dataclasses.replace(FLASK, symbols={"flask.Flask": "Framework"})
+    tree = {
+        "src/flask/__init__.py": entry("from .app import Flask as Flask\n"),
+        "src/flask/app.py": entry("class Flask:\n    def copy(self) -> 'Flask': ...\n"),
+        "src/flask/app.pyi": entry("class Flask: ...\n"),
+        "src/flask/__main__.py": entry("from .cli import main\nmain()\n"),
+        "src/flask/cli.py": entry("def find():\n    from . import Flask\n    return Flask\n"),
+        "tests/test_app.py": entry(
+            """\
+            from unittest import mock
+            from flask.app import Flask as F
+            import flask
+
+            class MyApp(flask.Flask): ...
+            mock.patch("flask.app.Flask.run")
+            """
+        ),
+        "docs/api.rst": entry(".. currentmodule:: flask\n\n.. autoclass:: Flask\n"),
+    }
+    result = transform_tree(tree, rename)
+    data = {path: entry.data.decode() for path, entry in result.tree.items()}
+    assert data["src/framework/__init__.py"] == "from .app import Framework as Framework\n"
+    assert data["src/framework/app.py"] == (
+        "class Framework:\n    def copy(self) -> 'Framework': ...\n"
+    )
+    assert data["src/framework/app.pyi"] == "class Framework: ...\n"
+    assert data["src/framework/__main__.py"] == "from .cli import main\nmain()\n"
+    assert data["src/framework/cli.py"] == (
+        "def find():\n    from . import Framework\n    return Framework\n"
+    )
+    assert data["tests/test_app.py"] == textwrap.dedent(
+        """\
+        from unittest import mock
+        from framework.app import Framework as F
+        import framework
+
+        class MyApp(framework.Framework): ...
+        mock.patch("framework.app.Framework.run")
+        """
+    )
+    assert data["docs/api.rst"] == ".. currentmodule:: framework\n\n.. autoclass:: Framework\n"
+    assert result.failures == {}
+
+
+def test_docs_off_leaves_prose_alone_and_reports_it_kept() -> None:
+    rename = dataclasses.replace(FLASK, docs=False)
+    tree = {
+        "README.md": entry("$ pip install flask\n"),
+        "src/flask/app.py": entry('"""Use flask.json."""\nimport flask.json  # flask.json\n'),
+    }
+    result = transform_tree(tree, rename)
+    assert result.tree["README.md"] is tree["README.md"]
+    assert result.tree["src/framework/app.py"].data == (
+        b'"""Use flask.json."""\nimport framework.json  # flask.json\n'
+    )
+    assert {(item.path, item.reason) for item in result.leftovers} == {
+        ("README.md", "kept"),
+        ("src/framework/app.py", "kept"),
+    }
+
+
+def test_python_templates_and_scripts_are_python() -> None:
+    tree = {
+        "pkg/conf/manage.py-tpl": entry("from flask import cli\nNAME = '{{ name }}'\n"),
+        "bin/flask-admin": entry("#!/usr/bin/env python3\nimport flask.cli\n", executable=True),
+        "bin/run.sh": entry("#!/bin/sh\nexec flask run\n"),
+    }
+    result = transform_tree(tree, FLASK)
+    assert result.tree["pkg/conf/manage.py-tpl"].data.startswith(b"from framework import cli")
+    assert result.tree["bin/flask-admin"].data.endswith(b"import framework.cli\n")
+    assert result.tree["bin/flask-admin"].executable
+    assert result.tree["bin/run.sh"] is tree["bin/run.sh"]
+
+
+def test_deep_nesting_and_broken_fixtures_do_not_crash_the_run() -> None:
+    deep = "import flask\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    chain = "import flask\nx = " + "+".join(["flask.a"] * 3000) + "\n"
+    tree = {
+        "tests/deep.py": entry(deep),
+        "tests/chain.py": entry(chain),
+        "tests/broken.py": entry("import flask\ndef f(:\n"),
+        "tests/ok.py": entry("import flask\n"),
+    }
+    result = transform_tree(tree, FLASK)
+    assert sorted(result.failures) == ["tests/broken.py", "tests/chain.py", "tests/deep.py"]
+    assert "RecursionError" in result.failures["tests/deep.py"]
+    assert result.tree["tests/ok.py"].data == b"import framework\n"
+    # the token-level fallback still renames the import lines it can see
+    assert result.tree["tests/broken.py"].data == b"import framework\ndef f(:\n"
+    assert result.tree["tests/chain.py"].data.startswith(b"import framework\nx = framework.a+")
+    assert {item.reason for item in result.leftovers} <= {"unparseable"}
+
+
+def test_archives_are_carried_over_and_reported() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("egg/models.py", "from flask import g\n")
+    egg = FileEntry(buffer.getvalue())
+    result = transform_tree({"tests/eggs/basic.egg": egg}, FLASK)
+    assert result.tree["tests/eggs/basic.egg"] is egg
+    assert [(item.kind, item.reason) for item in result.leftovers] == [
+        ("other-file", "unparseable")
+    ]
+
+
+def test_lock_and_requirement_files() -> None:
+    tree = {
+        "uv.lock": entry('[[package]]\nname = "flask"\nsource = { editable = "." }\n'),
+        "requirements/dev.txt": entry("flask==3.1\n    # via flask-x\n"),
+    }
+    result = transform_tree(tree, FLASK)
+    assert result.tree["uv.lock"].data == (
+        b'[[package]]\nname = "framework"\nsource = { editable = "." }\n'
+    )
+    assert result.tree["requirements/dev.txt"].data == b"framework==3.1\n    # via flask-x\n"
+
+
+def test_keep_list_does_not_apply_to_import_paths_and_test_data_stays() -> None:
+    rename = RenameMap(packages={"markdown": "marktext"}, keep=("markdown.extensions",))
+    tree = {
+        "pyproject.toml": entry(
+            """\
+            [tool.setuptools]
+            packages = ["markdown", "markdown.extensions"]
+
+            [project.entry-points."markdown.extensions"]
+            abbr = "markdown.extensions.abbr:Abbr"
+            """
+        ),
+        "tests/examplefiles/md/example.md": entry("```python\nimport markdown\n```\n"),
+        "tests/test_md.py": entry("import markdown\n"),
+    }
+    result = transform_tree(tree, rename)
+    assert result.tree["pyproject.toml"].data.decode() == textwrap.dedent(
+        """\
+        [tool.setuptools]
+        packages = ["marktext", "marktext.extensions"]
+
+        [project.entry-points."markdown.extensions"]
+        abbr = "marktext.extensions.abbr:Abbr"
+        """
+    )
+    example = "tests/examplefiles/md/example.md"
+    assert result.tree[example] is tree[example]
+    assert result.tree["tests/test_md.py"].data == b"import marktext\n"
+    assert [(item.path, item.reason) for item in result.leftovers] == [
+        ("pyproject.toml", "kept"),
+        (example, "kept"),
+    ]

@@ -13,10 +13,13 @@ Edits are made line by line on the text, so comments, ordering and spacing survi
   part of every ``name = module:attr``;
 - ``package_dir``, ``package_data``, ``[options.packages.find]``, ``[mypy-flask.*]`` section
   names, ``filterwarnings`` module fields;
+- setuptools directives in any section: ``version = attr: flask.__version__`` (module
+  path), ``file: src/flask/VERSION`` (paths);
 - any other value: each comma/space separated item that is a module path, a path into the
-  package, an entry-point spec or a ``--option=module`` (``--cov=flask``). ``commands``
-  values only change for dotted module paths, paths and ``--option=value`` items, since a
-  bare word there is usually a command (``flask run``).
+  package, an entry-point spec or a ``--option=module`` (``--cov=flask``). In ``commands``
+  a bare word is usually a command: it changes only as the first word of a line naming
+  an old console script (``flask run``) or as the argument of an option that takes a
+  module (``python -m flask``, ``mypy -p flask``, ``--verifytypes flask``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ _PROSE_KEYS = frozenset(
     }
 )
 _SCRIPT_GROUPS = frozenset({"console_scripts", "gui_scripts"})
+# Command-line options whose argument is an import package or module.
+_MODULE_OPTIONS = frozenset({"-m", "-p", "--package", "--pyargs", "--verifytypes", "--source"})
 
 
 def rename_ini(source: str, rename: RenameMap) -> str:
@@ -130,7 +135,7 @@ class _Ini:
         if self.section == "options.entry_points":
             return names.rename_module(key, self.rename) or key
         if self.section in ("options.package_data", "options.exclude_package_data"):
-            return names.rename_module(key, self.rename) or key
+            return names.rename_module(key, self.rename, keep=False) or key
         return key
 
     def _continuation(self, text: str) -> str:
@@ -139,12 +144,18 @@ class _Ini:
             return self._entry_line(self.key, text)
         return self._value(self.key, text)
 
+    def _import_paths(self, key: str) -> bool:
+        """``[options] packages``/``py_modules``, ``[options.packages.find] include``."""
+        if self.section == "options":
+            return key in ("packages", "py_modules", "namespace_packages")
+        return self.section == "options.packages.find" and key in ("include", "exclude")
+
     def _package_dir(self, text: str) -> str:
         """``flask = src/flask`` (or ``= src``): module on the left, path on the right."""
         if "=" not in text:
             return text
         module, path = text.split("=", 1)
-        new_module = names.rename_module(module.strip(), self.rename)
+        new_module = names.rename_module(module.strip(), self.rename, keep=False)
         if new_module is not None:
             module = module.replace(module.strip(), new_module, 1)
         if path.strip():
@@ -156,6 +167,9 @@ class _Ini:
 
     def _value(self, key: str, value: str) -> str:
         rename = self.rename
+        directive = _directive(value, rename)
+        if directive is not None:
+            return directive
         if self.section == "metadata":
             return (names.rename_dist(value.strip(), rename) or value) if key == "name" else value
         if key in _PROSE_KEYS or self.section.startswith("metadata"):
@@ -166,13 +180,62 @@ class _Ini:
             return names.rename_warning_filter(value.strip(), rename) or value
         if key == "package_dir":
             return self._package_dir(value)
-        bare = key != "commands"
-        return "".join(
-            rename_item(item, rename, bare=bare) or item for item in _ITEM_SPLIT_RE.split(value)
-        )
+        if self._import_paths(key):
+            # only import paths fit here: the keep-list (entry-point groups) does not apply
+            return "".join(
+                rename_item(item, rename, keep=False) or item
+                for item in _ITEM_SPLIT_RE.split(value)
+            )
+        return rename_words(value, rename, command=key == "commands")
 
 
-def rename_item(item: str, rename: RenameMap, *, bare: bool = True) -> str | None:
+def rename_words(value: str, rename: RenameMap, *, command: bool = False) -> str:
+    """Rename each comma/space separated item of a configuration value.
+
+    Args:
+        value: e.g. ``"flask tests"`` or ``"pytest --pyargs flask"``.
+        rename: the rename map.
+        command: the value is a command line (tox ``commands``): a bare word is then a
+            module only after an option that takes one (``python -m``, ``mypy -p``,
+            ``--pyargs``, ``--verifytypes``), and the first word may be a console script.
+
+    Returns:
+        The value with its items renamed (see :func:`rename_item`).
+    """
+    out: list[str] = []
+    previous = ""
+    for item in _ITEM_SPLIT_RE.split(value):
+        if command and not previous and item in rename.scripts:
+            out.append(names.rename_script(item, rename) or item)
+        else:
+            module_arg = previous in _MODULE_OPTIONS
+            out.append(rename_item(item, rename, bare=not command or module_arg) or item)
+        if item.strip(", \t\n"):
+            previous = item
+    return "".join(out)
+
+
+def _directive(value: str, rename: RenameMap) -> str | None:
+    """setuptools' ``attr: flask.__version__`` and ``file: src/flask/VERSION`` values."""
+    stripped = value.strip()
+    if stripped.startswith("attr:"):
+        target = stripped[len("attr:") :].strip()
+        new = names.rename_module(target, rename)
+        return None if new is None else value.replace(target, new, 1)
+    if stripped.startswith("file:"):
+        paths = [path.strip() for path in stripped[len("file:") :].split(",")]
+        out = value
+        for path in paths:
+            new_path = rename_path(path, rename)
+            if path and new_path != path:
+                out = out.replace(path, new_path, 1)
+        return out if out != value else None
+    return None
+
+
+def rename_item(
+    item: str, rename: RenameMap, *, bare: bool = True, keep: bool = True
+) -> str | None:
     """Rename one configuration item: a module path, path, spec or ``--option=value``.
 
     Args:
@@ -180,11 +243,12 @@ def rename_item(item: str, rename: RenameMap, *, bare: bool = True) -> str | Non
         rename: the rename map.
         bare: whether a bare package name (``flask``) counts; False where a bare word is
             more likely a command than a module.
+        keep: honour the keep-list (False where only an import path fits).
 
     Returns:
         The renamed item, or None if it is not one of those or names no old package.
     """
-    if not item or item in rename.keep or "://" in item:
+    if not item or (keep and names.is_kept(item, rename)) or "://" in item:
         return None
     if item.startswith("-") and "=" in item:
         option, value = item.split("=", 1)
@@ -192,7 +256,7 @@ def rename_item(item: str, rename: RenameMap, *, bare: bool = True) -> str | Non
         return None if new is None else f"{option}={new}"
     if names.is_module_path(item.rstrip("*").rstrip(".")):
         if bare or "." in item:
-            return names.rename_module(item, rename)
+            return names.rename_module(item, rename, keep=keep)
         return None
     if "/" in item:
         new_path = rename_path(item, rename)

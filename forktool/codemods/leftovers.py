@@ -7,8 +7,14 @@ or ``.flaskenv``). Each becomes a :class:`~forktool.model.Leftover`:
 - kind: ``identifier``, ``string``, ``docstring`` or ``comment`` in Python (from the token
   stream), ``other-file`` elsewhere;
 - reason: ``kept`` for what is deliberately preserved (URLs, host names, keep-listed
-  strings, identifiers that are not the imported package), ``ambiguous`` for a bare word
-  the rename could not classify, ``unparseable`` when the file could not be analysed.
+  strings, identifiers that are not the imported package, part of a hyphenated name such
+  as ``flask-sqlalchemy``, and every comment, docstring and documentation file when
+  ``RenameMap.docs`` is False), ``ambiguous`` for a bare word the rename could not
+  classify, ``unparseable`` when the file could not be analysed.
+
+With renamed symbols, Python code is also searched for their old plain names (``Flask``):
+an identifier left with that name is a different binding (``kept``); a string whose whole
+value is that name is ``ambiguous``. Prose is not searched: the product name is a word.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import token
 import tokenize
 from collections.abc import Iterable
 
-from forktool.codemods.names import is_host_name, word_re
+from forktool.codemods.names import is_host_name, kept_around, word_re
 from forktool.codemods.text import protected_spans
 from forktool.model import Leftover, RenameMap
 
@@ -78,7 +84,8 @@ def python_leftovers(
         with reason ``unparseable`` if the source cannot be tokenized. Never raises.
     """
     pattern = word_re(rename)
-    if pattern.search(source) is None:
+    symbols = _symbol_names(rename)
+    if pattern.search(source) is None and not any(name in source for name in symbols):
         return []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
@@ -90,18 +97,40 @@ def python_leftovers(
     for index, tok in enumerate(tokens):
         if tok.type == token.NL:
             continue
-        if tok.type == token.NAME and pattern.fullmatch(tok.string):
-            line = lines[tok.start[0] - 1] if tok.start[0] <= len(lines) else tok.line
+        line = lines[tok.start[0] - 1] if tok.start[0] <= len(lines) else tok.line
+        if tok.type == token.NAME and (pattern.fullmatch(tok.string) or tok.string in symbols):
             why = reason or KEPT
             found.append(Leftover(path, tok.start[0], "identifier", why, _excerpt(line)))
         elif tok.type == tokenize.COMMENT or tok.type in _STRING_TYPES:
             kind = "comment" if tok.type == tokenize.COMMENT else "string"
             if kind == "string" and previous in _STATEMENT_START and _ends_statement(tokens, index):
                 kind = "docstring"
-            found.extend(_in_token(path, tok, kind, lines, rename, reason))
+            prose_reason = reason or (KEPT if kind != "string" and not rename.docs else None)
+            found.extend(_in_token(path, tok, kind, lines, rename, prose_reason))
+            if kind == "string" and symbols and _string_text(tok.string) in symbols:
+                why = reason or AMBIGUOUS
+                found.append(Leftover(path, tok.start[0], "string", why, _excerpt(line)))
         if tok.type not in (token.NL, tokenize.COMMENT):
             previous = tok.type
     return _unique(found)
+
+
+def _symbol_names(rename: RenameMap) -> frozenset[str]:
+    """Old plain names of renamed symbols (``Flask`` for ``flask.Flask``)."""
+    return frozenset(
+        qualified.rsplit(".", 1)[1]
+        for qualified, new in rename.symbols.items()
+        if qualified.rsplit(".", 1)[1] != new
+    )
+
+
+def _string_text(literal: str) -> str:
+    """A string token's text between its quotes (escapes left as written)."""
+    body = literal.lstrip("rRbBuUfF")
+    for quote in ('"""', "'''", '"', "'"):
+        if body.startswith(quote) and body.endswith(quote) and len(body) >= 2 * len(quote):
+            return body[len(quote) : -len(quote)]
+    return body
 
 
 def _ends_statement(tokens: list[tokenize.TokenInfo], index: int) -> bool:
@@ -139,19 +168,26 @@ def _reason(line: str, start: int, end: int, rename: RenameMap) -> str:
     attribute (``webframe.template.backends.flask``); ``ambiguous`` otherwise."""
     if start > 0 and line[start - 1] == ".":
         return KEPT
+    if _hyphenated(line, start, end):
+        return KEPT
     if any(s < end and start < e for s, e in protected_spans(line)):
         return KEPT
-    for kept in rename.keep:
-        position = line.find(kept)
-        while position >= 0:
-            if position <= start and end <= position + len(kept):
-                return KEPT
-            position = line.find(kept, position + 1)
+    if kept_around(line, start, end, rename):
+        return KEPT
     # The dotted word around the occurrence: flask.palletsprojects.com is a host name.
     chain = _DOTTED_AROUND.search(line[:start])
     after = _DOTTED_AFTER.match(line, end)
     dotted = (chain.group() if chain else "") + line[start:end] + (after.group() if after else "")
     return KEPT if is_host_name(dotted.strip(".")) else AMBIGUOUS
+
+
+def _hyphenated(line: str, start: int, end: int) -> bool:
+    """Part of a hyphenated name (``flask-sqlalchemy``, ``sentry-flask``, ``flask-logo.svg``)."""
+    before = line[start - 2 : start] if start >= 2 else ""
+    after = line[end : end + 2]
+    return (len(after) == 2 and after[0] == "-" and after[1].isalnum()) or (
+        len(before) == 2 and before[1] == "-" and before[0].isalnum()
+    )
 
 
 def _excerpt(line: str) -> str:

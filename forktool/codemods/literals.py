@@ -272,3 +272,55 @@ def _decode_spans(body: str) -> list[tuple[str, tuple[int, int]]] | None:
             spans.append(("\\", (i, i + 1)))
             i += 1
     return spans
+
+
+def bytes_text(literal: str) -> str | None:
+    """The ASCII text of a bytes literal (``b"import flask"``), or None.
+
+    None for anything else: a str literal, bytes with non-ASCII values, or a body that
+    uses ``\\u``/``\\N`` (which would mean something else in a str literal).
+    """
+    split = _split_bytes(literal)
+    if split is None:
+        return None
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, bytes) or not value.isascii():
+        return None
+    return value.decode("ascii")
+
+
+def rewrite_bytes_literal(literal: str, new_text: str) -> str | None:
+    """Re-spell a bytes literal so that its value is ``new_text`` encoded as ASCII.
+
+    The literal is edited as the str literal with the same body (the ``b`` dropped), then
+    checked. Returns None when that cannot be made exact (non-ASCII text, say).
+    """
+    split = _split_bytes(literal)
+    if split is None or not new_text.isascii():
+        return None
+    prefix, rest = split
+    new_str = rewrite_literal(prefix + rest, new_text)
+    if new_str is None:
+        return None
+    original_prefix = literal[: len(literal) - len(rest)]
+    candidate = original_prefix + new_str[len(prefix) :]
+    try:
+        return candidate if ast.literal_eval(candidate) == new_text.encode("ascii") else None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _split_bytes(literal: str) -> tuple[str, str] | None:
+    """(prefix without ``b``, rest) of a bytes literal whose body reads the same as str."""
+    match = _PREFIX_RE.match(literal)
+    if match is None or "b" not in match["prefix"].lower():
+        return None
+    prefix = match["prefix"].replace("b", "").replace("B", "")
+    rest = literal[len(match["prefix"]) :]
+    raw = "r" in prefix.lower()
+    if not raw and ("\\u" in rest or "\\U" in rest or "\\N" in rest):
+        return None
+    return prefix, rest

@@ -7,6 +7,7 @@ caller can tell "renamed" from "left alone" without comparing strings. None of t
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 
@@ -28,14 +29,72 @@ _ENTRY_RE = re.compile(
 _WARNING_ACTIONS = frozenset({"error", "ignore", "always", "default", "module", "once", "all"})
 # Last labels that make a dotted word a host name rather than a module path
 # (``flask.palletsprojects.com``).
-_FILE_SUFFIXES = frozenset(
+# (Not ``db``, ``log``, ``json``: those are common subpackage names, ``django.db``. A
+# subpackage of the tree that does look like a file, ``django.conf``, is listed in the
+# rename map by :func:`forktool.codemods.modules.expand_modules`.)
+FILE_SUFFIXES = frozenset(
     {"txt", "html", "htm", "js", "css", "png", "svg", "jpg", "jpeg", "gif", "ico", "rst", "md"}
-    | {"cfg", "ini", "toml", "yaml", "yml", "gz", "zip", "whl", "tar", "log", "db", "sqlite3"}
-    | {"pdf", "xml", "csv", "mo", "po", "sh", "bat", "exe", "lock", "egg"}
+    | {"cfg", "ini", "toml", "yaml", "yml", "gz", "zip", "whl", "tar", "sqlite3", "sqlite"}
+    | {"pdf", "xml", "csv", "mo", "po", "pot", "sh", "bat", "exe", "lock", "egg", "conf"}
+    | {"sty", "tex", "cls", "bib"}
 )
-_HOST_LABELS = frozenset(
+HOST_LABELS = frozenset(
     {"com", "org", "net", "io", "dev", "edu", "gov", "info", "co", "uk", "de", "me", "ai"}
 )
+# A two-label word is a host name only with a label no package would be called.
+_TWO_LABEL_HOSTS = frozenset({"com", "org", "net", "edu", "gov"})
+
+
+_WILDCARDS = frozenset("*?[")
+# Characters that end a "word" when looking for the keep-listed text around an occurrence.
+_WORD_SPLIT_RE = re.compile(r"[\s\"'`()\[\]{}<>,;]+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=64)
+def _keep_lists(keep: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Split the keep-list into exact entries and shell-style patterns."""
+    patterns = tuple(entry for entry in keep if _WILDCARDS & set(entry))
+    return frozenset(keep) - frozenset(patterns), patterns
+
+
+def is_kept(text: str, rename: RenameMap) -> bool:
+    """Return True if ``text`` is on the keep-list: equal to an entry, or matching a pattern.
+
+    Entries with ``*``, ``?`` or ``[`` are shell-style patterns (``FLASK_*``, ``https://*``)
+    matched case-sensitively with :func:`fnmatch.fnmatchcase`; others must match exactly.
+    This is the one place the keep-list is interpreted.
+    """
+    if not rename.keep:
+        return False
+    exact, patterns = _keep_lists(tuple(rename.keep))
+    return text in exact or any(fnmatch.fnmatchcase(text, pattern) for pattern in patterns)
+
+
+def kept_around(line: str, start: int, end: int, rename: RenameMap) -> bool:
+    """Return True if the occurrence ``line[start:end]`` lies inside keep-listed text.
+
+    An exact entry counts wherever it appears around the occurrence
+    (``[project.entry-points."flask.commands"]``); a pattern is matched against the word
+    holding the occurrence, delimited by white space, quotes, backticks or brackets.
+    """
+    if not rename.keep:
+        return False
+    exact, _ = _keep_lists(tuple(rename.keep))
+    for entry in exact:
+        position = line.find(entry)
+        while position >= 0:
+            if position <= start and end <= position + len(entry):
+                return True
+            position = line.find(entry, position + 1)
+    for bounds in (_WORD_SPLIT_RE, _SPACE_RE):
+        left = max((m.end() for m in bounds.finditer(line, 0, start)), default=0)
+        right_match = bounds.search(line, end)
+        right = right_match.start() if right_match else len(line)
+        word = line[left:right]
+        if is_kept(word, rename) or is_kept(word.rstrip(".:"), rename):
+            return True
+    return False
 
 
 def normalize_dist(name: str) -> str:
@@ -88,7 +147,9 @@ def is_module_path(text: str) -> bool:
 def is_host_name(dotted: str) -> bool:
     """Return True if a dotted word reads as a host name (``flask.palletsprojects.com``)."""
     labels = dotted.split(".")
-    return len(labels) > 1 and labels[-1].lower() in _HOST_LABELS
+    if len(labels) == 2:
+        return labels[-1].lower() in _TWO_LABEL_HOSTS
+    return len(labels) > 2 and labels[-1].lower() in HOST_LABELS
 
 
 def is_file_name(dotted: str) -> bool:
@@ -97,15 +158,23 @@ def is_file_name(dotted: str) -> bool:
     ``.py`` is not in the list: a ``flask.py`` file is renamed along with the package.
     """
     labels = dotted.split(".")
-    return len(labels) == 2 and labels[-1].lower() in _FILE_SUFFIXES
+    return len(labels) == 2 and labels[-1].lower() in FILE_SUFFIXES
 
 
-def rename_module(text: str, rename: RenameMap) -> str | None:
+def rename_module(
+    text: str, rename: RenameMap, *, keep: bool = True, known: bool = False
+) -> str | None:
     """Rename a module path, optionally followed by a glob (``flask``, ``flask.json``, ``flask.*``).
 
     Args:
         text: the whole string, e.g. ``"flask.json.provider"``.
         rename: the rename map; its ``packages`` keys are matched as dotted prefixes.
+        keep: honour the keep-list. False where the string can only be an import path
+            (``packages=[...]`` of a build, ``import_module()``): a kept entry-point group
+            that is also a subpackage's name must still follow the package there.
+        known: the position says it is a module, so it is not second-guessed as a host or
+            file name (``import_module("acme.conf")``). A dotted ``packages`` key (a
+            subpackage the map lists explicitly) is not second-guessed either.
 
     A trailing ``.`` is allowed too: ``"flask."`` is the prefix code tests module names
     against (``name.startswith("flask.")``).
@@ -115,17 +184,40 @@ def rename_module(text: str, rename: RenameMap) -> str | None:
         module path under an old package, is on the keep-list, or looks like a host or
         data-file name.
     """
-    if text in rename.keep:
+    if keep and is_kept(text, rename):
         return None
     body = text.rstrip("*")
     if body.endswith("."):
         body = body[:-1]
-    if not is_module_path(body) or is_host_name(body) or is_file_name(body):
+    if not is_module_path(body):
+        return None
+    listed = any(
+        "." in old and (body == old or body.startswith(old + ".")) for old in rename.packages
+    )
+    if not (known or listed) and (is_host_name(body) or is_file_name(body)):
         return None
     for old in old_packages(rename):
         if body == old or body.startswith(old + "."):
+            text = rename_symbol_path(body, rename) + text[len(body) :]
             return rename.packages[old] + text[len(old) :]
     return None
+
+
+def rename_symbol_path(dotted: str, rename: RenameMap) -> str:
+    """Rename the symbol a dotted path runs through, still in the old namespace.
+
+    ``flask.app.Flask.run`` -> ``flask.app.Framework.run`` when ``rename.symbols`` maps
+    ``flask.app.Flask``; the longest matching prefix wins. Returns ``dotted`` itself when
+    no prefix is a symbol. The package part is left for the caller to rename.
+    """
+    if not rename.symbols:
+        return dotted
+    parts = dotted.split(".")
+    for size in range(len(parts), 1, -1):
+        new = rename.symbols.get(".".join(parts[:size]))
+        if new is not None:
+            return ".".join([*parts[: size - 1], new, *parts[size:]])
+    return dotted
 
 
 def rename_module_regex(pattern: str, rename: RenameMap) -> str | None:
@@ -134,7 +226,7 @@ def rename_module_regex(pattern: str, rename: RenameMap) -> str | None:
     Accepts ``flask``, ``^flask``, ``flask\\.app``, ``flask.*``; returns None if the pattern
     does not start with an old package name.
     """
-    if pattern in rename.keep:
+    if is_kept(pattern, rename):
         return None
     caret = "^" if pattern.startswith("^") else ""
     body = pattern[len(caret) :]
@@ -151,6 +243,43 @@ def rename_module_regex(pattern: str, rename: RenameMap) -> str | None:
     return None
 
 
+_TEMPLATE_RE = re.compile(
+    rf"(?P<mod>{_IDENT}(?:\.{_IDENT})*)(?P<rest>\.(?:%[-#0 +]*[sdr(]|\{{).*)", re.DOTALL
+)
+
+
+def rename_module_template(text: str, rename: RenameMap) -> str | None:
+    """Rename a module path template: ``"flask.%s" % name``, ``"flask.{}".format(name)``.
+
+    Returns None unless ``text`` starts with a module path under an old package followed
+    by ``.`` and a ``%`` or ``{`` placeholder.
+    """
+    match = _TEMPLATE_RE.fullmatch(text)
+    if match is None or is_kept(text, rename):
+        return None
+    new = rename_module(match["mod"], rename)
+    return None if new is None else new + match["rest"]
+
+
+def rename_regex_modules(text: str, rename: RenameMap) -> str:
+    """Rename module paths written as regexes inside any text: ``(flask\\.app\\.)?Error``.
+
+    Only an old package followed by an escaped dot (``flask\\.``) counts, so the text is
+    clearly a regex over dotted names. Returns ``text`` itself when nothing applies.
+    """
+    for old in old_packages(rename):
+        escaped = re.escape(old)
+        pattern = _regex_module_re(escaped)
+        new = re.escape(rename.packages[old]).replace("\\", "\\\\")
+        text = pattern.sub(new, text)
+    return text
+
+
+@functools.lru_cache(maxsize=64)
+def _regex_module_re(escaped: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.\\]){re.escape(escaped)}(?=\\\.)")
+
+
 def rename_dist(name: str, rename: RenameMap) -> str | None:
     """Rename a distribution name, compared PEP 503-normalized.
 
@@ -158,7 +287,7 @@ def rename_dist(name: str, rename: RenameMap) -> str | None:
     (``framework``); any other spelling (``Flask``) becomes the new name as configured
     (``Framework``). Returns None if ``name`` is not an old distribution or is kept.
     """
-    if name in rename.keep:
+    if is_kept(name, rename):
         return None
     wanted = normalize_dist(name)
     for old, new in rename.distributions.items():
@@ -184,7 +313,7 @@ def rename_requirement(requirement: str, rename: RenameMap) -> str | None:
 
 def rename_script(name: str, rename: RenameMap) -> str | None:
     """Rename a console-script name; None if it is not an old script."""
-    if name in rename.keep:
+    if is_kept(name, rename):
         return None
     return rename.scripts.get(name)
 
@@ -201,7 +330,7 @@ def rename_entry_spec(spec: str, rename: RenameMap, *, script: bool = False) -> 
     Returns:
         The renamed spec, or None if nothing in it changed.
     """
-    if spec in rename.keep:
+    if is_kept(spec, rename):
         return None
     match = _ENTRY_RE.fullmatch(spec)
     if match is None:
@@ -215,7 +344,14 @@ def rename_entry_spec(spec: str, rename: RenameMap, *, script: bool = False) -> 
         if match["name"] and match["name"] != match["name"].strip():
             name = match["name"].replace(match["name"].strip(), name)
     module = rename_module(match["module"], rename) or match["module"]
-    result = match["lead"] + name + (match["eq"] or "") + module + match["rest"]
+    rest = match["rest"]
+    if rest.startswith(":") and rename.symbols:
+        # ``flask:Flask``: the object part may run through a renamed symbol.
+        attr = rest[1:].split("[")[0].strip()
+        renamed = rename_symbol_path(f"{match['module']}.{attr}", rename)
+        new_attr = renamed[len(match["module"]) + 1 :]
+        rest = rest.replace(attr, new_attr, 1)
+    result = match["lead"] + name + (match["eq"] or "") + module + rest
     return result if result != spec else None
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 
 from forktool.codemods import names
+from forktool.codemods.documents import rename_document
 from forktool.codemods.paths import rename_path
-from forktool.codemods.text import rename_references
 from forktool.model import RenameMap
 
 _COMMENT_RE = re.compile(r"(?P<body>.*?)(?P<comment>(?:^|\s+)#.*)?", re.DOTALL)
 _HEADER_RE = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<sep>:[ \t]*)(?P<value>.*)", re.DOTALL)
+# pip-compile annotations: ``# via flask``, ``# via`` then ``#   flask`` per line.
+_VIA_RE = re.compile(r"\s*#\s+via(?:\s+(?P<name>[A-Za-z0-9][\w.-]*)(?:\s+\(.*\))?)?\s*")
+_VIA_ITEM_RE = re.compile(r"\s*#\s{2,}(?P<name>[A-Za-z0-9][\w.-]*)(?:\s+\(.*\))?\s*")
 _MANIFEST_PATH_COMMANDS = frozenset({"include", "exclude", "graft", "prune"})
 _MANIFEST_DIR_COMMANDS = frozenset({"recursive-include", "recursive-exclude"})
 
@@ -31,9 +34,12 @@ def rename_requirements(source: str, rename: RenameMap) -> str:
     """The codemod for ``requirements*.txt`` / ``*.in`` and egg-info ``requires.txt``.
 
     Requirement lines naming an old distribution get the new name; options (``-r``,
-    ``-e``, ``--hash``), URLs, ``[extra]`` headers and comments stay.
+    ``-e``, ``--hash``), URLs and ``[extra]`` headers stay. Comments stay too, except
+    pip-compile's annotations, which name distributions (``# via flask``, and the
+    ``#   flask`` lines under a bare ``# via``).
     """
     out = []
+    in_via = False
     for body, eol in _lines(source):
         match = _COMMENT_RE.fullmatch(body)
         assert match is not None  # the pattern matches any line
@@ -42,7 +48,14 @@ def rename_requirements(source: str, rename: RenameMap) -> str:
         new = None
         if stripped and not stripped.startswith(("-", "[")) and "://" not in stripped:
             new = names.rename_requirement(requirement, rename)
-        out.append((new or requirement) + (match["comment"] or "") + eol)
+        comment = match["comment"] or ""
+        via = _VIA_RE.fullmatch(comment) or (_VIA_ITEM_RE.fullmatch(comment) if in_via else None)
+        if via is not None and via["name"]:
+            new_name = names.rename_dist(via["name"], rename)
+            if new_name is not None:
+                comment = comment[: via.start("name")] + new_name + comment[via.end("name") :]
+        in_via = (via is not None and not via["name"]) or (in_via and via is not None)
+        out.append((new or requirement) + comment + eol)
     return "".join(out)
 
 
@@ -72,13 +85,25 @@ def rename_pkg_info(source: str, rename: RenameMap) -> str:
     """The codemod for core metadata (``PKG-INFO``, ``METADATA``).
 
     ``Name`` gets the new distribution name, ``Requires-Dist`` the renamed requirements;
-    the long description after the headers gets the prose rules of
-    :func:`forktool.codemods.text.rename_references`.
+    the long description (the README) is documentation
+    (:func:`forktool.codemods.documents.rename_document`), whether it follows the headers
+    or, in older metadata, is the indented continuation of a ``Description:`` header.
     """
     head, separator, description = source.partition("\n\n")
     out = []
-    for body, eol in _lines(head + ("\n" if separator else "")):
+    lines = _lines(head + ("\n" if separator else ""))
+    index = 0
+    while index < len(lines):
+        body, eol = lines[index]
+        index += 1
         match = _HEADER_RE.fullmatch(body)
+        if match is not None and match["name"].lower() == "description":
+            end = index
+            while end < len(lines) and lines[end][0][:1] in (" ", "\t"):
+                end += 1
+            out.append(_description_header(match, lines[index:end], eol, rename))
+            index = end
+            continue
         if match is not None and match["name"].lower() == "name":
             new = names.rename_dist(match["value"].strip(), rename)
             body = body if new is None else match["name"] + match["sep"] + new
@@ -89,7 +114,24 @@ def rename_pkg_info(source: str, rename: RenameMap) -> str:
     renamed_head = "".join(out)
     if separator:
         renamed_head = renamed_head[:-1]
-    return renamed_head + separator + rename_references(description, rename)
+    return renamed_head + separator + rename_document(description, rename)
+
+
+def _description_header(
+    header: re.Match[str], continuation: list[tuple[str, str]], eol: str, rename: RenameMap
+) -> str:
+    """``Description: ...`` with its indented continuation lines, renamed as a document."""
+    indent = "        "
+    texts = [header["value"]] + [
+        body[len(indent) :] if body.startswith(indent) else body.strip() for body, _ in continuation
+    ]
+    new_texts = rename_document("\n".join(texts), rename).split("\n")
+    if len(new_texts) != len(texts):
+        new_texts = texts
+    out = [header["name"] + header["sep"] + new_texts[0] + eol]
+    for (body, line_eol), old, new in zip(continuation, texts[1:], new_texts[1:], strict=True):
+        out.append((body if new == old else indent + new) + line_eol)
+    return "".join(out)
 
 
 def rename_top_level(source: str, rename: RenameMap) -> str:

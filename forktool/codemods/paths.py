@@ -5,13 +5,14 @@ Rules, all driven by ``RenameMap.packages`` (and ``distributions`` for metadata 
 - a package directory at the top of the tree, right under a top-level ``src/``, or right
   under ``site-packages/`` (coverage path patterns) is renamed:
   ``flask/app.py`` -> ``framework/app.py``,
-  ``src/flask/json/tag.py`` -> ``src/framework/json/tag.py``;
-- a Python module file named after a package is renamed wherever it is:
-  ``tests/apps/flask.py`` -> ``tests/apps/framework.py`` (also ``.pyi``, ``.pyx``, ``.pxd``);
+  ``src/flask/json/tag.py`` -> ``src/framework/json/tag.py``; so is a single-module
+  distribution in the same places (``flask.py``, ``src/flask.pyi``);
 - metadata folders follow the distribution: ``src/Flask.egg-info/`` -> ``src/Framework.egg-info/``.
 
-Deeper directories that merely share the name (``tests/flask/``) are not moved: they are not
-the package, and moving them could break the test suite's own layout.
+Nothing deeper moves: a directory or module that merely shares the name (``tests/flask/``,
+``tests/apps/flask.py``, ``django/template/backends/django.py``) is not the package, and
+its import path keeps that name too (module paths only ever change their leading
+package part), so moving it would break the imports that reach it.
 """
 
 from __future__ import annotations
@@ -52,10 +53,7 @@ def rename_path(path: str, rename: RenameMap) -> str:
             out.extend(new_parts)
             i += consumed
             continue
-        part = parts[i]
-        if i == len(parts) - 1:
-            part = _rename_module_file(part, rename)
-        out.append(_rename_metadata_dir(part, rename))
+        out.append(_rename_metadata_dir(parts[i], rename))
         i += 1
     return "/".join(out)
 
@@ -83,17 +81,6 @@ def _rename_package_dir(
     return None
 
 
-def _rename_module_file(name: str, rename: RenameMap) -> str:
-    """``flask.py`` -> ``framework.py`` for a single-component package name."""
-    for suffix in MODULE_SUFFIXES:
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            new = rename.packages.get(stem)
-            if new is not None and "." not in stem and "." not in new:
-                return new + suffix
-    return name
-
-
 def _rename_metadata_dir(name: str, rename: RenameMap) -> str:
     """``Flask.egg-info`` -> ``Framework.egg-info``; ``Flask-3.1.dist-info`` likewise."""
     if name.endswith(".egg-info"):
@@ -106,3 +93,63 @@ def _rename_metadata_dir(name: str, rename: RenameMap) -> str:
         # Wheel metadata folders use the underscore form of the name.
         return name if new is None else new.replace("-", "_") + "-" + rest
     return name
+
+
+def module_name(path: str, rename: RenameMap) -> str | None:
+    """The dotted module name of a Python file inside an old package, in the old namespace.
+
+    Args:
+        path: a relative POSIX path in the input tree, e.g. ``"src/flask/json/tag.py"``.
+        rename: the rename map.
+
+    Returns:
+        ``"flask.json.tag"`` (``"flask"`` for ``src/flask/__init__.py``; ``"flask"`` for a
+        single-module ``flask.py``), or None when the file is not part of an old package
+        (tests, docs, examples) or is not a Python module. Same placement rules as
+        :func:`rename_path`.
+    """
+    suffix = next((s for s in (".py", ".pyi") if path.endswith(s)), None)
+    if suffix is None:
+        return None
+    parts = path[: -len(suffix)].split("/")
+    while len(parts) > 1 and parts[0] in (".", ""):
+        parts = parts[1:]
+    for start in range(len(parts)):
+        at_root = start == 0 or (
+            parts[start - 1] in _PACKAGE_PARENTS and (parts[start - 1] != "src" or start == 1)
+        )
+        if not at_root:
+            continue
+        dotted = parts[start:]
+        if dotted[-1] == "__init__":
+            dotted = dotted[:-1]
+        if not dotted or not all(part.isidentifier() for part in dotted):
+            continue
+        name = ".".join(dotted)
+        if any(name == old or name.startswith(old + ".") for old in rename.packages):
+            return name
+    return None
+
+
+def rename_package_path(path: str, rename: RenameMap) -> str | None:
+    """Rename a path found in an arbitrary string, only when it surely is the package.
+
+    ``src/flask/...`` always is; ``flask/...`` is when it ends in a Python file
+    (``flask/__init__.py``, ``flask/py.typed``) or is the package directory itself
+    (``flask/``). Anything else under ``flask/`` reads just as well as a name in another
+    namespace (Django-style template names ``"django/forms/div.html"``, cache key prefixes
+    ``"jinja2/bytecode/"``, URL paths), so it stays and is reported.
+
+    Returns:
+        The new path, or None when the path is left alone.
+    """
+    new = rename_path(path, rename)
+    if new == path:
+        return None
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if parts[:1] == ["src"] or (len(parts) == 1 and path.endswith("/")):
+        return new
+    last = parts[-1] if parts else ""
+    if last.endswith(MODULE_SUFFIXES + (".pyw", ".so", ".pyd")) or last == "py.typed":
+        return new
+    return None

@@ -32,12 +32,15 @@ import tomlkit.exceptions
 from tomlkit.items import Array, String
 
 from forktool.codemods import names
-from forktool.codemods.inifile import rename_item
+from forktool.codemods.inifile import rename_item, rename_words
 from forktool.codemods.paths import rename_path
 from forktool.model import RenameMap
 
 _Rule = Callable[[str], "str | None"]
 _MODULE_KEY_TABLES = frozenset({"package-data", "exclude-package-data", "package-dir"})
+_IMPORT_PATH_KEYS = frozenset({("setuptools", "packages"), ("setuptools", "py-modules")})
+_FIND = ("packages", "find")
+_FIND_KEYS = frozenset({"include", "exclude"})
 _PATH_KEY_TABLES = frozenset({"force-include", "sources"})
 _POETRY_DEPENDENCY_TABLES = frozenset({"dependencies", "dev-dependencies"})
 
@@ -97,9 +100,8 @@ class _Pyproject:
         if " " not in stripped:
             new = rename_item(stripped, self.rename)
             return None if new is None else value.replace(stripped, new, 1)
-        words = value.split(" ")
-        renamed = [rename_item(word, self.rename, bare=False) or word for word in words]
-        return " ".join(renamed) if renamed != words else None
+        new = rename_words(value, self.rename, command=True)
+        return new if new != value else None
 
     def run(self, document: MutableMapping[str, Any]) -> None:
         project = document.get("project")
@@ -149,7 +151,9 @@ class _Pyproject:
         name = path[-1] if path else ""
         full = ("tool", *path)
         if name in _MODULE_KEY_TABLES:
-            self.rename_keys(table, full, lambda key: names.rename_module(key, self.rename))
+            self.rename_keys(
+                table, full, lambda key: names.rename_module(key, self.rename, keep=False)
+            )
         elif name in _PATH_KEY_TABLES:
             self.rename_keys(table, full, lambda key: _changed(rename_path(key, self.rename), key))
         if path[:1] == ("poetry",):
@@ -160,6 +164,9 @@ class _Pyproject:
                 self.tool(value, (*path, key))
             elif name == "package-dir":
                 _rewrite(table, key, lambda v: _changed(rename_path(v, self.rename), v))
+            elif (*path, key) in _IMPORT_PATH_KEYS or (path[-2:] == _FIND and key in _FIND_KEYS):
+                # only an import path fits here: the keep-list does not apply
+                _rewrite(table, key, lambda v: names.rename_module(v, self.rename, keep=False))
             elif isinstance(value, list) and any(isinstance(v, MutableMapping) for v in value):
                 for item in value:
                     if isinstance(item, MutableMapping):

@@ -1,162 +1,276 @@
-"""The libcst codemod for Python source: imports, the names they bind, and strings.
+"""The libcst codemod for Python source: imports, the names they bind, symbols, and strings.
 
 What changes (old -> new through the :class:`~forktool.model.RenameMap`):
 
 - import statements: ``import flask``, ``import flask.json as j``, ``from flask.app import
   Flask as F``: the module path is rewritten, every alias kept. Relative imports stay.
-- names bound by ``import flask`` / ``import flask.json``: every use resolved to that
-  binding by libcst's scope analysis becomes ``framework``. A parameter or local variable
-  that shadows it is a different binding and stays. When a use could also see another
-  binding of the name (``try: import flask`` / ``except ImportError: flask = None``), the
-  import becomes ``import framework as flask`` instead and the uses stay.
-- strings, by where they appear:
+- names bound by ``import flask`` / ``import flask.json``: scope-aware, see
+  :mod:`forktool.codemods.python_bindings`.
+- renamed symbols (``RenameMap.symbols``): definitions, imports, uses, attributes, string
+  annotations, ``__all__`` and ``# type:`` comments, see
+  :mod:`forktool.codemods.python_symbols`.
+- strings, by where they appear (:mod:`forktool.codemods.python_strings`):
 
   - dotted module paths anywhere (``"flask.app"`` in ``mock.patch``, ``monkeypatch.setattr``,
-    logger names, string annotations), entry-point specs (``"flask.cli:main"``), warning
-    filter specs (``"ignore::DeprecationWarning:flask.app"``);
+    logger names, string annotations), module path templates (``"flask.%s"``,
+    ``f"flask.{x}"``) and regexes (``r"flask\\.app"``), entry-point specs
+    (``"flask.cli:main"``), warning filter specs (``"ignore::DeprecationWarning:flask"``);
   - a bare package name only where a module is expected: ``import_module("flask")``,
     ``getLogger``, ``find_spec``, ``importorskip``, ``sys.modules["flask"]``,
-    ``[sys.executable, "-m", "flask"]``, ``warnings.filterwarnings(module="flask")``;
+    ``[sys.executable, "-m", "flask"]``, ``warnings.filterwarnings(module="flask")``,
+    ``importlib.resources.files("flask")``, ``__name__ == "flask"``, logging
+    ``dictConfig`` ``"loggers"`` keys, beside a renamed ``"flask.x"`` in the same
+    expression, or as the package directory in ``os.path.join`` / ``Path`` parts;
   - distribution look-ups: ``importlib.metadata.version("flask")`` (also ``distribution``,
-    ``metadata``, ``requires``, ``files``, ``pkg_resources.get_distribution``) get the new
-    distribution name;
-  - ``setup(...)`` keywords: ``name``, ``packages``, ``package_dir``, ``package_data``,
-    ``entry_points`` (console scripts renamed too), ``install_requires``, ``extras_require``;
-  - code inside strings (a string with ``import flask`` that parses as Python) is renamed
-    recursively, quotes, escapes and indentation kept;
-  - docstrings, comments and other strings: qualified references and import lines only,
-    as for prose (:func:`forktool.codemods.text.rename_references`).
+    ``metadata``, ``requires``, ``files``, ``pkg_resources.get_distribution``, and any
+    ``*version*`` helper given a distribution name) get the new distribution name;
+  - ``setup(...)`` keywords (also in dicts passed as ``**extra``): ``name``, ``packages``,
+    ``package_dir``, ``package_data``, ``entry_points`` (console scripts renamed too),
+    ``install_requires``, ``extras_require``;
+  - code inside strings and ASCII bytes (a test writing ``import flask`` to a file) is
+    renamed recursively, quotes, escapes and indentation kept;
+  - docstrings: documentation rules (:mod:`forktool.codemods.docs`): references, Sphinx
+    roles resolved against this module, doctests and code blocks through this codemod,
+    command lines; comments: references and command lines; neither when
+    ``RenameMap.docs`` is False (``# type:`` comments are code and always follow);
+  - in the old package's own modules, the console script in its messages and CLI names
+    (``FlaskGroup(name="flask")``, ``"Use 'flask --app'"``; see
+    :mod:`forktool.codemods.scripts`);
+  - other strings: prose references only.
 
-Keep-listed strings never change. A bare ``"flask"`` anywhere else is left alone (the
-leftover report lists it as ambiguous).
+Keep-listed strings never change, except where only an import path fits. A bare
+``"flask"`` anywhere else is left alone (the leftover report lists it as ambiguous).
+Code nested too deep for libcst raises RecursionError before libcst sees it.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import (
-    BaseAssignment,
-    ImportAssignment,
-    MetadataWrapper,
-    Scope,
-    ScopeProvider,
-)
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from forktool.codemods import inifile, names
-from forktool.codemods.literals import literal_value, rewrite_literal_parts
-from forktool.codemods.paths import rename_path
-from forktool.codemods.text import rename_references
+from forktool.codemods import names
+from forktool.codemods.doccode import PYTHON, TOML, CodeRenamer
+from forktool.codemods.docs import rename_doc
+from forktool.codemods.literals import (
+    bytes_text,
+    literal_value,
+    rewrite_bytes_literal,
+    rewrite_literal,
+    rewrite_literal_parts,
+)
+from forktool.codemods.paths import module_name, rename_package_path
+from forktool.codemods.pyproject import rename_pyproject
+from forktool.codemods.python_bindings import ImportFinder, Plan, leftmost_name, plan_bindings
+from forktool.codemods.python_strings import (
+    DOCSTRING,
+    GENERIC,
+    IMPORT_PATH,
+    StringContexts,
+    rename_in_context,
+)
+from forktool.codemods.python_symbols import (
+    ModuleContext,
+    SymbolPlan,
+    plan_symbols,
+    rename_names_in_code,
+)
+from forktool.codemods.scripts import script_edits
+from forktool.codemods.text import apply_edits, reference_edits, rename_references
 from forktool.model import RenameMap
 
-# String contexts: what a string literal is expected to hold where it appears.
-DIST = "dist"
-REQUIREMENT = "requirement"
-MODULE = "module"
-MODULE_REGEX = "module-regex"
-WARNING_SPEC = "warning-spec"
-ENTRY = "entry"
-ENTRY_SCRIPT = "entry-script"
-ENTRY_GROUP = "entry-group"
-ENTRY_INI = "entry-ini"
-PATH = "path"
-DOCSTRING = "docstring"
-GENERIC = "generic"
-
-_METADATA_MODULES = ("importlib.metadata", "importlib_metadata")
-_DIST_FUNCTIONS = frozenset(
-    f"{module}.{func}"
-    for module in _METADATA_MODULES
-    for func in (
-        "version",
-        "distribution",
-        "metadata",
-        "requires",
-        "files",
-        "Distribution.from_name",
-    )
-) | {"pkg_resources.get_distribution"}
-# ``metadata.version(...)`` when the module object came from somewhere the imports don't show.
-_DIST_SUFFIXES = tuple(
-    f"metadata.{func}" for func in ("version", "distribution", "metadata", "requires", "files")
-)
-_REQUIREMENT_FUNCTIONS = frozenset({"pkg_resources.require"})
-_SYS_MODULES_METHODS = frozenset(
-    f"sys.modules.{method}" for method in ("get", "pop", "setdefault", "__contains__")
-)
-# Callables whose first argument is a module (or logger) name, matched by their last name.
-_MODULE_FUNCTIONS = frozenset(
-    {
-        "import_module",
-        "__import__",
-        "importorskip",
-        "find_spec",
-        "getLogger",
-        "run_module",
-        "import_string",
-        "resolve_name",
-        "find_loader",
-    }
-)
-_SETUP_FUNCTIONS = frozenset({"setup", "setuptools.setup", "distutils.core.setup"})
-_SCRIPT_GROUPS = frozenset({"console_scripts", "gui_scripts"})
-_STRING_NODES = (cst.SimpleString, cst.ConcatenatedString)
+PYTHON_MODULE_SUFFIXES = (".py", ".pyi", ".pyw")
 
 
-def rename_python_source(source: str, rename: RenameMap) -> str:
+def rename_python_source(
+    source: str, rename: RenameMap, context: ModuleContext | None = None
+) -> str:
     """Rename old package references in one Python module.
 
     Args:
         source: the module's text.
-        rename: the rename map.
+        rename: the rename map (``symbols`` expanded over the tree, see
+            :func:`forktool.codemods.symbols.expand_symbols`).
+        context: where the module sits (:func:`module_context`); None for code that is
+            not a module of the tree (a string holding code, a doc example).
 
     Returns:
         The transformed text; ``source`` itself when nothing refers to an old name.
 
     Raises:
         libcst.ParserSyntaxError: ``source`` is not valid Python 3.
+        RecursionError: nesting too deep for the parser or the codemod.
     """
-    if not _mentions_old_name(source, rename):
+    if not _mentions_old_name(source, rename, context):
         return source
-    return _transform(cst.parse_module(source), rename).code
+    _check_nesting(source)
+    return _transform(cst.parse_module(source), source, rename, context).code
 
 
-def rename_python_bytes(data: bytes, rename: RenameMap) -> bytes:
+def rename_python_bytes(
+    data: bytes, rename: RenameMap, context: ModuleContext | None = None
+) -> bytes:
     """Like :func:`rename_python_source` for file bytes, honouring a PEP 263 coding cookie.
 
     Raises:
         libcst.ParserSyntaxError: not valid Python 3.
         UnicodeDecodeError, LookupError: the bytes do not match the declared encoding.
+        RecursionError: nesting too deep for the parser or the codemod.
     """
+    _check_nesting(data)
     module = cst.parse_module(data)
     source = data.decode(module.encoding)
-    if not _mentions_old_name(source, rename):
+    if not _mentions_old_name(source, rename, context):
         return data
-    return _transform(module, rename).bytes
+    return _transform(module, source, rename, context).bytes
 
 
-def _mentions_old_name(source: str, rename: RenameMap) -> bool:
+def _check_nesting(source: str | bytes) -> None:
+    """Raise RecursionError for code nested too deep for libcst.
+
+    libcst's native parser overflows the C stack (and kills the process) on a few
+    thousand nested brackets or operators. CPython's own parser refuses such code with a
+    RecursionError, MemoryError or "too many nested parentheses", so it is not runnable
+    Python anyway; any other SyntaxError is left for libcst to judge (it knows newer
+    syntax than the running interpreter).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning: invalid escape sequence
+            ast.parse(source)
+    except (RecursionError, MemoryError) as error:
+        raise RecursionError("nesting too deep to parse") from error
+    except SyntaxError as error:
+        if "too many nested" in str(error.msg):
+            raise RecursionError(f"nesting too deep to parse: {error.msg}") from error
+    except ValueError:
+        pass  # NUL bytes and the like: libcst reports them
+
+
+def module_context(path: str, rename: RenameMap) -> ModuleContext:
+    """The :class:`ModuleContext` of the file at ``path`` (input tree, old names).
+
+    A module of an old package gets its dotted name (``src/flask/app.py`` ->
+    ``flask.app``); any other file gets a name made from its path, good enough to
+    resolve its relative imports (``tests/apps/a.py`` -> ``tests.apps.a``).
+    """
+    name = module_name(path, rename)
+    in_package = name is not None
+    if name is None:
+        stem = path.rsplit(".", 1)[0] if path.endswith(PYTHON_MODULE_SUFFIXES) else path
+        name = ".".join(part for part in stem.split("/") if part.isidentifier()) or "__main__"
+    is_init = path.rsplit("/", 1)[-1].startswith("__init__.")
+    package = name if is_init else name.rpartition(".")[0]
+    return ModuleContext(name, package, in_package)
+
+
+def doc_code_renamers(rename: RenameMap, module: str | None) -> dict[str, CodeRenamer]:
+    """The codemods for code shown in documentation: Python (doctests, code blocks), TOML.
+
+    Doc examples often use the package or a symbol without importing it
+    (``@click.command()``, ``app = Flask(__name__)``); such a free name is read as the
+    package (``import click``), or the symbol of the same name in ``module``, its parent
+    packages or the old top-level package (``from flask import Flask``): implicit imports
+    are put in front of the code for the analysis and dropped afterwards. A name the code
+    binds itself stays its own (scope analysis sees the conflict).
+
+    Returns:
+        Language -> ``str -> str`` function that raises on code that does not parse.
+    """
+    prelude_for = _prelude(rename, module)
+    packages = {f"{old}.": f"import {old}\n" for old in rename.packages if old.isidentifier()}
+
+    def rename_code(code: str) -> str:
+        prelude = "".join(line for name, line in prelude_for.items() if name in code)
+        prelude += "".join(line for dotted, line in packages.items() if dotted in code)
+        if not prelude:
+            return rename_python_source(code, rename)
+        new = rename_python_source(prelude + code, rename)
+        lines = new.split("\n")
+        count = prelude.count("\n")
+        return "\n".join(lines[count:])
+
+    return {PYTHON: rename_code, TOML: functools.partial(rename_pyproject, rename=rename)}
+
+
+def _prelude(rename: RenameMap, module: str | None) -> dict[str, str]:
+    """Symbol name -> ``from <place> import <name>`` line, for the nearest place."""
+    places: list[str] = []
+    if module:
+        parts = module.split(".")
+        places.extend(".".join(parts[:size]) for size in range(len(parts), 0, -1))
+    places.extend(old.split(".")[0] for old in rename.packages)
+    rank = {place: index for index, place in enumerate(dict.fromkeys(places))}
+    best: dict[str, tuple[int, str]] = {}
+    for qualified in rename.symbols:
+        place, _, name = qualified.rpartition(".")
+        if place in rank and (name not in best or rank[place] < best[name][0]):
+            best[name] = (rank[place], f"from {place} import {name}\n")
+    return {name: line for name, (_, line) in best.items()}
+
+
+def _mentions_old_name(source: str, rename: RenameMap, context: ModuleContext | None) -> bool:
     lowered = source.lower()
-    return any(needle in lowered for needle in names.old_name_needles(rename))
+    if any(needle in lowered for needle in names.old_name_needles(rename)):
+        return True
+    # Inside the package a symbol is reached through relative imports and bare names.
+    return bool(context and context.in_package and _symbol_names_in(source, rename))
 
 
-def _transform(module: cst.Module, rename: RenameMap) -> cst.Module:
-    plan = _Plan()
-    # Scope analysis is the expensive part; only a module with ``import <old>`` needs it.
-    finder = _BindingImportFinder(rename)
+def _symbol_names_in(source: str, rename: RenameMap) -> set[str]:
+    return {name for name in _symbol_names(rename) if name in source}
+
+
+def _symbol_names(rename: RenameMap) -> set[str]:
+    return {qualified.rsplit(".", 1)[1] for qualified in rename.symbols}
+
+
+def _wants_symbols(
+    source: str, rename: RenameMap, context: ModuleContext | None, finder: ImportFinder
+) -> bool:
+    """Can this module reach a renamed symbol: by import, through a module, or at home?"""
+    mentioned = _symbol_names_in(source, rename) if rename.symbols else set()
+    if not mentioned:
+        return False
+    return bool(
+        finder.imports_old
+        or finder.from_names & mentioned
+        or (context is not None and context.in_package)
+    )
+
+
+def _transform(
+    module: cst.Module, source: str, rename: RenameMap, context: ModuleContext | None
+) -> cst.Module:
+    plan = Plan()
+    symbol_plan = SymbolPlan()
+    # Scope analysis is the expensive part; only a module with ``import <old>`` (or one
+    # that can reach a renamed symbol) needs it.
+    finder = ImportFinder(rename)
     module.visit(finder)
-    if finder.found:
+    wants_symbols = _wants_symbols(source, rename, context, finder)
+    if finder.found or wants_symbols:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        plan = _plan_bindings(wrapper.resolve(ScopeProvider), rename)
+        scopes = wrapper.resolve(ScopeProvider)
+        if finder.found:
+            plan = plan_bindings(scopes, rename)
+        if wants_symbols:
+            where = context or ModuleContext("__main__", "")
+            symbol_plan = plan_symbols(module, scopes, where, rename)
+            plan.names.update(symbol_plan.names)
+    needles = names.old_name_needles(rename)
+    if wants_symbols:
+        needles += tuple(name.lower() for name in _symbol_names(rename))
     skip: set[cst.CSTNode] = set()
-    _mark_unchanged(module, module.body, names.old_name_needles(rename), skip, depth=0)
-    return module.visit(_Renamer(rename, plan, skip))
+    _mark_unchanged(module, module.body, needles, skip, depth=0)
+    return module.visit(_Renamer(rename, plan, symbol_plan, skip, context))
 
 
 def _mark_unchanged(
@@ -184,294 +298,37 @@ def _mark_unchanged(
                 _mark_unchanged(module, body.body, needles, skip, depth + 1)
 
 
-class _BindingImportFinder(cst.CSTVisitor):
-    """Is there an ``import <old>`` / ``import <old>.x`` without ``as``? Visits statements only."""
-
-    def __init__(self, rename: RenameMap) -> None:
-        super().__init__()
-        self.tops = {old.split(".")[0] for old in rename.packages}
-        self.found = False
-
-    def _check(self, statements: Sequence[cst.BaseSmallStatement]) -> bool:
-        for statement in statements:
-            if isinstance(statement, cst.Import) and any(
-                alias.asname is None
-                and (get_full_name_for_node(alias.name) or "").split(".")[0] in self.tops
-                for alias in statement.names
-            ):
-                self.found = True
-        return False  # imports are statements: nothing to find inside expressions
-
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
-        return self._check(node.body)
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> bool:
-        return self._check(node.body)
-
-    def visit_Decorator(self, node: cst.Decorator) -> bool:
-        return False
-
-    def visit_Parameters(self, node: cst.Parameters) -> bool:
-        return False
-
-
 @functools.lru_cache(maxsize=64)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-# --- names bound by imports --------------------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What the scope analysis decided: which ``Name`` nodes and aliases change."""
-
-    names: dict[cst.Name, str] = field(default_factory=dict)
-    aliased: set[cst.ImportAlias] = field(default_factory=set)
-
-
-def _plan_bindings(scopes: Mapping[cst.CSTNode, Scope | None], rename: RenameMap) -> _Plan:
-    """Find every use of a name bound by ``import <old>`` and decide how to rename it."""
-    plan = _Plan()
-    renamable = {
-        old: new
-        for old, new in rename.packages.items()
-        if old.isidentifier() and new.isidentifier()
-    }
-    if not renamable:
-        return plan
-    groups: dict[tuple[Scope, str], list[ImportAssignment]] = {}
-    for scope in {scope for scope in scopes.values() if scope is not None}:
-        for assignment in scope.assignments:
-            top = assignment.name.split(".")[0]
-            if top in renamable and _binds_old_module(assignment):
-                assert isinstance(assignment, ImportAssignment)
-                groups.setdefault((scope, top), []).append(assignment)
-    bindings: set[BaseAssignment] = {a for group in groups.values() for a in group}
-    for (scope, top), group in groups.items():
-        roots: list[cst.Name] = []
-        # Another binding of the name in the same scope (``flask = None``) keeps the name.
-        conflicted = any(other not in bindings for other in scope.assignments[top])
-        for assignment in group:
-            for access in assignment.references:
-                if isinstance(access.node, cst.BaseString):
-                    continue  # string annotations: the string rules handle them
-                if any(referent not in bindings for referent in access.referents):
-                    conflicted = True
-                root = _leftmost_name(access.node)
-                if root is not None and root.value == top:
-                    roots.append(root)
-        if not conflicted:
-            plan.names.update((root, renamable[top]) for root in roots)
-            continue
-        for assignment in group:
-            alias = _alias_of(assignment)
-            if alias is not None and isinstance(alias.name, cst.Name):
-                plan.aliased.add(alias)
-    return plan
-
-
-def _binds_old_module(assignment: BaseAssignment) -> bool:
-    """True for the binding made by ``import flask`` / ``import flask.x`` (no ``as``)."""
-    return (
-        isinstance(assignment, ImportAssignment)
-        and isinstance(assignment.node, cst.Import)
-        and _alias_of(assignment) is not None
-    )
-
-
-def _alias_of(assignment: BaseAssignment) -> cst.ImportAlias | None:
-    if not isinstance(assignment, ImportAssignment) or not isinstance(assignment.node, cst.Import):
-        return None
-    for alias in assignment.node.names:
-        if alias.asname is None and alias.name is assignment.as_name:
-            return alias
-    return None
-
-
-def _leftmost_name(node: cst.CSTNode) -> cst.Name | None:
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return node if isinstance(node, cst.Name) else None
-
-
-# --- where strings appear ----------------------------------------------------------------
-
-
-class _StringContexts:
-    """Record, for string literals in telling positions, what they are expected to hold.
-
-    A mixin for the transformer: its ``visit_*`` methods run before the children are
-    visited, so a string's context is known by the time its ``leave_*`` runs.
-
-    Callees are resolved through the module's own imports (``from importlib.metadata
-    import version`` makes ``version(...)`` a distribution look-up), in source order and
-    ignoring shadowing: a cheap stand-in for libcst's QualifiedNameProvider, which costs a
-    full extra pass over every module.
-    """
-
-    def __init__(self) -> None:
-        self.contexts: dict[cst.CSTNode, str] = {}
-        self.imported: dict[str, str] = {}  # local name -> dotted name it stands for
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            dotted = get_full_name_for_node(alias.name)
-            if dotted is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.imported[alias.asname.name.value] = dotted
-            else:
-                top = dotted.split(".")[0]
-                self.imported[top] = top
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-            return
-        module = get_full_name_for_node(node.module)
-        for alias in node.names:
-            name = get_full_name_for_node(alias.name)
-            if module is None or name is None:
-                continue
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.imported[local] = f"{module}.{name}"
-
-    def _set(self, node: cst.CSTNode | None, context: str) -> None:
-        if isinstance(node, _STRING_NODES):
-            self.contexts.setdefault(node, context)
-
-    def _set_elements(self, node: cst.CSTNode, context: str) -> None:
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            for element in node.elements:
-                self._set(element.value, context)
-        else:
-            self._set(node, context)
-
-    def _callee_names(self, func: cst.BaseExpression) -> set[str]:
-        """The callee as spelled and as resolved through the imports seen so far."""
-        spelled = get_full_name_for_node(func)
-        if spelled is None:
-            return set()
-        head, _, rest = spelled.partition(".")
-        resolved = self.imported.get(head)
-        if resolved is None:
-            return {spelled}
-        return {spelled, resolved + ("." + rest if rest else "")}
-
-    def visit_Call(self, node: cst.Call) -> None:
-        callees = self._callee_names(node.func)
-        lasts = {callee.rsplit(".", 1)[-1] for callee in callees}
-        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
-        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
-        first = positional[0] if positional else None
-        if callees & _DIST_FUNCTIONS or any(c.endswith(_DIST_SUFFIXES) for c in callees):
-            self._set(first if first is not None else keywords.get("distribution_name"), DIST)
-        elif callees & _REQUIREMENT_FUNCTIONS:
-            for value in positional:
-                self._set_elements(value, REQUIREMENT)
-        elif lasts & _MODULE_FUNCTIONS or callees & _SYS_MODULES_METHODS:
-            self._set(first if first is not None else keywords.get("name"), MODULE)
-        elif "filterwarnings" in lasts and any(c.endswith("mark.filterwarnings") for c in callees):
-            self._set(first, WARNING_SPEC)
-        elif lasts & {"filterwarnings", "simplefilter"}:
-            self._set(keywords.get("module"), MODULE_REGEX)
-            if "filterwarnings" in lasts and len(positional) > 3:
-                self._set(positional[3], MODULE_REGEX)
-        elif callees & _SETUP_FUNCTIONS:
-            self._visit_setup(keywords)
-        elif lasts & {"find_packages", "find_namespace_packages"}:
-            for key in ("include", "exclude"):
-                if key in keywords:
-                    self._set_elements(keywords[key], MODULE)
-        self._mark_dash_m(positional)
-
-    def _visit_setup(self, keywords: dict[str, cst.BaseExpression]) -> None:
-        for key, value in keywords.items():
-            if key == "name":
-                self._set(value, DIST)
-            elif key in ("packages", "py_modules", "namespace_packages"):
-                self._set_elements(value, MODULE)
-            elif key in ("install_requires", "tests_require", "setup_requires"):
-                self._set_elements(value, REQUIREMENT)
-            elif isinstance(value, cst.Dict):
-                self._visit_setup_dict(key, value)
-            elif key == "entry_points":
-                self._set(value, ENTRY_INI)
-
-    def _visit_setup_dict(self, key: str, value: cst.Dict) -> None:
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement):
-                continue
-            if key == "package_dir":
-                self._set(element.key, MODULE)
-                self._set(element.value, PATH)
-            elif key in ("package_data", "exclude_package_data"):
-                self._set(element.key, MODULE)
-            elif key == "extras_require":
-                self._set_elements(element.value, REQUIREMENT)
-            elif key == "entry_points":
-                self._set(element.key, ENTRY_GROUP)
-                group = (
-                    literal_value(element.key.value)
-                    if isinstance(element.key, cst.SimpleString)
-                    else None
-                )
-                context = ENTRY_SCRIPT if group in _SCRIPT_GROUPS else ENTRY
-                if isinstance(element.value, _STRING_NODES):
-                    self._set(element.value, context)
-                else:
-                    self._set_elements(element.value, context)
-
-    def _mark_dash_m(self, values: Sequence[cst.BaseExpression]) -> None:
-        for before, after in zip(values, values[1:], strict=False):
-            if (
-                isinstance(before, cst.SimpleString)
-                and "-m" in before.value
-                and literal_value(before.value) == "-m"
-            ):
-                self._set(after, MODULE)
-
-    def visit_List(self, node: cst.List) -> None:
-        self._mark_dash_m([element.value for element in node.elements])
-
-    def visit_Tuple(self, node: cst.Tuple) -> None:
-        self._mark_dash_m([element.value for element in node.elements])
-
-    def visit_Subscript(self, node: cst.Subscript) -> None:
-        if get_full_name_for_node(node.value) == "sys.modules" and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if isinstance(index, cst.Index):
-                self._set(index.value, MODULE)
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        for target in node.comparisons:
-            if isinstance(target.operator, (cst.In, cst.NotIn)) and (
-                get_full_name_for_node(target.comparator) == "sys.modules"
-            ):
-                self._set(node.left, MODULE)
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        self._set(node.value, DOCSTRING)
-
-
 # --- the transformer ---------------------------------------------------------------------
 
 
-class _Renamer(_StringContexts, cst.CSTTransformer):
+class _Renamer(StringContexts, cst.CSTTransformer):
     """Apply the plan: imports, bound names, strings, comments."""
 
-    def __init__(self, rename: RenameMap, plan: _Plan, skip: set[cst.CSTNode]) -> None:
-        _StringContexts.__init__(self)
+    def __init__(
+        self,
+        rename: RenameMap,
+        plan: Plan,
+        symbol_plan: SymbolPlan,
+        skip: set[cst.CSTNode],
+        context: ModuleContext | None,
+    ) -> None:
+        StringContexts.__init__(self, rename, in_package=bool(context and context.in_package))
         cst.CSTTransformer.__init__(self)
         self.rename = rename
         self.plan = plan
+        self.symbol_plan = symbol_plan
         self.skip = skip
         # Pieces of an all-plain implicit concatenation, renamed together by the outer node.
         self.in_concatenation: set[cst.CSTNode] = set()
         self.needles = names.old_name_needles(rename)
+        # Sphinx roles in docstrings and comments resolve against the module they are in.
+        self.module = context.name if context and context.in_package else None
+        self.renamers = doc_code_renamers(rename, self.module)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if node in self.skip:
@@ -493,6 +350,7 @@ class _Renamer(_StringContexts, cst.CSTTransformer):
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom:
+        updated_node = self._keep_local_names(original_node, updated_node)
         if updated_node.relative or updated_node.module is None:
             return updated_node
         new = _rename_import_path(get_full_name_for_node(updated_node.module), self.rename)
@@ -502,19 +360,95 @@ class _Renamer(_StringContexts, cst.CSTTransformer):
         assert isinstance(module, (cst.Name, cst.Attribute))
         return updated_node.with_changes(module=module)
 
+    def _keep_local_names(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        """``from flask import Flask`` whose local name must stay: ``... as Flask``."""
+        keep = self.symbol_plan.keep_local
+        if not keep or isinstance(original_node.names, cst.ImportStar):
+            return updated_node
+        assert not isinstance(updated_node.names, cst.ImportStar)
+        aliases = []
+        for original, alias in zip(original_node.names, updated_node.names, strict=True):
+            if original in keep:
+                alias = alias.with_changes(asname=cst.AsName(name=cst.Name(keep[original])))
+            aliases.append(alias)
+        return updated_node.with_changes(names=aliases)
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        """``flask.Flask`` -> ``framework.Framework``: an attribute that is a renamed symbol;
+        ``jaraco.functools`` -> ``jfunc``: a renamed dotted package."""
+        chain = self.plan.chains.get(original_node)
+        if chain is not None:
+            return _dotted(chain, original_node)
+        roots = self.symbol_plan.module_roots
+        root = leftmost_name(original_node) if roots else None
+        if root is None or root not in roots:
+            return updated_node
+        # ``f.Flask`` after ``import flask as f``: spelled with the local name, looked up
+        # with the module it stands for; only this node's own attribute may change.
+        _, _, rest = (get_full_name_for_node(original_node) or "").partition(".")
+        qualified = f"{roots[root]}.{rest}"
+        renamed = names.rename_symbol_path(qualified, self.rename)
+        old_last, new_last = qualified.rsplit(".", 1)[1], renamed.rsplit(".", 1)[1]
+        if renamed.count(".") != qualified.count(".") or new_last == old_last:
+            return updated_node
+        return updated_node.with_changes(attr=updated_node.attr.with_changes(value=new_last))
+
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         new = self.plan.names.get(original_node)
         return updated_node if new is None else updated_node.with_changes(value=new)
 
     def leave_Comment(self, original_node: cst.Comment, updated_node: cst.Comment) -> cst.Comment:
-        new = rename_references(updated_node.value, self.rename)
-        return updated_node if new == updated_node.value else updated_node.with_changes(value=new)
+        text = updated_node.value
+        if text[1:].lstrip().startswith("type:"):
+            # A type comment is code (mypy reads it), whatever ``docs`` says.
+            new = self._rename_type_comment(text)
+            return updated_node if new == text else updated_node.with_changes(value=new)
+        if not self.rename.docs:
+            return updated_node
+        edits = reference_edits(text, self.rename, module=self.module)
+        new = apply_edits(text, [*edits, *script_edits(text, self.rename)])
+        return updated_node if new == text else updated_node.with_changes(value=new)
+
+    def _rename_type_comment(self, text: str) -> str:
+        """``# type: (flask.Flask) -> Flask``: module paths, then renamed symbol names."""
+        text = rename_references(text, self.rename)
+        renames = self.symbol_plan.global_names
+        head, _, body = text.partition("type:")
+        if not renames or body.strip().startswith("ignore"):
+            return text
+        pieces = []
+        for piece in body.split("->"):
+            stripped = piece.strip()
+            new = rename_names_in_code(stripped, renames) if stripped else None
+            pieces.append(piece.replace(stripped, new, 1) if new else piece)
+        return head + "type:" + "->".join(pieces)
 
     def leave_FormattedStringText(
         self, original_node: cst.FormattedStringText, updated_node: cst.FormattedStringText
     ) -> cst.FormattedStringText:
         new = rename_references(updated_node.value, self.rename)
         return updated_node if new == updated_node.value else updated_node.with_changes(value=new)
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.FormattedString:
+        """``f"flask.{name}"``: a module path template whose first part is the package."""
+        parts = updated_node.parts
+        if (
+            len(parts) > 1
+            and isinstance(parts[0], cst.FormattedStringText)
+            and isinstance(parts[1], cst.FormattedStringExpression)
+            and parts[0].value.endswith(".")
+        ):
+            new = names.rename_module(parts[0].value, self.rename)
+            if new is not None:
+                first = parts[0].with_changes(value=new)
+                return updated_node.with_changes(parts=[first, *parts[1:]])
+        return updated_node
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
         if node in self.in_concatenation:
@@ -532,8 +466,28 @@ class _Renamer(_StringContexts, cst.CSTTransformer):
     ) -> cst.SimpleString:
         if original_node in self.in_concatenation:
             return updated_node
-        new = self._rename_pieces([updated_node.value], self.contexts.get(original_node, GENERIC))
-        return updated_node if new is None else updated_node.with_changes(value=new[0])
+        literal = self._rename_symbols_in_string(original_node, updated_node.value)
+        new = self._rename_pieces([literal], self.contexts.get(original_node, GENERIC))
+        if new is not None:
+            literal = new[0]
+        elif literal[:2].lower() in ("b'", 'b"', "rb", "br"):
+            literal = _rename_bytes_code(literal, self.rename) or literal
+        return (
+            updated_node
+            if literal == updated_node.value
+            else updated_node.with_changes(value=literal)
+        )
+
+    def _rename_symbols_in_string(self, node: cst.SimpleString, literal: str) -> str:
+        """A string annotation (``"Flask"``) or ``__all__`` entry naming a renamed binding."""
+        renames = self.symbol_plan.strings.get(node)
+        value = literal_value(literal) if renames else None
+        if renames is None or value is None:
+            return literal
+        new_value = rename_names_in_code(value, renames)
+        if new_value is None or new_value == value:
+            return literal
+        return rewrite_literal(literal, new_value) or literal
 
     def leave_ConcatenatedString(
         self, original_node: cst.ConcatenatedString, updated_node: cst.ConcatenatedString
@@ -557,10 +511,21 @@ class _Renamer(_StringContexts, cst.CSTTransformer):
         if any(value is None for value in values):
             return None  # bytes or something exotic: left alone, reported as a leftover
         value = "".join(v for v in values if v is not None)
-        new_value = rename_string_value(value, context, self.rename)
+        if context == DOCSTRING:
+            new_value = self._rename_docstring(value)
+        else:
+            new_value = rename_string_value(value, context, self.rename)
+            if context == GENERIC and self.in_package:
+                # The package's own messages name its console script (see scripts.py).
+                new_value = apply_edits(new_value, script_edits(new_value, self.rename))
         if new_value == value:
             return None
         return rewrite_literal_parts(literals, new_value)
+
+    def _rename_docstring(self, value: str) -> str:
+        if not self.rename.docs or names.is_kept(value, self.rename):
+            return value
+        return rename_doc(value, self.rename, self.renamers, module=self.module)
 
 
 def _rename_import_path(dotted: str | None, rename: RenameMap) -> str | None:
@@ -578,7 +543,7 @@ def _dotted(new: str, old_node: cst.BaseExpression) -> cst.Name | cst.Attribute:
     old = get_full_name_for_node(old_node) or ""
     old_parts, new_parts = old.split("."), new.split(".")
     if len(old_parts) == len(new_parts) and old_parts[1:] == new_parts[1:]:
-        root = _leftmost_name(old_node)
+        root = leftmost_name(old_node)
         if root is not None:
             replaced = old_node.deep_replace(root, root.with_changes(value=new_parts[0]))
             assert isinstance(replaced, (cst.Name, cst.Attribute))
@@ -630,51 +595,28 @@ def rename_string_value(value: str, context: str, rename: RenameMap) -> str:
     Returns:
         The new value; ``value`` itself when nothing applies. Never raises.
     """
-    if value in rename.keep:
+    if context != IMPORT_PATH and names.is_kept(value, rename):
         return value
-    special = _rename_in_context(value, context, rename)
+    special = rename_in_context(value, context, rename)
     if special is not None:
         return special
     if context == DOCSTRING:
-        return rename_references(value, rename)
+        return rename_references(value, rename) if rename.docs else value
     return _rename_generic(value, rename)
-
-
-def _rename_in_context(value: str, context: str, rename: RenameMap) -> str | None:
-    stripped = value.strip()
-    if context == DIST:
-        return names.rename_dist(value, rename)
-    if context == REQUIREMENT:
-        return names.rename_requirement(value, rename)
-    if context == MODULE:
-        new_module = names.rename_module(stripped, rename)
-        return None if new_module is None else value.replace(stripped, new_module, 1)
-    if context == MODULE_REGEX:
-        return names.rename_module_regex(value, rename)
-    if context == WARNING_SPEC:
-        return names.rename_warning_filter(value, rename)
-    if context in (ENTRY, ENTRY_SCRIPT):
-        return names.rename_entry_spec(
-            value, rename, script=context == ENTRY_SCRIPT
-        ) or names.rename_module(value, rename)
-    if context == ENTRY_GROUP:
-        return names.rename_module(value, rename)
-    if context == ENTRY_INI:
-        new = inifile.rename_entry_points_ini(value, rename)
-        return new if new != value else None
-    if context == PATH:
-        new = rename_path(value, rename)
-        return new if new != value else None
-    return None
 
 
 _URL_RE = re.compile(r"://")
 
 
 def _rename_generic(value: str, rename: RenameMap) -> str:
+    """A string whose position says nothing: what its value looks like decides."""
     if "." in value and names.is_module_path(value.rstrip(".")):
         return names.rename_module(value, rename) or value
-    for special in (names.rename_entry_spec, names.rename_warning_filter):
+    for special in (
+        names.rename_entry_spec,
+        names.rename_warning_filter,
+        names.rename_module_template,
+    ):
         new = special(value, rename)
         if new is not None:
             return new
@@ -682,10 +624,21 @@ def _rename_generic(value: str, rename: RenameMap) -> str:
     if code is not None:
         return code
     if "/" in value and not _URL_RE.search(value) and not any(c.isspace() for c in value):
-        new_path = rename_path(value, rename)
-        if new_path != value:
+        new_path = rename_package_path(value, rename)
+        if new_path is not None:
             return new_path
+    if "\\." in value:
+        value = names.rename_regex_modules(value, rename)
     return rename_references(value, rename)
+
+
+def _rename_bytes_code(literal: str, rename: RenameMap) -> str | None:
+    """Code held in a bytes literal (a test piping a script to ``python -``)."""
+    text = bytes_text(literal)
+    if text is None:
+        return None
+    new = _rename_code(text, rename)
+    return None if new is None else rewrite_bytes_literal(literal, new)
 
 
 def _code_pattern(rename: RenameMap) -> re.Pattern[str]:

@@ -108,6 +108,7 @@ def test_setup_cfg() -> None:
 
 
 def test_tox_ini_commands_only_change_unambiguous_items() -> None:
+    # the console script as the command, a module after -m/-p; a bare argument stays
     before = textwrap.dedent(
         """\
         [testenv]
@@ -118,6 +119,8 @@ def test_tox_ini_commands_only_change_unambiguous_items() -> None:
             pytest --cov=flask tests
             flask --version
             python -m flask.cli
+            mypy -p flask
+            pytest flask
         """
     )
     after = textwrap.dedent(
@@ -128,8 +131,10 @@ def test_tox_ini_commands_only_change_unambiguous_items() -> None:
             framework
         commands =
             pytest --cov=framework tests
-            flask --version
+            framework --version
             python -m framework.cli
+            mypy -p framework
+            pytest flask
         """
     )
     assert rename_ini(before, FLASK) == after
@@ -160,3 +165,25 @@ def test_rename_item() -> None:
     assert rename_item("src/flask/", FLASK) == "src/framework/"
     assert rename_item("flask", FLASK, bare=False) is None
     assert rename_item("https://flask.palletsprojects.com", FLASK) is None
+
+
+def test_setuptools_directives() -> None:
+    before = textwrap.dedent(
+        """\
+        [metadata]
+        name = Flask
+        version = attr: flask.__version__
+        long_description = file: README.rst, src/flask/CHANGES.rst
+        url = https://flask.palletsprojects.com/
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        [metadata]
+        name = Framework
+        version = attr: framework.__version__
+        long_description = file: README.rst, src/framework/CHANGES.rst
+        url = https://flask.palletsprojects.com/
+        """
+    )
+    assert rename_ini(before, FLASK) == after

@@ -61,3 +61,33 @@ def test_text_leftovers() -> None:
 def test_other_map() -> None:
     found = text_leftovers("a.txt", "use requests here\nrequestsx\n", REQUESTS)
     assert [(item.line, item.reason) for item in found] == [(1, "ambiguous")]
+
+
+def test_hyphenated_names_docs_off_and_symbols() -> None:
+    import dataclasses
+
+    text = "pip install flask-sqlalchemy\ncd flask-tutorial\nsee flask\n"
+    assert [(item.line, item.reason) for item in text_leftovers("a.rst", text, FLASK)] == [
+        (1, "kept"),
+        (2, "kept"),
+        (3, "ambiguous"),
+    ]
+    docs_off = dataclasses.replace(FLASK, docs=False, symbols={"flask.Flask": "Framework"})
+    source = textwrap.dedent(
+        '''\
+        """About flask."""
+        # flask notes
+        class Flask: ...
+        name = "Flask"
+        other = "flask"
+        '''
+    )
+    assert [
+        (item.line, item.kind, item.reason) for item in python_leftovers("m.py", source, docs_off)
+    ] == [
+        (1, "docstring", "kept"),
+        (2, "comment", "kept"),
+        (3, "identifier", "kept"),
+        (4, "string", "ambiguous"),
+        (5, "string", "ambiguous"),
+    ]

@@ -48,3 +48,17 @@ def test_parts_keep_their_split() -> None:
 
 def test_edit_across_parts_is_refused() -> None:
     assert rewrite_literal_parts(['"fla"', '"sk"'], "framework") is None
+
+
+def test_bytes_literals() -> None:
+    from forktool.codemods.literals import bytes_text, rewrite_bytes_literal
+
+    assert bytes_text('b"import flask\\n"') == "import flask\n"
+    assert bytes_text('b"\\xff"') is None
+    assert bytes_text('"str"') is None
+    assert bytes_text('b"\\u0041"') is None  # reads differently as str
+    assert rewrite_bytes_literal('b"import flask\\n"', "import framework\n") == (
+        'b"import framework\\n"'
+    )
+    assert rewrite_bytes_literal("rB'a\\\\d flask'", "a\\\\d framework") == "rB'a\\\\d framework'"
+    assert rewrite_bytes_literal('b"x"', "café") is None

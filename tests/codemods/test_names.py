@@ -127,3 +127,73 @@ def test_word_re_matches_whole_words_only() -> None:
 def test_old_name_needles_cover_packages_dists_and_scripts() -> None:
     assert set(names.old_name_needles(REQUESTS)) >= {"requests", "requests-cli"}
     assert "flask" in names.old_name_needles(FLASK)
+
+
+def test_keep_list_wildcards() -> None:
+    from forktool.model import RenameMap
+
+    rename = RenameMap(
+        packages={"flask": "framework"},
+        keep=("flask.commands", "FLASK_*", "https://*", "flask.cli.?ain"),
+    )
+    assert names.is_kept("flask.commands", rename)
+    assert not names.is_kept("flask.commands.x", rename)
+    assert names.is_kept("FLASK_APP", rename)
+    assert not names.is_kept("flask_app", rename)  # case-sensitive
+    assert names.is_kept("https://flask.example/x", rename)
+    assert names.rename_module("flask.cli.main", rename) is None
+    assert names.rename_module("flask.cli", rename) == "framework.cli"
+    line = 'see https://x.org/flask and [entry-points."flask.commands"] or flask'
+    assert names.kept_around(line, line.index("flask"), line.index("flask") + 5, rename)
+    at = line.index('"flask.') + 1
+    assert names.kept_around(line, at, at + 5, rename)
+    assert not names.kept_around(line, len(line) - 5, len(line), rename)
+
+
+def test_symbol_paths() -> None:
+    import dataclasses
+
+    rename = dataclasses.replace(
+        FLASK, symbols={"flask.Flask": "Framework", "flask.app.Flask": "Framework"}
+    )
+    assert names.rename_symbol_path("flask.app.Flask.run", rename) == "flask.app.Framework.run"
+    assert names.rename_module("flask.Flask", rename) == "framework.Framework"
+    assert names.rename_module("flask.Flasky", rename) == "framework.Flasky"
+    assert names.rename_entry_spec("app = flask:Flask", rename) == "app = framework:Framework"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("flask.db", "framework.db"),  # a subpackage, not a file
+        ("flask.io", "framework.io"),
+        ("flask.pot", None),
+        ("flask.dev.example.io", None),  # a host name
+        ("flask.com", None),
+    ],
+)
+def test_file_and_host_heuristics(text: str, expected: str | None) -> None:
+    assert names.rename_module(text, FLASK) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("flask.%s", "framework.%s"),
+        ("flask.json.{}", "framework.json.{}"),
+        ("flask.%(name)s", "framework.%(name)s"),
+        ("flask. %s", None),
+        ("flask_ext.%s", None),
+    ],
+)
+def test_module_templates(text: str, expected: str | None) -> None:
+    assert names.rename_module_template(text, FLASK) == expected
+
+
+def test_regex_modules() -> None:
+    assert names.rename_regex_modules(r"^(flask\.app\.)?X|flask\.json", FLASK) == (
+        r"^(framework\.app\.)?X|framework\.json"
+    )
+    assert names.rename_regex_modules(r"myflask\.x and flask.x", FLASK) == (
+        r"myflask\.x and flask.x"
+    )

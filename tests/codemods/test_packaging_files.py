@@ -18,7 +18,7 @@ from .maps import FLASK, REQUESTS
 def test_requirements() -> None:
     before = textwrap.dedent(
         """\
-        # via flask
+        # pins for flask
         -r base.txt
         -e .
         Flask==3.1.3  # pinned
@@ -29,13 +29,43 @@ def test_requirements() -> None:
     )
     after = textwrap.dedent(
         """\
-        # via flask
+        # pins for flask
         -r base.txt
         -e .
         Framework==3.1.3  # pinned
         framework[async]>=3 ; python_version > "3.8"
         flask-sqlalchemy==3.0
         https://example.org/flask-1.0.tar.gz
+        """
+    )
+    assert rename_requirements(before, FLASK) == after
+
+
+def test_pip_compile_annotations_follow_the_distribution() -> None:
+    before = textwrap.dedent(
+        """\
+        blinker==1.6.2
+            # via flask
+        click==8.1.3
+            # via
+            #   celery
+            #   flask
+        flask==2.3.2
+            # via flask-example-celery (pyproject.toml)
+        # flask is pinned above
+        """
+    )
+    after = textwrap.dedent(
+        """\
+        blinker==1.6.2
+            # via framework
+        click==8.1.3
+            # via
+            #   celery
+            #   framework
+        framework==2.3.2
+            # via flask-example-celery (pyproject.toml)
+        # flask is pinned above
         """
     )
     assert rename_requirements(before, FLASK) == after
@@ -101,7 +131,7 @@ def test_pkg_info() -> None:
         ```python
         from framework import Flask
         ```
-        $ flask run
+        $ framework run
         """
     )
     assert rename_pkg_info(before, FLASK) == after
@@ -112,3 +142,23 @@ def test_egg_info_files() -> None:
     assert rename_sources("setup.py\nsrc/flask/app.py\n", FLASK) == (
         "setup.py\nsrc/framework/app.py\n"
     )
+
+
+def test_pkg_info_description_header() -> None:
+    before = (
+        "Metadata-Version: 2.1\n"
+        "Name: Flask\n"
+        "Description: Flask\n"
+        "        =====\n"
+        "        \n"
+        "        .. code-block:: python\n"
+        "        \n"
+        "            from flask import Flask\n"
+        "        \n"
+        "            $ env FLASK_APP=hello.py flask run\n"
+        "Platform: UNKNOWN\n"
+    )
+    after = before.replace("Name: Flask", "Name: Framework")
+    after = after.replace("from flask import", "from framework import")
+    after = after.replace("hello.py flask run", "hello.py framework run")
+    assert rename_pkg_info(before, FLASK) == after

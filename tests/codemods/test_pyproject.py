@@ -225,3 +225,56 @@ def test_dependent_project_renames_its_dependency() -> None:
 def test_invalid_toml_raises() -> None:
     with pytest.raises(tomlkit.exceptions.TOMLKitError):
         rename_pyproject("[project\nname = 1", FLASK)
+
+
+def test_setuptools_find_dynamic_and_options() -> None:
+    check(
+        """\
+        [tool.setuptools.packages.find]
+        where = ["src"]
+        include = ["flask*"]
+
+        [tool.setuptools.dynamic]
+        version = {file = "src/flask/VERSION"}
+        readme = {file = ["README.rst"]}
+
+        [tool.hatch.build.targets.sdist]
+        include = ["/src/flask", "/tests"]
+
+        [tool.hatch.build.targets.wheel.force-include]
+        "src/flask/data" = "flask/data"
+
+        [tool.pytest.ini_options]
+        addopts = "--pyargs flask -p flask.testing"
+
+        [tool.poetry]
+        packages = [{include = "flask"}]
+
+        [tool.poetry.plugins."flask.commands"]
+        x = "flask.cli:x"
+        """,
+        """\
+        [tool.setuptools.packages.find]
+        where = ["src"]
+        include = ["framework*"]
+
+        [tool.setuptools.dynamic]
+        version = {file = "src/framework/VERSION"}
+        readme = {file = ["README.rst"]}
+
+        [tool.hatch.build.targets.sdist]
+        include = ["/src/framework", "/tests"]
+
+        [tool.hatch.build.targets.wheel.force-include]
+        "src/framework/data" = "framework/data"
+
+        [tool.pytest.ini_options]
+        addopts = "--pyargs framework -p framework.testing"
+
+        [tool.poetry]
+        packages = [{include = "framework"}]
+
+        [tool.poetry.plugins."flask.commands"]
+        x = "framework.cli:x"
+        """,
+    )

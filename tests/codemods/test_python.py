@@ -286,7 +286,7 @@ def test_keep_list_and_ambiguous_bare_names_stay() -> None:
     theme = "flask"
     url = "https://flask.palletsprojects.com/en/latest/"
     host = "flask.palletsprojects.com"
-    data = b"import flask"
+    data = b"flask"
     logo = "flask.png"
     """
     check(source, source)
@@ -437,7 +437,7 @@ def test_docstrings_and_comments() -> None:
 
         #: Defaults to :class:`~framework.Config`.
         def f():
-            """Use ``framework.g``; run ``flask run`` (the :command:`flask` script)."""
+            """Use ``framework.g``; run ``framework run`` (the :command:`framework` script)."""
         ''',
     )
 
@@ -535,3 +535,33 @@ def test_bytes_honour_coding_cookie() -> None:
     data = "# -*- coding: latin-1 -*-\nimport flask\nname = 'café'\n".encode("latin-1")
     expected = "# -*- coding: latin-1 -*-\nimport framework\nname = 'café'\n".encode("latin-1")
     assert rename_python_bytes(data, FLASK) == expected
+
+
+def test_type_comments_are_code_even_without_docs() -> None:
+    import dataclasses
+
+    rename = dataclasses.replace(FLASK, docs=False)
+    source = "import flask\napp = None  # type: flask.Flask\n# about flask.Flask\n"
+    assert rename_python_source(source, rename) == (
+        "import framework\napp = None  # type: framework.Flask\n# about flask.Flask\n"
+    )
+
+
+def test_dotted_package_rename_follows_its_uses() -> None:
+    check(
+        """\
+        import jaraco.functools
+        import jaraco.text
+
+        def f():
+            return jaraco.functools.compose(1), jaraco.text.x
+        """,
+        """\
+        import jfunc
+        import jaraco.text
+
+        def f():
+            return jfunc.compose(1), jaraco.text.x
+        """,
+        RenameMap(packages={"jaraco.functools": "jfunc"}),
+    )

@@ -108,3 +108,64 @@ def test_markdown_with_other_map() -> None:
 def test_text_without_old_name_is_identical() -> None:
     text = "nothing to see"
     assert rename_text(text, FLASK) is text
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("from ``flask`` import x", "from ``framework`` import x"),
+        ("the ``flask``\nmodule::", "the ``framework``\nmodule::"),
+        ('use importlib.metadata.version("flask")', 'use importlib.metadata.version("framework")'),
+        ("version('Flask')", "version('Framework')"),
+        (
+            "mypy -p flask && pytest --pyargs flask",
+            "mypy -p framework && pytest --pyargs framework",
+        ),
+        ("watch: src/flask and src/flask/*.py", "watch: src/framework and src/framework/*.py"),
+        ("edit flask/app.py", "edit framework/app.py"),
+        (":class:`~.flask.Flask`", ":class:`~.framework.Flask`"),
+        # left alone
+        ("the ``flask`` command", "the ``flask`` command"),
+        ("xgettext -o flask.pot", "xgettext -o flask.pot"),
+        ("see /home/me/flask/app.py", "see /home/me/flask/app.py"),
+    ],
+)
+def test_more_references(before: str, after: str) -> None:
+    assert rename_references(before, FLASK) == after
+
+
+def test_symbols_in_prose() -> None:
+    import dataclasses
+
+    rename = dataclasses.replace(
+        FLASK, symbols={"flask.Flask": "Framework", "flask.app.Flask": "Framework"}
+    )
+    text = textwrap.dedent(
+        """\
+        .. currentmodule:: flask
+
+        .. autoclass:: Flask
+
+        :class:`Flask`, :meth:`app.run() <Flask.run>`, :class:`flask.app.Flask`,
+        ``from flask import Flask, g``. Flask is a microframework.
+
+        .. currentmodule:: flask.json
+
+        :class:`Flask` resolves up to the package; :func:`dumps` is not a symbol.
+        """
+    )
+    assert rename_references(text, rename) == textwrap.dedent(
+        """\
+        .. currentmodule:: framework
+
+        .. autoclass:: Framework
+
+        :class:`Framework`, :meth:`app.run() <Framework.run>`, :class:`framework.app.Framework`,
+        ``from framework import Framework, g``. Flask is a microframework.
+
+        .. currentmodule:: framework.json
+
+        :class:`Framework` resolves up to the package; :func:`dumps` is not a symbol.
+        """
+    )
+    assert rename_references(":class:`Flask`", rename, module="flask.app") == (":class:`Framework`")

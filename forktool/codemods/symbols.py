@@ -1,0 +1,175 @@
+"""Which qualified names reach a renamed symbol: following re-exports through a tree.
+
+``RenameMap.symbols`` names a symbol once (``flask.Flask``), but the same object is reached
+under several qualified names: where it is defined (``flask.app.Flask``), where the package
+re-exports it (``flask.Flask``) and every module of the package that imports it
+(``flask.testing.Flask``). :func:`expand_symbols` reads the old package's modules in a tree
+and returns a rename map whose ``symbols`` lists every such name, so each file can then be
+renamed on its own (a pure function of file and map) and still agree with the others.
+
+Only module-level names are followed: definitions (``class``, ``def``, assignments) and
+``from ... import`` statements (relative ones resolved, ``*`` followed), also inside
+``if``/``try`` blocks such as ``if t.TYPE_CHECKING:``. A name imported under another local
+name (``from .app import Flask as F``) reaches the symbol but is not renamed.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from forktool.codemods.paths import module_name
+from forktool.model import RenameMap, Tree
+
+
+@dataclass
+class _Module:
+    """What one module binds at module level: names it defines, imports and star-imports."""
+
+    defined: set[str] = field(default_factory=set)
+    imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (module, name)
+    stars: list[str] = field(default_factory=list)
+
+
+def expand_symbols(tree: Tree, rename: RenameMap) -> RenameMap:
+    """Add to ``rename.symbols`` every qualified name that reaches a declared symbol.
+
+    Args:
+        tree: the release tree (relative POSIX path -> file); only Python modules inside an
+            old package are read, and only those that mention a symbol's name.
+        rename: the rename map; ``symbols`` maps qualified old names to new plain names.
+
+    Returns:
+        ``rename`` itself when it has no symbols, else a copy whose ``symbols`` also maps
+        the defining module's name and every re-export under the same name, e.g.
+        ``{"flask.Flask": "Framework", "flask.app.Flask": "Framework",
+        "flask.testing.Flask": "Framework"}``. Declared entries always win. A module that
+        does not parse is skipped. Never raises.
+    """
+    if not rename.symbols:
+        return rename
+    wanted = {qualified.rsplit(".", 1)[1] for qualified in rename.symbols}
+    modules = _index(tree, rename, wanted)
+    expanded = dict(rename.symbols)
+    for qualified, new in rename.symbols.items():
+        root = _resolve(modules, qualified, set())
+        if root is None:
+            continue
+        name = qualified.rsplit(".", 1)[1]
+        for module in sorted(modules):
+            candidate = f"{module}.{name}"
+            if candidate not in expanded and _resolve(modules, candidate, set()) == root:
+                expanded[candidate] = new
+    return dataclasses.replace(rename, symbols=expanded)
+
+
+def _index(tree: Tree, rename: RenameMap, wanted: set[str]) -> dict[str, _Module]:
+    modules: dict[str, _Module] = {}
+    needles = [name.encode() for name in wanted]
+    for path, entry in tree.items():
+        name = module_name(path, rename)
+        if name is None or entry.symlink:
+            continue
+        info = modules.setdefault(name, _Module())
+        if b"import *" not in entry.data and not any(needle in entry.data for needle in needles):
+            continue  # cannot bind a symbol's name (a star import might)
+        syntax = _parse(entry.data)
+        if syntax is None:
+            continue
+        package = (
+            name if path.endswith(("__init__.py", "__init__.pyi")) else name.rpartition(".")[0]
+        )
+        _read_bindings(syntax.body, name, package, info)
+    return modules
+
+
+def _parse(data: bytes) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _read_bindings(body: list[ast.stmt], module: str, package: str, info: _Module) -> None:
+    for statement in _module_level(body):
+        if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            info.defined.add(statement.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets: list[ast.expr] = (
+                statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            )
+            info.defined.update(_target_names(targets))
+        elif isinstance(statement, ast.ImportFrom):
+            source = _absolute(statement.module, statement.level, package)
+            if source is None:
+                continue
+            for alias in statement.names:
+                if alias.name == "*":
+                    info.stars.append(source)
+                else:
+                    info.imported[alias.asname or alias.name] = (source, alias.name)
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that bind module-level names, looking into ``if``/``try``/``with`` blocks."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, ast.If):
+            yield from _module_level(statement.body)
+            yield from _module_level(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from _module_level(block)
+            for handler in statement.handlers:
+                yield from _module_level(handler.body)
+        elif isinstance(statement, ast.With):
+            yield from _module_level(statement.body)
+
+
+def _target_names(targets: list[ast.expr]) -> Iterator[str]:
+    for target in targets:
+        if isinstance(target, ast.Name):
+            yield target.id
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            yield from _target_names(list(target.elts))
+
+
+def _absolute(module: str | None, level: int, package: str) -> str | None:
+    """Resolve ``from <level dots><module> import ...`` inside ``package``."""
+    if level == 0:
+        return module
+    bits = package.split(".") if package else []
+    if level - 1 > len(bits) or not bits:
+        return None
+    base = bits[: len(bits) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def _resolve(modules: dict[str, _Module], qualified: str, seen: set[str]) -> str | None:
+    """Follow imports from ``qualified`` to the defining module's name for it, or None."""
+    if qualified in seen:
+        return None
+    seen.add(qualified)
+    module, _, name = qualified.rpartition(".")
+    info = modules.get(module)
+    if info is None:
+        return None
+    if name in info.imported:
+        source, source_name = info.imported[name]
+        if f"{source}.{source_name}" in modules:
+            return None  # ``from . import json``: a submodule, not a symbol
+        found = _resolve(modules, f"{source}.{source_name}", seen)
+        if found is not None:
+            return found
+    if name in info.defined:
+        return qualified
+    for star in info.stars:
+        found = _resolve(modules, f"{star}.{name}", seen)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,261 @@
+"""Rendering the conflict report: JSON against the documented schema, Markdown, HTML
+(well-formed, escaped, self-contained) and the terminal view."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from forktool import config as config_mod
+from forktool.conflict_report import render_terminal, to_html, to_json, to_markdown
+from forktool.conflicts import Commit, ConflictReport, Entry, Hunk, PatchRef, Side, collect
+from tests.helpers import git, run_cli
+
+DOC = Path(__file__).parent.parent / "docs" / "conflict-report.md"
+
+UP = Commit("a" * 40, "greet: capitalise <the> greeting", "Up Stream <up@example.org>",
+            "2024-11-01T13:13:05-07:00")  # fmt: skip
+FORK = Commit("b" * 40, "fork: friendlier | greeting", "Fork Hand <f@example.org>",
+              "2025-01-02T10:00:00+00:00")  # fmt: skip
+HOSTILE = '    x = "</pre><script>alert(1)</script>"  # ``` [bold]not markup[/] |\n'
+
+
+def sample() -> ConflictReport:
+    """A report with a content conflict holding hostile text, a file-level conflict, and a
+    warning."""
+    hunk = Hunk(
+        line=7,
+        base=Side(5, 1, '    return "hello " + name\n'),
+        fork=Side(5, 2, '    return "Hi there, " + name\n' + HOSTILE),
+        upstream=Side(6, 1, '    return "Hello, " + name\n'),
+        upstream_commits=(UP,),
+        fork_commits=(FORK,),
+        suggestion="take upstream's side, then re-apply the fork's line: `x = 1`",
+    )
+    added = Hunk(0, Side(0, 0, ""), Side(1, 1, "A = 1\n"), Side(1, 1, "B = 2\n"),
+                 upstream_changes=("@@ -0,0 +1 @@\n+B = 2\n",),
+                 suggestion="keep both")  # fmt: skip
+    return ConflictReport(
+        upstream="mypkg",
+        version="1.1",
+        previous="1.0",
+        stage="merge",
+        source="git",
+        history="commits",
+        fork_repository=Path("/work/forks/mypkg"),
+        resolve_in=Path("/work/forks/mypkg"),
+        entries=(
+            Entry("src/ourpkg/core.py", "src/mypkg/core.py", "content", True,
+                  "both sides changed the same lines", "resolve it, then `git add x`",
+                  hunks=(hunk,), patches=(PatchRef("p.py", "codemod", "clean"),)),
+            Entry("src/ourpkg/extra.py", "src/mypkg/extra.py", "add/add", True,
+                  "both sides added it", "merge them", hunks=(added,)),
+            Entry("src/ourpkg/old.py", "src/mypkg/old.py", "modify/delete", True,
+                  "the upstream deleted this file; the fork changed it",
+                  "delete it (`git rm src/ourpkg/old.py`)", deleted_by="upstream",
+                  upstream_commits=(UP,), fork_commits=(FORK,)),
+            Entry("", "", "patch-no-match", False, "gone.py: nothing matched",
+                  "drop it", patches=(PatchRef("gone.py", "codemod", "no-match"),)),
+        ),
+        next_step="resolve the 3 conflicted paths, then `forktool sync mypkg --continue`",
+        commit_url="https://github.com/example/mypkg/commit/{id}",
+    )  # fmt: skip
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def documented_fields() -> dict[str, list[str]]:
+    """``### Section`` -> the field names of its table, from docs/conflict-report.md."""
+    text = DOC.read_text(encoding="utf-8")
+    schema = text.split("## JSON schema, version 1", 1)[1].split("\n## ", 1)[0]
+    sections = {}
+    for block in schema.split("\n### ")[1:]:
+        title, body = block.split("\n", 1)
+        sections[title.strip()] = re.findall(r"^\| `([a-z_]+)` \|", body, re.MULTILINE)
+    return sections
+
+
+def test_json_has_exactly_the_documented_fields() -> None:
+    fields = documented_fields()
+    data = json.loads(to_json(sample()))
+
+    assert data["schema"] == 1
+    assert list(data) == fields["Report"]
+    assert list(data["summary"]) == fields["Summary"]
+    assert data["summary"] == {
+        "entries": 4,
+        "blocking": 3,
+        "hunks": 2,
+        "kinds": {"add/add": 1, "content": 1, "modify/delete": 1, "patch-no-match": 1},
+    }
+    for entry in data["entries"]:
+        assert list(entry) == fields["Entry"]
+        for patch in entry["patches"]:
+            assert list(patch) == fields["Patch"]
+        for commit in entry["upstream_commits"] + entry["fork_commits"]:
+            assert list(commit) == fields["Commit"]
+        for hunk in entry["hunks"]:
+            assert list(hunk) == fields["Hunk"]
+            for role in ("base", "fork", "upstream"):
+                assert list(hunk[role]) == fields["Side"]
+            for commit in hunk["upstream_commits"] + hunk["fork_commits"]:
+                assert list(commit) == fields["Commit"]
+    hunk = data["entries"][0]["hunks"][0]
+    assert hunk["fork"]["text"].endswith(HOSTILE)
+    assert hunk["upstream_commits"][0]["subject"] == UP.subject
+    assert data["fork_repository"] == "/work/forks/mypkg"
+
+
+def test_documented_kinds_are_the_kinds() -> None:
+    from forktool.conflicts import KINDS
+
+    text = DOC.read_text(encoding="utf-8")
+    kinds_table = text.split("| kind | blocking |", 1)[1].split("\n\n", 1)[0]
+    assert tuple(re.findall(r"^\| `([a-z/-]+)` \|", kinds_table, re.MULTILINE)) == KINDS
+
+
+# -- Markdown -----------------------------------------------------------------------------
+
+
+def test_markdown_has_the_table_sections_and_fences() -> None:
+    text = to_markdown(sample())
+
+    assert text.startswith("# Conflict report: mypkg 1.0 → 1.1\n")
+    assert "| Path | Kind | Hunks | Upstream commits | Fork commits | Suggested step |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| `src/ourpkg/core.py`"))
+    link = f"[`{'a' * 10}`](https://github.com/example/mypkg/commit/{'a' * 40})"
+    assert f"| content | 1 | {link} | `{'b' * 10}` |" in row
+    assert "## `src/ourpkg/core.py` — content" in text
+    assert "### Hunk 1 — line 7" in text
+    assert "**fork (HEAD)**, lines 5–6:" in text
+    assert "**base (1.0)**, line 5:" in text
+    # The fence outgrows the backticks inside the code.
+    assert "````python\n" in text and HOSTILE.rstrip("\n") in text
+    assert "greet: capitalise \\<the\\> greeting — Up Stream, 2024-11-01" in text
+    assert "fork: friendlier \\| greeting — Fork Hand, 2025-01-02" in text
+    assert "**Suggested:** take upstream's side, then re-apply the fork's line: `x = 1`" in text
+    assert "## Warnings (not blocking)" in text
+    assert text.index("## Warnings") < text.index("### `patch gone.py` — patch-no-match")
+    assert "*(no lines)*" in text  # the empty base of add/add
+    assert "```diff\n@@ -0,0 +1 @@\n+B = 2\n```" in text
+
+
+def test_markdown_table_cells_stay_in_their_column() -> None:
+    text = to_markdown(sample())
+    table = [line for line in text.splitlines() if line.startswith("| `src/")]
+    for row in table:
+        assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+_VOID = {"meta", "br", "hr", "img", "input", "link", "wbr"}
+
+
+class _Checker(HTMLParser):
+    """Records the tags, checks they nest and close properly, and collects the text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    assert checker.stack == [], checker.stack
+    return checker
+
+
+def test_html_is_well_formed_escaped_and_self_contained() -> None:
+    page = to_html(sample())
+    checker = parse(page)
+
+    assert page.startswith("<!DOCTYPE html>")
+    assert "script" not in checker.tags
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    text = "".join(checker.text)
+    assert '"</pre><script>alert(1)</script>"' in text  # shown, as text
+    assert {"style", "table", "figure", "pre", "section"} <= set(checker.tags)
+    assert "link" not in checker.tags and "img" not in checker.tags
+    urls = [value for name, value in checker.attrs if name in ("href", "src") and value]
+    assert all(u.startswith("#") or u.startswith("https://github.com/example/") for u in urls)
+    assert "greet: capitalise <the> greeting" in text
+    # Each side, captioned with its lines, numbered from its first line.
+    assert "fork (HEAD) · lines 5–6" in text and "base (1.0) · line 5" in text
+    assert re.search(r'<span class="n">6</span>\s*x = ', page)
+
+
+def test_html_of_empty_report() -> None:
+    empty = ConflictReport("m", "2", None, "merge", "pypi", "none", Path("/f"), Path("/f"), (),
+                           "every path is resolved")  # fmt: skip
+    checker = parse(to_html(empty))
+    assert "no conflicts" in "".join(checker.text)
+
+
+# -- terminal -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [100, 200])
+def test_terminal_shows_sides_commits_and_steps(width: int) -> None:
+    console = Console(record=True, width=width, color_system=None)
+    render_terminal(console, sample())
+    text = console.export_text()
+
+    assert "mypkg 1.0 → 1.1: 3 paths to resolve (fork merge stopped)" in text
+    assert "content src/ourpkg/core.py" in text
+    assert "[bold]not" in text  # file content is never read as markup
+    assert f"{'a' * 10} greet: capitalise <the> greeting (Up Stream, 2024-11-01)" in text
+    assert f"{'b' * 10} fork: friendlier | greeting (Fork Hand, 2025-01-02)" in text
+    assert "upstream 1.1 · line 6" in text
+    assert "suggested: take upstream's side, then re-apply the fork's line: x = 1" in text
+    assert "next: resolve the 3 conflicted paths, then forktool sync mypkg --continue" in text
+
+
+# -- a real report, end to end ------------------------------------------------------------
+
+
+def test_every_format_of_a_real_stopped_sync(definition: Path) -> None:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = definition / "forks" / "mypkg"
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', '"<script>hi</script> "'))
+    git(fork, "commit", "-qam", "fork: a hostile greeting")
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+
+    report = collect(config_mod.load(definition, "mypkg"))
+
+    data = json.loads(to_json(report))
+    [hunk] = data["entries"][0]["hunks"]
+    assert [c["subject"] for c in hunk["upstream_commits"]] == ["release 1.1"]
+    assert [c["subject"] for c in hunk["fork_commits"]] == ["fork: a hostile greeting"]
+    page = to_html(report)
+    assert "script" not in parse(page).tags
+    assert "&lt;script&gt;hi&lt;/script&gt;" in page
+    assert "release 1.1" in to_markdown(report)
+    console = Console(record=True, width=120, color_system=None)
+    render_terminal(console, report)
+    assert "fork: a hostile greeting" in console.export_text()

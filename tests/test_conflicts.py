@@ -1,0 +1,419 @@
+"""The conflict report, collected from real syncs that stop: git and PyPI upstreams, every
+kind of conflict, a conflicting patch of the series, and provenance on both sides."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from forktool import config as config_mod
+from forktool import conflict_text
+from forktool.conflicts import Commit, ConflictReport, Entry, collect
+from forktool.errors import RepositoryError
+from tests.helpers import build_file_tree, git, git_init, git_save, run_cli, write_definition
+from tests.indexserver import IndexServer
+
+PYPROJECT = '[project]\nname = "MyPkg"\nversion = "{version}"\n'
+
+CORE = """\
+    import mypkg.helpers
+
+
+    def greet(name):
+        return "hello " + name
+
+
+    def shout(name):
+        return mypkg.helpers.upper(greet(name))
+    """
+
+SETTINGS = """\
+    DEFAULTS = {
+        "A": 1,
+        "B": 2,
+    }
+    """
+
+OLD = "def legacy():\n    return 'legacy'\n"
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Path:
+    """An upstream with v1.0 and v1.1; between them one commit per change, each named."""
+    repo = git_init(tmp_path / "upstream-src")
+    build_file_tree(
+        repo,
+        {
+            "pyproject.toml": PYPROJECT.format(version="1.0"),
+            "src/mypkg/__init__.py": "",
+            "src/mypkg/core.py": CORE,
+            "src/mypkg/settings.py": SETTINGS,
+            "src/mypkg/helpers.py": "def upper(text):\n    return text.upper()\n",
+            "src/mypkg/old.py": OLD,
+        },
+    )
+    git_save(repo, "release 1.0", tag="v1.0")
+    edit(repo, "src/mypkg/core.py", '"hello "', '"Hello, "')
+    git_save(repo, "greet: capitalise the greeting")
+    edit(repo, "src/mypkg/settings.py", '    "B": 2,\n', '    "B": 2,\n    "C": 3,\n')
+    git_save(repo, "settings: add C")
+    (repo / "src/mypkg/old.py").unlink()
+    git_save(repo, "remove the legacy module")
+    build_file_tree(repo, {"src/mypkg/extra.py": "UPSTREAM_EXTRA = True\n"})
+    git_save(repo, "add extra")
+    edit(repo, "src/mypkg/helpers.py", "text.upper()", "str(text).upper()")
+    git_save(repo, "helpers: accept any object")
+    build_file_tree(repo, {"pyproject.toml": PYPROJECT.format(version="1.1")})
+    git_save(repo, "release 1.1", tag="v1.1")
+    return repo
+
+
+def edit(repo: Path, path: str, old: str, new: str) -> None:
+    target = repo / path
+    text = target.read_text()
+    assert old in text, (path, old)
+    target.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def definition(tmp_path: Path, upstream: Path) -> Path:
+    return write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
+
+
+def fork_of(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"
+
+
+def load(definition: Path) -> config_mod.UpstreamConfig:
+    return config_mod.load(definition, "mypkg")
+
+
+def conflicting_fork(definition: Path) -> Path:
+    """Sync 1.0, then commit fork changes that collide with every upstream change."""
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    edit(fork, "src/ourpkg/core.py", '"hello "', '"Hi there, "')
+    git(fork, "commit", "-qam", "fork: friendlier greeting")
+    edit(fork, "src/ourpkg/settings.py", '    "B": 2,\n', '    "B": 2,\n    "D": 4,\n')
+    git(fork, "commit", "-qam", "fork: add D")
+    edit(fork, "src/ourpkg/old.py", "'legacy'", "'legacy, kept by the fork'")
+    git(fork, "commit", "-qam", "fork: keep the legacy module")
+    build_file_tree(fork, {"src/ourpkg/extra.py": "FORK_EXTRA = 'fork'\n"})
+    git(fork, "add", "src/ourpkg/extra.py")
+    git(fork, "commit", "-qm", "fork: add extra")
+    git(fork, "rm", "-q", "src/ourpkg/helpers.py")
+    git(fork, "commit", "-qm", "fork: drop helpers")
+    return fork
+
+
+def stopped_report(definition: Path) -> ConflictReport:
+    conflicting_fork(definition)
+    result = run_cli(definition, "sync", "--to", "1.1")
+    assert result.exit_code == 1, result.output
+    return collect(load(definition))
+
+
+def entry(report: ConflictReport, path: str) -> Entry:
+    return next(e for e in report.entries if e.path == path)
+
+
+def subjects(commits: Iterable[Commit]) -> list[str]:
+    return [c.subject for c in commits]
+
+
+def test_content_conflict_names_both_sides_and_their_commits(definition: Path) -> None:
+    report = stopped_report(definition)
+
+    assert (report.upstream, report.version, report.previous) == ("mypkg", "1.1", "1.0")
+    assert (report.stage, report.source, report.history) == ("merge", "git", "commits")
+    core = entry(report, "src/ourpkg/core.py")
+    assert (core.kind, core.blocking, core.upstream_path) == ("content", True, "src/mypkg/core.py")
+    [hunk] = core.hunks
+    assert hunk.base.text == '    return "hello " + name\n'
+    assert hunk.fork.text == '    return "Hi there, " + name\n'
+    assert hunk.upstream.text == '    return "Hello, " + name\n'
+    assert (hunk.base.start, hunk.base.count) == (5, 1)
+    assert (hunk.fork.start, hunk.upstream.start) == (5, 5)
+    # The working-tree file's <<<<<<< marker line.
+    lines = (fork_of(definition) / "src/ourpkg/core.py").read_text().splitlines()
+    assert lines[hunk.line - 1].startswith("<<<<<<< ")
+    assert subjects(hunk.upstream_commits) == ["greet: capitalise the greeting"]
+    assert subjects(hunk.fork_commits) == ["fork: friendlier greeting"]
+    commit = hunk.upstream_commits[0]
+    assert commit.author == "Up Stream <up@example.org>" and len(commit.id) == 40
+    assert "re-apply the fork's line" in hunk.suggestion and "Hi there" in hunk.suggestion
+
+
+def test_both_sides_adding_keys_suggests_keeping_both(definition: Path) -> None:
+    report = stopped_report(definition)
+
+    [hunk] = entry(report, "src/ourpkg/settings.py").hunks
+    assert (hunk.base.start, hunk.base.count, hunk.base.text) == (4, 0, "")
+    assert (hunk.fork.start, hunk.fork.text) == (4, '    "D": 4,\n')
+    assert (hunk.upstream.start, hunk.upstream.text) == (4, '    "C": 3,\n')
+    assert subjects(hunk.upstream_commits) == ["settings: add C"]
+    assert subjects(hunk.fork_commits) == ["fork: add D"]
+    assert hunk.suggestion == "keep both: the fork's `D` and upstream's new `C`"
+
+
+def test_file_level_conflicts(definition: Path) -> None:
+    report = stopped_report(definition)
+
+    old = entry(report, "src/ourpkg/old.py")
+    assert (old.kind, old.deleted_by, old.hunks) == ("modify/delete", "upstream", ())
+    assert "git rm src/ourpkg/old.py" in old.suggestion
+    assert subjects(old.upstream_commits) == ["remove the legacy module"]
+    assert subjects(old.fork_commits) == ["fork: keep the legacy module"]
+
+    helpers = entry(report, "src/ourpkg/helpers.py")
+    assert (helpers.kind, helpers.deleted_by) == ("modify/delete", "fork")
+    assert subjects(helpers.upstream_commits) == ["helpers: accept any object"]
+    assert subjects(helpers.fork_commits) == ["fork: drop helpers"]
+    assert "git checkout --theirs src/ourpkg/helpers.py" in helpers.suggestion
+
+    extra = entry(report, "src/ourpkg/extra.py")
+    assert extra.kind == "add/add"
+    [hunk] = extra.hunks
+    assert (hunk.base.start, hunk.base.text) == (0, "")
+    assert hunk.fork.text == "FORK_EXTRA = 'fork'\n"
+    assert hunk.upstream.text == "UPSTREAM_EXTRA = True\n"
+    assert subjects(hunk.upstream_commits) == ["add extra"]
+    assert subjects(hunk.fork_commits) == ["fork: add extra"]
+
+    assert [e.path for e in report.conflicts] == [
+        "src/ourpkg/core.py",
+        "src/ourpkg/extra.py",
+        "src/ourpkg/helpers.py",
+        "src/ourpkg/old.py",
+        "src/ourpkg/settings.py",
+    ]
+    assert "forktool sync mypkg --continue" in report.next_step
+
+
+def test_hunk_resolved_by_hand_is_still_reported_from_the_index(definition: Path) -> None:
+    conflicting_fork(definition)
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    settings = fork_of(definition) / "src/ourpkg/settings.py"
+    settings.write_text(textwrap.dedent(SETTINGS).replace('"B": 2,', '"B": 2,\n    "C": 3,'))
+
+    [hunk] = entry(collect(load(definition)), "src/ourpkg/settings.py").hunks
+
+    assert hunk.line == 0  # no longer shown in the working tree
+    assert (hunk.fork.text, hunk.upstream.text) == ('    "D": 4,\n', '    "C": 3,\n')
+    report = collect(load(definition))
+    assert "no conflict markers left" in entry(report, "src/ourpkg/settings.py").detail
+
+
+def test_nothing_waiting_is_an_error_with_a_hint(definition: Path) -> None:
+    with pytest.raises(RepositoryError, match="does not exist"):
+        collect(load(definition))
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    with pytest.raises(RepositoryError, match="no sync of mypkg is waiting") as caught:
+        collect(load(definition))
+    assert "forktool leftovers mypkg" in caught.value.hint
+
+
+def test_renamed_files_map_back_to_upstream_paths(tmp_path: Path) -> None:
+    """A rename that changes line counts (a patch adds lines) still finds upstream's lines:
+    the upstream side's lines are mapped onto the pristine file before ``git log -L``."""
+    repo = git_init(tmp_path / "up")
+    body = "class K:\n    pass\n\n\n" + "".join(
+        f"def f{i}():\n    return {i}\n\n\n" for i in range(6)
+    )
+    build_file_tree(repo, {"src/mypkg/__init__.py": "", "src/mypkg/many.py": body})
+    git_save(repo, "release 1.0", tag="v1.0")
+    edit(repo, "src/mypkg/many.py", "return 4\n", "return 40\n")
+    git_save(repo, "f4: forty")
+    git_save(repo, "release 1.1", tag="v1.1")
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{repo}"')
+    patches = definition / "patches" / "mypkg"
+    (patches / "top.py").write_text(
+        "from forktool.patchapi import AddMethod\n"  # lines above f4 in the renamed file
+        "patch = AddMethod('src/ourpkg/many.py', class_name='K',\n"
+        "                  method='def m(self):\\n    x = 1\\n    return x\\n')\n"
+    )
+    (patches / "series").write_text("top.py\n")
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    edit(fork, "src/ourpkg/many.py", "return 4\n", "return 4  # fork\n")
+    git(fork, "commit", "-qam", "fork: annotate f4")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+
+    report = collect(load(definition))
+    [hunk] = entry(report, "src/ourpkg/many.py").hunks
+
+    upstream_file = git(repo, "show", "v1.1:src/mypkg/many.py").splitlines()
+    assert hunk.upstream.start > upstream_file.index("    return 40") + 1  # the patch added lines
+    assert subjects(hunk.upstream_commits) == ["f4: forty"]
+    assert subjects(hunk.fork_commits) == ["fork: annotate f4"]
+
+
+def test_patch_conflict_is_reported_with_the_patch_as_the_fork_side(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    edit(fork, "src/ourpkg/core.py", '"hello "', '"Howdy "')
+    git(fork, "commit", "-qam", "Greet like a cowboy")
+    assert run_cli(definition, "patch", "add", "HEAD").exit_code == 0
+    git(fork, "reset", "-q", "--hard", "HEAD~1")  # the change lives in the series only
+    stopped = run_cli(definition, "sync", "--to", "1.1")
+    assert stopped.exit_code == 1, stopped.output
+
+    report = collect(load(definition))
+
+    assert (report.stage, report.patch) == ("patch", "greet-like-a-cowboy.patch")
+    assert report.resolve_in == definition / "forks" / "mypkg.patch-conflict"
+    core = entry(report, "src/ourpkg/core.py")
+    assert core.kind == "content"
+    assert core.patches[0].name == "greet-like-a-cowboy.patch"
+    assert "Greet like a cowboy (Up Stream <up@example.org>)" in core.patches[0].detail
+    [hunk] = core.hunks
+    assert hunk.fork.text == '    return "Howdy " + name\n'
+    assert hunk.upstream.text == '    return "Hello, " + name\n'
+    assert hunk.base.text == '    return "hello " + name\n'
+    assert subjects(hunk.upstream_commits) == ["greet: capitalise the greeting"]
+    shown = (report.resolve_in / "src/ourpkg/core.py").read_text().splitlines()
+    assert shown[hunk.line - 1].startswith("<<<<<<<")
+    assert "forktool patch refresh greet-like-a-cowboy.patch" in report.next_step
+
+
+def test_patch_troubles_and_untransformed_files_are_warnings(
+    definition: Path, upstream: Path
+) -> None:
+    patches = definition / "patches" / "mypkg"
+    (patches / "gone.py").write_text(
+        "from forktool.patchapi import ChangeDefault\n"
+        "patch = ChangeDefault('src/ourpkg/settings.py', name='NOPE', key='A', value='9')\n"
+    )
+    (patches / "series").write_text("gone.py\n")
+    build_file_tree(upstream, {"src/mypkg/py2.py": 'import mypkg\nprint "old"\n'})
+    git_save(upstream, "python 2 file", tag="v1.2")
+    conflicting_fork(definition)
+    assert run_cli(definition, "sync", "--to", "1.2").exit_code == 1
+
+    report = collect(load(definition))
+
+    warnings = {e.kind: e for e in report.entries if not e.blocking}
+    assert warnings["patch-no-match"].patches[0].name == "gone.py"
+    assert "forktool patch drop gone.py" in warnings["patch-no-match"].suggestion
+    untransformed = warnings["untransformed"]
+    assert (untransformed.path, untransformed.upstream_path) == (
+        "src/ourpkg/py2.py",
+        "src/mypkg/py2.py",
+    )
+    assert report.entries[-1].blocking is False  # warnings come after the conflicts
+
+
+# -- a PyPI upstream: no history, the release diff instead -----------------------------------
+
+
+def sdist(version: str, greeting: str) -> dict[str, bytes | str]:
+    return {
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: MyPkg\nVersion: {version}\n",
+        "pyproject.toml": PYPROJECT.format(version=version),
+        "src/mypkg/__init__.py": "",
+        "src/mypkg/core.py": textwrap.dedent(CORE).replace('"hello "', greeting),
+    }
+
+
+def test_pypi_upstream_gives_the_release_diff(tmp_path: Path, index_server: IndexServer) -> None:
+    index_server.add_release("mypkg", "1.0", sdist("1.0", '"hello "'))
+    index_server.add_release("mypkg", "1.1", sdist("1.1", '"Hello, "'))
+    definition = write_definition(
+        tmp_path / "def", "mypkg", f'type = "pypi"\nproject = "mypkg"\nindex = "{index_server.url}"'
+    )
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    edit(fork, "src/ourpkg/core.py", '"hello "', '"Hi there, "')
+    git(fork, "commit", "-qam", "fork: friendlier greeting")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+
+    report = collect(load(definition))
+
+    assert (report.source, report.history) == ("pypi", "release-diff")
+    [hunk] = entry(report, "src/ourpkg/core.py").hunks
+    assert hunk.upstream_commits == ()
+    [change] = hunk.upstream_changes
+    assert change.startswith("@@ -5 +5 @@")
+    assert '-    return "hello " + name\n+    return "Hello, " + name\n' in change
+    assert subjects(hunk.fork_commits) == ["fork: friendlier greeting"]
+
+
+# -- the text logic, with plain strings ---------------------------------------------------
+
+
+def test_parse_blocks_finds_each_side_and_its_lines() -> None:
+    merged = (
+        "a\n<<<<<<< HEAD\nfork\n||||||| base\nold\n=======\nnew\nnew2\n>>>>>>> x\nz\n"
+        "<<<<<<< HEAD\n||||||| base\n=======\nadded\n>>>>>>> x\n"
+    )
+    parsed = conflict_text.parse_blocks(merged, "fork", "upstream")
+    assert [b.line for b in parsed.blocks] == [2, 11]
+    assert parsed.blocks[0].texts == {
+        "fork": ["fork\n"],
+        "base": ["old\n"],
+        "upstream": ["new\n", "new2\n"],
+    }
+    # "upstream" gained a line before "z" elsewhere: the alignment still finds the block.
+    assert parsed.locate("upstream", "a\nnew\nnew2\nz\nadded\n") == [(2, 2), (5, 1)]
+    assert parsed.locate("base", "a\nold\nz\n") == [(2, 1), (4, 0)]
+    assert parsed.locate("fork", None) == [(0, 0), (0, 0)]
+
+
+def test_line_map_and_overlaps() -> None:
+    line_map = conflict_text.LineMap(["x", "a", "b", "c"], ["a", "b2", "c", "d"])
+    assert line_map.span((2, 2)) == (1, 2)
+    assert line_map.span((1, 0)) == (1, 0)
+    hunks = list(conflict_text.diff_hunks("@@ -3,0 +4,2 @@\n+x\n+y\n@@ -9 +11 @@\n-a\n+b\n"))
+    assert [(old, new) for _, old, new in hunks] == [((4, 0), (4, 2)), ((9, 1), (11, 1))]
+    assert conflict_text.overlaps((4, 0), (3, 1)) and conflict_text.overlaps((4, 2), (5, 3))
+    assert not conflict_text.overlaps((9, 1), (3, 2))
+    assert conflict_text.log_span((4, 0), 10) == (3, 4)
+
+
+SUGGESTIONS = [
+    ("", '    "X": 1,\n', '    "X": 2,\n    "Y": 3,\n', "both sides add `X`: keep one value "
+     "(fork: `1`, upstream: `2`); keep upstream's new `Y` too"),
+    ("old\n", "", "new\n", "the fork removed these lines"),
+    ("old\n", "mine\n", "", "upstream removed these lines"),
+    ("a = 1\n", "a = 1\nb = 2\n", "b = 2\na = 1\n", "both sides add `b` alike: keep it once"),
+    ("f(a)\n", "f(a, b)\n", "# why\nf(a, b)\n", "upstream's side already holds the fork's"),
+    ("x(1)\n", "x(2)\n", "x(3)\n", "take upstream's side, then re-apply the fork's line: `x(2)`"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("base", "fork", "upstream", "expected"), SUGGESTIONS)
+def test_suggestions(base: str, fork: str, upstream: str, expected: str) -> None:
+    assert expected in conflict_text.suggest(base, fork, upstream)
+
+
+def test_rename_delete(tmp_path: Path) -> None:
+    repo = git_init(tmp_path / "up")
+    legacy = "".join(f"def legacy_{i}():\n    return {i}\n\n\n" for i in range(8))
+    build_file_tree(repo, {"src/mypkg/__init__.py": "", "src/mypkg/old.py": legacy})
+    git_save(repo, "release 1.0", tag="v1.0")
+    git(repo, "mv", "src/mypkg/old.py", "src/mypkg/legacy.py")
+    git_save(repo, "rename old to legacy", tag="v1.1")
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{repo}"')
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    git(fork, "rm", "-q", "src/ourpkg/old.py")
+    git(fork, "commit", "-qm", "fork: no legacy")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+
+    [renamed] = collect(load(definition)).conflicts
+
+    assert (renamed.path, renamed.kind, renamed.deleted_by) == (
+        "src/ourpkg/legacy.py",
+        "rename/delete",
+        "fork",
+    )
+    assert renamed.upstream_path == "src/mypkg/legacy.py"
+    assert renamed.detail == (
+        "upstream renamed src/ourpkg/old.py to src/ourpkg/legacy.py; "
+        "the fork deleted src/ourpkg/old.py"
+    )
+    assert subjects(renamed.upstream_commits) == ["rename old to legacy"]
+    assert subjects(renamed.fork_commits) == ["fork: no legacy"]

@@ -1,0 +1,610 @@
+"""Shim distributions: a tiny fork package in tmp_path, its shim run in subprocesses.
+
+Nothing is installed: each check runs ``python -c`` with ``PYTHONPATH`` holding the fork's
+``src/`` and the shim's unpacked wheel (a site directory, ``.dist-info`` included).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import tomllib
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from forktool import shims
+from forktool.errors import ForktoolError
+from forktool.model import FileEntry, RenameMap
+from tests.helpers import build_file_tree
+
+RENAME = RenameMap(
+    packages={"oldpkg": "acme", "oldpkg_ext": "acme_ext"},
+    distributions={"OldPkg": "Acme"},
+    scripts={"oldpkg": "acme"},
+    keep=("oldpkg.commands",),
+)
+
+FORK = {
+    "pyproject.toml": """\
+        [project]
+        name = "Acme"
+        version = "2.0.1"
+        requires-python = ">=3.8"
+
+        [project.optional-dependencies]
+        speedups = []
+
+        [project.scripts]
+        acme = "acme.cli:main"
+        """,
+    "src/acme/__init__.py": """\
+        import typing as t
+
+        from acme import json as json
+        from acme import signals as signals
+        from acme.app import App as App
+        from acme.signals import started as started
+
+        _registry: dict = {}
+
+        if not t.TYPE_CHECKING:
+
+            def __getattr__(name):
+                raise AttributeError(name)
+        """,
+    "src/acme/app.py": """\
+        from acme import signals
+        from acme.json import provider
+
+
+        class App:
+            def __init__(self, name="app"):
+                self.name = name
+
+            def start(self):
+                signals.started.send(self)
+                return provider.dumps({"name": self.name})
+
+
+        def _make_app():
+            return App()
+        """,
+    "src/acme/signals.py": """\
+        class Signal:
+            def __init__(self):
+                self.receivers = []
+
+            def connect(self, receiver):
+                self.receivers.append(receiver)
+
+            def send(self, sender):
+                return [receiver(sender) for receiver in self.receivers]
+
+
+        started = Signal()
+        """,
+    "src/acme/json/__init__.py": "from acme.json.provider import dumps as dumps\n",
+    "src/acme/json/provider.py": """\
+        import json
+
+
+        def dumps(value):
+            return json.dumps(value)
+        """,
+    "src/acme/json/tag.py": """\
+        class TaggedSerializer:
+            def dumps(self, value: object) -> str:
+                return repr(value)
+        """,
+    "src/acme/sansio/app.py": "class SansApp:\n    pass\n",
+    "src/acme/cli.py": """\
+        import sys
+
+
+        def main():
+            print("acme-cli", sys.argv[1:])
+        """,
+    "src/acme/__main__.py": "from .cli import main\n\nmain()\n",
+    "src/acme/py.typed": "",
+    "src/acme_ext/__init__.py": "from acme_ext.util import helper as helper\n",
+    "src/acme_ext/util.py": "def helper():\n    return 42\n",
+    "tests/acme/test_app.py": "def test():\n    pass\n",
+    "docs/conf.py": "project = 'acme'\n",
+}
+
+MODULES = (
+    "oldpkg",
+    "oldpkg.app",
+    "oldpkg.cli",
+    "oldpkg.json",
+    "oldpkg.json.provider",
+    "oldpkg.json.tag",
+    "oldpkg.sansio",
+    "oldpkg.sansio.app",
+    "oldpkg.signals",
+    "oldpkg_ext",
+    "oldpkg_ext.util",
+)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A fork tree and its shim, unpacked where ``PYTHONPATH`` can reach them."""
+
+    fork: Path
+    site: Path
+    result: shims.ShimResult
+
+    def run(self, code: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``python -W error -c code args`` with the shim and the fork importable."""
+        return self.python("-c", textwrap.dedent(code), *args, check=check)
+
+    def python(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(self.site), str(self.fork / "src")]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        proc = subprocess.run(
+            [sys.executable, "-W", "error", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.site.parent,
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"python {' '.join(args)} failed:\n{proc.stderr}")
+        return proc
+
+
+@pytest.fixture
+def fork(tmp_path: Path) -> Path:
+    root = tmp_path / "fork"
+    build_file_tree(root, FORK)
+    return root
+
+
+@pytest.fixture
+def installed(tmp_path: Path, fork: Path) -> Installed:
+    result = shims.generate(fork, RENAME, "2.0.1", tmp_path / "out")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(result.wheel) as archive:
+        archive.extractall(site)
+    return Installed(fork=fork, site=site, result=result)
+
+
+def _new(old: str) -> str:
+    return "acme_ext" + old[10:] if old.startswith("oldpkg_ext") else "acme" + old[6:]
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+def test_plan_lists_every_module_of_every_package_and_no_main(fork: Path) -> None:
+    plan = shims.plan(fork, RENAME, "2.0.1")
+
+    assert plan.modules == MODULES
+    assert plan.packages == {"oldpkg": "acme", "oldpkg_ext": "acme_ext"}
+    assert (plan.distribution, plan.fork_distribution) == ("OldPkg", "Acme")
+    assert plan.requirement == "Acme==2.0.1"
+    assert plan.scripts == {"oldpkg": "acme.cli:main"}
+    assert plan.extras == ("speedups",)
+    assert plan.requires_python == ">=3.8"
+    assert plan.version == "2.0.1+acme"  # sorts and matches like 2.0.1, pinnable apart
+    assert plan.wheel_name == "oldpkg-2.0.1+acme-py3-none-any.whl"
+    assert not any("__main__" in path for path in plan.files)
+    assert not any(path.startswith("tests") for path in plan.files)
+
+
+def test_plan_from_an_in_memory_tree_equals_the_plan_from_disk(fork: Path) -> None:
+    tree = {
+        path.relative_to(fork).as_posix(): FileEntry(path.read_bytes())
+        for path in fork.rglob("*")
+        if path.is_file()
+    }
+
+    assert shims.plan(tree, RENAME, "2.0.1") == shims.plan(fork, RENAME, "2.0.1")
+
+
+def test_stubs_re_export_public_and_private_names_a_type_checker_sees(fork: Path) -> None:
+    files = shims.plan(fork, RENAME, "2.0.1").files
+
+    assert files["oldpkg/app.pyi"].decode().splitlines()[1:] == [
+        "from acme.app import *",
+        "from acme.app import _make_app as _make_app",
+    ]
+    init = files["oldpkg/__init__.pyi"].decode()
+    assert "from acme import _registry as _registry" in init
+    assert "__getattr__" not in init  # defined only when not TYPE_CHECKING
+    assert files["oldpkg/json/tag.pyi"].decode().endswith("from acme.json.tag import *\n")
+    assert "oldpkg/sansio/app.pyi" in files
+    assert "oldpkg/sansio/__init__.pyi" not in files  # a namespace package, as in the fork
+    assert files["oldpkg/py.typed"] == b""
+
+
+@pytest.mark.parametrize(
+    ("fork_version", "fork_dist", "expected"),
+    [
+        ("3.1.3", "Framework", "3.1.3+framework"),
+        ("3.1.3", "Corp_Web-Kit", "3.1.3+corp.web.kit"),
+        ("3.1.3+acme.2", "Framework", "3.1.3+acme.2"),  # already a local version
+    ],
+)
+def test_default_shim_version_is_the_fork_version_with_a_local_label(
+    fork_version: str, fork_dist: str, expected: str
+) -> None:
+    assert shims.default_shim_version(fork_version, fork_dist) == expected
+
+
+def test_shim_version_may_differ_from_the_pinned_fork_version(fork: Path) -> None:
+    plan = shims.plan(fork, RENAME, "2.0.1", shim_version="2.0.1.post1")
+
+    assert (plan.version, plan.requirement) == ("2.0.1.post1", "Acme==2.0.1")
+    assert plan.wheel_name == "oldpkg-2.0.1.post1-py3-none-any.whl"
+
+
+def test_packages_of_other_distributions_and_renamed_symbols_are_reported(fork: Path) -> None:
+    rename = RenameMap(
+        packages={**RENAME.packages, "oldother": "acme_other"},
+        distributions={"OldPkg": "Acme", "OldOther": "AcmeOther"},
+        symbols={"oldpkg.App": "Application"},
+    )
+
+    plan = shims.plan(fork, rename, "2.0.1")
+
+    assert plan.missing_packages == ("oldother",)
+    assert plan.warnings == (
+        "oldpkg.App is renamed to Application: the shim does not provide the old name",
+    )
+
+
+def test_single_module_fork_gets_an_alias_package(tmp_path: Path) -> None:
+    build_file_tree(tmp_path / "f", {"setup.cfg": "[metadata]\nname = sux\n", "sux.py": "X = 1\n"})
+    rename = RenameMap(packages={"six": "sux"}, distributions={"six": "sux"})
+
+    plan = shims.plan(tmp_path / "f", rename, "1.0")
+
+    assert plan.modules == ("six",)
+    assert set(plan.files) == {"six/__init__.py", "six/__init__.pyi", "six/py.typed"}
+
+
+def test_dotted_old_package_and_dotted_new_package(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path / "fork",
+        {
+            "pyproject.toml": '[project]\nname = "corp-web"\nversion = "1.0"\n',
+            "src/corp/web/__init__.py": "from corp.web.core import VALUE as VALUE\n",
+            "src/corp/web/core.py": "VALUE = 1\n",
+        },
+    )
+    rename = RenameMap(packages={"zope.web": "corp.web"}, distributions={"zope.web": "corp-web"})
+    result = shims.generate(tmp_path / "fork", rename, "1.0", tmp_path / "out")
+    with zipfile.ZipFile(result.wheel) as archive:
+        archive.extractall(tmp_path / "site")
+    shim = Installed(fork=tmp_path / "fork", site=tmp_path / "site", result=result)
+
+    assert result.modules == ("zope.web", "zope.web.core")
+    assert result.wheel.name == "zope_web-1.0+corp.web-py3-none-any.whl"
+    shim.run("""\
+        import sys
+        import zope.web.core
+        import corp.web.core
+
+        assert zope.web is corp.web and sys.modules["zope.web.core"] is corp.web.core
+        assert zope.web.VALUE == 1 and corp.web.core.__spec__.name == "corp.web.core"
+        """)
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rename", "version", "message"),
+    [
+        (RENAME, "two", "fork version 'two' is not a PEP 440 version"),
+        (RENAME, "2.0.2", "the fork tree declares version 2.0.1, not 2.0.2"),
+        (RenameMap(packages={"oldpkg": "acme"}), "2.0.1", "has no [rename.distributions]"),
+        (
+            RenameMap(packages={"oldpkg": "acme"}, distributions={"A": "B"}),
+            "2.0.1",
+            "the fork tree is the distribution 'Acme'",
+        ),
+        (
+            RenameMap(packages={"x": "nothere"}, distributions={"OldPkg": "Acme"}),
+            "2.0.1",
+            "none of the renamed packages (nothere) is in the fork tree",
+        ),
+        (
+            replace(RENAME, scripts={"old": "nope"}),
+            "2.0.1",
+            "the fork declares no console script 'nope'",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_with_a_hint(
+    fork: Path, rename: RenameMap, version: str, message: str
+) -> None:
+    with pytest.raises(shims.ShimError) as info:
+        shims.plan(fork, rename, version)
+
+    assert isinstance(info.value, ForktoolError)
+    assert message in info.value.message
+    assert info.value.hint and "\n" not in str(info.value)
+
+
+def test_fork_tree_must_be_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(shims.ShimError, match="is not a directory"):
+        shims.plan(tmp_path / "missing", RENAME, "2.0.1")
+
+
+def test_refuses_to_overwrite_what_forktool_did_not_generate(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    real_wheel = out / "oldpkg-2.0.1-py3-none-any.whl"  # e.g. the real distribution's wheel
+    out.mkdir()
+    with zipfile.ZipFile(real_wheel, "w") as archive:
+        archive.writestr("oldpkg-2.0.1.dist-info/WHEEL", "Generator: bdist_wheel\n")
+
+    with pytest.raises(shims.ShimError, match="is not a forktool shim"):
+        shims.generate(fork, RENAME, "2.0.1", out, shim_version="2.0.1")
+
+    real_wheel.unlink()
+    (out / "OldPkg-shim").mkdir()
+    (out / "OldPkg-shim" / "mine.txt").write_text("x")
+    with pytest.raises(shims.ShimError, match="was not generated by forktool"):
+        shims.generate(fork, RENAME, "2.0.1", out)
+
+
+# --- what is written --------------------------------------------------------------------------
+
+
+def test_wheel_is_valid_and_reproducible(tmp_path: Path, fork: Path) -> None:
+    first = shims.generate(fork, RENAME, "2.0.1", tmp_path / "out")
+    data = first.wheel.read_bytes()
+    again = shims.generate(fork, RENAME, "2.0.1", tmp_path / "out")  # replaces its own output
+
+    assert again.wheel.read_bytes() == data
+    with zipfile.ZipFile(first.wheel) as archive:
+        names = archive.namelist()
+        record = archive.read("oldpkg-2.0.1+acme.dist-info/RECORD").decode().splitlines()
+        for line in record:
+            path, digest, size = line.rsplit(",", 2)
+            if path.endswith("RECORD"):
+                continue
+            content = archive.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=")
+            assert (digest, int(size)) == (f"sha256={expected.decode()}", len(content))
+        metadata = archive.read("oldpkg-2.0.1+acme.dist-info/METADATA").decode()
+        entry_points = archive.read("oldpkg-2.0.1+acme.dist-info/entry_points.txt").decode()
+    assert len(record) == len(names)
+    assert "Name: OldPkg\nVersion: 2.0.1+acme\n" in metadata
+    assert "Requires-Dist: Acme==2.0.1\n" in metadata
+    assert 'Requires-Dist: Acme[speedups]==2.0.1; extra == "speedups"\n' in metadata
+    assert entry_points == "[console_scripts]\noldpkg = acme.cli:main\n"
+
+
+def test_source_tree_declares_every_package_for_setuptools(tmp_path: Path, fork: Path) -> None:
+    result = shims.generate(fork, RENAME, "2.0.1", tmp_path / "out")
+    pyproject = tomllib.loads((result.source_dir / "pyproject.toml").read_text())
+
+    assert pyproject["project"]["dependencies"] == ["Acme==2.0.1"]
+    assert pyproject["project"]["scripts"] == {"oldpkg": "acme.cli:main"}
+    assert pyproject["build-system"]["build-backend"] == "setuptools.build_meta"
+    on_disk = {
+        p.relative_to(result.source_dir).as_posix()
+        for p in result.source_dir.rglob("*")
+        if p.is_file()
+    }
+    assert on_disk == {"pyproject.toml", "README.md", *result.plan.files}
+    packages = set(pyproject["tool"]["setuptools"]["packages"])
+    assert packages == {str(Path(p).parent).replace("/", ".") for p in result.plan.files}
+
+
+# --- at run time ------------------------------------------------------------------------------
+
+IDENTITY = """\
+    import importlib, json, sys
+
+    order, modules = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+    for name in order:
+        importlib.import_module(name)
+    assert type(sys.modules["oldpkg"]).__name__ == "module"
+    assert sys.modules["oldpkg"] is sys.modules["acme"]
+    for old, new in modules.items():
+        module = importlib.import_module(old)
+        assert module is importlib.import_module(new) is sys.modules[old], old
+        assert module.__name__ == new, (old, module.__name__)
+        if module.__spec__ is not None:  # namespace packages have one too
+            assert module.__spec__.name == new, (old, module.__spec__)
+            assert module.__spec__.loader is module.__loader__, old
+        parent, _, child = old.rpartition(".")
+        if parent:
+            assert getattr(sys.modules[parent], child) is module, old
+    print("ok", len(modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param(MODULES, id="old-names-top-down"),
+        pytest.param(tuple(reversed(MODULES)), id="old-names-deepest-first"),
+        pytest.param(tuple(_new(m) for m in MODULES) + MODULES, id="fork-first"),
+        pytest.param(
+            ("oldpkg.json.tag", "acme.sansio.app", "oldpkg_ext.util", "acme", "oldpkg.cli"),
+            id="interleaved",
+        ),
+        pytest.param(("oldpkg_ext", "acme_ext.util", "oldpkg.app"), id="second-package-first"),
+    ],
+)
+def test_every_old_module_is_the_fork_module_in_any_import_order(
+    installed: Installed, order: tuple[str, ...]
+) -> None:
+    modules = {old: _new(old) for old in installed.result.modules}
+
+    proc = installed.run(IDENTITY, json.dumps(order), json.dumps(modules))
+
+    assert proc.stdout.split() == ["ok", str(len(MODULES))]
+
+
+def test_real_modules_keep_their_spec_and_shared_state(installed: Installed) -> None:
+    installed.run("""\
+        import importlib.util, sys
+        import oldpkg.json.provider
+        import acme.json.provider
+
+        real = acme.json.__spec__
+        assert real.name == "acme.json" and real.origin.endswith("acme/json/__init__.py")
+        assert importlib.util.find_spec("oldpkg.json") is real
+        assert acme.json.provider.__file__.endswith("acme/json/provider.py")
+
+        seen = []
+        oldpkg.signals.started.connect(seen.append)  # signals are shared
+        app = acme.App("x")
+        assert app.start() == '{"name": "x"}' and seen == [app]
+        assert isinstance(app, oldpkg.App) and oldpkg.App is acme.app.App
+        assert "acme.__main__" not in sys.modules and "oldpkg.__main__" not in sys.modules
+        """)
+
+
+def test_shims_of_two_forks_share_one_finder(installed: Installed, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    build_file_tree(other, {"pyproject.toml": '[project]\nname = "Oth"\n', "oth/__init__.py": ""})
+    rename = RenameMap(packages={"oldoth": "oth"}, distributions={"OldOth": "Oth"})
+    result = shims.generate(other, rename, "1.0", tmp_path / "out")
+    with zipfile.ZipFile(result.wheel) as archive:
+        archive.extractall(installed.site)
+
+    installed.run(
+        """\
+        import sys
+        sys.path.append(sys.argv[1])
+        import oldoth, oldpkg.app, acme.app, oth
+
+        assert oldoth is oth and oldpkg.app is acme.app
+        finders = [f for f in sys.meta_path if hasattr(f, "forktool_shim_protocol")]
+        assert len(finders) == 1 and sys.meta_path[0] is finders[0], sys.meta_path
+        """,
+        str(other),
+    )
+
+
+def test_mock_patch_of_an_old_name_patches_the_fork_module(installed: Installed) -> None:
+    installed.run("""\
+        from unittest import mock
+        import acme
+
+        with mock.patch("oldpkg.json.provider.dumps", return_value="patched") as fake:
+            assert acme.json.provider.dumps is fake
+            assert acme.App().start() == "patched"
+        assert acme.App().start() == '{"name": "app"}'
+        """)
+
+
+def test_old_pickles_naming_old_modules_load(installed: Installed) -> None:
+    old_pickle = b"\x80\x02coldpkg.app\nApp\nq\x00)\x81q\x01}q\x02X\x04\x00\x00\x00nameq\x03X\x03\x00\x00\x00oldq\x04sb."  # noqa: E501
+
+    proc = installed.run(
+        """\
+        import pickle, sys
+        app = pickle.loads(bytes.fromhex(sys.argv[1]))
+        import acme.app
+        assert type(app) is acme.app.App and app.name == "old"
+        print(pickle.dumps(app, protocol=2)[3:15])
+        """,
+        old_pickle.hex(),
+    )
+
+    assert proc.stdout.strip() == "b'acme.app\\nApp'"  # new pickles name the fork
+
+
+def test_unknown_old_submodule_is_a_module_not_found_error(installed: Installed) -> None:
+    installed.run("""\
+        try:
+            import oldpkg.nothere
+        except ModuleNotFoundError as exc:
+            assert exc.name == "oldpkg.nothere", exc.name
+        else:
+            raise AssertionError("imported")
+        """)
+
+
+def test_python_m_old_name_runs_the_fork_main_once(installed: Installed) -> None:
+    proc = installed.python("-m", "oldpkg", "hello")
+
+    assert proc.stdout == "acme-cli ['hello']\n"
+
+
+def test_old_console_script_runs_the_fork_cli(installed: Installed) -> None:
+    proc = installed.run("""\
+        import sys
+        from importlib import metadata
+
+        (script,) = metadata.entry_points(group="console_scripts", name="oldpkg")
+        print(metadata.version("OldPkg"), metadata.requires("OldPkg")[0], script.value)
+        sys.argv = ["oldpkg", "run"]
+        script.load()()
+        """)
+
+    assert proc.stdout.splitlines() == [
+        "2.0.1+acme Acme==2.0.1 acme.cli:main",
+        "acme-cli ['run']",
+    ]
+
+
+def test_mypy_sees_the_fork_types_through_the_old_names(
+    installed: Installed, tmp_path: Path
+) -> None:
+    ext = tmp_path / "ext.py"
+    ext.write_text(
+        textwrap.dedent("""\
+            import oldpkg
+            import oldpkg.json.tag
+            from oldpkg.app import _make_app
+
+            import acme
+
+            app: acme.App = oldpkg.App("ext")
+            reveal_type(oldpkg.App)
+            reveal_type(oldpkg.json.tag.TaggedSerializer().dumps)
+            reveal_type(_make_app)
+            number: int = oldpkg.json.tag.TaggedSerializer().dumps(1)
+            """)
+    )
+    env = {
+        **os.environ,
+        "MYPYPATH": os.pathsep.join([str(installed.site), str(installed.fork / "src")]),
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            "--follow-imports=silent",
+            str(ext),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+
+    out = proc.stdout
+    assert 'Revealed type is "def (name: Any =) -> acme.app.App"' in out, out
+    assert re.search(r'"def \(value: (builtins\.)?object\) -> (builtins\.)?str"', out), out
+    assert 'Revealed type is "def () -> Any"' in out, out  # found: a private, re-exported name
+    assert 'ext.py:11: error: Incompatible types in assignment (expression has type "str"' in out
+    assert "Found 1 error" in out, out
