@@ -20,7 +20,7 @@ from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElap
 from rich.progress import Progress as RichProgress
 
 from forktool import config as config_mod
-from forktool import patchwork, report, state
+from forktool import lockfile, patchwork, report, shims, state
 from forktool import rename as rename_op
 from forktool import replay as replay_mod
 from forktool import series as series_mod
@@ -444,6 +444,50 @@ def patch_replay(
         _fail(exc)
     if as_json:
         click.echo(report.replay_json(rows))
+
+
+@main.command("shims")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (default: [shim] out, or <fork path>.shim).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be generated; write nothing.")
+@click.pass_obj
+def shims_command(
+    root: Path | None, upstream_name: str | None, out_dir: Path | None, dry_run: bool
+) -> None:
+    """Generate the shim distribution (e.g. 'Flask') so extensions run unchanged on the fork.
+
+    Its package aliases every old module to the fork's module object. Install the wheel it
+    writes next to the fork. Every sync regenerates it.
+
+    Example: forktool shims flask && pip install forks/flask.shim/*.whl
+    """
+    try:
+        cfg = _one_config(root, upstream_name)
+        lock = lockfile.read(cfg.lock_path)
+        if lock is None or not (cfg.fork_path / ".git").exists():
+            raise ForktoolError(
+                f"{cfg.name} has no fork yet", f"run 'forktool sync {cfg.name}' first"
+            )
+        target = out_dir or cfg.shim_out
+        assert target is not None
+        plan = shims.plan(cfg.fork_path, cfg.rename, lock.version, shim_version=cfg.shim_version)
+        if not dry_run:
+            shims.write(plan, target)
+    except ForktoolError as exc:
+        _fail(exc)
+    verb = "would write" if dry_run else "wrote"
+    out.print(
+        f"{verb} {plan.distribution} {plan.version} ({plan.requirement}), "
+        f"{len(plan.modules)} aliased modules: {target / plan.wheel_name}",
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
+    for warning in plan.warnings:
+        err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
 
 @contextmanager

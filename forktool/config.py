@@ -27,10 +27,11 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 #: ``host:path`` (scp-like) or ``scheme://``: a remote git URL, not a local path.
 _REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
 
-_TOP_KEYS = {"source", "rename", "fork"}
+_TOP_KEYS = {"source", "rename", "fork", "shim"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
 _RENAME_KEYS = {"packages", "distributions", "scripts", "keep", "symbols", "docs"}
 _FORK_KEYS = {"path", "branch"}
+_SHIM_KEYS = {"out", "version"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class UpstreamConfig:
         rename: the rename map.
         fork_path: absolute path of the fork repository.
         fork_branch: the fork branch in it (default ``main``).
+        shim_out: where ``forktool shims`` and every sync write the shim distribution
+            (default ``<fork path>.shim`` beside the fork repository).
+        shim_version: the shim's version (default: the fork's, with ``+<fork dist>``).
     """
 
     name: str
@@ -70,6 +74,8 @@ class UpstreamConfig:
     rename: RenameMap
     fork_path: Path
     fork_branch: str = "main"
+    shim_out: Path | None = None
+    shim_version: str | None = None
 
     @property
     def definition_path(self) -> Path:
@@ -153,19 +159,25 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
     source = _table(doc, "source", where)
     rename = _table(doc, "rename", where)
     fork = _table(doc, "fork", where, required=False)
+    shim = _table(doc, "shim", where, required=False)
     _check_keys(source, _SOURCE_KEYS, where, "source.")
     _check_keys(fork, _FORK_KEYS, where, "fork.")
+    _check_keys(shim, _SHIM_KEYS, where, "shim.")
 
     rename_map = parse_rename(rename, where)
     fork_path = Path(_string(fork, "path", where, default=f"forks/{name}", prefix="fork."))
     branch = _string(fork, "branch", where, default="main", prefix="fork.")
+    fork_path = fork_path if fork_path.is_absolute() else (root / fork_path).resolve()
+    shim_out = Path(_string(shim, "out", where, default=f"{fork_path}.shim", prefix="shim."))
     return UpstreamConfig(
         name=name,
         root=root,
         source=_source(source, where, root),
         rename=rename_map,
-        fork_path=fork_path if fork_path.is_absolute() else (root / fork_path).resolve(),
+        fork_path=fork_path,
         fork_branch=branch,
+        shim_out=shim_out if shim_out.is_absolute() else (root / shim_out).resolve(),
+        shim_version=_string(shim, "version", where, prefix="shim.") if "version" in shim else None,
     )
 
 

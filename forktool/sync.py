@@ -13,10 +13,11 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
-from forktool import lockfile, merge, patches, patchwork, state, upstream
+from forktool import lockfile, merge, patches, patchwork, shims, state, upstream
 from forktool import series as series_mod
 from forktool.build import Progress, build_release, commit_transformed
 from forktool.config import UpstreamConfig
@@ -48,6 +49,8 @@ class SyncResult:
         patches: the health of each patch of the series on this release.
         patch_worktree: where a conflicting patch is shown (``patch-conflict`` only).
         reused: paths whose conflict git's rerere resolved with a recorded resolution.
+        shim: the shim wheel regenerated for this release (None: see ``shim_note``).
+        shim_note: why no shim was generated, when it was not.
     """
 
     upstream: str
@@ -65,6 +68,8 @@ class SyncResult:
     patches: tuple[PatchHealth, ...] = ()
     patch_worktree: Path | None = None
     reused: tuple[str, ...] = ()
+    shim: Path | None = None
+    shim_note: str = ""
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
@@ -102,6 +107,25 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         else:
             remove_repository(config.fork_path / ".git")  # it was an empty directory
         raise
+
+
+def _refresh_shim(config: UpstreamConfig, version: str) -> dict[str, Any]:
+    """Regenerate the shim distribution for the integrated ``version``.
+
+    Returns:
+        the ``shim`` / ``shim_note`` fields of the result: a failure here does not undo
+        the finished merge, it is reported (and ``forktool shims`` says it again).
+    """
+    if not config.rename.distributions or config.shim_out is None:
+        return {"shim_note": "no [rename.distributions]: no shim generated"}
+    try:
+        result = shims.generate(
+            config.fork_path, config.rename, version, config.shim_out,
+            shim_version=config.shim_version,
+        )  # fmt: skip
+    except ForktoolError as exc:
+        return {"shim_note": f"shim not generated: {exc.message}"}
+    return {"shim": result.wheel}
 
 
 def rerere_cache(config: UpstreamConfig) -> Path:
@@ -212,7 +236,7 @@ def _integrate_release(
         report = merge.write_pending(repo, pending)
         return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
-    return replace(base, fork=outcome.commit)
+    return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
 
 
 def _stop_on_patch(
@@ -271,6 +295,7 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
     return SyncResult(
         config.name, "merged", pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
+        **_refresh_shim(config, pending.version),
     )  # fmt: skip
 
 

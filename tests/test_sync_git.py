@@ -237,3 +237,23 @@ def test_leftovers_are_listed_after_sync(definition: Path, upstream_repo: Path) 
     as_json = json.loads(run_cli(definition, "leftovers", "mypkg", "--json").output)
     assert as_json["version"] == "1.5"
     assert [item["path"] for item in as_json["leftovers"]] == ["README.txt"]
+
+
+def test_every_sync_regenerates_the_shim(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    shim_dir = definition / "forks" / "mypkg.shim"
+    assert [p.name for p in shim_dir.glob("*.whl")] == ["mypkg-1.0+ourpkg-py3-none-any.whl"]
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 0
+    assert sorted(p.name for p in shim_dir.glob("*.whl")) == [
+        "mypkg-1.0+ourpkg-py3-none-any.whl",
+        "mypkg-1.1+ourpkg-py3-none-any.whl",
+    ]
+    dry = run_cli(definition, "shims", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would write MyPkg 1.1+ourpkg (OurPkg==1.1)" in dry.output
+
+
+def test_shims_before_any_sync(definition: Path) -> None:
+    result = run_cli(definition, "shims")
+    assert result.exit_code == 2
+    assert "has no fork yet" in result.output
