@@ -20,7 +20,8 @@ from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElap
 from rich.progress import Progress as RichProgress
 
 from forktool import config as config_mod
-from forktool import lockfile, patchwork, report, shims, state
+from forktool import conflict_report, lockfile, patchwork, report, shims, state
+from forktool import conflicts as conflicts_mod
 from forktool import rename as rename_op
 from forktool import replay as replay_mod
 from forktool import series as series_mod
@@ -444,6 +445,54 @@ def patch_replay(
         _fail(exc)
     if as_json:
         click.echo(report.replay_json(rows))
+
+
+@main.command("report")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["terminal", "markdown", "json", "html"]),
+    default="terminal", show_default=True, help="How to render the conflict report.",
+)  # fmt: skip
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.pass_obj
+def report_command(
+    root: Path | None, upstream_name: str | None, fmt: str, output: Path | None
+) -> None:
+    """Explain a stopped sync: every conflict, its hunks, and who changed those lines.
+
+    Exit code 0: nothing waits; 1: conflicts wait; 2: error.
+
+    Example: forktool report flask --format html -o conflicts.html
+    """
+    try:
+        cfg = _one_config(root, upstream_name)
+        if not is_waiting(cfg):
+            out.print(f"{cfg.name}: no sync is waiting; nothing to report", highlight=False)
+            return
+        collected = conflicts_mod.collect(cfg)
+    except ForktoolError as exc:
+        _fail(exc)
+    if fmt == "terminal" and output is None:
+        conflict_report.render_terminal(out, collected)
+    else:
+        render = {
+            "markdown": conflict_report.to_markdown,
+            "json": conflict_report.to_json,
+            "html": conflict_report.to_html,
+            "terminal": conflict_report.to_markdown,  # a file gets the plain-text form
+        }[fmt]
+        text = render(collected)
+        if output is None:
+            click.echo(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
+    sys.exit(EXIT_CONFLICT)
 
 
 @main.command("shims")

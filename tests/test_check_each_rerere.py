@@ -103,3 +103,20 @@ def test_a_resolution_is_reused_from_the_definition(definition: Path) -> None:
     assert "resolved with a recorded resolution (rerere): src/ourpkg/core.py" in again.output
     assert (fork_path(definition) / "src/ourpkg/core.py").read_text() == resolved
     assert git(fork_path(definition), "status", "--porcelain") == ""
+
+
+def test_report_command_formats_and_exit_codes(definition: Path, tmp_path: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    idle = run_cli(definition, "report")
+    assert idle.exit_code == 0 and "nothing to report" in idle.output
+    edit_greeting(definition, '"Hi "')
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    markdown = run_cli(definition, "report", "--format", "markdown")
+    assert markdown.exit_code == 1
+    assert "src/ourpkg/core.py" in markdown.output and "fork: greeting" in markdown.output
+    page = tmp_path / "report.html"
+    html = run_cli(definition, "report", "--format", "html", "--output", str(page))
+    assert html.exit_code == 1
+    assert page.read_text().lstrip().lower().startswith("<!doctype html>")
+    data = json.loads(run_cli(definition, "report", "--format", "json").output)
+    assert data["schema"] == 1
