@@ -465,7 +465,7 @@ def report_command(
 ) -> None:
     """Explain a stopped sync: every conflict, its hunks, and who changed those lines.
 
-    Exit code 0: nothing waits; 1: conflicts wait; 2: error.
+    Exit code 0: nothing is left to resolve; 1: conflicts wait; 2: error.
 
     Example: forktool report flask --format html -o conflicts.html
     """
@@ -488,11 +488,12 @@ def report_command(
         }[fmt]
         text = render(collected)
         if output is None:
-            click.echo(text)
+            click.echo(text, nl=False)
         else:
             output.write_text(text, encoding="utf-8")
             err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
-    sys.exit(EXIT_CONFLICT)
+    if collected.conflicts:  # entries that still block --continue
+        sys.exit(EXIT_CONFLICT)
 
 
 @main.command("shims")

@@ -124,6 +124,12 @@ def _entry_title(entry: Entry) -> str:
     return f"patch {names}" if names else "(no path)"
 
 
+def _patches_label(report: ConflictReport, entry: Entry) -> str:
+    if report.stage == "patch" or entry.kind.startswith("patch-"):
+        return "patch"
+    return "patches of the series that change this file"
+
+
 def _name(author: str) -> str:
     return author.split(" <", 1)[0]
 
@@ -178,9 +184,11 @@ def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> N
     if entry.upstream_path and entry.upstream_path != entry.path:
         _plain(console, f"upstream path: {entry.upstream_path}")
     _plain(console, entry.detail)
+    if entry.patches:
+        _plain(console, f"{_patches_label(report, entry)}:")
     for patch in entry.patches:
         detail = f": {patch.detail}" if patch.detail else ""
-        _plain(console, f"patch {patch.name} ({patch.kind}, {patch.status}){detail}")
+        _plain(console, f"  {patch.name} ({patch.kind}, {patch.status}){detail}")
     for title, commits in _provenance(entry):
         _terminal_commits(console, report, title, commits)
     for number, hunk in enumerate(entry.hunks, start=1):
@@ -296,7 +304,8 @@ def _md_entry(report: ConflictReport, entry: Entry, level: str) -> list[str]:
     out.append(" · ".join(facts) + "  ")
     out.append(f"**Suggested:** {_md_rich(entry.suggestion)}")
     if entry.patches:
-        out += ["", "Patches of the series:"]
+        label = _patches_label(report, entry)
+        out += ["", f"{label[0].upper()}{label[1:]}:"]
         out += [
             f"- {_md_code(p.name)} ({p.kind}, {p.status})"
             + (f": {_md_text(p.detail)}" if p.detail else "")
@@ -428,10 +437,11 @@ table.summary th { background: #f3f4f6; }
   margin: 0; min-width: 0; }
 .side.fork { border-top-color: var(--fork); } .side.upstream { border-top-color: var(--upstream); }
 .side figcaption { padding: 4px 10px; font-size: 13px; color: #374151; background: #f9fafb; }
-.side pre { margin: 0; padding: 8px 0; background: var(--code); overflow-x: auto; }
-.side .l { display: block; padding: 0 10px 0 0; white-space: pre; }
-.side .n { display: inline-block; width: 4.5em; padding-right: 10px; text-align: right;
-  color: #9ca3af; user-select: none; }
+.side pre { margin: 0; padding: 8px 0; background: var(--code); }
+.side .l { display: grid; grid-template-columns: 3.5em 1fr; column-gap: 10px;
+  padding-right: 10px; }
+.side .n { text-align: right; color: #9ca3af; user-select: none; }
+.side .t { white-space: pre-wrap; overflow-wrap: anywhere; }
 .empty { color: #9ca3af; font-style: italic; padding: 8px 10px; }
 .prov { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
   gap: 12px; margin-top: 8px; }
@@ -502,7 +512,8 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
             + "</li>"
             for p in entry.patches
         )
-        parts.append(f'<p class="meta">Patches of the series:</p><ul>{items}</ul>')
+        label = _esc(_patches_label(report, entry).capitalize())
+        parts.append(f'<p class="meta">{label}:</p><ul>{items}</ul>')
     parts.append(_html_provenance(report, entry))
     for number, hunk in enumerate(entry.hunks, start=1):
         where = f" — line {hunk.line}" if hunk.line else ""
@@ -526,7 +537,8 @@ def _html_side(report: ConflictReport, role: str, side: Side) -> str:
     lines = side.text.splitlines()
     if lines:
         numbered = "".join(
-            f'<span class="l"><span class="n">{side.start + i}</span>{e(line)}</span>'
+            f'<span class="l"><span class="n">{side.start + i}</span>'
+            f'<span class="t">{e(line)}</span></span>'
             for i, line in enumerate(lines)
         )
         content = f"<pre>{numbered}</pre>"

@@ -220,6 +220,13 @@ def collect(config: UpstreamConfig) -> ConflictReport:
             f"there is nothing to report; run 'forktool sync {config.name}'",
         )
     repo = GitRepo(config.fork_path)
+    try:
+        return _collect(config, repo)
+    finally:
+        repo.close()
+
+
+def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
     pending = merge.read_pending(repo, config.name)
     if pending is None:
         raise RepositoryError(
@@ -228,7 +235,11 @@ def collect(config: UpstreamConfig) -> ConflictReport:
             f"{config.name}' the files left untransformed",
         )
     run = _Run.start(config, repo, pending, lockfile.read(config.lock_path))
-    entries = run.patch_entries() if pending.stage == "patch" else run.merge_entries()
+    try:
+        entries = run.patch_entries() if pending.stage == "patch" else run.merge_entries()
+    finally:
+        if run.checkout is not repo:
+            run.checkout.close()
     entries += run.warning_entries()
     entries.sort(key=lambda e: (not e.blocking, e.path, e.kind))
     return ConflictReport(
@@ -427,7 +438,7 @@ class _Run:
                 kind=kind,
                 blocking=True,
                 detail=f"{detail}; {note}" if note else detail,
-                suggestion=self._resolve_step(path, kind, hunks),
+                suggestion=self._resolve_step(path, hunks),
                 hunks=tuple(hunks),
                 patches=patches,
             )
@@ -460,7 +471,8 @@ class _Run:
             patches=patches,
         )
 
-    def _resolve_step(self, path: str, kind: str, hunks: list[Hunk]) -> str:
+    def _resolve_step(self, path: str, hunks: list[Hunk]) -> str:
+        """The entry-level step for a file with hunks (or a binary file without)."""
         where = self.checkout.path / path
         if not hunks:
             return (

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,6 +89,8 @@ class GitRepo:
             ) from exc
         self.path = Path(self._repo.working_tree_dir or path)
         self.git_dir = Path(self._repo.git_dir)
+        # git.Repo keeps `git cat-file --batch` processes; stop them with this object.
+        weakref.finalize(self, self._repo.close)
 
     @classmethod
     def init(cls, path: Path, branch: str) -> GitRepo:
@@ -662,6 +665,11 @@ class GitRepo:
         except git.GitCommandError:
             return []
         return _parse_log(str(out))
+
+    def close(self) -> None:
+        """Stop the git processes this object keeps running (``cat-file --batch``) now,
+        rather than whenever the garbage collector gets to them."""
+        self._repo.close()
 
     def diff_file(self, old: str, new: str, path: str) -> str:
         """``git diff -U0 OLD NEW -- PATH``: the exact changed lines of one file, as text."""

@@ -15,6 +15,9 @@ from forktool import config as config_mod
 from forktool.conflict_report import render_terminal, to_html, to_json, to_markdown
 from forktool.conflicts import Commit, ConflictReport, Entry, Hunk, PatchRef, Side, collect
 from tests.helpers import git, run_cli
+from tests.test_conflicts import close_repositories
+
+__all__ = ["close_repositories"]  # a fixture, for every test here
 
 DOC = Path(__file__).parent.parent / "docs" / "conflict-report.md"
 
@@ -206,7 +209,7 @@ def test_html_is_well_formed_escaped_and_self_contained() -> None:
     assert "greet: capitalise <the> greeting" in text
     # Each side, captioned with its lines, numbered from its first line.
     assert "fork (HEAD) · lines 5–6" in text and "base (1.0) · line 5" in text
-    assert re.search(r'<span class="n">6</span>\s*x = ', page)
+    assert re.search(r'<span class="n">6</span><span class="t">\s*x = ', page)
 
 
 def test_html_of_empty_report() -> None:

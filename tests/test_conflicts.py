@@ -4,9 +4,12 @@ kind of conflict, a conflicting patch of the series, and provenance on both side
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import git as gitpython
 import pytest
 
 from forktool import config as config_mod
@@ -38,6 +41,24 @@ SETTINGS = """\
     """
 
 OLD = "def legacy():\n    return 'legacy'\n"
+
+
+@pytest.fixture(autouse=True)
+def close_repositories(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Stop the git processes (``cat-file --batch``) of every repository opened during the
+    test when it ends: left to the garbage collector, they are finalised in any order and
+    can warn (ResourceWarning) in a later test."""
+    opened: weakref.WeakSet[gitpython.Repo] = weakref.WeakSet()
+    init = gitpython.Repo.__init__
+
+    def tracked(self: gitpython.Repo, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        opened.add(self)
+
+    monkeypatch.setattr(gitpython.Repo, "__init__", tracked)
+    yield
+    for repo in list(opened):
+        repo.close()
 
 
 @pytest.fixture
