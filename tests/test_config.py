@@ -124,3 +124,13 @@ def test_symbols_and_docs(tmp_path: Path) -> None:
 def test_invalid_symbols(tmp_path: Path, symbols: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         config.load(write(tmp_path, GOOD + f"\n[rename.symbols]\n{symbols}\n"), "flask")
+
+
+def test_every_example_definition_loads() -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    roots = sorted(p for p in examples.iterdir() if (p / "upstream").is_dir())
+    assert len(roots) >= 2
+    for root in roots:
+        (name,) = config.upstream_names(root)
+        loaded = config.load(root, name)
+        assert loaded.rename.packages and loaded.source
