@@ -31,6 +31,7 @@ from forktool.errors import ForktoolError
 from forktool.model import Leftover, RenameMap
 from forktool.patches import PatchHealth
 from forktool.sync import SyncResult, abort_sync, continue_sync, is_waiting, sync, sync_each
+from forktool.writerlock import exclusive
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
 
@@ -81,6 +82,7 @@ def main(ctx: click.Context, root: Path | None) -> None:
     help="Integrate one release at a time up to the target; stop at the first that conflicts.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--wait", is_flag=True, help="Wait for another forktool on this fork to finish.")
 @click.pass_obj
 def sync_command(
     root: Path | None,
@@ -90,6 +92,7 @@ def sync_command(
     abort: bool,
     each: bool,
     as_json: bool,
+    wait: bool,
 ) -> None:
     """Import, rename and three-way merge an upstream release into the fork.
 
@@ -116,7 +119,7 @@ def sync_command(
     failed = False
     for cfg in configs:
         try:
-            with _progress(as_json) as progress:
+            with exclusive(cfg, wait=wait), _progress(as_json) as progress:
                 if continue_:
                     done = [continue_sync(cfg, progress)]
                 elif abort:
@@ -372,7 +375,9 @@ def patch_add(root: Path | None, commit: str, upstream_name: str | None, name: s
     Example: forktool patch add HEAD --name cap-body-size.patch
     """
     try:
-        path = patchwork.add_patch(_one_config(root, upstream_name), commit, name)
+        cfg = _one_config(root, upstream_name)
+        with exclusive(cfg):
+            path = patchwork.add_patch(cfg, commit, name)
     except ForktoolError as exc:
         _fail(exc)
     out.print(
@@ -390,7 +395,9 @@ def patch_refresh(root: Path | None, patch_name: str | None, upstream_name: str 
     Then run 'forktool sync --continue'. Example: forktool patch refresh cap-body-size.patch
     """
     try:
-        path = patchwork.refresh_patch(_one_config(root, upstream_name), patch_name)
+        cfg = _one_config(root, upstream_name)
+        with exclusive(cfg):
+            path = patchwork.refresh_patch(cfg, patch_name)
     except ForktoolError as exc:
         _fail(exc)
     out.print(
@@ -415,7 +422,8 @@ def patch_drop(
         names = list(patch_names) + (patchwork.upstreamed(cfg) if upstreamed else [])
         if not names:
             raise ForktoolError("no patch to drop", "name patches, or use --upstreamed")
-        dropped = patchwork.drop_patches(cfg, list(dict.fromkeys(names)))
+        with exclusive(cfg):
+            dropped = patchwork.drop_patches(cfg, list(dict.fromkeys(names)))
     except ForktoolError as exc:
         _fail(exc)
     out.print(f"dropped {', '.join(dropped)}", highlight=False, markup=False)
@@ -437,10 +445,11 @@ def patch_replay(
     rows = []
     try:
         cfg = _one_config(root, upstream_name)
-        for item in replay_mod.replay(cfg, start, end):
-            rows.append(item)
-            if not as_json:
-                report.render_health(out, item.health, title=f"{cfg.name} {item.version}")
+        with exclusive(cfg):
+            for item in replay_mod.replay(cfg, start, end):
+                rows.append(item)
+                if not as_json:
+                    report.render_health(out, item.health, title=f"{cfg.name} {item.version}")
     except ForktoolError as exc:
         _fail(exc)
     if as_json:
@@ -527,7 +536,8 @@ def shims_command(
         assert target is not None
         plan = shims.plan(cfg.fork_path, cfg.rename, lock.version, shim_version=cfg.shim_version)
         if not dry_run:
-            shims.write(plan, target)
+            with exclusive(cfg):
+                shims.write(plan, target)
     except ForktoolError as exc:
         _fail(exc)
     verb = "would write" if dry_run else "wrote"
@@ -582,8 +592,9 @@ def check_command(
         definition = root.resolve() if root else config_mod.find_root(Path.cwd())
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         for name in names:
-            with _progress(as_json) as progress:
-                results.append(check(config_mod.load(definition, name), to, progress))
+            cfg = config_mod.load(definition, name)
+            with exclusive(cfg, wait=True), _progress(as_json) as progress:
+                results.append(check(cfg, to, progress))
     except ForktoolError as exc:
         _fail(exc)
     if as_json:

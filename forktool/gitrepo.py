@@ -407,6 +407,30 @@ class GitRepo:
 
     # -- the fork's working tree ---------------------------------------------------------
 
+    def discard_checkout(self, written: str) -> None:
+        """Undo an interrupted checkout of commit ``written`` into a clean working tree.
+
+        The index and tracked files go back to HEAD (``reset --hard``; an empty index when
+        HEAD is unborn). Untracked files that are byte-identical to ``written``'s are the
+        checkout's own and are removed; anything else untracked is left alone.
+        """
+        if self.has_commits():
+            self._repo.git.reset("--hard", "--quiet")
+        else:
+            self._repo.git.read_tree("--empty")
+        tracked = set(self._repo.git.ls_files("-z").split("\0"))
+        for path, entry in self.read_tree(written).items():
+            target = self.path / path
+            if path in tracked or not (target.is_file() or target.is_symlink()):
+                continue
+            current = os.readlink(target).encode() if target.is_symlink() else target.read_bytes()
+            if current == entry.data:
+                target.unlink()
+                parent = target.parent
+                while parent != self.path and parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
+                    parent = parent.parent
+
     def current_branch(self) -> str | None:
         """The branch HEAD is attached to, or None when HEAD is detached."""
         try:

@@ -135,6 +135,23 @@ def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
         )
 
 
+def release_refs(config: UpstreamConfig, version: str) -> tuple[str, str, str]:
+    """The refs a sync of ``version`` moves: release tag, vendor and transformed branch."""
+    return (config.release_tag(version), config.vendor_branch, config.transformed_branch)
+
+
+def move_release_refs(
+    repo: GitRepo, config: UpstreamConfig, version: str, vendor: str, transformed: str
+) -> None:
+    """Point the release tag and vendor branch at ``vendor``, the transformed branch at
+    ``transformed``."""
+    tag, vendor_branch, transformed_branch = release_refs(config, version)
+    message = f"forktool: sync {config.name} {version}"
+    repo.set_ref(tag, vendor, message)
+    repo.set_ref(vendor_branch, vendor, message)
+    repo.set_ref(transformed_branch, transformed, message)
+
+
 def integrate(
     repo: GitRepo, config: UpstreamConfig, transformed: str, version: str
 ) -> MergeOutcome:

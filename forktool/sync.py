@@ -17,7 +17,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from forktool import lockfile, merge, patches, patchwork, shims, state, upstream
+from forktool import lockfile, merge, patches, patchwork, recovery, shims, state, upstream
 from forktool import series as series_mod
 from forktool.build import Progress, build_release, commit_transformed
 from forktool.config import UpstreamConfig
@@ -26,7 +26,6 @@ from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
 from forktool.model import Release
 from forktool.patches import PatchHealth
-from forktool.upstream import VendorImport
 
 
 @dataclass(frozen=True)
@@ -223,19 +222,24 @@ def _integrate_release(
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     if repo.has_commits():
         repo.enable_rerere(rerere_cache(config))
+    managed = merge.release_refs(config, release.version)
+    intent = replace(
+        pending,
+        transformed=transformed,
+        refs_before={
+            **repo.moved_refs(refs_before),
+            **{ref: refs_before.get(ref, "") for ref in managed},
+        },
+    )
+    merge.write_pending(repo, intent)  # from here on, a killed sync is recovered by the next
     outcome = merge.integrate(repo, config, transformed, release.version)
-    _move_refs(repo, config, vendor, transformed)
+    merge.move_release_refs(repo, config, release.version, vendor.commit, transformed)
     base = replace(base, transformed=transformed, reused=outcome.reused)
     if outcome.commit is None:
-        pending = replace(
-            pending,
-            transformed=transformed,
-            refs_before=repo.moved_refs(refs_before),
-            conflicts=list(outcome.conflicts),
-        )
-        report = merge.write_pending(repo, pending)
+        report = merge.write_pending(repo, replace(intent, conflicts=list(outcome.conflicts)))
         return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
+    merge.clear_pending(repo, config.name)
     return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
 
 
@@ -372,6 +376,7 @@ def _open_fork(config: UpstreamConfig, lock: Lock | None) -> GitRepo | None:
             )
         return None
     repo = GitRepo(path)
+    recovery.recover(repo, config)
     merge.check_ready(repo, config)
     if lock is None and repo.has_commits():
         raise RepositoryError(
@@ -397,19 +402,6 @@ def _check_direction(config: UpstreamConfig, lock: Lock, release: Release) -> bo
             "forktool only moves a fork forward; give a newer --to",
         )
     return wanted == current
-
-
-def _move_refs(
-    repo: GitRepo, config: UpstreamConfig, vendor: VendorImport, transformed: str
-) -> None:
-    """Point the release tag, vendor branch and transformed branch at the new commits."""
-    moves = {
-        config.release_tag(vendor.release.version): vendor.commit,
-        config.vendor_branch: vendor.commit,
-        config.transformed_branch: transformed,
-    }
-    for ref, commit in moves.items():
-        repo.set_ref(ref, commit, f"forktool: sync {config.name} {vendor.release.version}")
 
 
 def _write_lock(
