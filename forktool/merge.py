@@ -111,6 +111,11 @@ def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
             f"a sync of {config.name} stopped on conflicts and is waiting in {repo.path}",
             f"resolve them and run 'forktool sync {config.name} --continue', or '--abort'",
         )
+    if (repo.git_dir / "shallow").exists():
+        raise RepositoryError(
+            f"the fork repository {repo.path} is a shallow clone",
+            "run 'git fetch --unshallow' there: merges need the whole history",
+        )
     operation = repo.operation_in_progress()
     if operation:
         raise RepositoryError(

@@ -21,7 +21,7 @@ from forktool import lockfile, merge, patches, patchwork, recovery, shims, state
 from forktool import series as series_mod
 from forktool.build import Progress, build_release, commit_transformed
 from forktool.config import UpstreamConfig
-from forktool.errors import ConfigError, ForktoolError, RepositoryError
+from forktool.errors import ConfigError, ForktoolError, RepositoryError, TransformError
 from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
 from forktool.model import Release
@@ -190,6 +190,12 @@ def _integrate_release(
     vendor, result, applied = built.vendor, built.transform, built.applied
     state.write_leftovers(repo, config.name, release.version, result)
     state.write_health(repo, config.name, release.version, applied.health)
+    failed = [h for h in applied.health if h.status == patches.ERROR]
+    if failed:  # integrating without a customization would lose it silently
+        raise TransformError(
+            f"patch {failed[0].name} failed on {release.version}: {failed[0].detail}",
+            "fix the patch or remove it from the series ('forktool patch list' shows all)",
+        )
     fork_before = repo.resolve("HEAD") or ""
     base = SyncResult(
         upstream=config.name,

@@ -182,3 +182,46 @@ def test_invalid_version_in_lock_file(synced: Path, upstream_repo: Path) -> None
 
 def test_to_with_continue(synced: Path, upstream_repo: Path) -> None:
     assert_refused(synced, upstream_repo, "sync", "--continue", "--to", "1.1", says="--to")
+
+
+def _series(definition: Path, name: str, text: str) -> None:
+    directory = definition / "patches" / "mypkg"
+    (directory / name).write_text(text)
+    (directory / "series").write_text(f"{name}\n")
+
+
+def test_codemod_that_raises_stops_the_sync(synced: Path, upstream_repo: Path) -> None:
+    _series(
+        synced,
+        "boom.py",
+        "from forktool.patchapi import CodemodPatch\n\n"
+        "class Boom(CodemodPatch):\n"
+        "    targets = ('src/ourpkg/core.py',)\n\n"
+        "    def transform(self, module, path):\n"
+        "        raise RuntimeError('kaboom')\n\n"
+        "patch = Boom()\n",
+    )
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="RuntimeError: kaboom")
+
+
+def test_codemod_that_fails_to_import(synced: Path, upstream_repo: Path) -> None:
+    _series(synced, "bad.py", "import no_such_module_anywhere\n")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="ModuleNotFoundError")
+
+
+def test_malformed_diff(synced: Path, upstream_repo: Path) -> None:
+    _series(synced, "bad.patch", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\ngarbage\n")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="patch bad.patch failed")
+
+
+def test_shallow_fork_repository(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    (fork / ".git" / "shallow").write_text(git(fork, "rev-parse", "HEAD") + "\n")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="shallow clone")
+
+
+def test_fork_branch_missing(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    git(fork, "checkout", "-qb", "other")
+    git(fork, "branch", "-D", "main")
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="not the fork branch main")
