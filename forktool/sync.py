@@ -89,6 +89,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         return SyncResult(
             config.name, "up-to-date", lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
+            **_refresh_shim(config, lock.version, only_if_missing=True),
         )  # fmt: skip
     created = None if repo else _first_missing(config.fork_path)
     fresh = repo is None
@@ -108,8 +109,14 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         raise
 
 
-def _refresh_shim(config: UpstreamConfig, version: str) -> dict[str, Any]:
+def _refresh_shim(
+    config: UpstreamConfig, version: str, *, only_if_missing: bool = False
+) -> dict[str, Any]:
     """Regenerate the shim distribution for the integrated ``version``.
+
+    Args:
+        only_if_missing: write only when its wheel or source tree is missing (a sync
+            killed while writing it); an up-to-date sync changes nothing otherwise.
 
     Returns:
         the ``shim`` / ``shim_note`` fields of the result: a failure here does not undo
@@ -118,10 +125,13 @@ def _refresh_shim(config: UpstreamConfig, version: str) -> dict[str, Any]:
     if not config.rename.distributions or config.shim_out is None:
         return {"shim_note": "no [rename.distributions]: no shim generated"}
     try:
-        result = shims.generate(
-            config.fork_path, config.rename, version, config.shim_out,
-            shim_version=config.shim_version,
-        )  # fmt: skip
+        plan = shims.plan(
+            config.fork_path, config.rename, version, shim_version=config.shim_version
+        )
+        wheel = config.shim_out / plan.wheel_name
+        if only_if_missing and wheel.exists() and (config.shim_out / plan.source_dir_name).exists():
+            return {"shim": wheel}
+        result = shims.write(plan, config.shim_out)
     except ForktoolError as exc:
         return {"shim_note": f"shim not generated: {exc.message}"}
     return {"shim": result.wheel}
