@@ -431,6 +431,12 @@ class GitRepo:
                     parent.rmdir()
                     parent = parent.parent
 
+    def forget_merge_state(self) -> None:
+        """Remove the merge state files git leaves while merging (MERGE_HEAD, MERGE_MSG,
+        MERGE_MODE, AUTO_MERGE); only for a merge that was already committed."""
+        for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_RR"):
+            (self.git_dir / name).unlink(missing_ok=True)
+
     def current_branch(self) -> str | None:
         """The branch HEAD is attached to, or None when HEAD is detached."""
         try:
@@ -502,12 +508,42 @@ class GitRepo:
         """Three-way merge ``commit`` into the checked-out branch with git's own merge.
 
         The merge base is whatever git computes (for forktool: the previous transformed
-        commit). On conflict the repository is left in git's ordinary unmerged state.
+        commit). A clean merge is made with plumbing, so a process killed at any point
+        leaves either the old branch or the new one, never git's half-done merge state:
+        ``merge-tree`` computes it in memory, ``commit-tree`` makes the merge commit,
+        ``read-tree -m -u`` updates index and working tree, and moving the branch is the
+        commit point (the ``pre-merge-commit`` and ``post-merge`` hooks still run). A merge
+        with conflicts is left to ``git merge`` in git's ordinary unmerged state.
 
         Raises:
-            RepositoryError: git refused to start the merge (e.g. untracked files would
-                be overwritten); nothing was changed.
+            RepositoryError: git refused (e.g. untracked files would be overwritten, or a
+                hook said no); nothing was changed.
         """
+        head = self.resolve("HEAD")
+        assert head is not None
+        if self.is_ancestor(commit, head):
+            return MergeOutcome(head, ())  # already merged: nothing to do, like git merge
+        tree, _ = self.merge_tree(head, commit)
+        if tree is None:
+            return self._merge_with_conflicts(commit, message)
+        try:
+            self._repo.git.hook("run", "--ignore-missing", "pre-merge-commit")
+            merge_commit = self._feed(
+                ["commit-tree", tree, "-p", head, "-p", commit], message.encode(), self._user_env()
+            )
+            self._repo.git.read_tree("-m", "-u", head, merge_commit)
+        except git.GitCommandError as exc:
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: {_first_error(exc)}",
+                "fix what git names (untracked files in the way, a failing hook) and sync again",
+            ) from exc
+        self._repo.git.update_ref("-m", "forktool: merge", "HEAD", merge_commit, head)
+        self._repo.git.update_ref("ORIG_HEAD", head)
+        with contextlib.suppress(git.GitCommandError):  # like git merge: its status is ignored
+            self._repo.git.hook("run", "--ignore-missing", "post-merge", "--", "0")
+        return MergeOutcome(merge_commit, ())
+
+    def _merge_with_conflicts(self, commit: str, message: str) -> MergeOutcome:
         env = {
             **self._user_env(),
             **_config_env({"merge.conflictStyle": "diff3"}),  # markers show the base too
@@ -521,7 +557,7 @@ class GitRepo:
             if conflicts:
                 return MergeOutcome(None, conflicts, reused)
             if self.merge_head() and reused:  # rerere resolved every conflict
-                return MergeOutcome(self.commit_merge(), (), reused)
+                return MergeOutcome(self.commit_merge(message), (), reused)
             if self.merge_head():  # stopped without conflicts: a hook said no
                 self.abort_merge()
             raise RepositoryError(
@@ -571,14 +607,18 @@ class GitRepo:
             return None, tuple(sorted(set(paths)))
         return str(out).splitlines()[0], ()
 
-    def commit_merge(self) -> str:
-        """Conclude a resolved merge with git's prepared message; return the commit id.
+    def commit_merge(self, message: str | None = None) -> str:
+        """Conclude a resolved merge; return the commit id.
+
+        Args:
+            message: the commit message; None uses git's prepared MERGE_MSG.
 
         Raises:
             RepositoryError: git refused to commit (e.g. a failing pre-commit hook).
         """
         try:
-            self._repo.git.commit("--no-edit", "--quiet", env=self._user_env())
+            args = ["-m", message] if message else ["--no-edit"]
+            self._repo.git.commit(*args, "--quiet", env=self._user_env())
         except git.GitCommandError as exc:
             raise RepositoryError(
                 f"git refused to commit the merge: {_first_error(exc)}",

@@ -80,9 +80,9 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     Raises:
         ForktoolError: bad input or an unsafe fork repository; nothing was changed.
     """
-    lock = lockfile.read(config.lock_path)
     series = series_mod.load(config.root, config.name)
-    repo = _open_fork(config, lock)
+    repo = _open_fork(config, lockfile.read(config.lock_path))
+    lock = lockfile.read(config.lock_path)  # recovering a killed sync may have written it
     progress(f"listing releases of {config.name}")
     release = upstream.resolve_release(config, to)
     if lock and _check_direction(config, lock, release):
