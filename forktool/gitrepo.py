@@ -573,8 +573,10 @@ class GitRepo:
         ``cache`` replaces ``.git/rr-cache`` as a symbolic link, so recorded resolutions
         live where forktool keeps them (the fork definition) and travel with it.
         """
-        self._repo.git.config("rerere.enabled", "true")
-        self._repo.git.config("rerere.autoUpdate", "true")
+        reader = self._repo.config_reader("repository")
+        for key in ("enabled", "autoUpdate"):  # write .git/config only when needed
+            if not reader.has_option("rerere", key) or reader.get_value("rerere", key) is not True:
+                self._repo.git.config(f"rerere.{key}", "true")
         cache.mkdir(parents=True, exist_ok=True)
         link = self.git_dir / "rr-cache"
         if link.is_symlink() and link.resolve() == cache.resolve():

@@ -88,11 +88,13 @@ def _merge_cut_short(repo: GitRepo, config: UpstreamConfig, pending: merge.Pendi
 def clear_stale_locks(repo: GitRepo, config: UpstreamConfig, *, merging: bool) -> None:
     """Remove git lock files a killed forktool left behind.
 
-    Refs only forktool writes are always safe to unlock under the writer lock; the index,
-    HEAD and the fork branch only when forktool's own merge was interrupted.
+    Refs only forktool writes (and ``.git/config``, which it writes to turn rerere on) are
+    unlocked whenever forktool holds the writer lock; the index, HEAD and the fork branch
+    only when forktool's own merge was interrupted.
     """
     git_dir = repo.git_dir
     candidates = [
+        git_dir / "config.lock",  # forktool turns rerere on with git config
         *(git_dir / "refs" / "forktool" / config.name).rglob("*.lock"),
         *(git_dir / "refs" / "tags" / "upstream" / config.name).rglob("*.lock"),
         git_dir / "refs" / "heads" / "vendor" / f"{config.name}.lock",
