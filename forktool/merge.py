@@ -14,7 +14,7 @@ from pathlib import Path
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.gitrepo import GitRepo, MergeOutcome
-from forktool.state import state_dir
+from forktool.state import state_dir, write_json
 
 
 @dataclass(frozen=True)
@@ -71,24 +71,17 @@ def read_pending(repo: GitRepo, name: str) -> Pending | None:
 
 
 def write_pending(repo: GitRepo, pending: Pending) -> Path:
-    """Save ``pending`` and the conflicts JSON; return the conflicts JSON path."""
-    state_dir(repo).mkdir(parents=True, exist_ok=True)
-    pending_path(repo, pending.upstream).write_text(
-        json.dumps(asdict(pending), indent=2) + "\n", encoding="utf-8"
-    )
+    """Save ``pending`` and the conflicts JSON (atomically); return the conflicts JSON path."""
+    write_json(pending_path(repo, pending.upstream), asdict(pending))
     report = conflicts_path(repo, pending.upstream)
-    report.write_text(
-        json.dumps(
-            {
-                "upstream": pending.upstream,
-                "version": pending.version,
-                "fork_repository": str(repo.path),
-                "conflicts": pending.conflicts,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    write_json(
+        report,
+        {
+            "upstream": pending.upstream,
+            "version": pending.version,
+            "fork_repository": str(repo.path),
+            "conflicts": pending.conflicts,
+        },
     )
     return report
 

@@ -9,6 +9,7 @@ record while a sync waits.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,17 @@ def _fork_state(config: UpstreamConfig) -> Path | None:
     return state_dir(GitRepo(config.fork_path))
 
 
-def _write(repo: GitRepo, filename: str, data: dict[str, Any]) -> None:
-    path = state_dir(repo) / filename
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON atomically (temporary file, then rename): a process killed
+    while writing leaves the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write(repo: GitRepo, filename: str, data: dict[str, Any]) -> None:
+    write_json(state_dir(repo) / filename, data)
 
 
 def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformResult) -> None:
