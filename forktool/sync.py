@@ -128,9 +128,8 @@ def _refresh_shim(
         plan = shims.plan(
             config.fork_path, config.rename, version, shim_version=config.shim_version
         )
-        wheel = config.shim_out / plan.wheel_name
-        if only_if_missing and wheel.exists() and (config.shim_out / plan.source_dir_name).exists():
-            return {"shim": wheel}
+        if only_if_missing and shims.is_complete(plan, config.shim_out):
+            return {"shim": config.shim_out / plan.wheel_name}
         result = shims.write(plan, config.shim_out)
     except ForktoolError as exc:
         return {"shim_note": f"shim not generated: {exc.message}"}

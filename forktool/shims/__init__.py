@@ -39,9 +39,10 @@ from forktool.shims.model import GENERATED, ShimError, ShimPlan, ShimResult
 from forktool.shims.planning import default_shim_version, plan
 from forktool.shims.runtime import FINDER_PROTOCOL
 from forktool.shims.wheel import GENERATOR, wheel_bytes
-from forktool.shims.writing import write
+from forktool.shims.writing import is_complete, write
 
 __all__ = [
+    "is_complete",
     "FINDER_PROTOCOL",
     "GENERATED",
     "GENERATOR",

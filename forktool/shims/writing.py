@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -31,7 +30,10 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
     _check_ours(source_dir, wheel)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{shim.source_dir_name}.", dir=out_dir))
+        staging = _staging(shim, out_dir)
+        if staging.exists():  # left by a process killed while writing
+            shutil.rmtree(staging)
+        staging.mkdir()
         try:
             for rel, data in source_files(shim).items():
                 path = staging / rel
@@ -52,6 +54,23 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
             "choose a writable output directory",
         ) from exc
     return ShimResult(plan=shim, source_dir=source_dir, wheel=wheel)
+
+
+def is_complete(shim: ShimPlan, out_dir: Path) -> bool:
+    """True when ``out_dir`` holds this shim's wheel and source tree and no half-written
+    leftovers of a killed write."""
+    wheel = out_dir / shim.wheel_name
+    return (
+        wheel.is_file()
+        and (out_dir / shim.source_dir_name).is_dir()
+        and not _staging(shim, out_dir).exists()
+        and not wheel.with_name(wheel.name + ".part").exists()
+    )
+
+
+def _staging(shim: ShimPlan, out_dir: Path) -> Path:
+    """Where the source tree is written before it is renamed into place."""
+    return out_dir / f".{shim.source_dir_name}.partial"
 
 
 def _check_ours(source_dir: Path, wheel: Path) -> None:
