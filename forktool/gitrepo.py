@@ -411,25 +411,28 @@ class GitRepo:
         """Undo an interrupted checkout of commit ``written`` into a clean working tree.
 
         The index and tracked files go back to HEAD (``reset --hard``; an empty index when
-        HEAD is unborn). Untracked files that are byte-identical to ``written``'s are the
-        checkout's own and are removed; anything else untracked is left alone.
+        HEAD is unborn). Untracked files at paths ``written`` has and HEAD does not are the
+        interrupted checkout's own (possibly half-written), and are removed: :meth:`merge`
+        refuses to start when anything is in the way there, so none was the user's.
         """
         if self.has_commits():
             self._repo.git.reset("--hard", "--quiet")
         else:
             self._repo.git.read_tree("--empty")
         tracked = set(self._repo.git.ls_files("-z").split("\0"))
-        for path, entry in self.read_tree(written).items():
+        for path in self._tree_paths(written):
             target = self.path / path
             if path in tracked or not (target.is_file() or target.is_symlink()):
                 continue
-            current = os.readlink(target).encode() if target.is_symlink() else target.read_bytes()
-            if current == entry.data:
-                target.unlink()
-                parent = target.parent
-                while parent != self.path and parent.is_dir() and not any(parent.iterdir()):
-                    parent.rmdir()
-                    parent = parent.parent
+            target.unlink()
+            parent = target.parent
+            while parent != self.path and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def _tree_paths(self, treeish: str) -> list[str]:
+        out = self._repo.git.ls_tree("-r", "-z", "--name-only", "--full-tree", treeish)
+        return [path for path in out.split("\0") if path]
 
     def forget_merge_state(self) -> None:
         """Remove the merge state files git leaves while merging (MERGE_HEAD, MERGE_MSG,
@@ -523,6 +526,15 @@ class GitRepo:
         assert head is not None
         if self.is_ancestor(commit, head):
             return MergeOutcome(head, ())  # already merged: nothing to do, like git merge
+        in_the_way = [
+            path for path in self._added_paths(head, commit) if os.path.lexists(self.path / path)
+        ]
+        if in_the_way:  # also what lets a killed checkout be undone without losing files
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: untracked working tree file "
+                f"{in_the_way[0]!r} would be overwritten by the merge",
+                "move it out of the way (or commit it) and sync again",
+            )
         tree, _ = self.merge_tree(head, commit)
         if tree is None:
             return self._merge_with_conflicts(commit, message)
@@ -542,6 +554,11 @@ class GitRepo:
         with contextlib.suppress(git.GitCommandError):  # like git merge: its status is ignored
             self._repo.git.hook("run", "--ignore-missing", "post-merge", "--", "0")
         return MergeOutcome(merge_commit, ())
+
+    def _added_paths(self, old: str, new: str) -> list[str]:
+        """Paths tree-ish ``new`` has and ``old`` does not."""
+        out = self._repo.git.diff_tree("-r", "-z", "--name-only", "--diff-filter=A", old, new)
+        return [path for path in out.split("\0") if path]
 
     def _merge_with_conflicts(self, commit: str, message: str) -> MergeOutcome:
         env = {
