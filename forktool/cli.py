@@ -518,7 +518,7 @@ def report_command(
 def shims_command(
     root: Path | None, upstream_name: str | None, out_dir: Path | None, dry_run: bool
 ) -> None:
-    """Generate the shim distribution (e.g. 'Flask') so extensions run unchanged on the fork.
+    """Generate the shim distribution named like the original, so extensions run unchanged.
 
     Its package aliases every old module to the fork's module object. Install the wheel it
     writes next to the fork. Every sync regenerates it.
