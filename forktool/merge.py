@@ -88,8 +88,10 @@ def write_pending(repo: GitRepo, pending: Pending) -> Path:
 
 def clear_pending(repo: GitRepo, name: str) -> None:
     """Remove the pending record and conflicts JSON of ``name`` (finished or undone)."""
-    pending_path(repo, name).unlink(missing_ok=True)
+    # The pending record marks a sync as waiting: it goes last, so a kill in between
+    # leaves a record the next sync recovers rather than a stray conflicts file.
     conflicts_path(repo, name).unlink(missing_ok=True)
+    pending_path(repo, name).unlink(missing_ok=True)
 
 
 def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
