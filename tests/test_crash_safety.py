@@ -85,6 +85,7 @@ from pathlib import Path
 
 import tomlkit
 
+from tests.conftest import CORE_V1, PYPROJECT
 from tests.helpers import (
     GIT_ENV,
     build_file_tree,
@@ -118,31 +119,6 @@ RUN_TIMEOUT = 120.0
 MERGING = re.compile(r"\bmerging\b")
 CACHE_REFS = "refs/forktool/"
 
-PYPROJECT = """\
-    [build-system]
-    requires = ["flit_core>=3.2"]
-    build-backend = "flit_core.buildapi"
-
-    [project]
-    name = "MyPkg"
-    version = "{version}"
-
-    [project.scripts]
-    mypkg = "mypkg.cli:main"
-    """
-
-CORE = """\
-    import mypkg.helpers
-
-
-    def greet(name):
-        return "{greeting} " + name
-
-
-    def shout(name):
-        return mypkg.helpers.upper(greet(name))
-    """
-
 MODULE = '''\
     """Generated module {i} of mypkg ({version})."""
 
@@ -172,7 +148,7 @@ def _build_upstream(repo: Path) -> Path:
         "pyproject.toml": PYPROJECT.format(version="1.0"),
         "src/mypkg/__init__.py": "from mypkg.core import greet\n",
         "src/mypkg/helpers.py": "def upper(text):\n    return text.upper()\n",
-        "src/mypkg/core.py": CORE.format(greeting="hello"),
+        "src/mypkg/core.py": CORE_V1,
         "src/mypkg/cli.py": "import mypkg\n\n\ndef main():\n    print(mypkg.greet('x'))\n",
         "tests/test_core.py": "from mypkg import greet\n\n\ndef test():\n    assert greet\n",
     }
@@ -181,7 +157,7 @@ def _build_upstream(repo: Path) -> Path:
     git_save(repo, "release 1.0", tag="v1.0")
     changed = {
         "pyproject.toml": PYPROJECT.format(version="1.1"),
-        "src/mypkg/core.py": CORE.format(greeting="Hello,"),
+        "src/mypkg/core.py": CORE_V1.replace('"hello "', '"Hello, "'),
     }
     changed.update({f"src/mypkg/mod_{i:03d}.py": _module(i, "1.1") for i in range(0, MODULES, 2)})
     changed.update({f"src/mypkg/new_{i:02d}.py": _module(1000 + i, "1.1") for i in range(10)})
