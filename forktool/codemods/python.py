@@ -46,17 +46,20 @@ Code nested too deep for libcst raises RecursionError before libcst sees it.
 from __future__ import annotations
 
 import ast
+import codecs
 import functools
+import io
 import re
 import textwrap
+import tokenize
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from forktool.codemods import names
+from forktool.codemods import names, python_spans
 from forktool.codemods.doccode import PYTHON, TOML, CodeRenamer
 from forktool.codemods.docs import rename_doc
 from forktool.codemods.literals import (
@@ -88,6 +91,9 @@ from forktool.model import RenameMap
 
 PYTHON_MODULE_SUFFIXES = (".py", ".pyi", ".pyw")
 
+#: Adds to the set the statements the transformer may skip, given the lowercase needles.
+Mark = Callable[[tuple[str, ...], set[cst.CSTNode]], None]
+
 
 def rename_python_source(
     source: str, rename: RenameMap, context: ModuleContext | None = None
@@ -110,8 +116,7 @@ def rename_python_source(
     """
     if not _mentions_old_name(source, rename, context):
         return source
-    _check_nesting(source)
-    return _transform(cst.parse_module(source), source, rename, context).code
+    return _rename(source, _check_nesting(source), rename, context)
 
 
 def rename_python_bytes(
@@ -124,27 +129,34 @@ def rename_python_bytes(
         UnicodeDecodeError, LookupError: the bytes do not match the declared encoding.
         RecursionError: nesting too deep for the parser or the codemod.
     """
-    _check_nesting(data)
-    module = cst.parse_module(data)
-    source = data.decode(module.encoding)
+    syntax = _check_nesting(data)
+    if syntax is None or data.startswith(codecs.BOM_UTF8):
+        # CPython cannot read it (newer syntax, or not Python 3): libcst decides alone.
+        module = cst.parse_module(data)
+        source = data.decode(module.encoding)
+        if not _mentions_old_name(source, rename, context):
+            return data
+        return _transform(module, source, rename, context).bytes
+    encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    source = data.decode(encoding)
     if not _mentions_old_name(source, rename, context):
         return data
-    return _transform(module, source, rename, context).bytes
+    return _rename(source, syntax, rename, context).encode(encoding)
 
 
-def _check_nesting(source: str | bytes) -> None:
-    """Raise RecursionError for code nested too deep for libcst.
+def _check_nesting(source: str | bytes) -> ast.Module | None:
+    """CPython's parse of ``source``; RecursionError for code nested too deep for libcst.
 
     libcst's native parser overflows the C stack (and kills the process) on a few
     thousand nested brackets or operators. CPython's own parser refuses such code with a
     RecursionError, MemoryError or "too many nested parentheses", so it is not runnable
     Python anyway; any other SyntaxError is left for libcst to judge (it knows newer
-    syntax than the running interpreter).
+    syntax than the running interpreter): None is returned then.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning: invalid escape sequence
-            ast.parse(source)
+            return ast.parse(source)
     except (RecursionError, MemoryError) as error:
         raise RecursionError("nesting too deep to parse") from error
     except SyntaxError as error:
@@ -152,6 +164,68 @@ def _check_nesting(source: str | bytes) -> None:
             raise RecursionError(f"nesting too deep to parse: {error.msg}") from error
     except ValueError:
         pass  # NUL bytes and the like: libcst reports them
+    return None
+
+
+def _rename(
+    source: str, syntax: ast.Module | None, rename: RenameMap, context: ModuleContext | None
+) -> str:
+    """Transform ``source`` (which mentions an old name), building the CST only for the
+    top-level statements that mention one or import anything, when CPython could parse
+    it (``syntax``) and the module needs no scope analysis."""
+    cut = python_spans.spans(source, syntax) if syntax is not None else None
+    if cut is None:
+        return _transform(cst.parse_module(source), source, rename, context).code
+    needles = names.old_name_needles(rename)
+    selected = [
+        index
+        for index in range(len(cut.top))
+        if python_spans.mentions(cut.text(*cut.chunk(index)), needles)
+    ]
+    if len(selected) < len(cut.top):
+        new = _rename_selected(cut, selected, source, rename, context)
+        if new is not None:
+            return new
+    module = cst.parse_module(source)
+
+    def mark(needles: tuple[str, ...], skip: set[cst.CSTNode]) -> None:
+        bounds = (0, len(cut.lines))
+        python_spans.mark_unchanged(module.body, cut.top, bounds, cut, needles, skip)
+
+    return _transform(module, source, rename, context, mark).code
+
+
+def _rename_selected(
+    cut: python_spans.Spans,
+    selected: list[int],
+    source: str,
+    rename: RenameMap,
+    context: ModuleContext | None,
+) -> str | None:
+    """The selected statements transformed and put back in place; None when the module
+    needs the whole CST (scope analysis of ``import <old>``, renamed symbols)."""
+    try:
+        module = cst.parse_module(cut.subset(selected))
+    except cst.ParserSyntaxError:
+        return None
+    finder = ImportFinder(rename)
+    module.visit(finder)
+    if finder.found or _wants_symbols(source, rename, context, finder):
+        return None
+    statements = [s for s in module.body if not python_spans.is_gap(s)]
+    if len(statements) != len(selected):
+        return None
+
+    def mark(needles: tuple[str, ...], skip: set[cst.CSTNode]) -> None:
+        for index, statement in zip(selected, statements, strict=True):
+            reach = cut.reach(index)
+            python_spans.mark_statement(statement, cut.top[index], reach, cut, needles, skip)
+
+    new = _transform(module, source, rename, context, mark, finder).code
+    try:
+        return cut.splice(selected, new)
+    except ValueError:
+        return None
 
 
 def module_context(path: str, rename: RenameMap) -> ModuleContext:
@@ -247,14 +321,23 @@ def _wants_symbols(
 
 
 def _transform(
-    module: cst.Module, source: str, rename: RenameMap, context: ModuleContext | None
+    module: cst.Module,
+    source: str,
+    rename: RenameMap,
+    context: ModuleContext | None,
+    mark: Mark | None = None,
+    finder: ImportFinder | None = None,
 ) -> cst.Module:
+    """Run the transformer over ``module`` (whose code is ``source``, or the part of it
+    that may change), skipping the statements ``mark`` adds to its set (by default:
+    those whose generated code mentions no old name)."""
     plan = Plan()
     symbol_plan = SymbolPlan()
     # Scope analysis is the expensive part; only a module with ``import <old>`` (or one
     # that can reach a renamed symbol) needs it.
-    finder = ImportFinder(rename)
-    module.visit(finder)
+    if finder is None:
+        finder = ImportFinder(rename)
+        module.visit(finder)
     wants_symbols = _wants_symbols(source, rename, context, finder)
     if finder.found or wants_symbols:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -269,7 +352,10 @@ def _transform(
     if wants_symbols:
         needles += tuple(name.lower() for name in _symbol_names(rename))
     skip: set[cst.CSTNode] = set()
-    _mark_unchanged(module, module.body, needles, skip, depth=0)
+    if mark is None:
+        _mark_unchanged(module, module.body, needles, skip, depth=0)
+    else:
+        mark(needles, skip)
     return module.visit(_Renamer(rename, plan, symbol_plan, skip, context))
 
 
