@@ -1,3 +1,4 @@
 from forktool.cli import main
 
-main()
+if __name__ == "__main__":  # worker processes re-import this module under another name
+    main()

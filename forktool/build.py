@@ -17,8 +17,9 @@ from forktool.config import PyPISource, UpstreamConfig
 from forktool.gitrepo import GitRepo
 from forktool.model import Release, TransformResult
 from forktool.patches import SeriesResult
-from forktool.state import sdist_cache
+from forktool.state import sdist_cache, transform_cache_path
 from forktool.transform import transform_tree
+from forktool.transform_cache import TransformCache
 from forktool.upstream import VendorImport
 
 #: Called with a short description of each step as it starts.
@@ -63,7 +64,8 @@ def build_release(
     progress(f"importing {config.name} {release.version}")
     vendor = upstream.import_release(repo, config, release, parent_vendor, cache)
     progress(f"transforming {config.name} {release.version}")
-    result = transform_tree(vendor.tree, config.rename)
+    with TransformCache(transform_cache_path(repo)) as transform_cache:
+        result = transform_tree(vendor.tree, config.rename, cache=transform_cache)
     progress(f"applying the patch series ({len(series.patches)} patches)")
     materialize = base_materializer(repo, config, series, cache)
     applied = patches.apply_series(repo, result.tree, series, materialize)
@@ -102,7 +104,8 @@ def base_materializer(
         release = upstream.resolve_release(config, version)
         vendor = upstream.import_release(repo, config, release, None, cache)
         repo.put_back(repo.moved_refs(refs_before), "forktool: base of a patch")
-        tree = transform_tree(vendor.tree, config.rename).tree
+        with TransformCache(transform_cache_path(repo)) as transform_cache:
+            tree = transform_tree(vendor.tree, config.rename, cache=transform_cache).tree
         earlier = series_mod.Series(series.directory, series.patches[:position])
         repo.write_tree(patches.apply_series(repo, tree, earlier).tree)
 

@@ -31,6 +31,12 @@ def sdist_cache(repo: GitRepo) -> Path:
     return state_dir(repo) / "sdists"
 
 
+def transform_cache_path(repo: GitRepo) -> Path:
+    """The renamed-file cache (:class:`~forktool.transform_cache.TransformCache`); safe to
+    delete at any time."""
+    return state_dir(repo) / "cache" / "transform.sqlite3"
+
+
 def _fork_state(config: UpstreamConfig) -> Path | None:
     if not (config.fork_path / ".git").exists():
         return None

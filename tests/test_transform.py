@@ -6,8 +6,9 @@ import dataclasses
 import pickle
 import textwrap
 
+from forktool.file_transform import FileOutcome, transform_file
 from forktool.model import FileEntry, RenameMap
-from forktool.transform import FileOutcome, transform_file, transform_tree
+from forktool.transform import transform_tree
 
 FLASK = RenameMap(
     packages={"flask": "framework"},

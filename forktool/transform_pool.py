@@ -1,0 +1,93 @@
+"""Run :func:`~forktool.file_transform.transform_file` over many files in worker processes.
+
+Workers are started with ``spawn`` (no inherited git pipes or locks) and get the files in
+batches of roughly equal size, biggest first, so one big module does not finish last on a
+single core. Small amounts of work are done in this process: starting workers (each
+imports libcst) costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from forktool.errors import ConfigError
+from forktool.file_transform import FileOutcome, transform_file
+from forktool.model import FileEntry, RenameMap
+
+#: Below this many bytes of work, a pool costs more than it saves.
+MIN_POOL_BYTES = 512 * 1024
+#: Batches per worker: enough to even out the load, few enough to keep pickling cheap.
+BATCHES_PER_WORKER = 8
+
+Job = tuple[str, FileEntry]
+
+
+def default_jobs() -> int:
+    """Worker processes to use: ``FORKTOOL_JOBS`` if set (a positive integer), else the
+    CPUs this process may run on.
+
+    Raises:
+        ConfigError: ``FORKTOOL_JOBS`` is not a positive integer.
+    """
+    value = os.environ.get("FORKTOOL_JOBS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"FORKTOOL_JOBS={value!r} is not a number of processes",
+                "set it to a positive integer such as 2, or unset it to use every CPU",
+            )
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dict[str, FileOutcome]:
+    """Transform every ``(path, entry)`` of ``jobs`` with ``rename`` (already expanded).
+
+    Args:
+        jobs: the files to transform.
+        rename: the expanded rename map.
+        workers: processes to use at most; 1 (or little work) runs in this process.
+
+    Returns:
+        Input path -> outcome, the same as calling ``transform_file`` on each in turn.
+    """
+    size = sum(len(entry.data) for _, entry in jobs)
+    if workers <= 1 or len(jobs) < 2 or size < MIN_POOL_BYTES:
+        return _transform_batch(list(jobs), rename)
+    batches = _batches(jobs, workers * BATCHES_PER_WORKER)
+    done: dict[str, FileOutcome] = {}
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for result in pool.map(_transform_batch, batches, [rename] * len(batches)):
+                done.update(result)
+    except BrokenProcessPool:
+        pass  # a worker died (killed, out of memory): finish here, where errors show
+    missing = [job for job in jobs if job[0] not in done]
+    done.update(_transform_batch(missing, rename))
+    return done
+
+
+def _transform_batch(batch: list[Job], rename: RenameMap) -> dict[str, FileOutcome]:
+    return {path: transform_file(path, entry, rename) for path, entry in batch}
+
+
+def _batches(jobs: Sequence[Job], count: int) -> list[list[Job]]:
+    """Split ``jobs`` into at most ``count`` batches of similar total size (largest file
+    first into the lightest batch), heaviest batch first."""
+    count = max(1, min(count, len(jobs)))
+    batches: list[list[Job]] = [[] for _ in range(count)]
+    weights = [0] * count
+    for job in sorted(jobs, key=lambda job: len(job[1].data), reverse=True):
+        lightest = weights.index(min(weights))
+        batches[lightest].append(job)
+        weights[lightest] += len(job[1].data) + 1
+    order = sorted(range(count), key=lambda index: weights[index], reverse=True)
+    return [batches[index] for index in order if batches[index]]
