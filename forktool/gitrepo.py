@@ -18,11 +18,9 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 
 import git
-from gitdb.base import IStream  # type: ignore[import-untyped]
 
 from forktool.errors import RepositoryError, SourceError
 from forktool.model import FileEntry, Tree
@@ -107,13 +105,26 @@ class GitRepo:
         Uses a private temporary index file, so neither the repository's index nor its
         working tree changes.
         """
-        lines = []
-        for path in sorted(tree):
-            entry = tree[path]
-            stream = IStream(b"blob", len(entry.data), BytesIO(entry.data))
-            sha = self._repo.odb.store(stream).hexsha.decode()
-            lines.append(f"{entry.git_mode} {sha}\t{path}\0")
+        ids = self.store_blobs(entry.data for entry in tree.values())
+        lines = [f"{tree[path].git_mode} {ids[tree[path].data]}\t{path}\0" for path in sorted(tree)]
         return self._write_index_tree("".join(lines))
+
+    def store_blobs(self, blobs: Iterable[bytes]) -> dict[bytes, str]:
+        """Write ``blobs`` into the object store with one ``git fast-import`` (objects
+        already there are skipped by git) and return content -> blob id (hex).
+
+        Raises:
+            git.GitCommandError: git failed.
+        """
+        ids: dict[bytes, str] = {}
+        stream = bytearray()
+        for data in blobs:
+            if data not in ids:
+                ids[data] = FileEntry(data).blob_id
+                stream += b"blob\ndata %d\n%s\n" % (len(data), data)
+        if ids:
+            self._feed(["fast-import", "--quiet", "--done"], bytes(stream + b"done\n"), {})
+        return ids
 
     def _write_index_tree(self, index_info: str) -> str:
         fd, index_file = tempfile.mkstemp(prefix="forktool-index-", dir=self.git_dir)

@@ -5,6 +5,7 @@ Nothing here does I/O. Paths inside trees are POSIX, relative, without a leading
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,12 @@ class FileEntry:
     data: bytes
     executable: bool = False
     symlink: bool = False
+
+    @property
+    def blob_id(self) -> str:
+        """The git blob id (sha1 hex) of ``data``, as ``git hash-object`` computes it."""
+        header = b"blob %d\0" % len(self.data)
+        return hashlib.sha1(header + self.data, usedforsecurity=False).hexdigest()
 
     @property
     def git_mode(self) -> str:

@@ -77,14 +77,9 @@ def fingerprint(rename: RenameMap) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def blob_id(data: bytes) -> str:
-    """The git blob id (sha1 hex) of ``data``, as ``git hash-object`` computes it."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-
 def file_key(fingerprint_: str, path: str, entry: FileEntry) -> str:
     """The cache key of one input file under a :func:`fingerprint`."""
-    text = f"{fingerprint_}\0{path}\0{entry.git_mode}\0{blob_id(entry.data)}"
+    text = f"{fingerprint_}\0{path}\0{entry.git_mode}\0{entry.blob_id}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -15,7 +15,7 @@ from forktool import transform_pool
 from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap, TransformResult
 from forktool.transform import transform_tree
-from forktool.transform_cache import TransformCache, blob_id, code_version
+from forktool.transform_cache import TransformCache, code_version
 from tests.helpers import run_cli
 
 FLASK = RenameMap(
@@ -125,7 +125,7 @@ def test_rows_of_other_code_are_dropped(tmp_path: Path) -> None:
 
 def test_blob_id_is_gits() -> None:
     # ``printf 'hello\n' | git hash-object --stdin``
-    assert blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+    assert FileEntry(b"hello\n").blob_id == "ce013625030ba8dba906f756967f9e9ca394464a"
 
 
 def test_worker_processes_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -172,7 +172,7 @@ def _rename(
 ) -> str:
     """Transform ``source`` (which mentions an old name), building the CST only for the
     top-level statements that mention one or import anything, when CPython could parse
-    it (``syntax``) and the module needs no scope analysis."""
+    it (``syntax``) and no renamed symbol can be reached from it."""
     cut = python_spans.spans(source, syntax) if syntax is not None else None
     if cut is None:
         return _transform(cst.parse_module(source), source, rename, context).code
@@ -203,14 +203,17 @@ def _rename_selected(
     context: ModuleContext | None,
 ) -> str | None:
     """The selected statements transformed and put back in place; None when the module
-    needs the whole CST (scope analysis of ``import <old>``, renamed symbols)."""
+    needs the whole CST (renamed symbols)."""
     try:
         module = cst.parse_module(cut.subset(selected))
     except cst.ParserSyntaxError:
         return None
     finder = ImportFinder(rename)
     module.visit(finder)
-    if finder.found or _wants_symbols(source, rename, context, finder):
+    # Every statement that binds or uses an old package's name mentions it, so scope
+    # analysis of the selected statements resolves those names as the whole module's
+    # would; renamed symbols are looked for in more places and need the whole module.
+    if _wants_symbols(source, rename, context, finder):
         return None
     statements = [s for s in module.body if not python_spans.is_gap(s)]
     if len(statements) != len(selected):
