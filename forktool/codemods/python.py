@@ -171,62 +171,44 @@ def _rename(
     source: str, syntax: ast.Module | None, rename: RenameMap, context: ModuleContext | None
 ) -> str:
     """Transform ``source`` (which mentions an old name), building the CST only for the
-    top-level statements that mention one or import anything, when CPython could parse
-    it (``syntax``) and no renamed symbol can be reached from it."""
-    cut = python_spans.spans(source, syntax) if syntax is not None else None
-    if cut is None:
+    statements that mention one or import anything (:mod:`~forktool.codemods.python_spans`)
+    when CPython could parse it (``syntax``) and no renamed symbol can be reached from it."""
+    spans = python_spans.spans(source, syntax) if syntax is not None else None
+    if spans is None:
         return _transform(cst.parse_module(source), source, rename, context).code
-    needles = names.old_name_needles(rename)
-    selected = [
-        index
-        for index in range(len(cut.top))
-        if python_spans.mentions(cut.text(*cut.chunk(index)), needles)
-    ]
-    if len(selected) < len(cut.top):
-        new = _rename_selected(cut, selected, source, rename, context)
+    cut = spans.cut(names.old_name_needles(rename))
+    if cut.omitted:
+        new = _rename_cut(cut, source, rename, context)
         if new is not None:
             return new
     module = cst.parse_module(source)
 
     def mark(needles: tuple[str, ...], skip: set[cst.CSTNode]) -> None:
-        bounds = (0, len(cut.lines))
-        python_spans.mark_unchanged(module.body, cut.top, bounds, cut, needles, skip)
+        bounds = (0, len(spans.lines))
+        python_spans.mark_unchanged(module.body, spans.top, bounds, spans, needles, skip)
 
     return _transform(module, source, rename, context, mark).code
 
 
-def _rename_selected(
-    cut: python_spans.Spans,
-    selected: list[int],
-    source: str,
-    rename: RenameMap,
-    context: ModuleContext | None,
+def _rename_cut(
+    cut: python_spans.Cut, source: str, rename: RenameMap, context: ModuleContext | None
 ) -> str | None:
-    """The selected statements transformed and put back in place; None when the module
-    needs the whole CST (renamed symbols)."""
+    """The statements kept by ``cut`` transformed, the others put back; None when the
+    module needs the whole CST (renamed symbols)."""
     try:
-        module = cst.parse_module(cut.subset(selected))
+        module = cst.parse_module(cut.subset())
     except cst.ParserSyntaxError:
         return None
     finder = ImportFinder(rename)
     module.visit(finder)
     # Every statement that binds or uses an old package's name mentions it, so scope
-    # analysis of the selected statements resolves those names as the whole module's
-    # would; renamed symbols are looked for in more places and need the whole module.
+    # analysis of the statements kept resolves those names as the whole module's would;
+    # renamed symbols are looked for in more places and need the whole module.
     if _wants_symbols(source, rename, context, finder):
         return None
-    statements = [s for s in module.body if not python_spans.is_gap(s)]
-    if len(statements) != len(selected):
-        return None
-
-    def mark(needles: tuple[str, ...], skip: set[cst.CSTNode]) -> None:
-        for index, statement in zip(selected, statements, strict=True):
-            reach = cut.reach(index)
-            python_spans.mark_statement(statement, cut.top[index], reach, cut, needles, skip)
-
-    new = _transform(module, source, rename, context, mark, finder).code
+    new = _transform(module, source, rename, context, lambda _needles, _skip: None, finder)
     try:
-        return cut.splice(selected, new)
+        return cut.splice(new.code)
     except ValueError:
         return None
 

@@ -78,6 +78,39 @@ CASES = {
         text'''; t = "flask.g"
         q = 1
         """,
+    "methods, loops and comments at every depth": """\
+        import os
+
+
+        class Views:
+            '''Views.'''
+
+            def untouched(self):
+                return 1
+
+            @property
+            def mentions(self):
+                for item in range(3):
+                    if item:
+                        x = 1
+                    else:
+                        return "flask.app"
+                # see flask.json
+                return os
+
+            def also_untouched(self):
+                pass
+                # nothing here
+
+            class Inner: pass
+
+
+        def f(a,
+              b): return "flask.g"
+
+
+        def g(): x = 1; y = "flask.cli"
+        """,
     "nothing selected but an import": """\
         from flask import Flask
         app = Flask(__name__)
@@ -108,7 +141,7 @@ def test_only_selected_statements_reach_libcst(monkeypatch: pytest.MonkeyPatch) 
     rename_python_source(source, FLASK)
     assert len(parsed) == 1
     # Neither mentions anything; the comment after Big goes with the statement after it.
-    assert "def helper" not in parsed[0] and "class Big" not in parsed[0]
+    assert "def helper" not in parsed[0] and "def method" not in parsed[0]
     assert "# flask.app is mentioned" in parsed[0] and 'x = "flask.json"' in parsed[0]
     assert python_spans.GAP in parsed[0]
 
@@ -134,10 +167,12 @@ def test_bytes_keep_their_declared_encoding() -> None:
     )
 
 
-def test_chunks_partition_the_source() -> None:
-    source = textwrap.dedent(CASES["gap between runs, indented comment after a block"])
-    cut = python_spans.spans(source, ast.parse(source))
-    assert cut is not None
-    text = "".join(cut.text(*cut.chunk(i)) for i in range(len(cut.top)))
-    assert text == source
-    assert cut.splice([1, 3], cut.subset([1, 3])) == source
+def test_cut_puts_every_line_back() -> None:
+    source = textwrap.dedent(CASES["methods, loops and comments at every depth"])
+    spans = python_spans.spans(source, ast.parse(source))
+    assert spans is not None
+    cut = spans.cut(("flask",))
+    assert cut.omitted
+    assert cut.splice(cut.subset()) == source
+    assert "def untouched" not in cut.subset()
+    assert "def mentions" in cut.subset()
