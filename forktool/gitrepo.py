@@ -116,15 +116,25 @@ class GitRepo:
         Raises:
             git.GitCommandError: git failed.
         """
-        ids: dict[bytes, str] = {}
-        stream = bytearray()
-        for data in blobs:
-            if data not in ids:
-                ids[data] = FileEntry(data).blob_id
-                stream += b"blob\ndata %d\n%s\n" % (len(data), data)
-        if ids:
-            self._feed(["fast-import", "--quiet", "--done"], bytes(stream + b"done\n"), {})
+        ids = {data: FileEntry(data).blob_id for data in blobs}
+        present = self._present({blob_id for blob_id in ids.values()})
+        stream = [
+            b"blob\ndata %d\n%s\n" % (len(data), data)
+            for data, blob_id in ids.items()
+            if blob_id not in present
+        ]
+        if stream:
+            stream.append(b"done\n")
+            self._feed(["fast-import", "--quiet", "--done"], b"".join(stream), {})
         return ids
+
+    def _present(self, object_ids: set[str]) -> set[str]:
+        """The ids among ``object_ids`` already in the object store (one ``cat-file``)."""
+        if not object_ids:
+            return set()
+        query = "".join(f"{object_id}\n" for object_id in object_ids).encode()
+        out = self._feed(["cat-file", "--batch-check=%(objectname)"], query, {})
+        return {line for line in out.split("\n") if line in object_ids}
 
     def _write_index_tree(self, index_info: str) -> str:
         fd, index_file = tempfile.mkstemp(prefix="forktool-index-", dir=self.git_dir)

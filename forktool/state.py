@@ -37,6 +37,29 @@ def transform_cache_path(repo: GitRepo) -> Path:
     return state_dir(repo) / "cache" / "transform.sqlite3"
 
 
+def stub_memo_path(repo: GitRepo) -> Path:
+    """The shim stubs' memo of private names by module content (see
+    :func:`~forktool.shims.stubs.stub`); safe to delete at any time."""
+    return state_dir(repo) / "cache" / "stubs.json"
+
+
+def read_stub_memo(path: Path) -> dict[str, list[str]]:
+    """The memo at ``path``; empty when it is missing or not what :func:`write_json` wrote
+    (it is only a cache)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        names = data["private_names"]
+        if data.get("schema") == 1 and isinstance(names, dict):
+            return {
+                str(key): [str(name) for name in value]
+                for key, value in names.items()
+                if isinstance(value, list)
+            }
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
 def _fork_state(config: UpstreamConfig) -> Path | None:
     if not (config.fork_path / ".git").exists():
         return None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from forktool import shims
+from forktool import shims, state
 from forktool.errors import ForktoolError
 from forktool.model import FileEntry, RenameMap
 from tests.helpers import build_file_tree
@@ -230,6 +230,31 @@ def test_stubs_re_export_public_and_private_names_a_type_checker_sees(fork: Path
     assert "oldpkg/sansio/app.pyi" in files
     assert "oldpkg/sansio/__init__.pyi" not in files  # a namespace package, as in the fork
     assert files["oldpkg/py.typed"] == b""
+
+
+def test_stub_memo_is_filled_then_used(fork: Path) -> None:
+    memo: dict[str, list[str]] = {}
+    first = shims.plan(fork, RENAME, "2.0.1", memo=memo)
+    assert ["_make_app"] in memo.values()
+    assert shims.plan(fork, RENAME, "2.0.1", memo=memo) == first
+    # What the memo says is what the stub gets: it is keyed by content, not consulted blindly.
+    key = next(key for key, names in memo.items() if names == ["_make_app"])
+    memo[key] = ["_other"]
+    again = shims.plan(fork, RENAME, "2.0.1", memo=memo).files["oldpkg/app.pyi"].decode()
+    assert again.endswith("from acme.app import _other as _other\n")
+    (fork / "src/acme/app.py").write_text("def _changed(): ...\n")
+    changed = shims.plan(fork, RENAME, "2.0.1", memo=memo).files["oldpkg/app.pyi"].decode()
+    assert changed.endswith("from acme.app import _changed as _changed\n")
+
+
+def test_damaged_stub_memo_reads_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / "stubs.json"
+    assert state.read_stub_memo(path) == {}
+    for text in ("not json", "[]", '{"schema": 1, "private_names": 3}', '{"schema": 2}'):
+        path.write_text(text)
+        assert state.read_stub_memo(path) == {}
+    state.write_json(path, {"schema": 1, "private_names": {"k": ["_a"]}})
+    assert state.read_stub_memo(path) == {"k": ["_a"]}
 
 
 @pytest.mark.parametrize(

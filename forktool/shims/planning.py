@@ -8,7 +8,7 @@ Reads the fork tree through :mod:`~forktool.shims.fork_tree` and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -28,6 +28,7 @@ def plan(
     version: str,
     *,
     shim_version: str | None = None,
+    memo: MutableMapping[str, list[str]] | None = None,
 ) -> ShimPlan:
     """Compute the shim for one fork distribution. Reads ``fork_tree``, writes nothing.
 
@@ -40,6 +41,7 @@ def plan(
         version: the fork's version, pinned exactly by the shim (``Framework==3.1.3``).
         shim_version: the shim's own version; default :func:`default_shim_version`
             (``3.1.3+framework``).
+        memo: private names of modules by content, see :func:`~forktool.shims.stubs.stub`.
 
     Raises:
         ShimError: a version is not a PEP 440 version, the fork declares another version,
@@ -88,7 +90,7 @@ def plan(
         aliased.append(old_module)
         if path:  # a real module (not a namespace package): a stub re-exports its names
             path_out = stub_path(old_module, path, aliases)
-            files[path_out] = stub(new_module, source.read(path), path).encode()
+            files[path_out] = stub(new_module, source.read(path), path, memo).encode()
     for old in aliases:
         pkg_dir = old.replace(".", "/")
         files[f"{pkg_dir}/__init__.py"] = runtime_source(old, aliases).encode()

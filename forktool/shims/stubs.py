@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import PurePosixPath
 
 from forktool.shims.model import GENERATED
@@ -32,17 +33,34 @@ def stub_path(old_module: str, source_path: str, aliases: Mapping[str, str]) -> 
     return f"{base}/__init__.pyi" if is_package else f"{base}.pyi"
 
 
-def stub(new_module: str, source: bytes, path: str) -> str:
-    """The ``.pyi`` text re-exporting ``new_module`` (read from ``source`` at ``path``)."""
+def stub(
+    new_module: str, source: bytes, path: str, memo: MutableMapping[str, list[str]] | None = None
+) -> str:
+    """The ``.pyi`` text re-exporting ``new_module`` (read from ``source`` at ``path``).
+
+    Args:
+        memo: private names already found, by :func:`memo_key`; looked up first, and
+            added to (the caller may keep it between runs: parsing every module of a big
+            package takes a second).
+    """
     lines = [
         f"# {GENERATED}: the types of {new_module}, under the old name.",
         f"from {new_module} import *",
     ]
-    lines += [
-        f"from {new_module} import {name} as {name}"
-        for name in sorted(_private_names(source, path))
-    ]
+    key = memo_key(source, path)
+    names = memo.get(key) if memo is not None else None
+    if names is None:
+        names = sorted(_private_names(source, path))
+        if memo is not None:
+            memo[key] = names
+    lines += [f"from {new_module} import {name} as {name}" for name in names]
     return "\n".join(lines) + "\n"
+
+
+def memo_key(source: bytes, path: str) -> str:
+    """The key of a module's private names in a ``stub`` memo: its suffix and bytes."""
+    digest = hashlib.sha256(PurePosixPath(path).suffix.encode() + b"\0" + source)
+    return digest.hexdigest()
 
 
 def _private_names(source: bytes, path: str) -> set[str]:
