@@ -5,11 +5,9 @@ Exit codes: 0 success, 1 conflicts waiting for resolution, 2 error (nothing chan
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,6 +23,7 @@ from forktool import conflicts as conflicts_mod
 from forktool import rename as rename_op
 from forktool import replay as replay_mod
 from forktool import series as series_mod
+from forktool import status as status_mod
 from forktool.build import Progress
 from forktool.check import CheckResult, check
 from forktool.errors import ForktoolError
@@ -48,9 +47,31 @@ def _show_error(exc: ForktoolError) -> None:
 
 
 def _fail(exc: ForktoolError) -> NoReturn:
-    """Show ``exc`` as one line and exit with code 2."""
+    """Show ``exc`` as one line and exit with code 2.
+
+    Under ``--json`` (or ``report --format json``) the error is also printed on stdout as
+    ``{"schema": 1, "command", "error": {"message", "hint"}}``, so a program reading
+    stdout always gets one JSON document.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and _json_requested(ctx):
+        click.echo(report.error_json(_command_name(ctx), exc))
     _show_error(exc)
     sys.exit(EXIT_ERROR)
+
+
+def _json_requested(ctx: click.Context) -> bool:
+    """True when the running command was given ``--json`` (or ``--format json``)."""
+    return bool(ctx.params.get("as_json")) or ctx.params.get("fmt") == "json"
+
+
+def _command_name(ctx: click.Context) -> str:
+    """The running command as typed after ``forktool``: ``sync``, ``patch list``, ..."""
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,7 +137,7 @@ def sync_command(
         configs = [cfg for cfg in configs if is_waiting(cfg)] or configs[:1]
 
     results: list[SyncResult] = []
-    failed = False
+    errors: list[tuple[str, ForktoolError]] = []
     for cfg in configs:
         try:
             with exclusive(cfg, wait=wait), _progress(as_json) as progress:
@@ -132,17 +153,53 @@ def sync_command(
             if len(configs) == 1:
                 _fail(exc)
             _show_error(exc)  # go on with the other upstreams; exit 2 at the end
-            failed = True
+            errors.append((cfg.name, exc))
             continue
         results.extend(done)
         if not as_json:
             for result in done:
                 report.render_sync(out, result)
     if as_json:
-        click.echo(report.dumps(results))
-    if failed:
+        click.echo(report.dumps(results, errors))
+    if errors:
         sys.exit(EXIT_ERROR)
     if any(r.status in ("conflict", "patch-conflict") for r in results):
+        sys.exit(EXIT_CONFLICT)
+
+
+@main.command("status")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option("--offline", is_flag=True, help="Do not list the source's releases (no network).")
+@click.option("--json", "as_json", is_flag=True, help="Print where each fork stands as JSON.")
+@click.pass_obj
+def status_command(
+    root: Path | None, upstream_name: str | None, offline: bool, as_json: bool
+) -> None:
+    """Show where each fork stands; change nothing.
+
+    For each upstream (with no UPSTREAM, every one under upstream/): the integrated
+    release, the newer releases, the patch series health, a sync waiting for its conflicts
+    to be resolved, the fork's working tree and the shim. A source that cannot be reached
+    is reported, not an error. Exit code 0; 1: a sync waits for conflict resolution;
+    2: error.
+
+    Example: forktool status flask --offline
+    """
+    try:
+        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+        configs = [config_mod.load(definition, name) for name in names]
+        found = [status_mod.status(cfg, offline=offline) for cfg in configs]
+    except ForktoolError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(report.status_json(found, offline=offline))
+    else:
+        for position, item in enumerate(found):
+            if position:
+                out.print()
+            report.render_status(out, item)
+    if any(item.waiting for item in found):
         sys.exit(EXIT_CONFLICT)
 
 
@@ -310,7 +367,7 @@ def leftovers_command(
         items = [Leftover(**item) for item in data["leftovers"]]
         items = [item for item in items if reason is None or item.reason == reason]
         if as_json:
-            click.echo(json.dumps({**data, "leftovers": [asdict(i) for i in items]}, indent=1))
+            click.echo(report.leftovers_json(data, items))
             continue
         out.print(f"[bold]{data['upstream']} {data['version']}[/]")
         report.render_leftovers(out, items, data["failures"])
@@ -343,8 +400,9 @@ def _one_config(root: Path | None, upstream_name: str | None) -> config_mod.Upst
 
 @patch_group.command("list")
 @_UPSTREAM_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the series and its health as JSON.")
 @click.pass_obj
-def patch_list(root: Path | None, upstream_name: str | None) -> None:
+def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> None:
     """List the series in order, with each patch's health on the newest release.
 
     Example: forktool patch list --upstream flask
@@ -352,15 +410,20 @@ def patch_list(root: Path | None, upstream_name: str | None) -> None:
     try:
         cfg = _one_config(root, upstream_name)
         listed = series_mod.load(cfg.root, cfg.name)
-        health = {h.name: h for h in state.read_health(cfg)}
+        version, recorded = status_mod.recorded_health(cfg)
+        health = {h.name: h for h in recorded}
     except ForktoolError as exc:
         _fail(exc)
+    known = [health.get(p.name, PatchHealth(p.name, p.kind, "not run")) for p in listed.patches]
+    if as_json:
+        series_file = series_mod.series_path(cfg.root, cfg.name)
+        click.echo(report.patch_list_json(cfg.name, series_file, version, known))
+        return
     if not listed.patches:
         out.print(
             f"the series of {cfg.name} is empty ({series_mod.series_path(cfg.root, cfg.name)})"
         )
         return
-    known = [health.get(p.name, PatchHealth(p.name, p.kind, "not run")) for p in listed.patches]
     report.render_health(out, known, title=f"{cfg.name}: patch series")
 
 
@@ -368,8 +431,11 @@ def patch_list(root: Path | None, upstream_name: str | None) -> None:
 @click.argument("commit")
 @_UPSTREAM_OPTION
 @click.option("--name", metavar="FILE", help="Patch file name (default: from the subject).")
+@click.option("--json", "as_json", is_flag=True, help="Print the patch added as JSON.")
 @click.pass_obj
-def patch_add(root: Path | None, commit: str, upstream_name: str | None, name: str | None) -> None:
+def patch_add(
+    root: Path | None, commit: str, upstream_name: str | None, name: str | None, as_json: bool
+) -> None:
     """Turn COMMIT of the fork repository into a diff patch at the end of the series.
 
     Example: forktool patch add HEAD --name cap-body-size.patch
@@ -380,6 +446,9 @@ def patch_add(root: Path | None, commit: str, upstream_name: str | None, name: s
             path = patchwork.add_patch(cfg, commit, name)
     except ForktoolError as exc:
         _fail(exc)
+    if as_json:
+        click.echo(report.patch_change_json("patch add", cfg.name, patch=path.name, path=path))
+        return
     out.print(
         f"added {path.name} to the series ({path})", highlight=False, markup=False, soft_wrap=True
     )
@@ -388,8 +457,11 @@ def patch_add(root: Path | None, commit: str, upstream_name: str | None, name: s
 @patch_group.command("refresh")
 @click.argument("patch_name", metavar="[PATCH]", required=False)
 @_UPSTREAM_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the patch refreshed as JSON.")
 @click.pass_obj
-def patch_refresh(root: Path | None, patch_name: str | None, upstream_name: str | None) -> None:
+def patch_refresh(
+    root: Path | None, patch_name: str | None, upstream_name: str | None, as_json: bool
+) -> None:
     """Rewrite the patch that stopped a sync, from your resolution of its conflict.
 
     Then run 'forktool sync --continue'. Example: forktool patch refresh cap-body-size.patch
@@ -400,6 +472,17 @@ def patch_refresh(root: Path | None, patch_name: str | None, upstream_name: str 
             path = patchwork.refresh_patch(cfg, patch_name)
     except ForktoolError as exc:
         _fail(exc)
+    if as_json:
+        click.echo(
+            report.patch_change_json(
+                "patch refresh",
+                cfg.name,
+                patch=path.name,
+                path=path,
+                next_step=f"forktool sync {cfg.name} --continue",
+            )
+        )
+        return
     out.print(
         f"refreshed {path.name}; now run 'forktool sync --continue'", highlight=False, markup=False
     )
@@ -409,9 +492,14 @@ def patch_refresh(root: Path | None, patch_name: str | None, upstream_name: str 
 @click.argument("patch_names", nargs=-1, metavar="[PATCH]...")
 @click.option("--upstreamed", is_flag=True, help="Drop every patch reported upstreamed.")
 @_UPSTREAM_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the patches dropped as JSON.")
 @click.pass_obj
 def patch_drop(
-    root: Path | None, patch_names: tuple[str, ...], upstreamed: bool, upstream_name: str | None
+    root: Path | None,
+    patch_names: tuple[str, ...],
+    upstreamed: bool,
+    upstream_name: str | None,
+    as_json: bool,
 ) -> None:
     """Remove patches from the series and delete their files.
 
@@ -426,6 +514,9 @@ def patch_drop(
             dropped = patchwork.drop_patches(cfg, list(dict.fromkeys(names)))
     except ForktoolError as exc:
         _fail(exc)
+    if as_json:
+        click.echo(report.patch_change_json("patch drop", cfg.name, dropped=dropped))
+        return
     out.print(f"dropped {', '.join(dropped)}", highlight=False, markup=False)
 
 
@@ -453,7 +544,7 @@ def patch_replay(
     except ForktoolError as exc:
         _fail(exc)
     if as_json:
-        click.echo(report.replay_json(rows))
+        click.echo(report.replay_json(rows, cfg.name))
 
 
 @main.command("report")
@@ -468,9 +559,10 @@ def patch_replay(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.pass_obj
 def report_command(
-    root: Path | None, upstream_name: str | None, fmt: str, output: Path | None
+    root: Path | None, upstream_name: str | None, fmt: str, output: Path | None, as_json: bool
 ) -> None:
     """Explain a stopped sync: every conflict, its hunks, and who changed those lines.
 
@@ -478,31 +570,42 @@ def report_command(
 
     Example: forktool report flask --format html -o conflicts.html
     """
+    if as_json and fmt not in ("terminal", "json"):
+        _fail(ForktoolError(f"--json and --format {fmt} exclude each other", "pick one"))
+    fmt = "json" if as_json else fmt
     try:
         cfg = _one_config(root, upstream_name)
-        if not is_waiting(cfg):
+        waiting = is_waiting(cfg)
+        if not waiting and fmt != "json":
             out.print(f"{cfg.name}: no sync is waiting; nothing to report", highlight=False)
             return
-        collected = conflicts_mod.collect(cfg)
+        collected = conflicts_mod.collect(cfg) if waiting else None
     except ForktoolError as exc:
         _fail(exc)
+    if collected is None:  # --format json, nothing waiting: say so in JSON
+        _write_report(report.no_conflict_json(cfg.name) + "\n", output)
+        return
     if fmt == "terminal" and output is None:
         conflict_report.render_terminal(out, collected)
     else:
         render = {
             "markdown": conflict_report.to_markdown,
-            "json": conflict_report.to_json,
+            "json": report.conflict_json,
             "html": conflict_report.to_html,
             "terminal": conflict_report.to_markdown,  # a file gets the plain-text form
         }[fmt]
-        text = render(collected)
-        if output is None:
-            click.echo(text, nl=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-            err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
+        _write_report(render(collected), output)
     if collected.conflicts:  # entries that still block --continue
         sys.exit(EXIT_CONFLICT)
+
+
+def _write_report(text: str, output: Path | None) -> None:
+    """Print ``text`` on stdout, or write it to ``output`` and say so on stderr."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
 
 
 @main.command("shims")
@@ -514,9 +617,12 @@ def report_command(
     help="Output directory (default: [shim] out, or <fork path>.shim).",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be generated; write nothing.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print what was (or would be) written as JSON."
+)
 @click.pass_obj
 def shims_command(
-    root: Path | None, upstream_name: str | None, out_dir: Path | None, dry_run: bool
+    root: Path | None, upstream_name: str | None, out_dir: Path | None, dry_run: bool, as_json: bool
 ) -> None:
     """Generate the shim distribution named like the original, so extensions run unchanged.
 
@@ -541,11 +647,14 @@ def shims_command(
     except ForktoolError as exc:
         _fail(exc)
     verb = "would write" if dry_run else "wrote"
-    out.print(
-        f"{verb} {plan.distribution} {plan.version} ({plan.requirement}), "
-        f"{len(plan.modules)} aliased modules: {target / plan.wheel_name}",
-        highlight=False, markup=False, soft_wrap=True,
-    )  # fmt: skip
+    if as_json:
+        click.echo(report.shims_json(cfg.name, plan, target, dry_run=dry_run))
+    else:
+        out.print(
+            f"{verb} {plan.distribution} {plan.version} ({plan.requirement}), "
+            f"{len(plan.modules)} aliased modules: {target / plan.wheel_name}",
+            highlight=False, markup=False, soft_wrap=True,
+        )  # fmt: skip
     for warning in plan.warnings:
         err.print(f"warning: {warning}", highlight=False, markup=False, soft_wrap=True)
 
@@ -571,6 +680,139 @@ def _progress(quiet: bool) -> Iterator[Progress]:
         yield show
         if current:
             bars.update(current[-1], total=1, completed=1)
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether ``forktool init`` may ask questions: standard input is a terminal."""
+    return sys.stdin.isatty()
+
+
+@main.command("init")
+@click.argument("upstream_name", metavar="[NAME]", required=False)
+@click.option("--pypi", "project", metavar="PROJECT", help="Fork this project of a package index.")
+@click.option("--git", "url", metavar="URL", help="Fork this git repository (URL or local path).")
+@click.option(
+    "--index", metavar="URL",
+    help=f"With --pypi: the package index's JSON API (default: {config_mod.DEFAULT_INDEX}).",
+)  # fmt: skip
+@click.option(
+    "--tag-pattern", metavar="REGEX",
+    help="With --git: which tags are releases; the 'version' group is the version.",
+)  # fmt: skip
+@click.option(
+    "--package", "packages", multiple=True, metavar="OLD=NEW",
+    help="Rename import package OLD to NEW (repeatable); just NEW if one package is guessed.",
+)  # fmt: skip
+@click.option(
+    "--dist", "distribution", metavar="NEW",
+    help="The fork's distribution name (default: the first new package name).",
+)  # fmt: skip
+@click.option(
+    "--script", "scripts", multiple=True, metavar="OLD=NEW",
+    help="Rename console script OLD to NEW (default: the old package name replaced in OLD).",
+)  # fmt: skip
+@click.option(
+    "--fork-path", metavar="PATH",
+    help="Where sync builds the fork repository, relative to the definition (default: forks/NAME).",
+)  # fmt: skip
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: take the names from the options.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was guessed and written as JSON.")
+@click.pass_obj
+def init_command(
+    root: Path | None,
+    upstream_name: str | None,
+    project: str | None,
+    url: str | None,
+    index: str | None,
+    tag_pattern: str | None,
+    packages: tuple[str, ...],
+    distribution: str | None,
+    scripts: tuple[str, ...],
+    fork_path: str | None,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Scaffold upstream/NAME.toml and patches/NAME/series for a new upstream.
+
+    Reads the newest release of a PyPI project or git repository, guesses its import
+    packages, distribution and console scripts, and asks for their new names (or takes
+    them from the options; with --yes or no terminal it never asks). Never overwrites.
+    NAME defaults to the project or repository name. Then run 'forktool sync NAME'.
+
+    Example: forktool init --pypi humanize --package humanize=humanise
+    """
+    import json  # here, not at the top: this block is init's alone
+    import shlex
+    from collections.abc import Callable
+
+    from forktool import scaffold
+
+    def ask(question: str, default: str | None, check: Callable[[str], str]) -> str:
+        def answer(text: str) -> str:
+            try:
+                return check(text)
+            except ForktoolError as exc:
+                raise click.UsageError(f"{exc.message} — {exc.hint}") from None
+
+        shown = bool(default)
+        return str(click.prompt(question, default, show_default=shown, value_proc=answer, err=True))
+
+    def show(console: Console, inspection: scaffold.Inspection) -> None:
+        headline = f"[bold]{escape(scaffold.headline(inspection))}[/], guessed:"
+        console.print(headline, highlight=False, soft_wrap=True)
+        for line in scaffold.describe(inspection.guess):
+            console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+
+    interactive = not yes and _stdin_is_terminal()
+    try:
+        source = scaffold.make_source(project, url, index, tag_pattern)
+        names = scaffold.parse_names(packages, distribution, scripts)
+        name = upstream_name or scaffold.default_name(source)
+        scaffold.check_name(name)
+        if root is not None:
+            definition = root.resolve()
+        else:
+            try:
+                definition = config_mod.find_root(Path.cwd())
+            except ForktoolError:
+                definition = Path.cwd()  # no definition yet: start one here
+        scaffold.check_free(definition, name)
+        inspection = scaffold.inspect(source, name)
+        if interactive:
+            show(err, inspection)
+        try:
+            decided = scaffold.decide(inspection.guess, names, ask if interactive else None)
+        except click.Abort:
+            err.print()  # end the unanswered question's line
+            raise ForktoolError(
+                "stopped before every new name was given; nothing was written",
+                "run it again, or give the names as options (--package OLD=NEW, --yes)",
+            ) from None
+        plan = scaffold.make_plan(name, definition, inspection, decided, fork_path)
+        result = scaffold.write(plan)
+    except ForktoolError as exc:
+        _fail(exc)
+    again = f"forktool --root {shlex.quote(str(root))} " if root is not None else "forktool "
+    summary = {**scaffold.summary(result), "next": f"{again}sync {shlex.quote(name)}"}
+    if as_json:
+        click.echo(json.dumps(summary, indent=1))
+        return
+    if not interactive:
+        show(out, inspection)
+    renamed = "; ".join(
+        f"{kind} " + ", ".join(f"{old} -> {new}" for old, new in mapping.items())
+        for kind, mapping in (
+            ("package", plan.rename.packages),
+            ("distribution", plan.rename.distributions),
+            ("script", plan.rename.scripts),
+        )
+        if mapping
+    )
+    for path, what in zip(result.files, (renamed, "empty, for your own changes"), strict=True):
+        out.print(f"wrote {path}: {what}", highlight=False, markup=False, soft_wrap=True)
+    for note in plan.notes:
+        out.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"next: [bold]{escape(summary['next'])}[/]", highlight=False, soft_wrap=True)
 
 
 @main.command("check")

@@ -149,6 +149,8 @@ def load(root: Path, name: str) -> UpstreamConfig:
             f"{where} is not valid TOML: {exc} (line {exc.line}, column {exc.col})",
             "fix the syntax at that position",
         ) from exc
+    except tomlkit.exceptions.TOMLKitError as exc:  # a key given twice, and the like
+        raise ConfigError(f"{where} is not valid TOML: {exc}", "fix that key") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{where} is not UTF-8 text", "save it as UTF-8") from exc
     return _validate(doc, root, name, where)

@@ -472,9 +472,15 @@ class GitRepo:
         """True unless HEAD is unborn (a freshly initialised repository)."""
         return self.resolve("HEAD") is not None
 
-    def dirty_paths(self) -> list[str]:
-        """Tracked paths with uncommitted changes, staged or not (untracked are ignored)."""
-        out = self._repo.git.status("--porcelain", "--untracked-files=no")
+    def dirty_paths(self, *, refresh: bool = True) -> list[str]:
+        """Tracked paths with uncommitted changes, staged or not (untracked are ignored).
+
+        Args:
+            refresh: let git write the refreshed stat data back to the index, as a plain
+                ``git status`` does (a merge that follows needs it). False writes nothing
+                and takes no lock another git could trip on (``forktool status``)."""
+        env = {} if refresh else {"GIT_OPTIONAL_LOCKS": "0"}
+        out = self._repo.git.status("--porcelain", "--untracked-files=no", env=env)
         return [line[3:] for line in out.splitlines() if line.strip()]
 
     def operation_in_progress(self) -> str | None:

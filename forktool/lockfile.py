@@ -52,7 +52,7 @@ def read(path: Path) -> Lock | None:
     where = path.name
     try:
         doc = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as exc:
+    except (tomlkit.exceptions.TOMLKitError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"lock file {where} is not valid TOML: {exc}",
             f"restore it from git (git checkout -- upstream/{where})",

@@ -79,6 +79,7 @@ def test_find_root_walks_up(tmp_path: Path) -> None:
         (lambda t: t.replace('[rename.packages]\nflask = "framework"\n', ""), "is empty"),
         (lambda t: t + 'tag-pattern = "("\n', "is not a valid name"),
         (lambda t: t.replace("[rename]", "[rename"), "line 5"),
+        (lambda t: t.replace('project = "flask"', 'project = "flask"\nproject = "x"'), "exists"),
     ],
 )
 def test_invalid(tmp_path: Path, edit: Callable[[str], str], says: str) -> None:
