@@ -19,13 +19,16 @@ value is that name is ``ambiguous``. Prose is not searched: the product name is 
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import token
 import tokenize
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
 
 from forktool.codemods.names import is_host_name, kept_around, word_re
+from forktool.codemods.python_spans import groups
 from forktool.codemods.text import protected_spans
 from forktool.model import Leftover, RenameMap
 
@@ -87,12 +90,66 @@ def python_leftovers(
     symbols = _symbol_names(rename)
     if pattern.search(source) is None and not any(name in source for name in symbols):
         return []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return text_leftovers(path, source, rename, reason=UNPARSEABLE)
     lines = source.splitlines()
     found: list[Leftover] = []
+    try:
+        for chunk in _statements_to_scan(source, pattern, symbols):
+            found.extend(_scan(path, chunk, lines, rename, symbols, reason))
+    except (tokenize.TokenError, SyntaxError):
+        return text_leftovers(path, source, rename, reason=UNPARSEABLE)
+    return _unique(found)
+
+
+def _statements_to_scan(
+    source: str, pattern: re.Pattern[str], symbols: frozenset[str]
+) -> Iterator[list[tokenize.TokenInfo]]:
+    """The tokens of the top-level statements that contain a match, one list per
+    statement, at their lines in ``source``; all of ``source`` as one list when CPython
+    cannot cut it into statements. Tokenizing is the slow part, and a statement always
+    starts and ends between tokens."""
+    syntax = _parse(source)
+    if syntax is None or "\r" in source or not syntax.body:
+        yield list(tokenize.generate_tokens(io.StringIO(source).readline))
+        return
+    lines = source.split("\n")
+    ends = [group.last for group in groups(syntax.body)]
+    ends[-1] = len(lines)
+    start = 0
+    for end in ends:
+        text = "\n".join(lines[start:end])
+        if pattern.search(text) is not None or any(name in text for name in symbols):
+            tokens = tokenize.generate_tokens(io.StringIO(text + "\n").readline)
+            yield [_moved(tok, start) for tok in tokens]
+        start = end
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning: invalid escape sequence
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _moved(tok: tokenize.TokenInfo, lines: int) -> tokenize.TokenInfo:
+    if not lines:
+        return tok
+    return tok._replace(
+        start=(tok.start[0] + lines, tok.start[1]), end=(tok.end[0] + lines, tok.end[1])
+    )
+
+
+def _scan(
+    path: str,
+    tokens: list[tokenize.TokenInfo],
+    lines: list[str],
+    rename: RenameMap,
+    symbols: frozenset[str],
+    reason: str | None,
+) -> Iterator[Leftover]:
+    """Leftovers among ``tokens``, which start at a statement."""
+    pattern = word_re(rename)
     previous = token.NEWLINE
     for index, tok in enumerate(tokens):
         if tok.type == token.NL:
@@ -100,19 +157,18 @@ def python_leftovers(
         line = lines[tok.start[0] - 1] if tok.start[0] <= len(lines) else tok.line
         if tok.type == token.NAME and (pattern.fullmatch(tok.string) or tok.string in symbols):
             why = reason or KEPT
-            found.append(Leftover(path, tok.start[0], "identifier", why, _excerpt(line)))
+            yield Leftover(path, tok.start[0], "identifier", why, _excerpt(line))
         elif tok.type == tokenize.COMMENT or tok.type in _STRING_TYPES:
             kind = "comment" if tok.type == tokenize.COMMENT else "string"
             if kind == "string" and previous in _STATEMENT_START and _ends_statement(tokens, index):
                 kind = "docstring"
             prose_reason = reason or (KEPT if kind != "string" and not rename.docs else None)
-            found.extend(_in_token(path, tok, kind, lines, rename, prose_reason))
+            yield from _in_token(path, tok, kind, lines, rename, prose_reason)
             if kind == "string" and symbols and _string_text(tok.string) in symbols:
                 why = reason or AMBIGUOUS
-                found.append(Leftover(path, tok.start[0], "string", why, _excerpt(line)))
+                yield Leftover(path, tok.start[0], "string", why, _excerpt(line))
         if tok.type not in (token.NL, tokenize.COMMENT):
             previous = tok.type
-    return _unique(found)
 
 
 def _symbol_names(rename: RenameMap) -> frozenset[str]:
