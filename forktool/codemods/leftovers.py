@@ -93,8 +93,8 @@ def python_leftovers(
     lines = source.splitlines()
     found: list[Leftover] = []
     try:
-        for chunk in _statements_to_scan(source, pattern, symbols):
-            found.extend(_scan(path, chunk, lines, rename, symbols, reason))
+        for offset, chunk in _statements_to_scan(source, pattern, symbols):
+            found.extend(_scan(path, chunk, offset, lines, rename, symbols, reason))
     except (tokenize.TokenError, SyntaxError):
         return text_leftovers(path, source, rename, reason=UNPARSEABLE)
     return _unique(found)
@@ -102,14 +102,14 @@ def python_leftovers(
 
 def _statements_to_scan(
     source: str, pattern: re.Pattern[str], symbols: frozenset[str]
-) -> Iterator[list[tokenize.TokenInfo]]:
+) -> Iterator[tuple[int, list[tokenize.TokenInfo]]]:
     """The tokens of the top-level statements that contain a match, one list per
-    statement, at their lines in ``source``; all of ``source`` as one list when CPython
-    cannot cut it into statements. Tokenizing is the slow part, and a statement always
-    starts and ends between tokens."""
+    statement with the number of lines before it in ``source``; all of ``source`` as one
+    list when CPython cannot cut it into statements. Tokenizing is the slow part, and a
+    statement always starts and ends between tokens."""
     syntax = _parse(source)
     if syntax is None or "\r" in source or not syntax.body:
-        yield list(tokenize.generate_tokens(io.StringIO(source).readline))
+        yield 0, list(tokenize.generate_tokens(io.StringIO(source).readline))
         return
     lines = source.split("\n")
     ends = [group.last for group in groups(syntax.body)]
@@ -118,8 +118,7 @@ def _statements_to_scan(
     for end in ends:
         text = "\n".join(lines[start:end])
         if pattern.search(text) is not None or any(name in text for name in symbols):
-            tokens = tokenize.generate_tokens(io.StringIO(text + "\n").readline)
-            yield [_moved(tok, start) for tok in tokens]
+            yield start, list(tokenize.generate_tokens(io.StringIO(text + "\n").readline))
         start = end
 
 
@@ -132,41 +131,35 @@ def _parse(source: str) -> ast.Module | None:
         return None
 
 
-def _moved(tok: tokenize.TokenInfo, lines: int) -> tokenize.TokenInfo:
-    if not lines:
-        return tok
-    return tok._replace(
-        start=(tok.start[0] + lines, tok.start[1]), end=(tok.end[0] + lines, tok.end[1])
-    )
-
-
 def _scan(
     path: str,
     tokens: list[tokenize.TokenInfo],
+    offset: int,
     lines: list[str],
     rename: RenameMap,
     symbols: frozenset[str],
     reason: str | None,
 ) -> Iterator[Leftover]:
-    """Leftovers among ``tokens``, which start at a statement."""
+    """Leftovers among ``tokens``, which start at a statement ``offset`` lines down."""
     pattern = word_re(rename)
     previous = token.NEWLINE
     for index, tok in enumerate(tokens):
         if tok.type == token.NL:
             continue
-        line = lines[tok.start[0] - 1] if tok.start[0] <= len(lines) else tok.line
+        number = tok.start[0] + offset
+        line = lines[number - 1] if number <= len(lines) else tok.line
         if tok.type == token.NAME and (pattern.fullmatch(tok.string) or tok.string in symbols):
             why = reason or KEPT
-            yield Leftover(path, tok.start[0], "identifier", why, _excerpt(line))
+            yield Leftover(path, number, "identifier", why, _excerpt(line))
         elif tok.type == tokenize.COMMENT or tok.type in _STRING_TYPES:
             kind = "comment" if tok.type == tokenize.COMMENT else "string"
             if kind == "string" and previous in _STATEMENT_START and _ends_statement(tokens, index):
                 kind = "docstring"
             prose_reason = reason or (KEPT if kind != "string" and not rename.docs else None)
-            yield from _in_token(path, tok, kind, lines, rename, prose_reason)
+            yield from _in_token(path, tok, number, kind, lines, rename, prose_reason)
             if kind == "string" and symbols and _string_text(tok.string) in symbols:
                 why = reason or AMBIGUOUS
-                yield Leftover(path, tok.start[0], "string", why, _excerpt(line))
+                yield Leftover(path, number, "string", why, _excerpt(line))
         if tok.type not in (token.NL, tokenize.COMMENT):
             previous = tok.type
 
@@ -200,12 +193,12 @@ def _ends_statement(tokens: list[tokenize.TokenInfo], index: int) -> bool:
 def _in_token(
     path: str,
     tok: tokenize.TokenInfo,
+    first_line: int,
     kind: str,
     lines: list[str],
     rename: RenameMap,
     reason: str | None,
 ) -> Iterable[Leftover]:
-    first_line = tok.start[0]
     for offset, piece in enumerate(tok.string.split("\n")):
         number = first_line + offset
         line = lines[number - 1] if number <= len(lines) else piece
