@@ -6,6 +6,7 @@ Validation happens once, here, at the edge: everything after this works on the f
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from forktool.errors import ConfigError
 from forktool.model import RenameMap
 
 DEFAULT_INDEX = "https://pypi.org/pypi"
+#: Environment variable naming another default index (a mirror, a private index).
+INDEX_VARIABLE = "FORKTOOL_INDEX"
 #: Tags like ``1.2.3`` or ``v1.2.3``; the ``version`` group is parsed with packaging.
 DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d+(?:\.\d+)*)$"
 
@@ -100,6 +103,12 @@ class UpstreamConfig:
     def release_tag(self, version: str) -> str:
         """Full ref of the tag on the vendor commit of ``version``."""
         return f"refs/tags/upstream/{self.name}/{version}"
+
+
+def default_index() -> str:
+    """The index a PyPI source uses when its definition names none: ``$FORKTOOL_INDEX``
+    when set (a mirror or private index speaking PyPI's JSON API), else PyPI."""
+    return os.environ.get(INDEX_VARIABLE, "").strip().rstrip("/") or DEFAULT_INDEX
 
 
 def find_root(start: Path) -> Path:
@@ -228,7 +237,7 @@ def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSo
     if kind == "pypi":
         return PyPISource(
             project=_string(table, "project", where, prefix="source."),
-            index=_string(table, "index", where, default=DEFAULT_INDEX, prefix="source.").rstrip(
+            index=_string(table, "index", where, default=default_index(), prefix="source.").rstrip(
                 "/"
             ),
             prereleases=prereleases,

@@ -43,6 +43,18 @@ def test_defaults(tmp_path: Path) -> None:
     assert cfg.release_tag("3.1.3") == "refs/tags/upstream/flask/3.1.3"
 
 
+def test_default_index_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORKTOOL_INDEX", "http://mirror.example/pypi/")
+    cfg = config.load(write(tmp_path, GOOD), "flask")
+    assert cfg.source == PyPISource(project="flask", index="http://mirror.example/pypi")
+    named = GOOD.replace('project = "flask"', 'project = "flask"\nindex = "http://other/pypi"')
+    assert config.load(write(tmp_path, named), "flask").source == PyPISource(
+        project="flask", index="http://other/pypi"
+    )
+
+
 def test_git_source(tmp_path: Path) -> None:
     text = GOOD.replace('type = "pypi"\nproject = "flask"', 'type = "git"\nurl = "/srv/flask"')
     cfg = config.load(write(tmp_path, text), "flask")

@@ -148,7 +148,7 @@ def make_source(
             raise ConfigError(
                 f"--pypi {project!r} is not a project name", "give the name as on the index"
             )
-        return PyPISource(project.strip(), (index or config_mod.DEFAULT_INDEX).rstrip("/"))
+        return PyPISource(project.strip(), (index or config_mod.default_index()).rstrip("/"))
     assert url is not None
     if index is not None:
         raise ConfigError("--index goes with --pypi", "drop it, or use --pypi PROJECT")

@@ -194,7 +194,11 @@ def render_definition(plan: Plan) -> str:
     if isinstance(source, PyPISource):
         _add(table, "type", "pypi", "releases are sdists on a package index")
         _add(table, "project", source.project, "the project's name on the index")
-        _add(table, "index", source.index, "base of the index's JSON API")
+        if source.index == config_mod.default_index():
+            # Left out, so that $FORKTOOL_INDEX (a mirror) still applies to this definition.
+            table.add(tomlkit.comment(f'index = "{source.index}"  (the default)'))
+        else:
+            _add(table, "index", source.index, "base of the index's JSON API")
     else:
         _add(table, "type", "git", "releases are tags of a git repository")
         _add(table, "url", source.url, "URL, or a path relative to this directory")
