@@ -86,7 +86,15 @@ def _command_name(ctx: click.Context) -> str:
 def main(ctx: click.Context, root: Path | None) -> None:
     """Keep a renamed fork of an upstream framework in step with upstream.
 
-    Example: forktool sync flask --to 3.1.3
+    Examples:
+
+    \b
+      forktool sync flask --to 3.1.3   integrate Flask 3.1.3 into the fork
+      forktool --root ~/myfork status  use the definition in ~/myfork
+      forktool --version               print forktool's version
+
+    Start with 'forktool init' (a new upstream) or 'forktool sync' (this definition's
+    upstreams); docs/tutorial.md walks through a whole fork.
     """
     ctx.obj = root
 
@@ -119,7 +127,16 @@ def sync_command(
 
     With no UPSTREAM, every upstream under upstream/ is synced.
 
-    Example: forktool sync flask --to 3.1.3
+    Examples:
+
+    \b
+      forktool sync                   every upstream, to its newest release
+      forktool sync flask --to 3.1.3  one upstream, to a given release
+      forktool sync flask --each      one release at a time; stop at the first conflict
+      forktool sync flask --continue  after resolving the conflicts and git add
+      forktool sync flask --abort     undo the stopped sync
+      forktool sync flask --wait      queue behind another forktool on this fork
+      forktool sync --json            results as JSON (docs/json.md)
     """
     if continue_ and abort:
         _fail(ForktoolError("--continue and --abort exclude each other", "pick one"))
@@ -183,7 +200,12 @@ def status_command(
     is reported, not an error. Exit code 0; 1: a sync waits for conflict resolution;
     2: error.
 
-    Example: forktool status flask --offline
+    Examples:
+
+    \b
+      forktool status                  every upstream
+      forktool status flask --offline  no network: skip the newer releases
+      forktool status --json           as JSON (docs/json.md)
     """
     try:
         definition = root.resolve() if root else config_mod.find_root(Path.cwd())
@@ -267,9 +289,18 @@ def rename_command(
     files or directories named after an old package are moved; --diff only shows what
     would change. Old names left in place are listed on stderr.
 
-    Examples: forktool rename --diff ./flask_login;
-    forktool rename --map flask=framework --dist Flask=Framework ./my_extension;
-    cat app.py | forktool rename --map flask=framework -
+    Examples:
+
+    \b
+      forktool rename --diff ./flask_login                  show what would change
+      forktool rename --upstream flask ./my_extension       in place, map of upstream/flask.toml
+      forktool rename --map flask=framework --dist Flask=Framework ./ext
+                                                            a map given here
+      forktool rename --map flask=framework --script flask=fw --keep 'FLASK_*' .
+      cat app.py | forktool rename --map flask=framework -  stdin to stdout
+      forktool rename --map flask=framework --stdin-name setup.cfg - < setup.cfg
+                                                            read as setup.cfg
+      forktool rename --json ./ext                          changes and leftovers as JSON
     """
     try:
         rename_map = _rename_map(root, upstream_name, packages, distributions, scripts, keep)
@@ -355,7 +386,12 @@ def leftovers_command(
     docstring, other-file. Reasons: kept (keep-list, URLs), ambiguous (not guessed),
     unparseable (the file could not be parsed).
 
-    Example: forktool leftovers flask --reason ambiguous
+    Examples:
+
+    \b
+      forktool leftovers flask                     everything left, with the reason
+      forktool leftovers flask --reason ambiguous  only what the rename could not decide
+      forktool leftovers flask --json              as JSON (docs/json.md)
     """
     try:
         definition = root.resolve() if root else config_mod.find_root(Path.cwd())
@@ -377,7 +413,12 @@ def leftovers_command(
 def patch_group() -> None:
     """Work with the fork's patch series (patches/<upstream>/series).
 
-    Example: forktool patch list
+    Examples:
+
+    \b
+      forktool patch list                 the series and its health
+      forktool patch add HEAD             turn the fork's last commit into a patch
+      forktool patch replay --from 3.0.0  the series' health on older releases
     """
 
 
@@ -405,7 +446,12 @@ def _one_config(root: Path | None, upstream_name: str | None) -> config_mod.Upst
 def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> None:
     """List the series in order, with each patch's health on the newest release.
 
-    Example: forktool patch list --upstream flask
+    Examples:
+
+    \b
+      forktool patch list                   the only upstream's series
+      forktool patch list --upstream flask  with several upstreams
+      forktool patch list --json            as JSON (docs/json.md)
     """
     try:
         cfg = _one_config(root, upstream_name)
@@ -438,7 +484,13 @@ def patch_add(
 ) -> None:
     """Turn COMMIT of the fork repository into a diff patch at the end of the series.
 
-    Example: forktool patch add HEAD --name cap-body-size.patch
+    Examples:
+
+    \b
+      forktool patch add HEAD                          the fork's last commit, named by subject
+      forktool patch add 1a2b3c4 --name cap-body-size.patch
+                                                       choose the file name
+      forktool patch add HEAD --upstream flask --json  with several upstreams; as JSON
     """
     try:
         cfg = _one_config(root, upstream_name)
@@ -464,7 +516,14 @@ def patch_refresh(
 ) -> None:
     """Rewrite the patch that stopped a sync, from your resolution of its conflict.
 
-    Then run 'forktool sync --continue'. Example: forktool patch refresh cap-body-size.patch
+    Then run 'forktool sync --continue'.
+
+    Examples:
+
+    \b
+      forktool patch refresh                          the patch that stopped the sync
+      forktool patch refresh cap-body-size.patch      name it
+      forktool patch refresh --upstream flask --json  with several upstreams; as JSON
     """
     try:
         cfg = _one_config(root, upstream_name)
@@ -503,7 +562,13 @@ def patch_drop(
 ) -> None:
     """Remove patches from the series and delete their files.
 
-    Example: forktool patch drop --upstreamed
+    Examples:
+
+    \b
+      forktool patch drop server-banner.patch  drop one patch
+      forktool patch drop --upstreamed         drop every patch upstream has taken
+      forktool patch drop --upstreamed --upstream flask --json
+                                               with several upstreams; as JSON
     """
     try:
         cfg = _one_config(root, upstream_name)
@@ -531,7 +596,12 @@ def patch_replay(
 ) -> None:
     """Apply the series to every release in a range and show its health; changes no branch.
 
-    Example: forktool patch replay --from 2.0.0 --to 3.1.3
+    Examples:
+
+    \b
+      forktool patch replay --from 2.0.0 --to 3.1.3  every release in between
+      forktool patch replay --from 3.1.0             up to the newest
+      forktool patch replay --upstream flask --json  with several upstreams; as JSON
     """
     rows = []
     try:
@@ -568,7 +638,15 @@ def report_command(
 
     Exit code 0: nothing is left to resolve; 1: conflicts wait; 2: error.
 
-    Example: forktool report flask --format html -o conflicts.html
+    Examples:
+
+    \b
+      forktool report         in the terminal
+      forktool report flask --format html -o conflicts.html
+                              a page to share
+      forktool report flask --format markdown --output conflicts.md
+                              for a pull request
+      forktool report --json  as JSON (docs/conflict-report.md)
     """
     if as_json and fmt not in ("terminal", "json"):
         _fail(ForktoolError(f"--json and --format {fmt} exclude each other", "pick one"))
@@ -629,7 +707,13 @@ def shims_command(
     Its package aliases every old module to the fork's module object. Install the wheel it
     writes next to the fork. Every sync regenerates it.
 
-    Example: forktool shims flask && pip install forks/flask.shim/*.whl
+    Examples:
+
+    \b
+      forktool shims flask && pip install forks/flask.shim/*.whl
+      forktool shims flask --dry-run        what would be generated
+      forktool shims flask --out dist/shim  somewhere else
+      forktool shims --json                 what was written, as JSON
     """
     try:
         cfg = _one_config(root, upstream_name)
@@ -739,7 +823,23 @@ def init_command(
     them from the options; with --yes or no terminal it never asks). Never overwrites.
     NAME defaults to the project or repository name. Then run 'forktool sync NAME'.
 
-    Example: forktool init --pypi humanize --package humanize=humanise
+    Examples:
+
+    \b
+      forktool init --pypi humanize  asks for the new names
+      forktool init --pypi humanize --package humanize=humanise --yes
+                                     asks nothing
+      forktool init acme --git https://git.example/acme.git --package acme=acme2
+                                     a git upstream
+      forktool init --git ../acme --tag-pattern 'rel-(?P<version>.+)' --package acme2
+                                     tags rel-1.0, ...
+      forktool init --pypi acme --index https://mirror.example/pypi --package acme2
+                                     a private index
+      forktool init --pypi flask --package flask=framework --dist Framework --script flask=fw
+      forktool init --pypi flask --package framework --fork-path ../framework
+                                     fork repository elsewhere
+      forktool init --pypi flask --package framework --json
+                                     what was written, as JSON
     """
     import json  # here, not at the top: this block is init's alone
     import shlex
@@ -827,7 +927,12 @@ def check_command(
 
     Exit code 0: up to date or clean; 1: it would conflict; 2: error. For scheduled CI.
 
-    Example: forktool check flask --json
+    Examples:
+
+    \b
+      forktool check flask             would the newest release merge cleanly?
+      forktool check flask --to 3.1.3  would 3.1.3?
+      forktool check --json            every upstream, as JSON (docs/json.md)
     """
     results: list[CheckResult] = []
     try:
