@@ -2,12 +2,14 @@
 only for the statements that can change.
 
 libcst's parser costs about ten times CPython's ``ast.parse``, and most statements of a
-typical module never mention an old name: a module's top-level statements are cut into
-line ranges (:class:`Spans`), only those whose text mentions an old name (or imports
-anything: the codemod learns callee names from imports) are given to libcst, as one
-smaller module, and the rest is copied through. Inside the statements that are parsed,
-nested statements that mention nothing are marked for the transformer to skip
-(:func:`mark_unchanged`).
+typical module never mention an old name. :meth:`Spans.cut` leaves out every statement
+whose text mentions no old name and imports nothing (the codemod learns callee names from
+imports): top-level statements with the comments before them, and, inside the statements
+kept, the statements of their bodies, at any depth. Each run of statements left out is
+replaced by one :data:`GAP` statement at its indentation; libcst parses the rest
+(:meth:`Cut.subset`) and the lines left out are put back after the transform
+(:meth:`Cut.splice`). When the whole module must be parsed (renamed symbols),
+:func:`mark_unchanged` tells the transformer which statements it may skip instead.
 
 The line ranges come from ``ast`` (``lineno``/``end_lineno``, decorators included);
 statements sharing a line (``a = 1; b = 2``) form one range, as they form one libcst
