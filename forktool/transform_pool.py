@@ -10,6 +10,7 @@ amounts of work are done in this process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -67,13 +68,21 @@ def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dic
         return _transform_batch(list(jobs), rename)
     batches = _batches(jobs, workers * BATCHES_PER_WORKER)
     done: dict[str, FileOutcome] = {}
-    context = multiprocessing.get_context(_start_method())
+    method = _start_method()
+    if method == "fork":
+        # Forked workers share this process's objects; a collection in a worker would
+        # walk (and so copy) all of them. Frozen objects are left out of collections.
+        gc.freeze()
     try:
+        context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for result in pool.map(_transform_batch, batches, [rename] * len(batches)):
                 done.update(result)
     except BrokenProcessPool:
         pass  # a worker died (killed, out of memory): finish here, where errors show
+    finally:
+        if method == "fork":
+            gc.unfreeze()
     missing = [job for job in jobs if job[0] not in done]
     done.update(_transform_batch(missing, rename))
     return done
