@@ -10,6 +10,7 @@ import json
 import os
 import pty
 import select
+import stat
 import subprocess
 import sys
 import textwrap
@@ -104,6 +105,10 @@ def test_pypi_init_then_sync_gives_a_renamed_fork(tmp_path: Path, published: Ind
     assert project_line.index("# the project's name") == 35  # aligned like upstream/flask.toml
     series = (root / "patches" / "mypkg" / "series").read_text()
     assert series.startswith("# The fork's patch series for mypkg")
+    umask = os.umask(0)
+    os.umask(umask)
+    for written in (root / "upstream" / "mypkg.toml", root / "patches" / "mypkg" / "series"):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask  # not private
     assert all(line.startswith("#") for line in series.splitlines())
 
     result = run_cli(root, "sync", "mypkg")
@@ -647,3 +652,20 @@ def test_decide_without_questions() -> None:
     assert rename.distributions == {"Django": "dj2"}
     assert rename.scripts == {"django-admin": "dj2-admin"}
     assert notes == ("console script other keeps its name (pass --script other=NEW to rename it)",)
+
+
+def test_guess_entry_point_groups_the_package_loads() -> None:
+    files = tree(
+        {
+            "src/mypkg/cli.py": 'for ep in entry_points(group="mypkg.commands"): ...\n',
+            "src/mypkg/plugins.py": "iter_entry_points('mypkg.plugins')\n"
+            "entry_points().select(group = 'mypkg.hooks')\n"
+            'entry_points(group="other.commands")\n',
+            "docs/conf.py": 'entry_points(group="mypkg.docs")\n',
+            "src/mypkg/__init__.py": "",
+        }
+    )
+    groups = ("mypkg.commands", "mypkg.docs", "mypkg.hooks", "mypkg.plugins")
+    assert scaffold.guess_entry_point_groups(files, ["mypkg"]) == groups
+    assert scaffold.guess(files, "mypkg").entry_point_groups == groups
+    assert scaffold.guess_entry_point_groups(files, []) == ()

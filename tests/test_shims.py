@@ -389,6 +389,21 @@ def test_refuses_to_overwrite_what_forktool_did_not_generate(tmp_path: Path, for
         shims.generate(fork, RENAME, "2.0.1", out)
 
 
+def test_a_new_release_replaces_the_older_shim_wheel_only(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    first = shims.generate(fork, RENAME, "2.0.1", out).wheel
+    foreign = out / "oldpkg-1.0-py3-none-any.whl"  # not ours: stays
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("oldpkg-1.0.dist-info/WHEEL", "Generator: bdist_wheel\n")
+    pyproject = fork / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"2.0.1"', '"2.0.2"'))
+
+    second = shims.generate(fork, RENAME, "2.0.2", out).wheel
+
+    assert not first.exists()
+    assert sorted(path.name for path in out.glob("*.whl")) == sorted([second.name, foreign.name])
+
+
 # --- what is written --------------------------------------------------------------------------
 
 

@@ -234,9 +234,14 @@ def test_offline_and_unreachable_source(definition: Path, tmp_path: Path) -> Non
 
 def test_stale_and_missing_shim(definition: Path) -> None:
     assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
-    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 0
     out = shim_dir(definition)
-    (out / "mypkg-1.1+ourpkg-py3-none-any.whl").unlink()  # the 1.0 wheel is still there
+    old_wheel = out / "mypkg-1.0+ourpkg-py3-none-any.whl"
+    kept = old_wheel.read_bytes()
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 0
+    assert not old_wheel.exists()  # the 1.1 shim replaced it
+    # As if writing the 1.1 shim had failed: only the 1.0 wheel is there.
+    (out / "mypkg-1.1+ourpkg-py3-none-any.whl").unlink()
+    old_wheel.write_bytes(kept)
     shim = one(definition)["shim"]
     assert shim["state"] == "stale"
     assert (shim["version"], shim["expected"]) == ("1.0+ourpkg", "1.1+ourpkg")

@@ -34,6 +34,7 @@ from forktool.scaffold.guessing import (
     describe,
     guess,
     guess_distribution,
+    guess_entry_point_groups,
     guess_packages,
     guess_scripts,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "describe",
     "guess",
     "guess_distribution",
+    "guess_entry_point_groups",
     "guess_packages",
     "guess_scripts",
     "headline",

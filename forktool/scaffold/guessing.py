@@ -52,12 +52,16 @@ class Guess:
         scripts: console and GUI scripts.
         origins: ``packages`` / ``distribution`` / ``scripts`` -> where it was read,
             e.g. ``"src/ (directories with __init__.py)"``; absent when nothing was found.
+        entry_point_groups: entry-point groups the packages' own code loads plugins from
+            (``flask.commands``): extensions register under these names, so the rename
+            must keep them.
     """
 
     packages: tuple[str, ...]
     distribution: str
     scripts: tuple[str, ...]
     origins: Mapping[str, str] = field(default_factory=dict)
+    entry_point_groups: tuple[str, ...] = ()
 
 
 def guess(tree: Tree, fallback_distribution: str) -> Guess:
@@ -87,7 +91,24 @@ def guess(tree: Tree, fallback_distribution: str) -> Guess:
         distribution=distribution,
         scripts=tuple(scripts),
         origins={k: v for k, v in origins.items() if v},
+        entry_point_groups=guess_entry_point_groups(tree, ordered),
     )
+
+
+def guess_entry_point_groups(tree: Tree, packages: Iterable[str]) -> tuple[str, ...]:
+    """Entry-point groups named after one of ``packages`` that Python code of the tree
+    loads: ``entry_points(group="flask.commands")``, ``iter_entry_points("flask.x")``,
+    ``.select(group=...)``. Sorted, without duplicates."""
+    names = "|".join(re.escape(package) for package in packages)
+    if not names:
+        return ()
+    loader = r"""(?:\bgroup\s*=\s*|iter_entry_points\(\s*)"""
+    pattern = re.compile(loader + "[\"']((?:" + names + r")\.[\w.-]+)[\"']")
+    found: set[str] = set()
+    for path, entry in tree.items():
+        if path.endswith(".py") and not entry.symlink:
+            found.update(pattern.findall(entry.data.decode("utf-8", "replace")))
+    return tuple(sorted(found))
 
 
 def guess_packages(tree: Tree, distribution: str = "") -> tuple[list[str], str]:
@@ -215,11 +236,15 @@ def describe(guessed: Guess) -> list[str]:
     def said(what: str, value: str) -> str:
         return f"{value} ({origins[what]})" if what in origins else value
 
-    return [
+    lines = [
         f"import packages: {said('packages', ', '.join(guessed.packages) or 'none found')}",
         f"distribution:    {said('distribution', guessed.distribution)}",
         f"console scripts: {said('scripts', ', '.join(guessed.scripts) or 'none')}",
     ]
+    if guessed.entry_point_groups:
+        groups = ", ".join(guessed.entry_point_groups)
+        lines.append(f"plugin groups:   {groups} (kept: extensions register under them)")
+    return lines
 
 
 def _at(base: str) -> str:

@@ -221,6 +221,7 @@ def decide(guessed: Guess, names: Names, ask: Ask | None) -> tuple[RenameMap, tu
         "packages": packages,
         "distributions": {old_dist: new_dist},
         "scripts": scripts,
+        "keep": list(guessed.entry_point_groups),
     }
     return config_mod.parse_rename(table, "the new names"), tuple(notes)
 

@@ -210,11 +210,19 @@ def render_definition(plan: Plan) -> str:
     doc.add("source", table)
 
     rename_table = tomlkit.table(is_super_table=True)
-    keep = "keep = []"
-    rename_table.add(tomlkit.comment(
-        keep + " " * (_COMMENT_COLUMN - 2 - len(keep)) + "# strings never renamed, e.g. an "
-        "entry-point group"
-    ))  # fmt: skip
+    if rename.keep:
+        _add(
+            rename_table,
+            "keep",
+            list(rename.keep),
+            "entry-point groups extensions register under: never renamed",
+        )
+    else:
+        keep = "keep = []"
+        rename_table.add(tomlkit.comment(
+            keep + " " * (_COMMENT_COLUMN - 2 - len(keep)) + "# strings never renamed, e.g. an "
+            "entry-point group"
+        ))  # fmt: skip
     titles = {
         "packages": "import packages: old = new",
         "distributions": "distribution (project) names",
@@ -301,6 +309,9 @@ def _write_new(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as open() would; mkstemp makes it private (0600)
         try:
             os.link(tmp, path)
         except FileExistsError:
