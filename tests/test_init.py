@@ -241,7 +241,7 @@ def invoke_on_terminal(
     monkeypatch: pytest.MonkeyPatch, root: Path, args: list[str], answers: str
 ) -> Result:
     """Run init as if standard input were a terminal, typing ``answers``."""
-    monkeypatch.setattr("forktool.cli._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("forktool.cli.init_command._stdin_is_terminal", lambda: True)
     return CliRunner().invoke(
         main, ["--root", str(root), "init", *args], input=answers, catch_exceptions=False
     )

@@ -1,0 +1,86 @@
+"""What every command prints with, and how it exits.
+
+The consoles (``out`` for results, ``err`` for errors, progress and notes), the exit codes,
+the one-line error (also as JSON under ``--json``) and the progress display.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from forktool import report
+from forktool.build import Progress
+from forktool.errors import ForktoolError
+
+EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
+
+out = Console()
+err = Console(stderr=True)
+
+
+def show_error(exc: ForktoolError) -> None:
+    """One red line: what is wrong, then (dimmed) what to do."""
+    hint = f" [dim]— {escape(exc.hint)}[/]" if exc.hint else ""
+    err.print(
+        f"[bold red]error:[/] [red]{escape(exc.message)}[/]{hint}", highlight=False, soft_wrap=True
+    )
+
+
+def fail(exc: ForktoolError) -> NoReturn:
+    """Show ``exc`` as one line and exit with code 2.
+
+    Under ``--json`` (or ``report --format json``) the error is also printed on stdout as
+    ``{"schema": 1, "command", "error": {"message", "hint"}}``, so a program reading
+    stdout always gets one JSON document.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and _json_requested(ctx):
+        click.echo(report.error_json(_command_name(ctx), exc))
+    show_error(exc)
+    sys.exit(EXIT_ERROR)
+
+
+def _json_requested(ctx: click.Context) -> bool:
+    """True when the running command was given ``--json`` (or ``--format json``)."""
+    return bool(ctx.params.get("as_json")) or ctx.params.get("fmt") == "json"
+
+
+def _command_name(ctx: click.Context) -> str:
+    """The running command as typed after ``forktool``: ``sync``, ``patch list``, ..."""
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+@contextmanager
+def show_progress(quiet: bool) -> Iterator[Progress]:
+    """Show each step: pulsing bars with elapsed time on a terminal, plain lines otherwise."""
+    if quiet:
+        yield lambda _: None
+        return
+    if not err.is_terminal:
+        yield lambda step: err.print(f"… {step}", highlight=False, markup=False)
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with RichProgress(*columns, console=err, transient=False) as bars:
+        current: list[TaskID] = []
+
+        def show(step: str) -> None:
+            if current:
+                bars.update(current[-1], total=1, completed=1)
+            current.append(bars.add_task(step, total=None))
+
+        yield show
+        if current:
+            bars.update(current[-1], total=1, completed=1)

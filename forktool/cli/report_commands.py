@@ -1,0 +1,170 @@
+"""``forktool status``, ``leftovers`` and ``report``: show where a fork stands; change nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from forktool import config as config_mod
+from forktool import conflict_report, report, state
+from forktool import conflicts as conflicts_mod
+from forktool import status as status_mod
+from forktool.cli.group import main
+from forktool.cli.output import EXIT_CONFLICT, err, fail, out
+from forktool.cli.upstream_config import one_config
+from forktool.errors import ForktoolError
+from forktool.model import Leftover
+from forktool.sync import is_waiting
+
+
+@main.command("status")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option("--offline", is_flag=True, help="Do not list the source's releases (no network).")
+@click.option("--json", "as_json", is_flag=True, help="Print where each fork stands as JSON.")
+@click.pass_obj
+def status_command(
+    root: Path | None, upstream_name: str | None, offline: bool, as_json: bool
+) -> None:
+    """Show where each fork stands; change nothing.
+
+    For each upstream (with no UPSTREAM, every one under upstream/): the integrated
+    release, the newer releases, the patch series health, a sync waiting for its conflicts
+    to be resolved, the fork's working tree and the shim. A source that cannot be reached
+    is reported, not an error. Exit code 0; 1: a sync waits for conflict resolution;
+    2: error.
+
+    Examples:
+
+    \b
+      forktool status                  every upstream
+      forktool status flask --offline  no network: skip the newer releases
+      forktool status --json           as JSON (docs/json.md)
+    """
+    try:
+        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+        configs = [config_mod.load(definition, name) for name in names]
+        found = [status_mod.status(cfg, offline=offline) for cfg in configs]
+    except ForktoolError as exc:
+        fail(exc)
+    if as_json:
+        click.echo(report.status_json(found, offline=offline))
+    else:
+        for position, item in enumerate(found):
+            if position:
+                out.print()
+            report.render_status(out, item)
+    if any(item.waiting for item in found):
+        sys.exit(EXIT_CONFLICT)
+
+
+@main.command("leftovers")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option(
+    "--reason",
+    type=click.Choice(["kept", "ambiguous", "unparseable"]),
+    help="Only occurrences left for this reason.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def leftovers_command(
+    root: Path | None, upstream_name: str | None, reason: str | None, as_json: bool
+) -> None:
+    """List every old name the newest transform left in place, and why.
+
+    Each line is path:line: kind (reason) text. Kinds: identifier, string, comment,
+    docstring, other-file. Reasons: kept (keep-list, URLs), ambiguous (not guessed),
+    unparseable (the file could not be parsed).
+
+    Examples:
+
+    \b
+      forktool leftovers flask                     everything left, with the reason
+      forktool leftovers flask --reason ambiguous  only what the rename could not decide
+      forktool leftovers flask --json              as JSON (docs/json.md)
+    """
+    try:
+        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+        reports = [state.read_leftovers(config_mod.load(definition, n)) for n in names]
+    except ForktoolError as exc:
+        fail(exc)
+    for data in reports:
+        items = [Leftover(**item) for item in data["leftovers"]]
+        items = [item for item in items if reason is None or item.reason == reason]
+        if as_json:
+            click.echo(report.leftovers_json(data, items))
+            continue
+        out.print(f"[bold]{data['upstream']} {data['version']}[/]")
+        report.render_leftovers(out, items, data["failures"])
+
+
+@main.command("report")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["terminal", "markdown", "json", "html"]),
+    default="terminal", show_default=True, help="How to render the conflict report.",
+)  # fmt: skip
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.pass_obj
+def report_command(
+    root: Path | None, upstream_name: str | None, fmt: str, output: Path | None, as_json: bool
+) -> None:
+    """Explain a stopped sync: every conflict, its hunks, and who changed those lines.
+
+    Exit code 0: nothing is left to resolve; 1: conflicts wait; 2: error.
+
+    Examples:
+
+    \b
+      forktool report         in the terminal
+      forktool report flask --format html -o conflicts.html
+                              a page to share
+      forktool report flask --format markdown --output conflicts.md
+                              for a pull request
+      forktool report --json  as JSON (docs/conflict-report.md)
+    """
+    if as_json and fmt not in ("terminal", "json"):
+        fail(ForktoolError(f"--json and --format {fmt} exclude each other", "pick one"))
+    fmt = "json" if as_json else fmt
+    try:
+        cfg = one_config(root, upstream_name)
+        waiting = is_waiting(cfg)
+        if not waiting and fmt != "json":
+            out.print(f"{cfg.name}: no sync is waiting; nothing to report", highlight=False)
+            return
+        collected = conflicts_mod.collect(cfg) if waiting else None
+    except ForktoolError as exc:
+        fail(exc)
+    if collected is None:  # --format json, nothing waiting: say so in JSON
+        _write_report(report.no_conflict_json(cfg.name) + "\n", output)
+        return
+    if fmt == "terminal" and output is None:
+        conflict_report.render_terminal(out, collected)
+    else:
+        render = {
+            "markdown": conflict_report.to_markdown,
+            "json": report.conflict_json,
+            "html": conflict_report.to_html,
+            "terminal": conflict_report.to_markdown,  # a file gets the plain-text form
+        }[fmt]
+        _write_report(render(collected), output)
+    if collected.conflicts:  # entries that still block --continue
+        sys.exit(EXIT_CONFLICT)
+
+
+def _write_report(text: str, output: Path | None) -> None:
+    """Print ``text`` on stdout, or write it to ``output`` and say so on stderr."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)

@@ -1,0 +1,140 @@
+"""``forktool sync`` and ``forktool check``: integrate a release, or tell whether it would."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from forktool import config as config_mod
+from forktool import report
+from forktool.check import CheckResult, check
+from forktool.cli.group import main
+from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, fail, out, show_error, show_progress
+from forktool.errors import ForktoolError
+from forktool.sync import SyncResult, abort_sync, continue_sync, is_waiting, sync, sync_each
+from forktool.writerlock import exclusive
+
+
+@main.command("sync")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option("--to", "to", metavar="VERSION", help="Release to integrate (default: newest).")
+@click.option(
+    "--continue", "continue_", is_flag=True, help="Finish a sync after resolving conflicts."
+)
+@click.option("--abort", is_flag=True, help="Undo a sync that stopped on conflicts.")
+@click.option(
+    "--each", is_flag=True,
+    help="Integrate one release at a time up to the target; stop at the first that conflicts.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--wait", is_flag=True, help="Wait for another forktool on this fork to finish.")
+@click.pass_obj
+def sync_command(
+    root: Path | None,
+    upstream_name: str | None,
+    to: str | None,
+    continue_: bool,
+    abort: bool,
+    each: bool,
+    as_json: bool,
+    wait: bool,
+) -> None:
+    """Import, rename and three-way merge an upstream release into the fork.
+
+    With no UPSTREAM, every upstream under upstream/ is synced.
+
+    Examples:
+
+    \b
+      forktool sync                   every upstream, to its newest release
+      forktool sync flask --to 3.1.3  one upstream, to a given release
+      forktool sync flask --each      one release at a time; stop at the first conflict
+      forktool sync flask --continue  after resolving the conflicts and git add
+      forktool sync flask --abort     undo the stopped sync
+      forktool sync flask --wait      queue behind another forktool on this fork
+      forktool sync --json            results as JSON (docs/json.md)
+    """
+    if continue_ and abort:
+        fail(ForktoolError("--continue and --abort exclude each other", "pick one"))
+    if (to or each) and (continue_ or abort):
+        fail(ForktoolError("--to and --each do not go with --continue or --abort", "drop them"))
+    try:
+        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+        configs = [config_mod.load(definition, name) for name in names]
+    except ForktoolError as exc:
+        fail(exc)
+    if to and len(configs) > 1:
+        fail(ForktoolError("--to needs an UPSTREAM when several are defined", "name one"))
+    if (continue_ or abort) and not upstream_name:
+        configs = [cfg for cfg in configs if is_waiting(cfg)] or configs[:1]
+
+    results: list[SyncResult] = []
+    errors: list[tuple[str, ForktoolError]] = []
+    for cfg in configs:
+        try:
+            with exclusive(cfg, wait=wait), show_progress(as_json) as progress:
+                if continue_:
+                    done = [continue_sync(cfg, progress)]
+                elif abort:
+                    done = [abort_sync(cfg)]
+                elif each:
+                    done = sync_each(cfg, to, progress)
+                else:
+                    done = [sync(cfg, to, progress)]
+        except ForktoolError as exc:
+            if len(configs) == 1:
+                fail(exc)
+            show_error(exc)  # go on with the other upstreams; exit 2 at the end
+            errors.append((cfg.name, exc))
+            continue
+        results.extend(done)
+        if not as_json:
+            for result in done:
+                report.render_sync(out, result)
+    if as_json:
+        click.echo(report.dumps(results, errors))
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if any(r.status in ("conflict", "patch-conflict") for r in results):
+        sys.exit(EXIT_CONFLICT)
+
+
+@main.command("check")
+@click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
+@click.option("--to", "to", metavar="VERSION", help="Release to check (default: newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_obj
+def check_command(
+    root: Path | None, upstream_name: str | None, to: str | None, as_json: bool
+) -> None:
+    """Tell whether the newest release would integrate cleanly; change nothing.
+
+    Exit code 0: up to date or clean; 1: it would conflict; 2: error. For scheduled CI.
+
+    Examples:
+
+    \b
+      forktool check flask             would the newest release merge cleanly?
+      forktool check flask --to 3.1.3  would 3.1.3?
+      forktool check --json            every upstream, as JSON (docs/json.md)
+    """
+    results: list[CheckResult] = []
+    try:
+        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+        for name in names:
+            cfg = config_mod.load(definition, name)
+            with exclusive(cfg, wait=True), show_progress(as_json) as progress:
+                results.append(check(cfg, to, progress))
+    except ForktoolError as exc:
+        fail(exc)
+    if as_json:
+        click.echo(report.check_json(results))
+    else:
+        for result in results:
+            report.render_check(out, result)
+    if any(r.status in ("conflict", "patch-conflict") for r in results):
+        sys.exit(EXIT_CONFLICT)
