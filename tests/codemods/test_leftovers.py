@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
+import tokenize
+from pathlib import Path
 
+from forktool.codemods import leftovers
 from forktool.codemods.leftovers import python_leftovers, text_leftovers
-from forktool.model import Leftover
+from forktool.model import Leftover, RenameMap
 
 from .maps import FLASK, REQUESTS
 
@@ -91,3 +95,25 @@ def test_hyphenated_names_docs_off_and_symbols() -> None:
         (4, "string", "ambiguous"),
         (5, "string", "ambiguous"),
     ]
+
+
+def test_scanning_statements_apart_finds_what_scanning_the_file_finds() -> None:
+    """Only the top-level statements holding an old name are tokenized; on forktool's own
+    modules that gives exactly the leftovers of tokenizing each whole file."""
+    package = Path(leftovers.__file__).parents[1]
+    rename = RenameMap(
+        packages={"libcst": "cstlib", "forktool": "ftool", "re": "regex"},
+        symbols={"forktool.model.FileEntry": "Entry"},
+    )
+    symbols = leftovers._symbol_names(rename)
+    found = 0
+    for path in sorted(package.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        lines = source.splitlines()
+        whole = leftovers._unique(
+            list(leftovers._scan("x.py", tokens, 0, lines, rename, symbols, None))
+        )
+        assert python_leftovers("x.py", source, rename) == whole, path
+        found += len(whole)
+    assert found > 100

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from forktool.codemods import python as python_codemod
 from forktool.codemods import python_spans
 from forktool.codemods.python import rename_python_bytes, rename_python_source
+from forktool.model import RenameMap
 
 from .maps import FLASK
 
@@ -176,3 +178,20 @@ def test_cut_puts_every_line_back() -> None:
     assert cut.splice(cut.subset()) == source
     assert "def untouched" not in cut.subset()
     assert "def mentions" in cut.subset()
+
+
+def test_cut_matches_whole_module_on_real_code() -> None:
+    """forktool's own modules (every kind of statement, decorators, nested defs, match,
+    comments in odd places), renamed with a map that hits them all over."""
+    package = Path(python_codemod.__file__).parents[1]
+    rename = RenameMap(
+        packages={"libcst": "cstlib", "forktool": "ftool", "tomlkit": "tomlx", "git": "gitx"},
+        distributions={"forktool": "ftool"},
+    )
+    compared = 0
+    for path in sorted(package.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        expected = python_codemod._transform(cst.parse_module(source), source, rename, None).code
+        assert rename_python_source(source, rename) == expected, path
+        compared += 1
+    assert compared > 50
