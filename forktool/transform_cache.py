@@ -72,8 +72,15 @@ def fingerprint(rename: RenameMap) -> str:
     """sha256 hex of everything a rename depends on besides the file: forktool's code and
     the rename map (pass the map expanded over the tree, as
     :func:`~forktool.transform.transform_tree` uses it)."""
-    fields = dataclasses.asdict(rename)
-    text = json.dumps({"code": code_version(), "rename": fields}, sort_keys=True, default=sorted)
+    fields = {
+        "packages": dict(rename.packages),
+        "distributions": dict(rename.distributions),
+        "scripts": dict(rename.scripts),
+        "keep": list(rename.keep),  # order kept: it is the order patterns are tried in
+        "symbols": dict(rename.symbols),
+        "docs": rename.docs,
+    }
+    text = json.dumps({"code": code_version(), "rename": fields}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

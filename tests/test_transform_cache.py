@@ -15,7 +15,7 @@ from forktool import transform_pool
 from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap, TransformResult
 from forktool.transform import transform_tree
-from forktool.transform_cache import TransformCache, code_version
+from forktool.transform_cache import TransformCache, code_version, fingerprint
 from tests.helpers import run_cli
 
 FLASK = RenameMap(
@@ -165,3 +165,18 @@ def test_sync_keeps_a_cache_in_the_fork_and_reuses_it(definition: Path) -> None:
     assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 0
     # README.txt is new; core.py and pyproject.toml changed.
     assert rows(path) == first + 3
+
+
+def test_every_field_of_the_rename_map_is_in_the_fingerprint() -> None:
+    base = fingerprint(FLASK)
+    for field in dataclasses.fields(RenameMap):
+        value = getattr(FLASK, field.name)
+        if isinstance(value, bool):
+            changed: object = not value
+        elif isinstance(value, tuple):
+            changed = (*value, "extra.*")
+        else:
+            changed = {**value, "extra": "other"}
+        variant = dataclasses.replace(FLASK, **{field.name: changed})
+        assert fingerprint(variant) != base, field.name
+    assert fingerprint(dataclasses.replace(FLASK)) == base
