@@ -160,8 +160,6 @@ def test_duplicate_members_last_one_wins() -> None:
         ("C:/evil", "drive letter"),
         ("C:evil", "drive letter"),
         ("p/line\nbreak", "control character"),
-        ("p/.git/hooks/post-checkout", ".git"),
-        ("p/.GIT/config", ".git"),
     ],
 )
 def test_rejects_unsafe_names_in_tar(name: str, why: str) -> None:
@@ -325,3 +323,21 @@ def test_rejects_decompression_bomb(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_rejects_too_many_members(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(archive, "MAX_MEMBERS", 3)
     assert "members" in rejected(make_tar([(f"p/{i}", b"") for i in range(4)])).message
+
+
+def test_git_directories_are_left_out_and_reported() -> None:
+    data = make_tar(
+        [
+            ("p/ok", b"1"),
+            ("p/.git/hooks/post-checkout", b"x"),
+            ("p/sub/.GIT/config", b"y"),
+            ("p/sub/kept.txt", b"2"),
+        ]
+    )
+    left_out: list[str] = []
+    assert read_archive(data, "p.tar.gz", left_out) == {
+        "ok": FileEntry(b"1"),
+        "sub/kept.txt": FileEntry(b"2"),
+    }
+    assert left_out == ["p/.git/hooks/post-checkout", "p/sub/.GIT/config"]
+    assert read_archive(data, "p.tar.gz") == read_archive(data, "p.tar.gz", [])

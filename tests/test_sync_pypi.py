@@ -142,3 +142,29 @@ def test_awkward_file_names_survive(pypi_definition: Path, published: IndexServe
     fork = fork_path(pypi_definition)
     assert (fork / '"quoted".txt').read_text() == "q\n"
     assert (fork / "docs/with space [1].md").read_text() == "s\n"
+
+
+def test_a_git_directory_inside_the_sdist_is_left_out_and_named(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    """tomlkit's sdist carries tests/toml-test/.git: git cannot store it, the rest can."""
+    files = sdist_files("1.0", '"hello "')
+    files["tests/suite/.git/config"] = "[core]\n"
+    files["tests/suite/.git/hooks/post-checkout"] = "#!/bin/sh\necho owned\n"
+    files["tests/suite/case.toml"] = "a = 1\n"
+    index_server.add_release("mypkg", "1.0", files)
+    definition = write_definition(
+        tmp_path / "def",
+        "mypkg",
+        f'type = "pypi"\nproject = "mypkg"\nindex = "{index_server.url}"',
+        extra='\n[rename.distributions]\nMyPkg = "OurPkg"\n',
+    )
+    result = run_cli(definition, "sync", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    fork = fork_path(definition)
+    vendor = git(fork, "ls-tree", "-r", "--name-only", "vendor/mypkg").splitlines()
+    assert "tests/suite/case.toml" in vendor
+    assert not any(".git/" in path for path in vendor)
+    message = git(fork, "log", "-1", "--format=%B", "vendor/mypkg")
+    assert "Left out of the sdist (git cannot store .git paths):\n  tests/suite/.git" in message
+    assert (fork / "tests/suite/case.toml").exists()

@@ -112,11 +112,25 @@ def import_release(
         return VendorImport(release, commit, repo.read_tree(commit), False)
     if existing:
         return VendorImport(release, existing, repo.read_tree(existing), True)
-    tree = pypi.fetch_release(release, cache)
+    left_out: list[str] = []
+    tree = pypi.fetch_release(release, cache, left_out)
     tree_id = repo.write_tree(tree)
-    message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})"
-    commit = repo.commit_tree(tree_id, _parents(parent), message + "\n", release.date)
+    message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})\n"
+    if left_out:
+        message += "\nLeft out of the sdist (git cannot store .git paths):\n"
+        message += "".join(f"  {name}\n" for name in _git_dirs(left_out))
+    commit = repo.commit_tree(tree_id, _parents(parent), message, release.date)
     return VendorImport(release, commit, tree, False)
+
+
+def _git_dirs(names: list[str]) -> list[str]:
+    """The ``.git`` directories (or files) ``names`` lie in, below the top directory."""
+    found: dict[str, None] = {}
+    for name in names:
+        parts = [part for part in name.split("/") if part not in ("", ".")][1:]
+        cut = next((i for i, part in enumerate(parts) if part.lower() == ".git"), len(parts))
+        found["/".join(parts[: cut + 1])] = None
+    return list(found)
 
 
 def _parents(parent: str | None) -> list[str]:

@@ -11,9 +11,11 @@ Rules, in the order they are applied:
 - The format comes from the file name: ``.tar.gz``/``.tgz``, ``.tar.bz2``, ``.tar.xz``,
   ``.tar`` or ``.zip``. Compressed tars are decompressed up front (bounded), so a truncated
   stream is always noticed; a tar must end with its end-of-archive marker.
-- Every member name must be relative, UTF-8, free of ``..``, backslashes, drive letters,
-  control characters and ``.git`` components. ``.`` components and repeated slashes are
-  dropped.
+- Every member name must be relative, UTF-8, free of ``..``, backslashes, drive letters
+  and control characters. ``.`` components and repeated slashes are dropped.
+- Members with a ``.git`` component (a repository some releases carry inside, e.g. a test
+  suite's submodule) are left out: git refuses such paths in trees and on checkout. Their
+  names are reported to the caller (``left_out``).
 - All members must sit under one common top-level directory (``flask-3.1.3/``), which is
   stripped. Directories are implied by the files under them and are not entries.
 - Regular files keep their executable bit (owner ``x``, as git does). Symlinks become
@@ -113,13 +115,15 @@ def archive_format(filename: str) -> str | None:
     return next((s for s in SUPPORTED_SUFFIXES if lower.endswith(s)), None)
 
 
-def read_archive(data: bytes, filename: str) -> Tree:
+def read_archive(data: bytes, filename: str, left_out: list[str] | None = None) -> Tree:
     """Read a source archive held in memory into a tree, without touching the disk.
 
     Args:
         data: the whole archive file's bytes.
         filename: its file name (e.g. ``flask-3.1.3.tar.gz``); only the suffix is used,
             to pick the format (see :data:`SUPPORTED_SUFFIXES`), and for messages.
+        left_out: when given, the member names left out (``.git`` components) are
+            appended to it, in archive order.
 
     Returns:
         relative POSIX path (below the stripped top-level directory) -> file, sorted by
@@ -147,7 +151,15 @@ def read_archive(data: bytes, filename: str) -> Tree:
         raise SourceError(
             f"archive {filename!r} is truncated or corrupt: {_one_line(exc)}", _CORRUPT_HINT
         ) from exc
-    return _build_tree(members, filename)
+    kept = [member for member in members if not _in_git_dir(member.parts)]
+    if left_out is not None:
+        left_out.extend(member.name for member in members if _in_git_dir(member.parts))
+    return _build_tree(kept, filename)
+
+
+def _in_git_dir(parts: tuple[str, ...]) -> bool:
+    """True for a path with a ``.git`` component (any case: git compares it so)."""
+    return any(part.lower() == ".git" for part in parts)
 
 
 # -- reading members -----------------------------------------------------------------------
@@ -276,9 +288,6 @@ def _split_name(name: str, filename: str) -> tuple[str, ...]:
     parts = tuple(p for p in name.split("/") if p not in ("", "."))
     if ".." in parts:
         raise _unsafe(filename, name, "has a '..' component")
-    if any(p.lower() == ".git" for p in parts):
-        # git refuses such paths in trees (fsck) and on checkout.
-        raise _unsafe(filename, name, "has a '.git' component")
     return parts
 
 

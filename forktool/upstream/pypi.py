@@ -163,7 +163,9 @@ def find_release(index_url: str, project: str, version: str) -> Release:
     )
 
 
-def fetch_release(release: Release, cache_dir: Path | None = None) -> Tree:
+def fetch_release(
+    release: Release, cache_dir: Path | None = None, left_out: list[str] | None = None
+) -> Tree:
     """Download a release's sdist, verify it, and read it into a tree.
 
     The archive's sha256 must equal ``release.sha256`` before anything is unpacked. With
@@ -175,6 +177,8 @@ def fetch_release(release: Release, cache_dir: Path | None = None) -> Tree:
         release: a release from :func:`list_releases` / :func:`find_release`; ``url``
             must be ``http(s)`` and ``sha256`` set.
         cache_dir: directory for verified archives (created if missing), or None.
+        left_out: receives the names of members left out (``.git`` components), see
+            :func:`forktool.upstream.archive.read_archive`.
 
     Returns:
         the sdist's files below its top-level directory (``flask-3.1.3/`` is stripped),
@@ -198,7 +202,7 @@ def fetch_release(release: Release, cache_dir: Path | None = None) -> Tree:
                 "the file changed on the server or in transit; retry, and report it if it persists",
             )
         _write_cache(cache_dir, expected, data)
-    return archive.read_archive(data, filename)
+    return archive.read_archive(data, filename, left_out)
 
 
 # -- the index -----------------------------------------------------------------------------
