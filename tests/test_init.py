@@ -228,7 +228,9 @@ def test_json_output(tmp_path: Path, published: IndexServer) -> None:
         "packages": {"mypkg": "ourpkg"},
         "distributions": {"MyPkg": "ourpkg"},
         "scripts": {"mypkg": "ourpkg"},
+        "keep": [],
     }
+    assert data["command"] == "init"
     assert data["guessed"]["packages"] == ["mypkg"]
     assert data["guessed"]["from"]["distribution"] == "PKG-INFO"
     assert data["next"] == f"forktool --root {tmp_path} sync mypkg"

@@ -135,8 +135,8 @@ def make_plan(
 
 
 def summary(result: InitResult) -> dict[str, Any]:
-    """What init did, for ``--json``: ``{"schema": 1, "upstream", "root", "files",
-    "source", "rename", "guessed", "notes", "next"}``; paths relative to the root."""
+    """What init did, for ``--json`` (keys documented in docs/json.md); paths relative to
+    the root."""
     plan = result.plan
     source, release = plan.inspection.source, plan.inspection.release
     described: dict[str, Any]
@@ -148,6 +148,7 @@ def summary(result: InitResult) -> dict[str, Any]:
     guessed = plan.inspection.guess
     return {
         "schema": 1,
+        "command": "init",
         "upstream": plan.name,
         "root": str(plan.root),
         "files": [path.relative_to(plan.root).as_posix() for path in result.files],
@@ -156,11 +157,13 @@ def summary(result: InitResult) -> dict[str, Any]:
             "packages": dict(plan.rename.packages),
             "distributions": dict(plan.rename.distributions),
             "scripts": dict(plan.rename.scripts),
+            "keep": list(plan.rename.keep),
         },
         "guessed": {
             "packages": list(guessed.packages),
             "distribution": guessed.distribution,
             "scripts": list(guessed.scripts),
+            "entry_point_groups": list(guessed.entry_point_groups),
             "from": dict(guessed.origins),
         },
         "fork": {"path": plan.fork_path},
