@@ -656,6 +656,23 @@ def test_decide_without_questions() -> None:
     assert notes == ("console script other keeps its name (pass --script other=NEW to rename it)",)
 
 
+def test_skip_leaves_a_wrong_guess_out() -> None:
+    guessed = scaffold.Guess(("pytest", "_pytest", "py"), "pytest", ("pytest", "py.test"))
+    names = scaffold.parse_names(["pytest=ptest", "_pytest=_ptest"], None, [], ["py"])
+    rename, _ = scaffold.decide(guessed, names, None)
+    assert rename.packages == {"pytest": "ptest", "_pytest": "_ptest"}
+    lone = scaffold.parse_names(["ptest"], None, [], ["_pytest", "py"])
+    assert scaffold.decide(guessed, lone, None)[0].packages == {"pytest": "ptest"}
+    with pytest.raises(ConfigError, match="no new name for the import package py"):
+        scaffold.decide(
+            guessed, scaffold.parse_names(["pytest=ptest", "_pytest=_p"], None, []), None
+        )
+    with pytest.raises(ConfigError, match="--skip flask: no such package was guessed"):
+        scaffold.decide(guessed, scaffold.parse_names(["ptest"], None, [], ["flask"]), None)
+    with pytest.raises(ConfigError, match="both renamed and skipped"):
+        scaffold.parse_names(["py=pie"], None, [], ["py"])
+
+
 def test_guess_entry_point_groups_the_package_loads() -> None:
     files = tree(
         {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from forktool import config as config_mod
+from forktool import scaffold
 from forktool.cli.group import main
 from forktool.cli.output import err, fail, out
 from forktool.errors import ForktoolError
@@ -45,6 +49,10 @@ def _stdin_is_terminal() -> bool:
     help="Rename console script OLD to NEW (default: the old package name replaced in OLD).",
 )  # fmt: skip
 @click.option(
+    "--skip", "skipped", multiple=True, metavar="OLD",
+    help="Leave the guessed import package OLD out of the rename (repeatable).",
+)  # fmt: skip
+@click.option(
     "--fork-path", metavar="PATH",
     help="Where sync builds the fork repository, relative to the definition (default: forks/NAME).",
 )  # fmt: skip
@@ -61,6 +69,7 @@ def init_command(
     packages: tuple[str, ...],
     distribution: str | None,
     scripts: tuple[str, ...],
+    skipped: tuple[str, ...],
     fork_path: str | None,
     yes: bool,
     as_json: bool,
@@ -85,16 +94,13 @@ def init_command(
       forktool init --pypi acme --index https://mirror.example/pypi --package acme2
                                      a private index
       forktool init --pypi flask --package flask=framework --dist Framework --script flask=fw
+      forktool init --pypi pytest --skip py --package pytest=ptest --package _pytest=_ptest
+                                     a wrong guess left out
       forktool init --pypi flask --package framework --fork-path ../framework
                                      fork repository elsewhere
       forktool init --pypi flask --package framework --json
                                      what was written, as JSON
     """
-    import json  # here, not at the top: this block is init's alone
-    import shlex
-    from collections.abc import Callable
-
-    from forktool import scaffold
 
     def ask(question: str, default: str | None, check: Callable[[str], str]) -> str:
         def answer(text: str) -> str:
@@ -115,7 +121,7 @@ def init_command(
     interactive = not yes and _stdin_is_terminal()
     try:
         source = scaffold.make_source(project, url, index, tag_pattern)
-        names = scaffold.parse_names(packages, distribution, scripts)
+        names = scaffold.parse_names(packages, distribution, scripts, skipped)
         name = upstream_name or scaffold.default_name(source)
         scaffold.check_name(name)
         if root is not None:

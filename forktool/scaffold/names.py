@@ -36,16 +36,23 @@ class Names:
         bare_package: ``--package NEW`` (only valid alone, with one guessed package).
         distribution: ``--dist NEW``.
         scripts: ``--script OLD=NEW`` pairs.
+        skipped: ``--skip OLD``: guessed import packages to leave out of the rename.
     """
 
     packages: Mapping[str, str] = field(default_factory=dict)
     bare_package: str | None = None
     distribution: str | None = None
     scripts: Mapping[str, str] = field(default_factory=dict)
+    skipped: frozenset[str] = frozenset()
 
 
-def parse_names(packages: Iterable[str], distribution: str | None, scripts: Iterable[str]) -> Names:
-    """Check the syntax of ``--package``, ``--dist`` and ``--script`` values.
+def parse_names(
+    packages: Iterable[str],
+    distribution: str | None,
+    scripts: Iterable[str],
+    skipped: Iterable[str] = (),
+) -> Names:
+    """Check the syntax of ``--package``, ``--dist``, ``--script`` and ``--skip`` values.
 
     Raises:
         ConfigError: a value is not OLD=NEW (or NEW for one ``--package``), a name is not
@@ -77,11 +84,16 @@ def parse_names(packages: Iterable[str], distribution: str | None, scripts: Iter
                 f"--script {value!r} is not OLD=NEW", "write e.g. --script flask=framework"
             )
         script_pairs[check_script(old, None)] = check_script(new, old)
+    skip = frozenset(check_package(old.strip(), None, "--skip", role="old") for old in skipped)
+    if skip & set(pairs):
+        both = ", ".join(sorted(skip & set(pairs)))
+        raise ConfigError(f"{both} is both renamed and skipped", "drop its --skip or its --package")
     return Names(
         packages=pairs,
         bare_package=bare[0] if bare else None,
         distribution=check_distribution(distribution, None) if distribution else None,
         scripts=script_pairs,
+        skipped=skip,
     )
 
 
@@ -164,10 +176,11 @@ def derive(name: str, renames: Mapping[str, str]) -> str | None:
 def decide(guessed: Guess, names: Names, ask: Ask | None) -> tuple[RenameMap, tuple[str, ...]]:
     """Combine the guesses with the names given, asking for what is missing.
 
-    Every guessed package needs a new name: from ``--package OLD=NEW``, a lone ``--package
-    NEW`` when exactly one package was guessed, or an answer. The distribution defaults to
-    the first new package name, each script to its name with the old package (or
-    distribution) name replaced; a script whose new name cannot be derived keeps its name.
+    Every guessed package not skipped (``--skip OLD``) needs a new name: from ``--package
+    OLD=NEW``, a lone ``--package NEW`` when exactly one package is left, or an answer.
+    The distribution defaults to the first new package name, each script to its name with
+    the old package (or distribution) name replaced; a script whose new name cannot be
+    derived keeps its name.
 
     Args:
         ask: asks the user (see :data:`Ask`); None: never ask, missing names are errors.
@@ -228,18 +241,25 @@ def decide(guessed: Guess, names: Names, ask: Ask | None) -> tuple[RenameMap, tu
 
 def _decide_packages(guessed: Guess, names: Names, ask: Ask | None) -> dict[str, str]:
     packages: dict[str, str] = {}
+    unknown = sorted(names.skipped - set(guessed.packages))
+    if unknown:
+        found = ", ".join(guessed.packages) or "none"
+        raise ConfigError(
+            f"--skip {unknown[0]}: no such package was guessed (guessed: {found})",
+            "skip only guessed packages",
+        )
+    wanted = [old for old in guessed.packages if old not in names.skipped]
     if names.bare_package is not None:
-        if len(guessed.packages) != 1:
-            found = ", ".join(guessed.packages) or "none"
+        if len(wanted) != 1:
+            found = ", ".join(wanted) or "none"
             raise ConfigError(
                 f"--package {names.bare_package} needs exactly one guessed import package "
                 f"(guessed: {found})",
-                "name the old package too: --package OLD=NEW",
+                "name the old package too (--package OLD=NEW), or --skip the others",
             )
-        packages[guessed.packages[0]] = check_package(names.bare_package, guessed.packages[0])
-    wanted = list(guessed.packages)
+        packages[wanted[0]] = check_package(names.bare_package, wanted[0])
     if not wanted and not names.packages:
-        if ask is None:
+        if ask is None or names.skipped:
             raise ConfigError(
                 "could not guess the import package (no top_level.txt, no package in the "
                 "build configuration, no directory with __init__.py)",
