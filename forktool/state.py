@@ -43,6 +43,26 @@ def stub_memo_path(repo: GitRepo) -> Path:
     return state_dir(repo) / "cache" / "stubs.json"
 
 
+class StubMemo(dict[str, list[str]]):
+    """A stub memo (see :func:`~forktool.shims.stubs.stub`) that remembers which of its
+    entries were looked up or added: :attr:`used` is what to keep for the next run, so
+    the memo does not grow with every release."""
+
+    def __init__(self, entries: dict[str, list[str]]) -> None:
+        super().__init__(entries)
+        self.used: dict[str, list[str]] = {}
+
+    def get(self, key: str, default: list[str] | None = None) -> list[str] | None:  # type: ignore[override]
+        found = super().get(key)
+        if found is not None:
+            self.used[key] = found
+        return found if found is not None else default
+
+    def __setitem__(self, key: str, value: list[str]) -> None:
+        super().__setitem__(key, value)
+        self.used[key] = value
+
+
 def read_stub_memo(path: Path) -> dict[str, list[str]]:
     """The memo at ``path``; empty when it is missing or not what :func:`write_json` wrote
     (it is only a cache)."""

@@ -125,7 +125,7 @@ def _refresh_shim(
     if not config.rename.distributions or config.shim_out is None:
         return {"shim_note": "no [rename.distributions]: no shim generated"}
     memo_path = state.stub_memo_path(GitRepo(config.fork_path))
-    memo = state.read_stub_memo(memo_path)
+    memo = state.StubMemo(state.read_stub_memo(memo_path))
     try:
         plan = shims.plan(
             config.fork_path,
@@ -134,7 +134,7 @@ def _refresh_shim(
             shim_version=config.shim_version,
             memo=memo,
         )
-        state.write_json(memo_path, {"schema": 1, "private_names": memo})
+        state.write_json(memo_path, {"schema": 1, "private_names": memo.used})
         if only_if_missing and shims.is_complete(plan, config.shim_out):
             return {"shim": config.shim_out / plan.wheel_name}
         result = shims.write(plan, config.shim_out)

@@ -247,6 +247,14 @@ def test_stub_memo_is_filled_then_used(fork: Path) -> None:
     assert changed.endswith("from acme.app import _changed as _changed\n")
 
 
+def test_stub_memo_keeps_only_what_this_fork_uses(fork: Path) -> None:
+    first: dict[str, list[str]] = {}
+    shims.plan(fork, RENAME, "2.0.1", memo=first)
+    memo = state.StubMemo({**first, "a-module-of-an-older-release": ["_gone"]})
+    assert shims.plan(fork, RENAME, "2.0.1", memo=memo) == shims.plan(fork, RENAME, "2.0.1")
+    assert memo.used == first
+
+
 def test_damaged_stub_memo_reads_as_empty(tmp_path: Path) -> None:
     path = tmp_path / "stubs.json"
     assert state.read_stub_memo(path) == {}
