@@ -26,14 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import floor
-from benchmarks.transform_api import (
-    DJANGO_RENAME,
-    differences,
-    load_tree,
-    open_cache,
-    supports,
-    transform,
-)
+from benchmarks.transform_api import DJANGO_RENAME, differences, load_tree
+from forktool.model import TransformResult, Tree
+from forktool.transform import transform_tree
+from forktool.transform_cache import TransformCache
 
 
 def _proc_hwm_kib(pid: int) -> int:
@@ -84,12 +80,10 @@ def measure_forktool(sdist: Path, jobs: int) -> dict[str, Any]:
 
     Returns:
         ``seconds`` (wall, the call only), ``rss_main_kib``, ``rss_worker_kib``, ``files``,
-        ``leftovers``, ``failures``, ``jobs_supported``.
+        ``leftovers``, ``failures``.
     """
     tree = load_tree(sdist)
-    start = time.perf_counter()
-    result = transform(tree, DJANGO_RENAME, jobs=jobs)
-    seconds = time.perf_counter() - start
+    result, seconds = _timed(tree, jobs)
     main, worker = peak_rss_kib()
     return {
         "seconds": seconds,
@@ -98,7 +92,6 @@ def measure_forktool(sdist: Path, jobs: int) -> dict[str, Any]:
         "files": len(tree),
         "leftovers": len(result.leftovers),
         "failures": len(result.failures),
-        "jobs_supported": supports("jobs"),
     }
 
 
@@ -122,9 +115,11 @@ def measure_floor(sdist: Path, jobs: int) -> dict[str, Any]:
     }
 
 
-def _timed(tree: Any, jobs: int, cache: Any = None) -> tuple[Any, float]:
+def _timed(
+    tree: Tree, jobs: int, cache: TransformCache | None = None
+) -> tuple[TransformResult, float]:
     start = time.perf_counter()
-    result = transform(tree, DJANGO_RENAME, jobs=jobs, cache=cache)
+    result = transform_tree(tree, DJANGO_RENAME, jobs=jobs, cache=cache)
     return result, time.perf_counter() - start
 
 
@@ -137,7 +132,7 @@ def measure_check(sdist: Path, jobs: int, cache_path: Path) -> dict[str, Any]:
 
     Returns:
         wall seconds of each run (``parallel_s``, ``one_process_s``, ``cache_cold_s``,
-        ``cache_warm_s``; the last two None without a TransformCache), the reference's
+        ``cache_warm_s``), the reference's
         ``leftovers`` and ``failures`` counts, and ``differences``: for each comparison
         (``one_process_vs_parallel``, ``cold_cache_vs_parallel``, ``warm_vs_cold_cache``)
         the counts of :func:`benchmarks.transform_api.differences`.
@@ -145,28 +140,25 @@ def measure_check(sdist: Path, jobs: int, cache_path: Path) -> dict[str, Any]:
     tree = load_tree(sdist)
     parallel, parallel_s = _timed(tree, jobs)
     single, single_s = _timed(tree, 1)
-    report: dict[str, Any] = {
+    one_process = differences(single, parallel)
+    del single
+    with TransformCache(cache_path) as cache:
+        cold, cold_s = _timed(tree, jobs, cache)
+    with TransformCache(cache_path) as cache:  # reopened, as the next sync would
+        warm, warm_s = _timed(tree, jobs, cache)
+    return {
         "parallel_s": parallel_s,
         "one_process_s": single_s,
-        "cache_cold_s": None,
-        "cache_warm_s": None,
+        "cache_cold_s": cold_s,
+        "cache_warm_s": warm_s,
         "leftovers": len(parallel.leftovers),
         "failures": len(parallel.failures),
-        "jobs_supported": supports("jobs"),
-        "cache_supported": False,
-        "differences": {"one_process_vs_parallel": differences(single, parallel)},
+        "differences": {
+            "one_process_vs_parallel": one_process,
+            "cold_cache_vs_parallel": differences(cold, parallel),
+            "warm_vs_cold_cache": differences(warm, cold),
+        },
     }
-    del single
-    with open_cache(cache_path) as cache:
-        if cache is None or not supports("cache"):
-            return report
-        cold, cold_s = _timed(tree, jobs, cache)
-    with open_cache(cache_path) as cache:  # reopened, as the next sync would
-        warm, warm_s = _timed(tree, jobs, cache)
-    report.update(cache_supported=True, cache_cold_s=cold_s, cache_warm_s=warm_s)
-    report["differences"]["cold_cache_vs_parallel"] = differences(cold, parallel)
-    report["differences"]["warm_vs_cold_cache"] = differences(warm, cold)
-    return report
 
 
 def measure_patch(sdist: Path, following: Path, jobs: int, cache_path: Path) -> dict[str, Any]:
@@ -178,9 +170,9 @@ def measure_patch(sdist: Path, following: Path, jobs: int, cache_path: Path) -> 
         ``changed`` (its files whose path and bytes were not in ``sdist``).
     """
     tree, next_tree = load_tree(sdist), load_tree(following)
-    with open_cache(cache_path) as cache:
-        transform(tree, DJANGO_RENAME, jobs=jobs, cache=cache)
-    with open_cache(cache_path) as cache:  # reopened, as the next sync would
+    with TransformCache(cache_path) as cache:
+        transform_tree(tree, DJANGO_RENAME, jobs=jobs, cache=cache)
+    with TransformCache(cache_path) as cache:  # reopened, as the next sync would
         _, seconds = _timed(next_tree, jobs, cache)
     changed = sum(1 for path, entry in next_tree.items() if tree.get(path) != entry)
     return {"seconds": seconds, "files": len(next_tree), "changed": changed}

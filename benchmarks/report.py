@@ -68,15 +68,14 @@ class Report:
         header: run parameters (python, cpus, jobs, runs, ...), printed in the title.
         rows: the measurement table.
         ratios: the ratio table.
-        checks: correctness comparisons: label -> differences found (0: same), or None
-            when not run.
+        checks: correctness comparisons: label -> differences found (0: same).
         details: anything else for ``results.json`` (counts, sync statuses).
     """
 
     header: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
     ratios: list[Ratio] = field(default_factory=list)
-    checks: dict[str, int | None] = field(default_factory=dict)
+    checks: dict[str, int] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -149,7 +148,7 @@ def render(report: Report, console: Console | None = None) -> None:
     checks.add_column("comparison")
     checks.add_column("result")
     for label, count in report.checks.items():
-        text = "not run" if count is None else "same" if count == 0 else f"{count} differences"
+        text = "same" if count == 0 else f"{count} differences"
         checks.add_row(label, text)
     console.print(checks)
 

@@ -1,22 +1,11 @@
-"""Calling forktool's transform the way the benchmark needs, and comparing results.
-
-``transform_tree`` gains ``cache=`` and ``jobs=`` keyword arguments; with an older
-forktool that lacks them the call falls back to ``transform_tree(tree, rename)`` (one
-process, no cache), and the results say so.
-"""
+"""The benchmark's input tree and rename, and how two transform results are compared."""
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import inspect
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from forktool.model import RenameMap, TransformResult, Tree
-from forktool.transform import transform_tree
 from forktool.upstream.archive import read_archive
 
 #: The rename measured on Django.
@@ -30,53 +19,6 @@ DJANGO_RENAME = RenameMap(
 def load_tree(sdist: Path) -> Tree:
     """Read an sdist into a forktool tree (path -> FileEntry), in memory."""
     return read_archive(sdist.read_bytes(), sdist.name)
-
-
-def supports(argument: str) -> bool:
-    """True when ``transform_tree`` takes the keyword ``argument`` (``jobs``, ``cache``)."""
-    return argument in inspect.signature(transform_tree).parameters
-
-
-@contextlib.contextmanager
-def open_cache(path: Path) -> Iterator[Any | None]:
-    """A ``forktool.transform_cache.TransformCache`` at ``path``, closed afterwards.
-
-    Yields:
-        the cache, or None when this forktool has no TransformCache.
-    """
-    try:
-        module = importlib.import_module("forktool.transform_cache")
-    except ImportError:
-        yield None
-        return
-    cache = module.TransformCache(path)
-    try:
-        yield cache
-    finally:
-        close = getattr(cache, "close", None)
-        if close is not None:
-            close()
-
-
-def transform(tree: Tree, rename: RenameMap, *, jobs: int, cache: Any = None) -> TransformResult:
-    """``transform_tree(tree, rename, cache=cache, jobs=jobs)``, leaving out the keywords
-    this forktool does not take.
-
-    Args:
-        tree: the input tree.
-        rename: the rename map.
-        jobs: worker processes.
-        cache: a TransformCache, or None.
-
-    Returns:
-        the transform's result.
-    """
-    kwargs: dict[str, Any] = {}
-    if supports("jobs"):
-        kwargs["jobs"] = jobs
-    if cache is not None and supports("cache"):
-        kwargs["cache"] = cache
-    return transform_tree(tree, rename, **kwargs)
 
 
 def differences(a: TransformResult, b: TransformResult) -> dict[str, int]:
