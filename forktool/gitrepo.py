@@ -105,28 +105,25 @@ class GitRepo:
         Uses a private temporary index file, so neither the repository's index nor its
         working tree changes.
         """
-        ids = self.store_blobs(entry.data for entry in tree.values())
-        lines = [f"{tree[path].git_mode} {ids[tree[path].data]}\t{path}\0" for path in sorted(tree)]
+        self.store_blobs(tree.values())
+        lines = [f"{tree[path].git_mode} {tree[path].blob_id}\t{path}\0" for path in sorted(tree)]
         return self._write_index_tree("".join(lines))
 
-    def store_blobs(self, blobs: Iterable[bytes]) -> dict[bytes, str]:
-        """Write ``blobs`` into the object store with one ``git fast-import`` (objects
-        already there are skipped by git) and return content -> blob id (hex).
+    def store_blobs(self, entries: Iterable[FileEntry]) -> None:
+        """Write the contents of ``entries`` into the object store (as their
+        :attr:`~forktool.model.FileEntry.blob_id`), with one ``git fast-import`` for those
+        git does not have yet.
 
         Raises:
             git.GitCommandError: git failed.
         """
-        ids = {data: FileEntry(data).blob_id for data in blobs}
-        present = self._present({blob_id for blob_id in ids.values()})
-        stream = [
-            b"blob\ndata %d\n%s\n" % (len(data), data)
-            for data, blob_id in ids.items()
-            if blob_id not in present
-        ]
-        if stream:
+        missing = {entry.blob_id: entry.data for entry in entries}
+        for blob_id in self._present(set(missing)):
+            del missing[blob_id]
+        if missing:
+            stream = [b"blob\ndata %d\n%s\n" % (len(data), data) for data in missing.values()]
             stream.append(b"done\n")
             self._feed(["fast-import", "--quiet", "--done"], b"".join(stream), {})
-        return ids
 
     def _present(self, object_ids: set[str]) -> set[str]:
         """The ids among ``object_ids`` already in the object store (one ``cat-file``)."""

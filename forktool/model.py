@@ -5,6 +5,7 @@ Nothing here does I/O. Paths inside trees are POSIX, relative, without a leading
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,9 +26,10 @@ class FileEntry:
     executable: bool = False
     symlink: bool = False
 
-    @property
+    @functools.cached_property
     def blob_id(self) -> str:
-        """The git blob id (sha1 hex) of ``data``, as ``git hash-object`` computes it."""
+        """The git blob id (sha1 hex) of ``data``, as ``git hash-object`` computes it;
+        computed once per entry (the cache key and the tree write both need it)."""
         header = b"blob %d\0" % len(self.data)
         return hashlib.sha1(header + self.data, usedforsecurity=False).hexdigest()
 
