@@ -85,7 +85,8 @@ def fingerprint(rename: RenameMap) -> str:
 
 
 def file_key(fingerprint_: str, path: str, entry: FileEntry) -> str:
-    """The cache key of one input file under a :func:`fingerprint`."""
+    """The cache key (sha256 hex) of one input file at ``path`` under a
+    :func:`fingerprint`: its mode and git blob id stand for its content."""
     text = f"{fingerprint_}\0{path}\0{entry.git_mode}\0{entry.blob_id}"
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -116,7 +116,7 @@ def rename_python_source(
     """
     if not _mentions_old_name(source, rename, context):
         return source
-    return _rename(source, _check_nesting(source), rename, context)
+    return _rename(source, _parse_checked(source), rename, context)
 
 
 def rename_python_bytes(
@@ -129,7 +129,7 @@ def rename_python_bytes(
         UnicodeDecodeError, LookupError: the bytes do not match the declared encoding.
         RecursionError: nesting too deep for the parser or the codemod.
     """
-    syntax = _check_nesting(data)
+    syntax = _parse_checked(data)
     if syntax is None or data.startswith(codecs.BOM_UTF8):
         # CPython cannot read it (newer syntax, or not Python 3): libcst decides alone.
         module = cst.parse_module(data)
@@ -144,7 +144,7 @@ def rename_python_bytes(
     return _rename(source, syntax, rename, context).encode(encoding)
 
 
-def _check_nesting(source: str | bytes) -> ast.Module | None:
+def _parse_checked(source: str | bytes) -> ast.Module | None:
     """CPython's parse of ``source``; RecursionError for code nested too deep for libcst.
 
     libcst's native parser overflows the C stack (and kills the process) on a few
