@@ -251,6 +251,21 @@ def test_every_sync_regenerates_the_shim(definition: Path) -> None:
     assert "would write MyPkg 1.1+ourpkg (OurPkg==1.1)" in dry.output
 
 
+def test_an_up_to_date_sync_removes_an_older_shim_wheel_a_killed_sync_left(
+    definition: Path,
+) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    shim_dir = definition / "forks" / "mypkg.shim"
+    old = shim_dir / "mypkg-1.0+ourpkg-py3-none-any.whl"
+    kept = old.read_bytes()
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 0
+    # As if killed after the 1.1 wheel was written and before the 1.0 one was removed.
+    old.write_bytes(kept)
+    again = run_cli(definition, "sync", "--to", "1.1")
+    assert again.exit_code == 0, again.output
+    assert [p.name for p in shim_dir.glob("*.whl")] == ["mypkg-1.1+ourpkg-py3-none-any.whl"]
+
+
 def test_shims_before_any_sync(definition: Path) -> None:
     result = run_cli(definition, "shims")
     assert result.exit_code == 2

@@ -52,10 +52,8 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
         partial = wheel.with_name(wheel.name + ".part")
         partial.write_bytes(wheel_bytes(shim))
         os.replace(partial, wheel)
-        distribution = shim.wheel_name.split("-", 1)[0]
-        for older in out_dir.glob(f"{distribution}-*.whl"):
-            if older != wheel and _is_ours(older):
-                older.unlink()
+        for older in _older_wheels(shim, out_dir):
+            older.unlink()
     except OSError as exc:
         raise ShimError(
             f"cannot write the shim to {out_dir}: {exc.strerror or exc}",
@@ -65,15 +63,27 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
 
 
 def is_complete(shim: ShimPlan, out_dir: Path) -> bool:
-    """True when ``out_dir`` holds this shim's wheel and source tree and no half-written
-    leftovers of a killed write."""
+    """True when ``out_dir`` holds this shim's wheel and source tree, no half-written
+    leftovers of a killed write and no earlier shim wheel that write would have deleted."""
     wheel = out_dir / shim.wheel_name
     return (
         wheel.is_file()
         and (out_dir / shim.source_dir_name).is_dir()
         and not _staging(shim, out_dir).exists()
         and not wheel.with_name(wheel.name + ".part").exists()
+        and not _older_wheels(shim, out_dir)
     )
+
+
+def _older_wheels(shim: ShimPlan, out_dir: Path) -> list[Path]:
+    """forktool's wheels of the same distribution in ``out_dir`` other than this shim's."""
+    distribution = shim.wheel_name.split("-", 1)[0]
+    wheel = out_dir / shim.wheel_name
+    return [
+        older
+        for older in sorted(out_dir.glob(f"{distribution}-*.whl"))
+        if older != wheel and _is_ours(older)
+    ]
 
 
 def _staging(shim: ShimPlan, out_dir: Path) -> Path:
