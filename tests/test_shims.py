@@ -11,9 +11,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import tomllib
 import zipfile
 from dataclasses import dataclass, replace
@@ -410,6 +412,68 @@ def test_a_new_release_replaces_the_older_shim_wheel_only(tmp_path: Path, fork: 
 
     assert not first.exists()
     assert sorted(path.name for path in out.glob("*.whl")) == sorted([second.name, foreign.name])
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_a_new_release_rewrites_only_the_source_files_that_differ(
+    tmp_path: Path, fork: Path
+) -> None:
+    out = tmp_path / "out"
+    source = shims.generate(fork, RENAME, "2.0.1", out).source_dir
+    untouched = source / "oldpkg" / "sansio" / "app.pyi"
+    before = untouched.stat().st_mtime_ns
+    (source / "build").mkdir()  # e.g. left by pip building the source tree
+    (source / "build" / "leftover.txt").write_text("x")
+    pyproject = fork / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"2.0.1"', '"2.0.2"'))
+    (fork / "src" / "acme" / "json" / "tag.py").unlink()
+    time.sleep(0.01)  # so a rewritten file would get another mtime
+
+    result = shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert untouched.stat().st_mtime_ns == before
+    assert "2.0.2" in (source / "pyproject.toml").read_text()
+    assert not (source / "oldpkg" / "json" / "tag.pyi").exists()
+    assert not (source / "build").exists()
+    fresh = shims.generate(fork, RENAME, "2.0.2", tmp_path / "fresh")
+    assert _files(result.source_dir) == _files(fresh.source_dir)
+    assert shims.is_complete(result.plan, out)
+
+
+def test_an_update_killed_halfway_is_incomplete_and_redone(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    first = shims.generate(fork, RENAME, "2.0.1", out)
+    (first.source_dir / "oldpkg" / "app.pyi").write_text("half written")
+    marker = out / f".{first.plan.source_dir_name}.partial"
+    marker.mkdir()  # what a killed in-place update leaves
+    assert not shims.is_complete(first.plan, out)
+
+    again = shims.generate(fork, RENAME, "2.0.1", out)
+
+    assert shims.is_complete(again.plan, out)
+    assert not marker.exists()
+    assert _files(again.source_dir) == _files(
+        shims.generate(fork, RENAME, "2.0.1", tmp_path / "b").source_dir
+    )
+
+
+def test_a_file_where_a_directory_belongs_is_replaced(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    first = shims.generate(fork, RENAME, "2.0.1", out)
+    shutil.rmtree(first.source_dir / "oldpkg" / "json")
+    (first.source_dir / "oldpkg" / "json").write_text("not a directory")
+
+    again = shims.generate(fork, RENAME, "2.0.1", out)
+
+    assert (again.source_dir / "oldpkg" / "json" / "tag.pyi").is_file()
+    assert shims.is_complete(again.plan, out)
 
 
 # --- what is written --------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from forktool.shims.wheel import GENERATOR, wheel_bytes
 def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
     """Write the shim's source tree and wheel below ``out_dir`` (created if needed).
 
-    A previous shim in the same places is replaced; anything else there is refused. Other
+    A previous shim in the same places is replaced (in its source tree, only the files
+    that differ are rewritten); anything else there is refused. Other
     versions' shim wheels of the same distribution in ``out_dir`` are deleted (wheels
     forktool did not generate are left alone).
 
@@ -37,18 +38,9 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
         staging = _staging(shim, out_dir)
         if staging.exists():  # left by a process killed while writing
             shutil.rmtree(staging)
-        staging.mkdir()
-        try:
-            for rel, data in source_files(shim).items():
-                path = staging / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-            if source_dir.exists():
-                shutil.rmtree(source_dir)
-            staging.rename(source_dir)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+        files = source_files(shim)
+        if not (source_dir.is_dir() and _update_in_place(source_dir, files, staging)):
+            _write_new(source_dir, files, staging)
         partial = wheel.with_name(wheel.name + ".part")
         partial.write_bytes(wheel_bytes(shim))
         os.replace(partial, wheel)
@@ -60,6 +52,62 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
             "choose a writable output directory",
         ) from exc
     return ShimResult(plan=shim, source_dir=source_dir, wheel=wheel)
+
+
+def _write_new(source_dir: Path, files: dict[str, bytes], staging: Path) -> None:
+    """Write ``files`` into ``staging``, then put it in place of ``source_dir``."""
+    staging.mkdir()
+    try:
+        for rel, data in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if source_dir.exists():
+            shutil.rmtree(source_dir)
+        staging.rename(source_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def _update_in_place(source_dir: Path, files: dict[str, bytes], staging: Path) -> bool:
+    """Make ``source_dir`` hold exactly ``files``, writing only those that differ.
+
+    A new release changes few modules, and creating hundreds of files costs most of a
+    shim's time. ``staging`` exists (empty) while files change, so a killed update is
+    seen as incomplete (:func:`is_complete`) and redone. Returns False, with ``staging``
+    removed, when something in the way is not a plain file or directory: then write anew.
+    """
+    staging.mkdir()
+    try:
+        for rel, data in files.items():
+            path = source_dir / rel
+            if path.is_file() and not path.is_symlink():
+                if path.read_bytes() == data:
+                    continue
+            elif os.path.lexists(path):
+                return False
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        wanted = {source_dir / rel for rel in files}
+        wanted_dirs = {parent for path in wanted for parent in path.parents}
+        for parent, dirs, names in os.walk(source_dir, topdown=False):
+            for name in names:
+                path = Path(parent, name)
+                if path not in wanted:
+                    path.unlink()
+            for name in dirs:
+                path = Path(parent, name)
+                if path not in wanted_dirs:
+                    if path.is_symlink():
+                        path.unlink()
+                    else:
+                        path.rmdir()  # emptied above (os.walk went bottom-up)
+    except OSError:
+        shutil.rmtree(staging)
+        return False
+    staging.rmdir()
+    return True
 
 
 def is_complete(shim: ShimPlan, out_dir: Path) -> bool:
