@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from forktool import conflict_text as ctext
 from forktool import lockfile, merge, patchfile, series, state
+from forktool.codemods.package_roots import expand_roots
 from forktool.codemods.paths import rename_path
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
@@ -307,9 +308,11 @@ class _Run:
         cls, config: UpstreamConfig, repo: GitRepo, pending: merge.Pending, lock: Lock | None
     ) -> _Run:
         rename = config.rename
+        vendor = _existing(repo, pending.vendor)
         reverse = RenameMap(
             packages={new: old for old, new in rename.packages.items()},
             distributions={new: old for old, new in rename.distributions.items()},
+            roots=expand_roots(repo.tree_blobs(vendor), rename).roots if vendor else (),
         )
         if pending.stage == "patch":
             checkout = GitRepo(Path(pending.worktree)) if Path(pending.worktree).exists() else repo

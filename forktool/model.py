@@ -84,6 +84,10 @@ class RenameMap:
             everywhere it is reached (re-exports, imports, subclasses, docs).
         docs: also rename references in docstrings, comments and documentation files
             (Sphinx roles and directives, doctests); False leaves all prose alone.
+        roots: directories, besides the top of the tree and a top-level ``src/``, whose
+            children are import packages (``("lib",)`` for PyYAML's ``lib/yaml/``):
+            relative POSIX paths found in the tree by
+            :func:`~forktool.codemods.package_roots.expand_roots`, not configured.
     """
 
     packages: Mapping[str, str] = field(default_factory=dict)
@@ -92,6 +96,7 @@ class RenameMap:
     keep: tuple[str, ...] = ()
     symbols: Mapping[str, str] = field(default_factory=dict)
     docs: bool = True
+    roots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

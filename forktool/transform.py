@@ -1,8 +1,10 @@
 """Rename a whole release tree: every file through its codemod, in parallel, cached.
 
-:func:`transform_tree` first expands the map over the tree (every qualified name a renamed
-symbol is reached under, :func:`~forktool.codemods.symbols.expand_symbols`; subpackages
-named like files or hosts, :func:`~forktool.codemods.modules.expand_modules`), so that each
+:func:`transform_tree` first expands the map over the tree (directories besides the top
+and ``src/`` that hold the packages, :func:`~forktool.codemods.package_roots.expand_roots`;
+every qualified name a renamed symbol is reached under,
+:func:`~forktool.codemods.symbols.expand_symbols`; subpackages named like files or hosts,
+:func:`~forktool.codemods.modules.expand_modules`), so that each
 file's rename depends on that file alone; then takes what it can from the
 :class:`~forktool.transform_cache.TransformCache`, renames the rest with
 :func:`~forktool.file_transform.transform_file` in worker processes
@@ -16,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from forktool.codemods.modules import expand_modules
+from forktool.codemods.package_roots import expand_roots
 from forktool.codemods.symbols import expand_symbols
 from forktool.file_transform import FileOutcome
 from forktool.model import FileEntry, Leftover, RenameMap, TransformResult, Tree
@@ -47,7 +50,7 @@ def transform_tree(
     """
     # Symbols are reached under several qualified names (re-exports): list them all once,
     # so that each file can then be transformed on its own.
-    rename = expand_modules(tree, expand_symbols(tree, rename))
+    rename = expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
     outcomes = _outcomes(tree, rename, cache, default_jobs() if jobs is None else jobs)
     claims: dict[str, list[str]] = {}
     for path, outcome in outcomes.items():

@@ -79,6 +79,7 @@ def fingerprint(rename: RenameMap) -> str:
         "keep": list(rename.keep),  # order kept: it is the order patterns are tried in
         "symbols": dict(rename.symbols),
         "docs": rename.docs,
+        "roots": list(rename.roots),
     }
     text = json.dumps({"code": code_version(), "rename": fields}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

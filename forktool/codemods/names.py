@@ -37,6 +37,8 @@ FILE_SUFFIXES = frozenset(
     | {"cfg", "ini", "toml", "yaml", "yml", "gz", "zip", "whl", "tar", "sqlite3", "sqlite"}
     | {"pdf", "xml", "csv", "mo", "po", "pot", "sh", "bat", "exe", "lock", "egg", "conf"}
     | {"sty", "tex", "cls", "bib"}
+    # C and Cython sources, headers and built libraries: ``#include <yaml.h>`` is libyaml.
+    | {"c", "h", "cc", "hh", "cpp", "hpp", "cxx", "pyx", "pxd", "pxi", "so", "pyd", "dll"}
 )
 HOST_LABELS = frozenset(
     {"com", "org", "net", "io", "dev", "edu", "gov", "info", "co", "uk", "de", "me", "ai"}

@@ -7,6 +7,7 @@ Rules, all driven by ``RenameMap.packages`` (and ``distributions`` for metadata 
   ``flask/app.py`` -> ``framework/app.py``,
   ``src/flask/json/tag.py`` -> ``src/framework/json/tag.py``; so is a single-module
   distribution in the same places (``flask.py``, ``src/flask.pyi``);
+- the same below a directory listed in ``RenameMap.roots`` (``lib/yaml/`` for PyYAML);
 - metadata folders follow the distribution: ``src/Flask.egg-info/`` -> ``src/Framework.egg-info/``.
 
 Nothing deeper moves: a directory or module that merely shares the name (``tests/flask/``,
@@ -46,6 +47,7 @@ def rename_path(path: str, rename: RenameMap) -> str:
             i == start
             or parts[i - 1] in _PACKAGE_PARENTS
             and (parts[i - 1] != "src" or i == start + 1)
+            or "/".join(parts[start:i]) in rename.roots
         )
         replaced = _rename_package_dir(parts, i, rename) if at_root else None
         if replaced is not None:
@@ -115,8 +117,11 @@ def module_name(path: str, rename: RenameMap) -> str | None:
     while len(parts) > 1 and parts[0] in (".", ""):
         parts = parts[1:]
     for start in range(len(parts)):
-        at_root = start == 0 or (
-            parts[start - 1] in _PACKAGE_PARENTS and (parts[start - 1] != "src" or start == 1)
+        at_root = (
+            start == 0
+            or parts[start - 1] in _PACKAGE_PARENTS
+            and (parts[start - 1] != "src" or start == 1)
+            or "/".join(parts[:start]) in rename.roots
         )
         if not at_root:
             continue
@@ -134,7 +139,8 @@ def module_name(path: str, rename: RenameMap) -> str | None:
 def rename_package_path(path: str, rename: RenameMap) -> str | None:
     """Rename a path found in an arbitrary string, only when it surely is the package.
 
-    ``src/flask/...`` always is; ``flask/...`` is when it ends in a Python file
+    ``src/flask/...`` (or below a directory of ``RenameMap.roots``) always is;
+    ``flask/...`` is when it ends in a Python file
     (``flask/__init__.py``, ``flask/py.typed``) or is the package directory itself
     (``flask/``). Anything else under ``flask/`` reads just as well as a name in another
     namespace (Django-style template names ``"django/forms/div.html"``, cache key prefixes
@@ -148,6 +154,8 @@ def rename_package_path(path: str, rename: RenameMap) -> str | None:
         return None
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if parts[:1] == ["src"] or (len(parts) == 1 and path.endswith("/")):
+        return new
+    if any("/".join(parts[: root.count("/") + 1]) == root for root in rename.roots):
         return new
     last = parts[-1] if parts else ""
     if last.endswith(MODULE_SUFFIXES + (".pyw", ".so", ".pyd")) or last == "py.typed":
