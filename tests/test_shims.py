@@ -476,6 +476,19 @@ def test_a_file_where_a_directory_belongs_is_replaced(tmp_path: Path, fork: Path
     assert shims.is_complete(again.plan, out)
 
 
+def test_a_directory_where_a_file_belongs_is_replaced(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    first = shims.generate(fork, RENAME, "2.0.1", out)
+    stub = first.source_dir / "oldpkg" / "app.pyi"
+    stub.unlink()
+    (stub / "inner").mkdir(parents=True)
+
+    again = shims.generate(fork, RENAME, "2.0.1", out)
+
+    assert stub.is_file()
+    assert shims.is_complete(again.plan, out)
+
+
 # --- what is written --------------------------------------------------------------------------
 
 

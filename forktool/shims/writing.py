@@ -80,33 +80,39 @@ def _update_in_place(source_dir: Path, files: dict[str, bytes], staging: Path) -
     """
     staging.mkdir()
     try:
-        for rel, data in files.items():
-            path = source_dir / rel
-            if path.is_file() and not path.is_symlink():
-                if path.read_bytes() == data:
-                    continue
-            elif os.path.lexists(path):
-                return False
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        wanted = {source_dir / rel for rel in files}
-        wanted_dirs = {parent for path in wanted for parent in path.parents}
-        for parent, dirs, names in os.walk(source_dir, topdown=False):
-            for name in names:
-                path = Path(parent, name)
-                if path not in wanted:
-                    path.unlink()
-            for name in dirs:
-                path = Path(parent, name)
-                if path not in wanted_dirs:
-                    if path.is_symlink():
-                        path.unlink()
-                    else:
-                        path.rmdir()  # emptied above (os.walk went bottom-up)
+        done = _make_tree(source_dir, files)
     except OSError:
+        done = False
+    if not done:
         shutil.rmtree(staging)
         return False
     staging.rmdir()
+    return True
+
+
+def _make_tree(source_dir: Path, files: dict[str, bytes]) -> bool:
+    """Write the ``files`` that differ and delete everything else below ``source_dir``;
+    False when a path of ``files`` is taken by something other than a file."""
+    for rel, data in files.items():
+        path = source_dir / rel
+        if path.is_file() and not path.is_symlink():
+            if path.read_bytes() == data:
+                continue
+        elif os.path.lexists(path):
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    wanted = {source_dir / rel for rel in files}
+    wanted_dirs = {parent for path in wanted for parent in path.parents}
+    for parent, dirs, names in os.walk(source_dir, topdown=False):
+        for name in names:
+            if Path(parent, name) not in wanted:
+                Path(parent, name).unlink()
+        for name in dirs:
+            path = Path(parent, name)
+            if path not in wanted_dirs:
+                # Emptied above (os.walk went bottom-up); a symlink is not followed.
+                path.unlink() if path.is_symlink() else path.rmdir()
     return True
 
 
