@@ -110,9 +110,12 @@ def _make_tree(source_dir: Path, files: dict[str, bytes]) -> bool:
                 Path(parent, name).unlink()
         for name in dirs:
             path = Path(parent, name)
-            if path not in wanted_dirs:
-                # Emptied above (os.walk went bottom-up); a symlink is not followed.
-                path.unlink() if path.is_symlink() else path.rmdir()
+            if path in wanted_dirs:
+                continue
+            if path.is_symlink():  # not followed
+                path.unlink()
+            else:
+                path.rmdir()  # emptied above: os.walk went bottom-up
     return True
 
 
