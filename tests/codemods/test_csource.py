@@ -27,3 +27,19 @@ def test_module_path_strings_only() -> None:
 
 def test_other_map() -> None:
     assert rename_c_source('m = "requests.packages";\n', REQUESTS) == 'm = "fetcher.packages";\n'
+
+
+def test_quoted_includes_of_package_headers_follow_the_package() -> None:
+    before = textwrap.dedent(
+        """\
+        #include "flask/sysdep.h"
+        #  include "src/flask/pack.h"
+        #include <flask/system.h>
+        #include "sysdep.h"
+        #include "tests/flask/x.h"
+        const char *path = "flask/data.h";
+        """
+    )
+    after = before.replace('"flask/sysdep.h"', '"framework/sysdep.h"')
+    after = after.replace('"src/flask/pack.h"', '"src/framework/pack.h"')
+    assert rename_c_source(before, FLASK) == after
