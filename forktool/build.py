@@ -9,16 +9,15 @@ tags excepted, which callers put back or keep) and no state files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from forktool import patches, upstream
+from forktool import patches, scm_version, upstream
 from forktool import series as series_mod
 from forktool.config import PyPISource, UpstreamConfig
 from forktool.gitrepo import GitRepo
-from forktool.model import Release, TransformResult, Tree
+from forktool.model import Release, TransformResult
 from forktool.patches import SeriesResult
-from forktool.scm_version import pin_to_release_tags
 from forktool.state import sdist_cache, transform_cache_path
 from forktool.transform import transform_tree
 from forktool.transform_cache import TransformCache
@@ -70,25 +69,8 @@ def build_release(
         result = transform_tree(vendor.tree, config.rename, cache=transform_cache)
     progress(f"applying the patch series ({len(series.patches)} patches)")
     materialize = base_materializer(repo, config, series, cache)
-    applied = patches.apply_series(repo, fork_tree(result.tree), series, materialize)
+    applied = patches.apply_series(repo, scm_version.for_fork(result.tree), series, materialize)
     return BuiltRelease(vendor, result, applied)
-
-
-def fork_tree(renamed: Tree) -> Tree:
-    """The renamed release as the fork builds it: a version taken from git tags comes
-    from forktool's release tags (:func:`~forktool.scm_version.pin_to_release_tags` on
-    the top-level ``pyproject.toml``). The patch series applies on top of this tree."""
-    entry = renamed.get("pyproject.toml")
-    if entry is None or entry.symlink:
-        return renamed
-    try:
-        text = entry.data.decode("utf-8")
-    except UnicodeDecodeError:
-        return renamed
-    pinned = pin_to_release_tags(text)
-    if pinned == text:
-        return renamed
-    return {**renamed, "pyproject.toml": replace(entry, data=pinned.encode("utf-8"))}
 
 
 def commit_transformed(
@@ -126,6 +108,6 @@ def base_materializer(
         with TransformCache(transform_cache_path(repo)) as transform_cache:
             tree = transform_tree(vendor.tree, config.rename, cache=transform_cache).tree
         earlier = series_mod.Series(series.directory, series.patches[:position])
-        repo.write_tree(patches.apply_series(repo, fork_tree(tree), earlier).tree)
+        repo.write_tree(patches.apply_series(repo, scm_version.for_fork(tree), earlier).tree)
 
     return materialize

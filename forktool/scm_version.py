@@ -9,6 +9,11 @@ it: the fork builds as the release it integrates (``1.7.0``, what its shim pins)
 commits or tags the fork adds on top. The sdist's ``PKG-INFO`` keeps serving builds
 without git.
 
+The file such a build writes the version into (``version_file``) comes in the sdist, but
+upstream does not track it in git: in the fork it would change under every ``pip install``
+and block the next sync ("uncommitted changes"). :func:`for_fork` leaves it out of the
+fork's tree and lists it in ``.gitignore``, as upstream's own repository does.
+
 Handled: ``[tool.setuptools_scm]`` and hatch's ``[tool.hatch.version] source = "vcs"``
 (its ``raw-options`` go to setuptools_scm). ``only-version`` needs setuptools_scm 8 or
 later, which pip's isolated builds install unless the upstream pins an older one.
@@ -16,11 +21,14 @@ later, which pip's isolated builds install unless the upstream pins an older one
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import InlineTable, Table
+
+from forktool.model import FileEntry, Tree
 
 #: The setuptools_scm options set; they match the tags forktool writes (see
 #: :meth:`~forktool.config.UpstreamConfig.release_tag`).
@@ -30,6 +38,78 @@ SCM_OPTIONS = {
     "version_scheme": "only-version",
     "local_scheme": "no-local-version",
 }
+
+
+def for_fork(tree: Tree) -> Tree:
+    """The renamed release as the fork builds it, when its version comes from git tags.
+
+    Args:
+        tree: the renamed release (path -> file).
+
+    Returns:
+        ``tree`` itself when its top-level ``pyproject.toml`` takes no version from git
+        tags; else a copy with that file through :func:`pin_to_release_tags`, the
+        :func:`version_files` left out, and ``.gitignore`` listing them (created if need
+        be). Never raises.
+    """
+    entry = tree.get("pyproject.toml")
+    if entry is None or entry.symlink:
+        return tree
+    try:
+        text = entry.data.decode("utf-8")
+    except UnicodeDecodeError:
+        return tree
+    pinned = pin_to_release_tags(text)
+    if pinned == text:
+        return tree
+    out = dict(tree)
+    out["pyproject.toml"] = dataclasses.replace(entry, data=pinned.encode("utf-8"))
+    generated = [path for path in version_files(pinned) if path in out]
+    for path in generated:
+        del out[path]
+    if generated:
+        out[".gitignore"] = _ignoring(out.get(".gitignore"), generated)
+    return out
+
+
+def version_files(source: str) -> list[str]:
+    """The files a ``pyproject.toml``'s git-tag versioning writes at build time, relative
+    to the project root (``[tool.setuptools_scm] version_file``/``write_to``, hatch's
+    ``[tool.hatch.build.hooks.vcs] version-file``); [] for invalid TOML."""
+    try:
+        data = tomlkit.parse(source).unwrap()
+    except tomlkit.exceptions.TOMLKitError:
+        return []
+    scm = _table(data, "tool", "setuptools_scm")
+    hatch_vcs = _table(data, "tool", "hatch", "build", "hooks", "vcs")
+    found = [scm.get("version_file"), scm.get("write_to"), hatch_vcs.get("version-file")]
+    paths = [path.removeprefix("./") for path in found if isinstance(path, str) and path]
+    return list(dict.fromkeys(paths))
+
+
+def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``data[k1][k2]...``, or {} where a key is missing or not a table."""
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            return {}
+        data = value
+    return data
+
+
+def _ignoring(gitignore: FileEntry | None, paths: list[str]) -> FileEntry:
+    """``.gitignore`` with an anchored line for each of ``paths`` it does not have yet."""
+    text = gitignore.data.decode("utf-8", "surrogateescape") if gitignore else ""
+    present = {line.strip() for line in text.splitlines()}
+    missing = [f"/{path}" for path in paths if not {path, f"/{path}"} & present]
+    if not missing:
+        return gitignore or FileEntry(b"")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += "# written by the build from the git tag (forktool: not tracked in the fork)\n"
+    text += "".join(f"{line}\n" for line in missing)
+    data = text.encode("utf-8", "surrogateescape")
+    return dataclasses.replace(gitignore, data=data) if gitignore else FileEntry(data)
 
 
 def pin_to_release_tags(source: str) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from forktool.scm_version import SCM_OPTIONS, pin_to_release_tags
+from forktool.model import FileEntry
+from forktool.scm_version import SCM_OPTIONS, for_fork, pin_to_release_tags, version_files
 from tests.helpers import git, run_cli, write_definition
 from tests.indexserver import IndexServer
 
@@ -37,6 +38,9 @@ dynamic = ["version"]
 [tool.hatch.version]
 source = "vcs"
 raw-options = { local_scheme = "dirty-tag", root = "." }
+
+[tool.hatch.build.hooks.vcs]
+version-file = "src/mypkg/_version.py"
 """
 
 
@@ -70,6 +74,28 @@ def test_other_files_are_left_alone(source: str) -> None:
     assert pin_to_release_tags(source) is source
 
 
+def test_the_generated_version_file_is_left_out_and_ignored() -> None:
+    assert version_files(SETUPTOOLS_SCM) == ["src/mypkg/_version.py"]
+    assert version_files(HATCH_VCS) == ["src/mypkg/_version.py"]
+    assert version_files('[tool.setuptools_scm]\nwrite_to = "./pkg/v.py"\n') == ["pkg/v.py"]
+    assert version_files("[tool.setuptools_scm]\n") == []
+    tree = {
+        "pyproject.toml": FileEntry(SETUPTOOLS_SCM.encode()),
+        "src/mypkg/_version.py": FileEntry(b"version = '1.0'\n"),
+        "src/mypkg/__init__.py": FileEntry(b""),
+        ".gitignore": FileEntry(b"*.pyc"),
+    }
+    fork = for_fork(tree)
+    assert sorted(fork) == [".gitignore", "pyproject.toml", "src/mypkg/__init__.py"]
+    ignore = fork[".gitignore"].data.decode()
+    assert ignore.startswith("*.pyc\n") and ignore.endswith("\n/src/mypkg/_version.py\n")
+    assert for_fork(fork)[".gitignore"] == fork[".gitignore"]  # listed once
+    without = {k: v for k, v in tree.items() if k != ".gitignore"}
+    assert for_fork(without)[".gitignore"].data.endswith(b"\n/src/mypkg/_version.py\n")
+    static = {"pyproject.toml": FileEntry(b'[project]\nversion = "1"\n')}
+    assert for_fork(static) is static
+
+
 @pytest.mark.parametrize("pyproject", [SETUPTOOLS_SCM, HATCH_VCS])
 def test_git_describe_in_the_fork_gives_the_integrated_release(
     tmp_path: Path, index_server: IndexServer, pyproject: str
@@ -79,6 +105,7 @@ def test_git_describe_in_the_fork_gives_the_integrated_release(
             "pyproject.toml": pyproject,
             "PKG-INFO": f"Metadata-Version: 2.1\nName: MyPkg\nVersion: {version}\n",
             "src/mypkg/__init__.py": f"VERSION = {version!r}\n",
+            "src/mypkg/_version.py": f"version = {version!r}\n",  # the sdist has it
         }
         index_server.add_release("mypkg", version, files)
     definition = write_definition(
@@ -89,6 +116,9 @@ def test_git_describe_in_the_fork_gives_the_integrated_release(
     )
     fork = definition / "forks" / "mypkg"
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    # A build writes the version file; it is not tracked, so the next sync still runs.
+    (fork / "src" / "ourpkg" / "_version.py").write_text("version = '1.0'  # built\n")
+    assert git(fork, "status", "--porcelain") == ""
     (fork / "NOTES.txt").write_text("a fork commit on top\n")
     git(fork, "add", "NOTES.txt")
     git(fork, "commit", "-qm", "fork work")
