@@ -22,6 +22,7 @@ later, which pip's isolated builds install unless the upstream pins an older one
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import tomlkit
@@ -59,12 +60,20 @@ def for_fork(tree: Tree) -> Tree:
         text = entry.data.decode("utf-8")
     except UnicodeDecodeError:
         return tree
-    pinned = pin_to_release_tags(text)
+    setup = tree.get("setup.py")
+    setup_text = setup.data.decode("utf-8", "replace") if setup and not setup.symlink else ""
+    from_setup = "use_scm_version" in setup_text
+    pinned = pin_to_release_tags(text, setuptools_scm=from_setup)
     if pinned == text:
         return tree
     out = dict(tree)
     out["pyproject.toml"] = dataclasses.replace(entry, data=pinned.encode("utf-8"))
-    generated = [path for path in version_files(pinned) if path in out]
+    written = version_files(pinned) + (
+        _SETUP_VERSION_FILE.findall(setup_text) if from_setup else []
+    )
+    generated = [
+        path for path in dict.fromkeys(p.removeprefix("./") for p in written) if path in out
+    ]
     for path in generated:
         del out[path]
     if generated:
@@ -85,6 +94,12 @@ def version_files(source: str) -> list[str]:
     found = [scm.get("version_file"), scm.get("write_to"), hatch_vcs.get("version-file")]
     paths = [path.removeprefix("./") for path in found if isinstance(path, str) and path]
     return list(dict.fromkeys(paths))
+
+
+#: ``write_to``/``version_file`` of a ``use_scm_version`` dict in ``setup.py``.
+_SETUP_VERSION_FILE = re.compile(
+    r"""["']?(?:write_to|version_file)["']?\s*[:=]\s*["']([^"'\n]+)["']"""
+)
 
 
 def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -112,11 +127,14 @@ def _ignoring(gitignore: FileEntry | None, paths: list[str]) -> FileEntry:
     return dataclasses.replace(gitignore, data=data) if gitignore else FileEntry(data)
 
 
-def pin_to_release_tags(source: str) -> str:
+def pin_to_release_tags(source: str, *, setuptools_scm: bool = False) -> str:
     """Point a ``pyproject.toml``'s git-tag versioning at forktool's release tags.
 
     Args:
         source: the text of the fork's top-level ``pyproject.toml``.
+        setuptools_scm: the build uses setuptools_scm anyway (``setup.py`` passes
+            ``use_scm_version``): a missing ``[tool.setuptools_scm]`` table is added,
+            since setuptools_scm reads it under the options ``setup.py`` gives.
 
     Returns:
         the text with :data:`SCM_OPTIONS` set in ``[tool.setuptools_scm]`` and in
@@ -128,10 +146,14 @@ def pin_to_release_tags(source: str) -> str:
         document = tomlkit.parse(source)
     except tomlkit.exceptions.TOMLKitError:
         return source
+    if setuptools_scm and "tool" not in document:
+        document["tool"] = tomlkit.table(is_super_table=True)
     tool = document.get("tool")
     if not isinstance(tool, dict):
         return source
     changed = False
+    if setuptools_scm and "setuptools_scm" not in tool:
+        tool["setuptools_scm"] = tomlkit.table()
     scm = tool.get("setuptools_scm")
     if isinstance(scm, dict):
         changed |= _set(scm)

@@ -146,3 +146,19 @@ def _scm_version(fork: Path) -> str:
     assert match is not None, described
     assert options["version_scheme"] == "only-version"
     return match.group("version")
+
+
+def test_setup_py_use_scm_version_gets_the_table_and_its_version_file_ignored() -> None:
+    tree = {
+        "pyproject.toml": FileEntry(b'[build-system]\nrequires = ["setuptools_scm"]\n'),
+        "setup.py": FileEntry(b'setup(use_scm_version={"write_to": "src/x/_version.py"})\n'),
+        "src/x/_version.py": FileEntry(b"version = '1.0'\n"),
+    }
+    fork = for_fork(tree)
+    table = tomllib.loads(fork["pyproject.toml"].data.decode())["tool"]["setuptools_scm"]
+    assert table == SCM_OPTIONS
+    assert "src/x/_version.py" not in fork
+    assert fork[".gitignore"].data.endswith(b"\n/src/x/_version.py\n")
+    # Without use_scm_version, setuptools_scm is not the build's: nothing changes.
+    plain = {**tree, "setup.py": FileEntry(b"setup(version='1.0')\n")}
+    assert for_fork(plain) is plain
