@@ -31,6 +31,37 @@ BOT_EMAIL = "forktool@localhost"
 _FALLBACK_USER = {"GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL}
 
 
+def private_index_prefix(purpose: str) -> str:
+    """File name prefix of a private index file in ``.git``: ``forktool-<purpose>-<pid>-``.
+
+    The process id lets a later run tell the files (and git's ``.lock`` beside them) of a
+    killed forktool from those of one still running (:func:`stale_private_indexes`).
+    """
+    return f"forktool-{purpose}-{os.getpid()}-"
+
+
+def stale_private_indexes(git_dir: Path) -> list[Path]:
+    """Private index files (and their locks) in ``git_dir`` left by processes that are gone.
+
+    [] where processes cannot be probed without harm (``os.kill(pid, 0)`` terminates the
+    process on Windows).
+    """
+    if os.name != "posix":
+        return []
+    stale = []
+    for path in git_dir.glob("forktool-*-*-*"):
+        parts = path.name.split("-")
+        if not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            stale.append(path)
+        except (PermissionError, OverflowError):
+            continue  # alive under another user, or not a process id
+    return stale
+
+
 @dataclass(frozen=True)
 class MergeOutcome:
     """What ``git merge`` did in the fork repository.
@@ -134,7 +165,7 @@ class GitRepo:
         return {line for line in out.split("\n") if line in object_ids}
 
     def _write_index_tree(self, index_info: str) -> str:
-        fd, index_file = tempfile.mkstemp(prefix="forktool-index-", dir=self.git_dir)
+        fd, index_file = tempfile.mkstemp(prefix=private_index_prefix("index"), dir=self.git_dir)
         os.close(fd)
         os.unlink(index_file)  # git wants to create it itself
         env = {"GIT_INDEX_FILE": index_file}
@@ -183,7 +214,7 @@ class GitRepo:
         Returns:
             the outcome; never raises for a patch that does not apply.
         """
-        fd, index_file = tempfile.mkstemp(prefix="forktool-apply-", dir=self.git_dir)
+        fd, index_file = tempfile.mkstemp(prefix=private_index_prefix("apply"), dir=self.git_dir)
         os.close(fd)
         os.unlink(index_file)
         env = {"GIT_INDEX_FILE": index_file}
@@ -469,14 +500,13 @@ class GitRepo:
         """True unless HEAD is unborn (a freshly initialised repository)."""
         return self.resolve("HEAD") is not None
 
-    def dirty_paths(self, *, refresh: bool = True) -> list[str]:
+    def dirty_paths(self) -> list[str]:
         """Tracked paths with uncommitted changes, staged or not (untracked are ignored).
 
-        Args:
-            refresh: let git write the refreshed stat data back to the index, as a plain
-                ``git status`` does (a merge that follows needs it). False writes nothing
-                and takes no lock another git could trip on (``forktool status``)."""
-        env = {} if refresh else {"GIT_OPTIONAL_LOCKS": "0"}
+        Writes nothing: git takes no ``index.lock`` (a killed forktool could otherwise
+        leave one behind that blocks every later git command), and a merge refreshes the
+        index itself."""
+        env = {"GIT_OPTIONAL_LOCKS": "0"}
         out = self._repo.git.status("--porcelain", "--untracked-files=no", env=env)
         return [line[3:] for line in out.splitlines() if line.strip()]
 
@@ -567,6 +597,9 @@ class GitRepo:
             merge_commit = self._feed(
                 ["commit-tree", tree, "-p", head, "-p", commit], message.encode(), self._user_env()
             )
+            # Fresh stat data first (read-tree refuses "not uptodate" entries otherwise);
+            # the index is only written here, where an interrupted sync is recovered.
+            self._repo.git.update_index("-q", "--refresh", with_exceptions=False)
             self._repo.git.read_tree("-m", "-u", head, merge_commit)
         except git.GitCommandError as exc:
             raise RepositoryError(

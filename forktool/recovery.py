@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from forktool import lockfile, merge
 from forktool.config import UpstreamConfig
-from forktool.gitrepo import GitRepo
+from forktool.gitrepo import GitRepo, stale_private_indexes
 from forktool.lockfile import Lock
 
 
@@ -89,8 +89,9 @@ def clear_stale_locks(repo: GitRepo, config: UpstreamConfig, *, merging: bool) -
     """Remove git lock files a killed forktool left behind.
 
     Refs only forktool writes (and ``.git/config``, which it writes to turn rerere on) are
-    unlocked whenever forktool holds the writer lock; the index, HEAD and the fork branch
-    only when forktool's own merge was interrupted.
+    unlocked whenever forktool holds the writer lock, and private index files of processes
+    that are gone are removed; the index, HEAD, ORIG_HEAD and the fork branch only when
+    forktool's own merge was interrupted.
     """
     git_dir = repo.git_dir
     candidates = [
@@ -99,11 +100,14 @@ def clear_stale_locks(repo: GitRepo, config: UpstreamConfig, *, merging: bool) -
         *(git_dir / "refs" / "tags" / "upstream" / config.name).rglob("*.lock"),
         git_dir / "refs" / "heads" / "vendor" / f"{config.name}.lock",
         git_dir / "refs" / "heads" / "transformed" / f"{config.name}.lock",
+        *stale_private_indexes(git_dir),  # trees are written through private index files
     ]
     if merging:
         candidates += [
             git_dir / "index.lock",
             git_dir / "HEAD.lock",
+            git_dir / "ORIG_HEAD.lock",  # git merge records where the branch was
+            git_dir / "AUTO_MERGE.lock",  # newer gits record the conflicted tree
             git_dir / "packed-refs.lock",
             git_dir / "refs" / "heads" / f"{config.fork_branch}.lock",
         ]

@@ -230,7 +230,7 @@ def _open(path: Path) -> GitRepo | None:
 def _fork_state(config: UpstreamConfig, repo: GitRepo | None) -> ForkState:
     if repo is None:
         return ForkState(config.fork_path, False, config.fork_branch)
-    dirty = tuple(repo.dirty_paths(refresh=False)) if repo.has_commits() else ()
+    dirty = tuple(repo.dirty_paths()) if repo.has_commits() else ()
     return ForkState(
         path=config.fork_path,
         exists=True,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import tomlkit
 
 from forktool import config
+from forktool.gitrepo import GitRepo
 from forktool.writerlock import exclusive
 from tests.helpers import git, run_cli, snapshot
 
@@ -127,3 +130,35 @@ def test_sync_killed_after_its_merge_commit_finishes_the_bookkeeping(definition:
     assert lock_of(definition) == done
     assert git(fork, "rev-parse", "transformed/mypkg") == done["transformed"]
     assert not (fork / ".git/forktool/mypkg.pending.json").exists()
+
+
+def test_private_index_files_of_a_killed_run_are_removed_and_a_live_ones_kept(
+    definition: Path,
+) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    git_dir = fork_path(definition) / ".git"
+    gone = subprocess.Popen(["true"])  # a process id that is gone once it has ended
+    gone.wait()
+    stale = [
+        git_dir / f"forktool-index-{gone.pid}-abc",
+        git_dir / f"forktool-apply-{gone.pid}-x.lock",
+    ]
+    live = git_dir / f"forktool-index-{os.getpid()}-def.lock"
+    for path in [*stale, live]:
+        path.write_bytes(b"")
+
+    result = run_cli(definition, "sync", "--to", "1.1")
+
+    assert result.exit_code == 0, result.output
+    assert not any(path.exists() for path in stale)
+    assert live.exists()
+
+
+def test_the_cleanliness_check_takes_no_index_lock(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_path(definition)
+    index = fork / ".git" / "index"
+    os.utime(fork / "pyproject.toml")  # stale stat data: a plain 'git status' rewrites the index
+    before = index.read_bytes()
+    assert GitRepo(fork).dirty_paths() == []
+    assert index.read_bytes() == before
