@@ -109,6 +109,8 @@ def codemod_for(path: str) -> Codemod | None:
         return inifile.rename_entry_points_ini
     if name == "MANIFEST.in":
         return packaging_files.rename_manifest
+    if name in (".gitignore", ".dockerignore"):
+        return packaging_files.rename_ignore_file
     if suffix in (".txt", ".in") and (name.startswith("requirements") or parent == "requirements"):
         return packaging_files.rename_requirements
     if name in INI_NAMES or suffix in (".cfg", ".ini"):

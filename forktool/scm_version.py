@@ -51,7 +51,7 @@ def for_fork(tree: Tree) -> Tree:
         ``tree`` itself when its top-level ``pyproject.toml`` takes no version from git
         tags; else a copy with that file through :func:`pin_to_release_tags`, the
         :func:`version_files` left out, and ``.gitignore`` listing them (created if need
-        be). Never raises.
+        be; a listing already there, e.g. upstream's own, is kept). Never raises.
     """
     entry = tree.get("pyproject.toml")
     if entry is None or entry.symlink:
@@ -71,11 +71,9 @@ def for_fork(tree: Tree) -> Tree:
     written = version_files(pinned) + (
         _SETUP_VERSION_FILE.findall(setup_text) if from_setup else []
     )
-    generated = [
-        path for path in dict.fromkeys(p.removeprefix("./") for p in written) if path in out
-    ]
+    generated = list(dict.fromkeys(path.removeprefix("./") for path in written))
     for path in generated:
-        del out[path]
+        out.pop(path, None)  # an sdist has it; a tag tree does not
     if generated:
         out[".gitignore"] = _ignoring(out.get(".gitignore"), generated)
     return out

@@ -162,3 +162,14 @@ def test_setup_py_use_scm_version_gets_the_table_and_its_version_file_ignored() 
     # Without use_scm_version, setuptools_scm is not the build's: nothing changes.
     plain = {**tree, "setup.py": FileEntry(b"setup(version='1.0')\n")}
     assert for_fork(plain) is plain
+
+
+def test_a_tag_tree_without_the_version_file_still_ignores_it() -> None:
+    tree = {
+        "pyproject.toml": FileEntry(SETUPTOOLS_SCM.encode()),
+        ".gitignore": FileEntry(b"/src/mypkg/_version.py\n"),  # upstream's own line
+        "src/mypkg/__init__.py": FileEntry(b""),
+    }
+    assert for_fork(tree)[".gitignore"] == tree[".gitignore"]
+    bare = {k: v for k, v in tree.items() if k != ".gitignore"}
+    assert for_fork(bare)[".gitignore"].data.endswith(b"\n/src/mypkg/_version.py\n")

@@ -144,3 +144,17 @@ def rename_top_level(source: str, rename: RenameMap) -> str:
 def rename_sources(source: str, rename: RenameMap) -> str:
     """The codemod for egg-info ``SOURCES.txt``: one path per line."""
     return "".join(rename_path(body, rename) + eol for body, eol in _lines(source))
+
+
+def rename_ignore_file(source: str, rename: RenameMap) -> str:
+    """The codemod for ``.gitignore``-style files: lines that are paths (they hold a
+    ``/``; ``!`` negations too) follow the package, e.g. ``src/flask/_version.py``. Bare
+    names and comments stay: ``flask`` alone matches any file of that name anywhere."""
+    out = []
+    for body, eol in _lines(source):
+        negation = "!" if body.startswith("!") else ""
+        pattern = body[len(negation) :]
+        if "/" in pattern and not pattern.lstrip().startswith("#"):
+            body = negation + rename_path(pattern, rename)
+        out.append(body + eol)
+    return "".join(out)

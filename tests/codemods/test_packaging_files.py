@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from forktool.codemods.packaging_files import (
+    rename_ignore_file,
     rename_manifest,
     rename_pkg_info,
     rename_requirements,
@@ -162,3 +163,25 @@ def test_pkg_info_description_header() -> None:
     after = after.replace("from flask import", "from framework import")
     after = after.replace("hello.py flask run", "hello.py framework run")
     assert rename_pkg_info(before, FLASK) == after
+
+
+def test_ignore_file_paths_follow_the_package() -> None:
+    before = (
+        "# flask build output\n"
+        "src/flask/_version.py\n"
+        "/flask/static/*.css\n"
+        "!src/flask/keep.txt\n"
+        "flask\n"
+        "*.pyc\n"
+        "docs/flask/\n"
+    )
+    after = (
+        "# flask build output\n"
+        "src/framework/_version.py\n"
+        "/framework/static/*.css\n"
+        "!src/framework/keep.txt\n"
+        "flask\n"
+        "*.pyc\n"
+        "docs/flask/\n"
+    )
+    assert rename_ignore_file(before, FLASK) == after
