@@ -14,9 +14,12 @@ upstream does not track it in git: in the fork it would change under every ``pip
 and block the next sync ("uncommitted changes"). :func:`for_fork` leaves it out of the
 fork's tree and lists it in ``.gitignore``, as upstream's own repository does.
 
-Handled: ``[tool.setuptools_scm]`` and hatch's ``[tool.hatch.version] source = "vcs"``
-(its ``raw-options`` go to setuptools_scm). ``only-version`` needs setuptools_scm 8 or
-later, which pip's isolated builds install unless the upstream pins an older one.
+Handled: ``[tool.setuptools_scm]``, hatch's ``[tool.hatch.version] source = "vcs"`` (its
+``raw-options`` go to setuptools_scm), and ``use_scm_version`` in ``setup.py`` (the table
+is added to ``pyproject.toml``; a release without one is left alone). Not handled: other
+tools' own git versioning (pdm-backend's ``source = "scm"``, versioneer, dunamai).
+``only-version`` needs setuptools_scm 8 or later, which pip's isolated builds install
+unless the upstream pins an older one.
 """
 
 from __future__ import annotations
