@@ -536,6 +536,40 @@ def test_guess_keeps_a_tooling_name_that_is_the_project() -> None:
     assert scaffold.guess(files, "build").packages == ("build",)
 
 
+def test_guess_a_package_below_another_directory() -> None:
+    files = tree(
+        {
+            "lib/sqlalchemy/__init__.py": "",
+            "lib/sqlalchemy/orm/__init__.py": "",
+            "test/orm/__init__.py": "",
+            "tools/__init__.py": "",
+            "pyproject.toml": '[tool.setuptools.packages.find]\nwhere = ["lib"]\n',
+        }
+    )
+    assert scaffold.guess_packages(files) == (
+        ["sqlalchemy"],
+        "directories with __init__.py under lib/",
+    )
+
+
+@pytest.mark.parametrize(
+    "namespace_init",
+    [None, "__import__('pkg_resources').declare_namespace(__name__)\n"],
+)
+def test_guess_names_the_subpackage_of_a_namespace_package(namespace_init: str | None) -> None:
+    layout = {
+        "jaraco/functools/__init__.py": "",
+        "jaraco/functools/py.typed": "",
+        "jaraco.functools.egg-info/top_level.txt": "jaraco\n",
+    }
+    if namespace_init is not None:
+        layout["jaraco/__init__.py"] = namespace_init
+    assert scaffold.guess_packages(tree(layout))[0] == ["jaraco.functools"]
+    # A real package with that name is the package itself.
+    own = tree({**layout, "jaraco/__init__.py": "VERSION = 1\n"})
+    assert scaffold.guess_packages(own)[0] == ["jaraco"]
+
+
 def test_guess_single_module() -> None:
     files = tree({"six.py": "", "setup.py": "", "test_six.py": "", "conftest.py": "", "README": ""})
     assert scaffold.guess_packages(files) == (["six"], "single modules at the top level")

@@ -36,6 +36,8 @@ NOT_PACKAGES = frozenset(
     }
 )  # fmt: skip
 _TESTISH = re.compile(r"(^|_)tests?(_|$)")
+#: An ``__init__.py`` that makes its package a namespace shared with other distributions.
+_NAMESPACE_INIT = re.compile(r"declare_namespace\(|extend_path\(")
 #: A distribution name as PEP 508 allows it.
 DIST_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 #: ``name = module:attr`` (an entry point line); group 1 is the name.
@@ -119,12 +121,22 @@ def guess_packages(tree: Tree, distribution: str = "") -> tuple[list[str], str]:
     ``py-modules``, ``[tool.flit.module] name``, hatch's wheel ``packages``, Poetry's
     ``packages``, ``setup.cfg`` ``[options] packages`` / ``py_modules``, literal lists in
     ``setup.py``); directories holding ``__init__.py`` under ``src/`` or at the top; single
-    ``*.py`` modules there (``six.py``). Tests, docs, examples and tooling are left out,
-    unless named like ``distribution`` (the project ``build`` has a package ``build``).
+    ``*.py`` modules there (``six.py``); directories with ``__init__.py`` one level below
+    another directory (SQLAlchemy's ``lib/sqlalchemy``). Tests, docs, examples and tooling
+    are left out, unless named like ``distribution`` (the project ``build`` has a package
+    ``build``). A namespace package (``jaraco/`` without ``__init__.py``) is not the
+    release's to rename: its subpackages are named instead (``jaraco.functools``).
 
     Returns:
         (names, origin); ``([], "")`` when nothing looks like a package.
     """
+    names, origin = _listed_packages(tree, distribution)
+    return [name for top in names for name in _namespace_children(tree, top)], origin
+
+
+def _listed_packages(tree: Tree, distribution: str) -> tuple[list[str], str]:
+    """Top-level names as :func:`guess_packages` finds them, before namespace packages
+    are looked into."""
     for path in sorted(tree):
         if re.fullmatch(r"(src/)?[^/]+\.egg-info/top_level\.txt", path):
             names = _top_names(_text(tree, path).split(), distribution)
@@ -147,7 +159,50 @@ def guess_packages(tree: Tree, distribution: str = "") -> tuple[list[str], str]:
         names = _top_names(modules, distribution)
         if names:
             return names, f"single modules {_at(base)}"
+    by_base: dict[str, list[str]] = {}
+    for path in tree:
+        parts = path.split("/")
+        if len(parts) == 3 and parts[2] == "__init__.py" and _is_source_home(parts[0]):
+            by_base.setdefault(parts[0], []).append(parts[1])
+    for base in sorted(by_base, key=lambda b: (-len(by_base[b]), b)):
+        names = _top_names(by_base[base], distribution)
+        if names:
+            return names, f"directories with __init__.py {_at(base + '/')}"
     return [], ""
+
+
+def _namespace_children(tree: Tree, top: str) -> list[str]:
+    """``[top]``, or its subpackages (``jaraco.functools``) when ``top`` is a namespace
+    package in ``tree``: a directory holding packages, without ``__init__.py`` or with
+    one that only declares the namespace (``pkg_resources``/``pkgutil`` style)."""
+    inits = [
+        path
+        for path in tree
+        if (path == f"{top}/__init__.py" or path.endswith(f"/{top}/__init__.py"))
+        and _is_source_home(path[: -len(f"{top}/__init__.py")])
+    ]
+    declared = [path for path in inits if _NAMESPACE_INIT.search(_text(tree, path))]
+    if (inits and len(declared) < len(inits)) or f"{top}.py" in tree:
+        return [top]
+    children = sorted(
+        {
+            rest.split("/")[0]
+            for path in tree
+            for home in ("", "src/")
+            if path.startswith(f"{home}{top}/")
+            and (rest := path[len(f"{home}{top}/") :]).count("/") == 1
+            and rest.endswith("/__init__.py")
+            and rest.split("/")[0].isidentifier()
+        }
+    )
+    return [f"{top}.{child}" for child in children] or [top]
+
+
+def _is_source_home(prefix: str) -> bool:
+    """True for where an import package can live: the top, ``src/`` or another directory
+    that is not tests, docs or tooling."""
+    parts = [part.lower() for part in prefix.split("/") if part]
+    return not any(part in NOT_PACKAGES or _TESTISH.search(part) for part in parts)
 
 
 def guess_distribution(tree: Tree) -> tuple[str | None, str]:
