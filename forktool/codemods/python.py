@@ -76,6 +76,7 @@ from forktool.codemods.python_strings import (
     DOCSTRING,
     GENERIC,
     IMPORT_PATH,
+    PATH_PART,
     StringContexts,
     rename_in_context,
 )
@@ -576,7 +577,7 @@ class _Renamer(StringContexts, cst.CSTTransformer):
 
     def _rename_pieces(self, literals: list[str], context: str) -> list[str] | None:
         lowered = "".join(literals).lower()
-        if not any(needle in lowered for needle in self.needles):
+        if not context.startswith(PATH_PART) and not any(n in lowered for n in self.needles):
             return None  # cannot mention an old name: skip the literal_eval
         values = [literal_value(literal) for literal in literals]
         if any(value is None for value in values):

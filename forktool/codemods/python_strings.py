@@ -30,6 +30,8 @@ ENTRY_SCRIPT = "entry-script"
 ENTRY_GROUP = "entry-group"
 ENTRY_INI = "entry-ini"
 PATH = "path"
+#: One part of a package path written one part per argument; the new part follows.
+PATH_PART = "path-part:"
 DOCSTRING = "docstring"
 GENERIC = "generic"
 SCRIPT = "script"
@@ -274,7 +276,22 @@ class StringContexts:
             after_src = index > 0 and strings[index - 1][1] == "src"
             if (not seen_string or after_src) and value in self.tops:
                 self._set(part, PATH)
+                self._set_dotted_parts(strings[index:])
             seen_string = True
+
+    def _set_dotted_parts(self, strings: Sequence[tuple[cst.BaseExpression, str | None]]) -> None:
+        """``"zope", "interface"`` spelling a dotted old package one part per argument:
+        each part becomes its counterpart in the new name (when it has as many parts)."""
+        values = [value for _, value in strings]
+        for old, new in self._rename_map.packages.items():
+            old_parts, new_parts = old.split("."), new.split(".")
+            if len(old_parts) < 2 or len(new_parts) != len(old_parts):
+                continue
+            if values[: len(old_parts)] == old_parts:
+                for (part, value), replacement in zip(strings, new_parts, strict=False):
+                    if value != replacement:
+                        self.contexts[part] = PATH_PART + replacement
+                return
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         """``Path(__file__).parent / "acme" / "__init__.py"``: parts after a path object.
@@ -522,6 +539,8 @@ def rename_in_context(value: str, context: str, rename: RenameMap) -> str | None
     if context == PATH:
         new = rename_path(value, rename)
         return new if new != value else None
+    if context.startswith(PATH_PART):
+        return context[len(PATH_PART) :]
     if context == SCRIPT:
         return names.rename_script(value, rename) or value
     if context == SYMBOL_NAME:

@@ -258,3 +258,22 @@ def test_extension_sources_are_paths() -> None:
         'Extension("framework._speedups", ["framework/_speedups.c"], include_dirs=["framework"])\n',
         path="setup.py",
     )
+
+
+def test_a_dotted_package_written_one_part_per_argument_moves() -> None:
+    rename = RenameMap(packages={"zope.interface": "zope.interface_fk"})
+    before = textwrap.dedent(
+        """\
+        import os
+        c = os.path.join("src", "zope", "interface", "_speedups.c")
+        d = os.path.join(here, "zope", "interface")
+        e = os.path.join("src", "zope", "other", "y.c")
+        f = os.path.join("tests", "zope", "interface")
+        """
+    )
+    after = before.replace('"zope", "interface", "_', '"zope", "interface_fk", "_')
+    after = after.replace('here, "zope", "interface")', 'here, "zope", "interface_fk")')
+    assert rename_python_source(before, rename) == after
+    # A new name with another number of parts cannot be split over the arguments: left.
+    other = RenameMap(packages={"zope.interface": "zif"})
+    assert rename_python_source(before, other) == before
