@@ -36,6 +36,9 @@ KEPT = "kept"
 AMBIGUOUS = "ambiguous"
 UNPARSEABLE = "unparseable"
 _MAX_TEXT = 200
+#: Lines longer than this (characters) are classified from a window around each occurrence.
+_LONG_LINE = 4000
+_WINDOW = 300
 _DOTTED_AROUND = re.compile(r"[\w.-]*$")
 _DOTTED_AFTER = re.compile(r"[\w.-]*")
 # Tokens after which a string starts a statement (so it is a docstring-like expression).
@@ -64,9 +67,11 @@ def text_leftovers(
     pattern = word_re(rename)
     found: list[Leftover] = []
     for number, line in enumerate(text.splitlines(), start=1):
+        excerpt = None  # once per line: a minified file's one line holds thousands
         for match in pattern.finditer(line):
             why = reason or _reason(line, match.start(), match.end(), rename)
-            found.append(Leftover(path, number, kind, why, _excerpt(line)))
+            excerpt = excerpt or _excerpt(line)
+            found.append(Leftover(path, number, kind, why, excerpt))
     return _unique(found)
 
 
@@ -202,19 +207,26 @@ def _in_token(
     for offset, piece in enumerate(tok.string.split("\n")):
         number = first_line + offset
         line = lines[number - 1] if number <= len(lines) else piece
+        excerpt = None
         for match in word_re(rename).finditer(piece):
+            excerpt = excerpt or _excerpt(line)
             yield Leftover(
                 path,
                 number,
                 kind,
                 reason or _reason(piece, match.start(), match.end(), rename),
-                _excerpt(line),
+                excerpt,
             )
 
 
 def _reason(line: str, start: int, end: int, rename: RenameMap) -> str:
     """``kept`` for a URL, address, host name, keep-listed string or another package's
     attribute (``webframe.template.backends.flask``); ``ambiguous`` otherwise."""
+    if len(line) > _LONG_LINE:
+        # A minified or generated one-line file: look only around the occurrence, or each
+        # of its thousands of occurrences would scan the whole line again.
+        low = max(0, start - _WINDOW)
+        line, start, end = line[low : end + _WINDOW], start - low, end - low
     if start > 0 and line[start - 1] == ".":
         return KEPT
     if _hyphenated(line, start, end):

@@ -117,3 +117,15 @@ def test_scanning_statements_apart_finds_what_scanning_the_file_finds() -> None:
         assert python_leftovers("x.py", source, rename) == whole, path
         found += len(whole)
     assert found > 100
+
+
+def test_a_minified_line_is_classified_like_a_short_one() -> None:
+    rename = RenameMap(packages={"flask": "framework"})
+    piece = 'a:"flask",u:"https://flask.example.org/x",'
+    line = "var index={" + piece * 5_000 + "}"
+    found = text_leftovers("doc/searchindex.js", line + "\n", rename)
+    short = text_leftovers("doc/short.js", "var index={" + piece + "}\n", rename)
+    assert {item.reason for item in short} == {"ambiguous", "kept"}
+    assert len(found) == len(short) == 2  # one per (line, reason, excerpt)
+    assert [item.reason for item in found] == [item.reason for item in short]
+    assert all(len(item.text) <= leftovers._MAX_TEXT for item in found)

@@ -62,3 +62,19 @@ def test_bytes_literals() -> None:
     )
     assert rewrite_bytes_literal("rB'a\\\\d flask'", "a\\\\d framework") == "rB'a\\\\d framework'"
     assert rewrite_bytes_literal('b"x"', "café") is None
+
+
+def test_a_long_text_is_rewritten_like_a_short_one() -> None:
+    # A hundred-kilobyte module docstring, diffed by lines first.
+    paragraph = "Use the flask.app module; see https://example.org/x\\n" + "filler words " * 40
+    body = "\n".join(paragraph for _ in range(200))
+    literal = '"""' + body + '"""'
+    value = literal_value(literal)
+    assert value is not None and len(value) > 100_000
+    new_value = value.replace("flask.app", "framework.app")
+    assert rewrite_literal(literal, new_value) == literal.replace("flask.app", "framework.app")
+    # One changed word somewhere in a long single line works the same way.
+    line = "x " * 10_000 + "flask.app" + " y" * 10_000
+    assert rewrite_literal(f"'{line}'", line.replace("flask", "framework")) == (
+        "'" + line.replace("flask", "framework") + "'"
+    )
