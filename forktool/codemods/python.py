@@ -91,6 +91,7 @@ from forktool.codemods.text import apply_edits, reference_edits, rename_referenc
 from forktool.model import RenameMap
 
 PYTHON_MODULE_SUFFIXES = (".py", ".pyi", ".pyw")
+_CIMPORTS = "cython.cimports."
 
 #: Adds to the set the statements the transformer may skip, given the lowercase needles.
 Mark = Callable[[tuple[str, ...], set[cst.CSTNode]], None]
@@ -601,9 +602,16 @@ class _Renamer(StringContexts, cst.CSTTransformer):
 
 
 def _rename_import_path(dotted: str | None, rename: RenameMap) -> str | None:
-    """Rename the module path of an import; the keep-list is about strings, not imports."""
+    """Rename the module path of an import; the keep-list is about strings, not imports.
+
+    Cython's pure-Python ``from cython.cimports.flask.x import y`` names the module after
+    its ``cython.cimports.`` prefix.
+    """
     if dotted is None:
         return None
+    if dotted.startswith(_CIMPORTS):
+        rest = _rename_import_path(dotted[len(_CIMPORTS) :], rename)
+        return None if rest is None else _CIMPORTS + rest
     for old in names.old_packages(rename):
         if dotted == old or dotted.startswith(old + "."):
             return rename.packages[old] + dotted[len(old) :]

@@ -565,3 +565,16 @@ def test_dotted_package_rename_follows_its_uses() -> None:
         """,
         RenameMap(packages={"jaraco.functools": "jfunc"}),
     )
+
+
+def test_cython_pure_python_cimports_follow_the_package() -> None:
+    before = textwrap.dedent(
+        """\
+        import cython
+        if cython.compiled:
+            from cython.cimports.flask.sql._util_cy import anon_map
+            from cython.cimports.libc.stdint import uint64_t
+        """
+    )
+    after = before.replace("cython.cimports.flask.", "cython.cimports.framework.")
+    assert rename_python_source(before, FLASK) == after
