@@ -30,6 +30,12 @@ ENTRY_SCRIPT = "entry-script"
 ENTRY_GROUP = "entry-group"
 ENTRY_INI = "entry-ini"
 PATH = "path"
+#: setup()'s keywords: a dict display holding ``packages`` and another of these is read
+#: as setup's keywords.
+_SETUP_KEYWORDS = frozenset(
+    {"name", "version", "packages", "py_modules", "package_dir", "package_data",
+     "ext_modules", "zip_safe", "install_requires", "entry_points", "include_package_data"}
+)  # fmt: skip
 #: One part of a package path written one part per argument; the new part follows.
 PATH_PART = "path-part:"
 DOCSTRING = "docstring"
@@ -167,7 +173,10 @@ class StringContexts:
             self.contexts.setdefault(node, context)
 
     def _set_elements(self, node: cst.CSTNode, context: str) -> None:
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if isinstance(node, cst.IfExp):  # ``['acme'] if cpython else []``
+            self._set_elements(node.body, context)
+            self._set_elements(node.orelse, context)
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             for element in node.elements:
                 self._set(element.value, context)
         else:
@@ -313,8 +322,19 @@ class StringContexts:
         """Dict displays that say what their strings are, wherever they are written.
 
         ``{"console_scripts": [...]}`` / ``{"entry_points": {...}}`` (setup keywords passed
-        through ``**extra``), logging ``dictConfig``'s ``{"loggers": {"acme": ...}}``.
+        through ``**extra``), logging ``dictConfig``'s ``{"loggers": {"acme": ...}}``. A
+        dict holding ``packages`` and another of setup's keywords (lxml's ``setup(**opts)``)
+        is read as setup's keywords.
         """
+        keywords = {
+            key: element.value
+            for element in node.elements
+            if isinstance(element, cst.DictElement)
+            and (key := _string_value(element.key)) is not None
+        }
+        if {"packages", "py_modules"} & set(keywords) and len(_SETUP_KEYWORDS & set(keywords)) > 1:
+            self._visit_setup(keywords)
+            return
         for element in node.elements:
             if not isinstance(element, cst.DictElement):
                 continue

@@ -277,3 +277,24 @@ def test_a_dotted_package_written_one_part_per_argument_moves() -> None:
     # A new name with another number of parts cannot be split over the arguments: left.
     other = RenameMap(packages={"zope.interface": "zif"})
     assert rename_python_source(before, other) == before
+
+
+def test_setup_keywords_in_a_dict_or_behind_a_condition() -> None:
+    before = textwrap.dedent(
+        """\
+        opts = {
+            "zip_safe": False,
+            "package_data": {"flask": ["*.h"], "flask.json": ["*.pyi"]},
+            "packages": ["flask", "flask.json"],
+        }
+        data = {"packages": ["flask"]}
+        setup(packages=["flask"] if cpython else [], **opts)
+        """
+    )
+    after = before.replace(
+        '{"flask": ["*.h"], "flask.json"', '{"framework": ["*.h"], "framework.json"'
+    )
+    after = after.replace('["flask", "flask.json"]', '["framework", "framework.json"]')
+    after = after.replace('packages=["flask"] if', 'packages=["framework"] if')
+    assert rename_python_source(before, FLASK) == after
+    assert 'data = {"packages": ["flask"]}' in after  # not setup's keywords: data
