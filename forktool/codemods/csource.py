@@ -4,9 +4,10 @@ An extension module names Python modules in C strings: its type names
 (``"simplejson._speedups.Scanner"``), the modules it imports at load time
 (``PyImport_ImportModule("simplejson.errors")``), its ``PyModuleDef`` name. A string
 literal whose whole content is a module path under an old package is renamed; so is a
-quoted ``#include "msgpack/sysdep.h"`` of a header inside the package directory, which
-moves with it (angle-bracket includes name system and other projects' headers and stay).
-Every other string (messages, docstrings) and all code and comments stay.
+quoted ``#include "msgpack/sysdep.h"`` (or ``"../cffi/parse_c_type.h"``) of a header
+inside the package directory, which moves with it (angle-bracket includes name system and
+other projects' headers and stay). Every other string (messages, docstrings) and all
+code and comments stay.
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ def rename_c_source(source: str, rename: RenameMap) -> str:
             continue
         new = rename_module(body, rename)
         if _is_include(source, match.start()) and "/" in body:
-            new = rename_path(body, rename)
-            new = None if new == body else new
+            new = _include_path(body, rename)
         if new is not None and "." in body:
             start, end = match.span("body")
             out.append(source[cursor:start])
@@ -52,6 +52,17 @@ def rename_c_source(source: str, rename: RenameMap) -> str:
             cursor = end
     out.append(source[cursor:])
     return "".join(out)
+
+
+def _include_path(path: str, rename: RenameMap) -> str | None:
+    """The renamed ``#include`` path, or None. ``../cffi/x.h`` (from ``src/c/``) names the
+    sibling package directory: the ``../`` steps are kept and the rest is renamed as a path
+    from where packages live."""
+    ups = ""
+    while path.startswith("../"):
+        ups, path = ups + "../", path[3:]
+    new = rename_path(path, rename)
+    return None if new == path else ups + new
 
 
 def _is_include(source: str, quote: int) -> bool:

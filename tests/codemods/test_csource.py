@@ -37,9 +37,11 @@ def test_quoted_includes_of_package_headers_follow_the_package() -> None:
         #include <flask/system.h>
         #include "sysdep.h"
         #include "tests/flask/x.h"
+        #include "../flask/errors.h"
         const char *path = "flask/data.h";
         """
     )
     after = before.replace('"flask/sysdep.h"', '"framework/sysdep.h"')
+    after = after.replace('"../flask/errors.h"', '"../framework/errors.h"')
     after = after.replace('"src/flask/pack.h"', '"src/framework/pack.h"')
     assert rename_c_source(before, FLASK) == after
