@@ -132,51 +132,39 @@ def _edits(old: str, new: str) -> list[tuple[int, int, str]]:
             continue
         base = old_offsets[i1]
         old_block, new_block = old[base : old_offsets[i2]], new[new_offsets[j1] : new_offsets[j2]]
-        if len(old_block) <= _LONG_TEXT:
-            inner = _word_edits(old_block, new_block)
-        else:
-            inner = _trimmed_word_edits(old_block, new_block)
+        inner = _word_edits(old_block, new_block, long=len(old_block) > _LONG_TEXT)
         edits += [(base + start, base + end, text) for start, end, text in inner]
     return edits
 
 
-def _trimmed_word_edits(old: str, new: str) -> list[tuple[int, int, str]]:
-    """:func:`_word_edits` for a long run of text without line breaks (minified code):
-    the words both sides start and end with are set aside, and difflib's heuristic for
-    frequent words is on, so the cost stays near linear."""
+def _word_edits(old: str, new: str, *, long: bool = False) -> list[tuple[int, int, str]]:
+    """:func:`_edits` by words over the whole of both texts.
+
+    ``long``: a long run without line breaks (minified code): the words both sides start
+    and end with are set aside, and difflib's heuristic for frequent words is on, so the
+    cost stays near linear.
+    """
     old_tokens = _TOKEN_RE.findall(old)
     new_tokens = _TOKEN_RE.findall(new)
-    head = 0
-    while head < min(len(old_tokens), len(new_tokens)) and old_tokens[head] == new_tokens[head]:
+    shorter = min(len(old_tokens), len(new_tokens))
+    head = tail = 0
+    while long and head < shorter and old_tokens[head] == new_tokens[head]:
         head += 1
-    tail = 0
-    limit = min(len(old_tokens), len(new_tokens)) - head
-    while tail < limit and old_tokens[-1 - tail] == new_tokens[-1 - tail]:
+    while long and tail < shorter - head and old_tokens[-1 - tail] == new_tokens[-1 - tail]:
         tail += 1
-    old_middle = old_tokens[head : len(old_tokens) - tail]
-    new_middle = new_tokens[head : len(new_tokens) - tail]
     old_offsets = _offsets(old_tokens)
     new_offsets = _offsets(new_tokens)
-    matcher = difflib.SequenceMatcher(None, old_middle, new_middle)
+    matcher = difflib.SequenceMatcher(
+        None,
+        old_tokens[head : len(old_tokens) - tail],
+        new_tokens[head : len(new_tokens) - tail],
+        autojunk=long,
+    )
     edits = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
             start, end = old_offsets[head + i1], old_offsets[head + i2]
             edits.append((start, end, new[new_offsets[head + j1] : new_offsets[head + j2]]))
-    return edits
-
-
-def _word_edits(old: str, new: str) -> list[tuple[int, int, str]]:
-    """:func:`_edits` by words over the whole of both texts."""
-    old_tokens = _TOKEN_RE.findall(old)
-    new_tokens = _TOKEN_RE.findall(new)
-    old_offsets = _offsets(old_tokens)
-    new_offsets = _offsets(new_tokens)
-    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    edits = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            edits.append((old_offsets[i1], old_offsets[i2], new[new_offsets[j1] : new_offsets[j2]]))
     return edits
 
 
