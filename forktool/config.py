@@ -27,8 +27,8 @@ DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d+(?:\.\d+)*)$"
 
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-#: ``host:path`` (scp-like) or ``scheme://``: a remote git URL, not a local path.
-_REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
+#: A git URL (``https://…``, ``ssh://…``, ``git@host:path``) rather than a local path.
+REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
 
 _TOP_KEYS = {"source", "rename", "fork", "shim"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
@@ -105,6 +105,33 @@ class UpstreamConfig:
         return f"refs/tags/upstream/{self.name}/{version}"
 
 
+def is_upstream_name(name: str) -> bool:
+    """True for a name :func:`load` accepts as ``upstream/<name>.toml``: letters, digits,
+    ``.``, ``_`` and ``-``, starting with a letter or digit, not ending in ``.`` or
+    ``.lock`` (the lock file's suffix)."""
+    return bool(_NAME.match(name)) and not name.endswith((".", ".lock"))
+
+
+def check_tag_pattern(
+    pattern: str, label: str, hint: str = "fix the pattern (Python re syntax)"
+) -> None:
+    """Check that a release tag pattern (``source.tag-pattern``, ``--tag-pattern``) is a
+    regular expression.
+
+    Args:
+        pattern: the pattern as given.
+        label: what it was given as, for the message (``"--tag-pattern"``).
+        hint: what to do about it.
+
+    Raises:
+        ConfigError: ``"<label> is not a valid regular expression: <re's reason>"``.
+    """
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{label} is not a valid regular expression: {exc}", hint) from exc
+
+
 def default_index() -> str:
     """The index a PyPI source uses when its definition names none: ``$FORKTOOL_INDEX``
     when set (a mirror or private index speaking PyPI's JSON API), else PyPI."""
@@ -140,7 +167,7 @@ def load(root: Path, name: str) -> UpstreamConfig:
     """
     path = root / "upstream" / f"{name}.toml"
     where = f"upstream/{name}.toml"
-    if not _NAME.match(name) or name.endswith((".", ".lock")):
+    if not is_upstream_name(name):
         raise ConfigError(
             f"{name!r} is not a usable upstream name",
             "name the file upstream/<name>.toml with letters, digits, '.', '_' or '-'",
@@ -246,15 +273,9 @@ def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSo
         pattern = _string(
             table, "tag-pattern", where, default=DEFAULT_TAG_PATTERN, prefix="source."
         )
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(
-                f"{where}: source.tag-pattern is not a valid regular expression: {exc}",
-                "fix the pattern (Python re syntax)",
-            ) from exc
+        check_tag_pattern(pattern, f"{where}: source.tag-pattern")
         url = _string(table, "url", where, prefix="source.")
-        if not _REMOTE_URL.match(url) and not Path(url).is_absolute():
+        if not REMOTE_URL.match(url) and not Path(url).is_absolute():
             url = str((root / url).resolve())  # a local path is relative to the definition
         return GitSource(
             url=url,

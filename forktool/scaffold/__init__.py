@@ -49,7 +49,6 @@ from forktool.scaffold.names import (
     parse_names,
 )
 from forktool.scaffold.release import (
-    UPSTREAM_NAME,
     Inspection,
     default_name,
     headline,
@@ -74,7 +73,6 @@ from forktool.scaffold.writing import (
 __all__ = [
     "DIST_NAME",
     "NOT_PACKAGES",
-    "UPSTREAM_NAME",
     "Ask",
     "Guess",
     "InitResult",

@@ -24,11 +24,6 @@ from forktool.model import Release, Tree
 from forktool.scaffold.guessing import DIST_NAME, Guess, guess
 from forktool.upstream import gitsource, pypi
 
-#: A usable upstream name: what :func:`forktool.config.load` accepts as ``<name>``.
-UPSTREAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-#: ``host:path`` (scp-like) or ``scheme://``: a remote git URL, not a local path (as config).
-_REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
-
 
 @dataclass(frozen=True)
 class Inspection:
@@ -57,7 +52,7 @@ def default_name(source: PyPISource | GitSource) -> str:
         return canonicalize_name(source.project)
     tail = re.split(r"[/:\\]", source.url.rstrip("/\\"))[-1].removesuffix(".git")
     name = canonicalize_name(tail)
-    if not UPSTREAM_NAME.match(name) or name.endswith("."):
+    if not config_mod.is_upstream_name(name):
         raise ConfigError(
             f"cannot make an upstream name from {source.url!r}",
             "give one: forktool init NAME --git URL",
@@ -153,16 +148,12 @@ def make_source(
     if index is not None:
         raise ConfigError("--index goes with --pypi", "drop it, or use --pypi PROJECT")
     pattern = tag_pattern or config_mod.DEFAULT_TAG_PATTERN
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(
-            f"--tag-pattern is not a valid regular expression: {exc}",
-            "fix the pattern (Python re syntax), e.g. '^v(?P<version>.+)$'",
-        ) from exc
+    config_mod.check_tag_pattern(
+        pattern, "--tag-pattern", "fix the pattern (Python re syntax), e.g. '^v(?P<version>.+)$'"
+    )
     if not url.strip():
         raise ConfigError("--git needs a URL or a path", "e.g. --git https://host/org/repo.git")
-    if not _REMOTE_URL.match(url):
+    if not config_mod.REMOTE_URL.match(url):
         url = str(Path(url).expanduser().resolve())
     return GitSource(url, pattern)
 
@@ -170,7 +161,7 @@ def make_source(
 def source_for_definition(source: PyPISource | GitSource, root: Path) -> PyPISource | GitSource:
     """``source`` as the definition should say it: a local git path relative to ``root``
     when it lies inside it, otherwise absolute; URLs unchanged."""
-    if isinstance(source, PyPISource) or _REMOTE_URL.match(source.url):
+    if isinstance(source, PyPISource) or config_mod.REMOTE_URL.match(source.url):
         return source
     path = Path(source.url).resolve()
     if path.is_relative_to(root.resolve()):

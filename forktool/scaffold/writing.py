@@ -26,7 +26,7 @@ from forktool.config import PyPISource, UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError
 from forktool.model import RenameMap
 from forktool.scaffold.guessing import describe
-from forktool.scaffold.release import UPSTREAM_NAME, Inspection, source_for_definition
+from forktool.scaffold.release import Inspection, source_for_definition
 
 #: Column where the hand-written definitions start their trailing comments.
 _COMMENT_COLUMN = 35
@@ -85,7 +85,7 @@ def check_name(name: str) -> None:
         ConfigError: letters, digits, ``.``, ``_`` and ``-`` only, starting with a letter
             or digit, not ending in ``.`` or ``.lock``.
     """
-    if not UPSTREAM_NAME.match(name) or name.endswith((".", ".lock")):
+    if not config_mod.is_upstream_name(name):
         raise ConfigError(
             f"{name!r} is not a usable upstream name",
             "use letters, digits, '.', '_' or '-', e.g. forktool init my-upstream ...",
