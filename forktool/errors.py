@@ -40,3 +40,24 @@ class RepositoryError(ForktoolError):
 
 class TransformError(ForktoolError):
     """The rename or the patch series could not be applied."""
+
+
+class Interrupted(BaseException):
+    """The run was interrupted by a signal (SIGINT from Ctrl-C, SIGTERM).
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so no ``except Exception`` swallows
+    it; raised by the handlers :mod:`forktool.interrupts` installs. The CLI exits with
+    ``128 + signum`` (130 for Ctrl-C, 143 for SIGTERM).
+
+    Args:
+        signum: the signal's number.
+
+    Attributes:
+        detail: what undoing the run could not do (paths it kept), one line; "" when the
+            run was undone completely.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.detail = ""

@@ -456,38 +456,146 @@ class GitRepo:
 
     # -- the fork's working tree ---------------------------------------------------------
 
-    def discard_checkout(self, written: str) -> None:
-        """Undo an interrupted checkout of commit ``written`` into a clean working tree.
+    def merge_preview(self, commit: str) -> tuple[str, tuple[str, ...]]:
+        """What merging ``commit`` into HEAD would leave in the working tree; nothing changes.
 
-        The index and tracked files go back to HEAD (``reset --hard``; an empty index when
-        HEAD is unborn). Untracked files at paths ``written`` has and HEAD does not are the
-        interrupted checkout's own (possibly half-written), and are removed: :meth:`merge`
-        refuses to start when anything is in the way there, so none was the user's.
+        Returns:
+            (tree id, conflicted paths): the merged tree (``git merge-tree --write-tree``,
+            in memory). On conflict it holds each conflicted file as ``git merge`` writes
+            it (the same labels, ``HEAD`` and ``commit``, and diff3 markers), so it names
+            the very blobs a conflicted merge will write.
+
+        Raises:
+            RepositoryError: git could not merge at all.
         """
-        if self.has_commits():
-            self._repo.git.reset("--hard", "--quiet")
-        else:
-            self._repo.git.read_tree("--empty")
-        tracked = set(self._repo.git.ls_files("-z").split("\0"))
-        for path in self._tree_paths(written):
+        env = _config_env({"merge.conflictStyle": "diff3"})
+        try:
+            out = self._repo.git.merge_tree(
+                "--write-tree", "--name-only", "--no-messages", "HEAD", commit, env=env
+            )
+        except git.GitCommandError as exc:
+            if exc.status != 1:
+                raise RepositoryError(f"git merge-tree failed: {_first_error(exc)}") from exc
+            lines = str(exc.stdout).strip().strip("'").removeprefix("stdout:").strip().strip("'")
+            first, *paths = [line for line in lines.splitlines() if line.strip()]
+            return first.strip(), tuple(sorted(set(paths)))
+        return str(out).splitlines()[0], ()
+
+    def tree_changes(self, old: str | None, new: str) -> dict[str, tuple[str, str]]:
+        """Every file path whose blob differs between tree-ishes ``old`` and ``new``.
+
+        Args:
+            old: the tree-ish before, or None for nothing (an unborn branch).
+
+        Returns:
+            path -> (blob id in ``old``, blob id in ``new``), "" where the path is absent;
+            submodules (gitlinks) are left out: a checkout writes no file for them.
+        """
+        if old is None:
+            return {path: ("", blob) for path, blob in self.tree_blobs(new).items()}
+        out = self._repo.git.diff_tree("-r", "-z", "--no-renames", old, new)
+        fields = out.split("\0")
+        changes: dict[str, tuple[str, str]] = {}
+        for header, path in zip(fields[0::2], fields[1::2], strict=False):
+            old_mode, new_mode, old_blob, new_blob, _ = header.lstrip(":").split(" ")
+            before = "" if old_mode in ("000000", "160000") else old_blob
+            after = "" if new_mode in ("000000", "160000") else new_blob
+            if before or after:
+                changes[path] = (before, after)
+        return changes
+
+    def worktree_blobs(self, paths: Iterable[str]) -> dict[str, str]:
+        """The blob id each path's working-tree content has now, as ``git add`` would
+        store it (clean filters applied; a symbolic link is its target).
+
+        Returns:
+            path -> blob id; "" for a path with nothing there; ``"directory"`` for a
+            directory (it equals no blob id).
+        """
+        found: dict[str, str] = {}
+        files: list[str] = []
+        for path in paths:
             target = self.path / path
-            if path in tracked or not (target.is_file() or target.is_symlink()):
+            if target.is_symlink():
+                link = os.fsencode(os.readlink(target))
+                found[path] = FileEntry(link).blob_id
+            elif target.is_dir():
+                found[path] = "directory"
+            elif not target.exists():
+                found[path] = ""
+            elif "\n" in path:  # --stdin-paths is line-based; such names are hashed raw
+                found[path] = FileEntry(target.read_bytes()).blob_id
+            else:
+                files.append(path)
+        if files:
+            query = "".join(f"{path}\n" for path in files).encode()
+            out = self._feed(["hash-object", "--stdin-paths"], query, {})
+            found.update(zip(files, out.split("\n"), strict=True))
+        return found
+
+    def cut_short(self, expected: dict[str, str]) -> set[str]:
+        """The paths of ``expected`` (path -> blob id) whose working-tree file holds a
+        strict first part of that blob: what a write killed half-way leaves (git truncates
+        a file, then writes it).
+
+        Reads the blobs with a new ``git cat-file`` each, not GitPython's long-running one,
+        which the interrupt that cut the write short may have ended.
+        """
+        found = set()
+        for path, blob in expected.items():
+            target = self.path / path
+            if not blob or target.is_symlink() or not target.is_file():
                 continue
-            target.unlink()
+            data = target.read_bytes()
+            full = self._repo.git.cat_file("blob", blob, stdout_as_string=False)
+            if len(data) < len(full) and full.startswith(data):
+                found.add(path)
+        return found
+
+    def remove_files(self, paths: Iterable[str]) -> None:
+        """Delete the working-tree files ``paths`` (forktool's own, proven by the caller),
+        and the directories that leaves empty."""
+        for path in paths:
+            target = self.path / path
+            target.unlink(missing_ok=True)
             parent = target.parent
             while parent != self.path and parent.is_dir() and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
 
+    def restore_paths(self, commit: str | None, paths: Iterable[str], *, files: bool) -> None:
+        """Put the index entries of ``paths`` back to ``commit`` (None: no entry, for an
+        unborn branch) and, with ``files``, their working-tree files too.
+
+        Every other path, and the working tree of ``paths`` without ``files``, is left
+        exactly as it is.
+        """
+        listed = "".join(f"{path}\0" for path in paths)
+        if not listed:
+            return
+        spec = ["--pathspec-from-file=-", "--pathspec-file-nul"]
+        env = {"GIT_LITERAL_PATHSPECS": "1"}
+        if commit is None:
+            args = ["rm", "--cached", "--quiet", "--ignore-unmatch", "-r", *spec]
+        elif files:
+            args = ["checkout", "--no-overlay", commit, *spec]
+        else:
+            args = ["reset", "--quiet", commit, *spec]
+        self._feed(args, listed.encode(), env)
+
+    def forget_merge(self) -> None:
+        """Drop git's merge state (MERGE_HEAD, MERGE_MSG, rerere's record of this merge)
+        without touching the index or any file: for a merge that is committed, or that
+        forktool has undone path by path."""
+        if (self.git_dir / "MERGE_RR").exists():
+            with contextlib.suppress(git.GitCommandError):
+                self._repo.git.rerere("clear")
+        for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_RR"):
+            (self.git_dir / name).unlink(missing_ok=True)
+
     def _tree_paths(self, treeish: str) -> list[str]:
         out = self._repo.git.ls_tree("-r", "-z", "--name-only", "--full-tree", treeish)
         return [path for path in out.split("\0") if path]
-
-    def forget_merge_state(self) -> None:
-        """Remove the merge state files git leaves while merging (MERGE_HEAD, MERGE_MSG,
-        MERGE_MODE, AUTO_MERGE); only for a merge that was already committed."""
-        for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_RR"):
-            (self.git_dir / name).unlink(missing_ok=True)
 
     def current_branch(self) -> str | None:
         """The branch HEAD is attached to, or None when HEAD is detached."""
@@ -561,8 +669,14 @@ class GitRepo:
             "GIT_COMMITTER_EMAIL": BOT_EMAIL,
         }
 
-    def merge(self, commit: str, message: str) -> MergeOutcome:
+    def merge(
+        self, commit: str, message: str, preview: tuple[str, tuple[str, ...]] | None = None
+    ) -> MergeOutcome:
         """Three-way merge ``commit`` into the checked-out branch with git's own merge.
+
+        Args:
+            preview: :meth:`merge_preview` of ``commit`` when the caller already has it
+                (None: computed here).
 
         The merge base is whatever git computes (for forktool: the previous transformed
         commit). A clean merge is made with plumbing, so a process killed at any point
@@ -589,8 +703,8 @@ class GitRepo:
                 f"{in_the_way[0]!r} would be overwritten by the merge",
                 "move it out of the way (or commit it) and sync again",
             )
-        tree, _ = self.merge_tree(head, commit)
-        if tree is None:
+        tree, conflicts = preview or self.merge_preview(commit)
+        if conflicts:
             return self._merge_with_conflicts(commit, message)
         try:
             self._repo.git.hook("run", "--ignore-missing", "pre-merge-commit")

@@ -8,7 +8,7 @@ record (``.git/forktool/<name>.pending.json``) remembers what to finish or undo.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from forktool.config import UpstreamConfig
@@ -34,6 +34,9 @@ class Pending:
         patch / patch_sha256: the conflicting patch and its file's digest at the time.
         worktree / patch_base: where the patch conflict is shown, and the commit (the
             release just before the patch) it is shown on.
+        writes: what the merge writes into the fork's working tree, recorded before it
+            starts: path -> [blob id before, blob id forktool writes] ("" = no file).
+            Undoing touches a path only while it holds one of those two blobs.
     """
 
     upstream: str
@@ -50,6 +53,7 @@ class Pending:
     patch_sha256: str = ""
     worktree: str = ""
     patch_base: str = ""
+    writes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def pending_path(repo: GitRepo, name: str) -> Path:
@@ -63,11 +67,28 @@ def conflicts_path(repo: GitRepo, name: str) -> Path:
 
 
 def read_pending(repo: GitRepo, name: str) -> Pending | None:
-    """The pending record of ``name``, or None when no sync is waiting."""
+    """The pending record of ``name``, or None when no sync is waiting.
+
+    Raises:
+        RepositoryError: the record exists but is not one forktool wrote (truncated,
+            edited, not JSON, a directory).
+    """
     path = pending_path(repo, name)
     if not path.exists():
         return None
-    return Pending(**json.loads(path.read_text(encoding="utf-8")))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        known = {f.name for f in fields(Pending)}
+        pending = Pending(**{key: value for key, value in data.items() if key in known})
+        if not isinstance(pending.writes, dict) or not isinstance(pending.refs_before, dict):
+            raise TypeError("writes and refs_before must be objects")
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise RepositoryError(
+            f"forktool's record of a stopped sync, {path}, is damaged ({type(exc).__name__})",
+            f"if no sync of {name} is waiting, delete that file and 'git status' the fork; "
+            "forktool cannot tell what it wrote without it",
+        ) from exc
+    return pending
 
 
 def write_pending(repo: GitRepo, pending: Pending) -> Path:
@@ -152,22 +173,70 @@ def move_release_refs(
     repo.set_ref(transformed_branch, transformed, message)
 
 
+@dataclass(frozen=True)
+class MergePlan:
+    """What integrating a transformed commit will do, known before anything is written.
+
+    Attributes:
+        preview: the merge's tree and conflicted paths (see
+            :meth:`~forktool.gitrepo.GitRepo.merge_preview`); None on a fresh repository,
+            where the fork branch is simply checked out.
+        writes: path -> [blob id before, blob id written] for every working-tree file the
+            merge will write ("" = no file), for :attr:`Pending.writes`.
+    """
+
+    preview: tuple[str, tuple[str, ...]] | None
+    writes: dict[str, list[str]]
+
+
+def plan(repo: GitRepo, transformed: str) -> MergePlan:
+    """Work out, without writing anything, what :func:`integrate` will write.
+
+    Raises:
+        RepositoryError: git could not merge at all.
+    """
+    head = repo.resolve("HEAD")
+    if head is None:
+        changes = repo.tree_changes(None, transformed)
+        return MergePlan(None, {path: list(pair) for path, pair in changes.items()})
+    if repo.is_ancestor(transformed, head):
+        return MergePlan(None, {})
+    preview = repo.merge_preview(transformed)
+    changes = repo.tree_changes(head, preview[0])
+    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()})
+
+
 def integrate(
-    repo: GitRepo, config: UpstreamConfig, transformed: str, version: str
+    repo: GitRepo, config: UpstreamConfig, transformed: str, version: str, merge_plan: MergePlan
 ) -> MergeOutcome:
-    """Bring ``transformed`` into the fork branch.
+    """Bring ``transformed`` into the fork branch, as ``merge_plan`` (from :func:`plan`)
+    foresaw.
 
     On a fresh repository the fork branch is created at ``transformed``; otherwise git
     three-way merges it (merge base: the previously integrated transformed commit).
 
     Returns:
         the merge outcome; on conflict the repository is left mid-merge.
+
+    Raises:
+        RepositoryError: git refused to start (files in the way, a failing hook); nothing
+            of the working tree was changed.
     """
     if not repo.has_commits():
         repo.checkout_new_branch(config.fork_branch, transformed)
         return MergeOutcome(transformed, ())
     message = f"Integrate {config.name} {version}\n\nTransformed commit: {transformed}\n"
-    return repo.merge(transformed, message)
+    return repo.merge(transformed, message, merge_plan.preview)
+
+
+def record_written(repo: GitRepo, pending: Pending, paths: tuple[str, ...]) -> Pending:
+    """``pending`` with the blobs git actually wrote at ``paths`` (conflicted files git's
+    rerere resolved, which no preview can foresee) recorded as forktool's."""
+    now = repo.worktree_blobs(path for path in paths if path in pending.writes)
+    writes = dict(pending.writes)
+    for path, blob in now.items():
+        writes[path] = [writes[path][0], blob]
+    return replace(pending, writes=writes)
 
 
 def conclude(repo: GitRepo, pending: Pending) -> str:
@@ -201,33 +270,6 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
         f"the fork repository is no longer in the merge of {pending.upstream} {pending.version}",
         f"run 'forktool sync {pending.upstream} --abort' and sync again",
     )
-
-
-def undo(repo: GitRepo, pending: Pending) -> None:
-    """Abort the merge of ``pending`` and put every ref it moved back.
-
-    Checks first and touches nothing unless the repository is still in the merge forktool
-    left (or that merge was already aborted by hand).
-
-    Raises:
-        RepositoryError: the fork branch moved, or another merge is in progress.
-    """
-    head, merge_head = repo.resolve("HEAD"), repo.merge_head()
-    if head != pending.fork_before:
-        hint = (
-            f"the merge was committed; run 'forktool sync {pending.upstream} --continue'"
-            if head and repo.is_ancestor(pending.transformed, head)
-            else f"check the fork branch; it was at {pending.fork_before[:12]} before the sync"
-        )
-        raise RepositoryError("the fork branch moved since the conflicted sync started", hint)
-    if merge_head not in (None, pending.transformed):
-        raise RepositoryError(
-            "another merge is in progress in the fork repository",
-            "finish or abort it with git first, then run --abort again",
-        )
-    if merge_head:
-        repo.abort_merge()
-    restore_refs(repo, pending)
 
 
 def restore_refs(repo: GitRepo, pending: Pending) -> None:

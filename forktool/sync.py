@@ -17,11 +17,27 @@ from typing import Any
 
 from packaging.version import Version
 
-from forktool import lockfile, merge, patches, patchwork, recovery, shims, state, upstream
+from forktool import (
+    interrupts,
+    lockfile,
+    merge,
+    patches,
+    patchwork,
+    recovery,
+    shims,
+    state,
+    upstream,
+)
 from forktool import series as series_mod
 from forktool.build import Progress, build_release, commit_transformed
 from forktool.config import UpstreamConfig
-from forktool.errors import ConfigError, ForktoolError, RepositoryError, TransformError
+from forktool.errors import (
+    ConfigError,
+    ForktoolError,
+    Interrupted,
+    RepositoryError,
+    TransformError,
+)
 from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
 from forktool.model import Release
@@ -97,16 +113,46 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     refs_before = repo.refs()
     try:
         return _integrate_release(config, repo, lock, release, series, refs_before, progress)
-    except ForktoolError:
-        with contextlib.suppress(OSError):  # leave no empty rerere cache behind
-            rerere_cache(config).rmdir()
-        if not fresh:
-            repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
-        elif created:
-            remove_repository(created)  # ours, made in this run: leave no trace
-        else:
-            remove_repository(config.fork_path / ".git")  # it was an empty directory
+    except (ForktoolError, Interrupted) as exc:
+        with interrupts.shielded():
+            if lockfile.read(config.lock_path) == lock:  # a new lock: the sync completed
+                _undo_run(config, repo, refs_before, exc, fresh=fresh, created=created)
         raise
+
+
+def _undo_run(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    refs_before: dict[str, str],
+    exc: ForktoolError | Interrupted,
+    *,
+    fresh: bool,
+    created: Path | None,
+) -> None:
+    """Leave the fork as this failed or interrupted run found it (one that wrote its lock
+    file has completed: the shim step, interrupted, is redone by the next sync).
+
+    A merge the run recorded is settled as after a kill (:func:`recovery.recover`): undone
+    path by path, finished if git already committed it, left waiting if its conflicts are
+    recorded. Otherwise the refs the run moved go back; a repository the run created is
+    removed. When undoing has to keep paths, an interrupt carries that message along
+    (:attr:`Interrupted.detail`); a failure is replaced by it.
+    """
+    with contextlib.suppress(OSError):  # leave no empty rerere cache behind
+        rerere_cache(config).rmdir()
+    try:
+        if merge.read_pending(repo, config.name) is not None:
+            recovery.recover(repo, config)
+        elif not fresh:
+            repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
+    except RepositoryError as undo_error:
+        if created is None:  # a directory the run made holds nothing of the user's
+            if isinstance(exc, Interrupted):
+                exc.detail = f"{undo_error.message} — {undo_error.hint}"
+            else:
+                raise undo_error from exc
+    if fresh and lockfile.read(config.lock_path) is None:
+        remove_repository(created or config.fork_path / ".git")  # ours: leave no trace
 
 
 def _refresh_shim(
@@ -204,8 +250,6 @@ def _integrate_release(
 ) -> SyncResult:
     built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
     vendor, result, applied = built.vendor, built.transform, built.applied
-    state.write_leftovers(repo, config.name, release.version, result)
-    state.write_health(repo, config.name, release.version, applied.health)
     failed = [h for h in applied.health if h.status == patches.ERROR]
     if failed:  # integrating without a customization would lose it silently
         raise TransformError(
@@ -235,6 +279,10 @@ def _integrate_release(
         refs_before={},
         conflicts=[],
     )
+    # The state files describe the release this sync integrates or stops on; a sync that
+    # fails leaves those of the last one.
+    state.write_leftovers(repo, config.name, release.version, result)
+    state.write_health(repo, config.name, release.version, applied.health)
     if built.patch_conflicts:
         pending = replace(pending, refs_before=repo.moved_refs(refs_before))
         return _stop_on_patch(
@@ -245,6 +293,7 @@ def _integrate_release(
     if repo.has_commits():
         repo.enable_rerere(rerere_cache(config))
     managed = merge.release_refs(config, release.version)
+    merge_plan = merge.plan(repo, transformed)
     intent = replace(
         pending,
         transformed=transformed,
@@ -252,12 +301,14 @@ def _integrate_release(
             **repo.moved_refs(refs_before),
             **{ref: refs_before.get(ref, "") for ref in managed},
         },
+        writes=merge_plan.writes,
     )
     merge.write_pending(repo, intent)  # from here on, a killed sync is recovered by the next
-    outcome = merge.integrate(repo, config, transformed, release.version)
+    outcome = merge.integrate(repo, config, transformed, release.version, merge_plan)
     merge.move_release_refs(repo, config, release.version, vendor.commit, transformed)
     base = replace(base, transformed=transformed, reused=outcome.reused)
     if outcome.commit is None:
+        intent = merge.record_written(repo, intent, outcome.conflicts + outcome.reused)
         report = merge.write_pending(repo, replace(intent, conflicts=list(outcome.conflicts)))
         return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
@@ -314,6 +365,8 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
     if pending.stage == "patch":
         return _continue_after_patch(config, repo, pending, progress)
     previous = lockfile.read(config.lock_path)
+    if not _waits_on_conflicts(repo, pending):
+        return _settled(config, repo, pending, previous)
     fork = merge.conclude(repo, pending)
     release = Release(pending.version, "", pending.sha256 or None, pending.upstream_commit or None)
     _write_lock(config, release, pending.vendor, pending.transformed, fork)
@@ -342,21 +395,71 @@ def _continue_after_patch(
 
 
 def abort_sync(config: UpstreamConfig) -> SyncResult:
-    """Undo a sync that stopped on conflicts: the fork is restored exactly as it was.
+    """Undo a sync that stopped on conflicts (or was interrupted): every ref it moved goes
+    back, and each path of the fork's working tree that still holds what the merge wrote
+    goes back to the fork's content (see :func:`recovery.undo`).
 
     Raises:
-        RepositoryError: no sync is waiting, or the fork branch moved meanwhile.
+        RepositoryError: no sync is waiting; the merge was already committed (finish it
+            with ``--continue``); another merge is in progress; or paths that hold content
+            forktool did not write were kept (everything else is undone).
     """
     repo, pending = _pending(config)
     if pending.stage == "patch":
         repo.remove_worktree(Path(pending.worktree))
         merge.restore_refs(repo, pending)
+        merge.clear_pending(repo, config.name)
+    elif recovery.is_committed(repo, pending):
+        raise RepositoryError(
+            f"the merge of {config.name} {pending.version} is already committed in the fork",
+            f"run 'forktool sync {config.name} --continue' to record it",
+        )
     else:
-        merge.undo(repo, pending)
-    merge.clear_pending(repo, config.name)
+        recovery.undo(repo, config, pending)
     lock = lockfile.read(config.lock_path)
     version = lock.version if lock else ""
     return SyncResult(config.name, "aborted", version, version or None, repo.path)
+
+
+def _waits_on_conflicts(repo: GitRepo, pending: merge.Pending) -> bool:
+    """True when the fork is in the conflicted merge ``pending`` recorded (or the user
+    committed that merge by hand): what ``--continue`` finishes."""
+    if recovery.is_committed(repo, pending):
+        return True
+    return bool(pending.conflicts) and repo.merge_head() == pending.transformed
+
+
+def _settled(
+    config: UpstreamConfig, repo: GitRepo, pending: merge.Pending, previous: Lock | None
+) -> SyncResult:
+    """``--continue`` when no conflicted merge waits: settle the record as the next sync
+    would (finish a merge git completed, undo one that never happened) and say which.
+
+    Raises:
+        RepositoryError: the merge was undone (there is nothing to continue), or as
+            :func:`recovery.recover`.
+    """
+    recovery.recover(repo, config)
+    after = merge.read_pending(repo, config.name)
+    if after is not None:
+        if _waits_on_conflicts(repo, after):  # git's merge was cut short: its conflicts
+            return continue_sync(config)  # are recorded now, and --continue goes on
+        raise RepositoryError(
+            "a git merge that is not forktool's is in progress in the fork repository",
+            "finish or abort it with git, then run --continue again",
+        )
+    lock = lockfile.read(config.lock_path)
+    if lock and lock.version == pending.version:
+        return SyncResult(
+            config.name, "merged", lock.version, previous.version if previous else None,
+            repo.path, lock.vendor, lock.transformed, lock.fork,
+            **_refresh_shim(config, lock.version),
+        )  # fmt: skip
+    raise RepositoryError(
+        f"no sync of {config.name} is waiting: the merge of {pending.version} was not in "
+        "progress any more, so forktool undid what it had started",
+        f"run 'forktool sync {config.name}' to start again",
+    )
 
 
 def is_waiting(config: UpstreamConfig) -> bool:

@@ -6,19 +6,28 @@ workers (about 20 ms; they only compute, and leave with ``os._exit``, so the git
 and files they inherit are untouched); elsewhere, or with other threads running, workers
 are spawned (each starts an interpreter and imports libcst: most of a second). Small
 amounts of work are done in this process.
+
+No worker outlives forktool: each asks the kernel to kill it when its parent dies (Linux's
+parent-death signal), leaves if the parent is already gone, and ignores Ctrl-C (the parent
+handles it and stops the pool). A forked one does not keep the writer lock either (see
+:mod:`forktool.writerlock`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from forktool import interrupts
 from forktool.errors import ConfigError
 from forktool.file_transform import FileOutcome, transform_file
 from forktool.model import FileEntry, RenameMap
@@ -27,6 +36,8 @@ from forktool.model import FileEntry, RenameMap
 MIN_POOL_BYTES = 512 * 1024
 #: Batches per worker: enough to even out the load, few enough to keep pickling cheap.
 BATCHES_PER_WORKER = 8
+#: prctl(2) option: the signal a process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 Job = tuple[str, FileEntry]
 
@@ -75,9 +86,20 @@ def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dic
         gc.freeze()
     try:
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+        try:
             for result in pool.map(_transform_batch, batches, [rename] * len(batches)):
                 done.update(result)
+        except BaseException:  # an interrupt: stop now rather than finish every batch
+            _stop(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     except BrokenProcessPool:
         pass  # a worker died (killed, out of memory): finish here, where errors show
     finally:
@@ -86,6 +108,24 @@ def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dic
     missing = [job for job in jobs if job[0] not in done]
     done.update(_transform_batch(missing, rename))
     return done
+
+
+def _start_worker(parent: int) -> None:
+    """Tie a worker's life to forktool's (runs first thing in each worker)."""
+    interrupts.ignore_in_worker()
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers at once (they only compute; nothing of theirs is lost)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
 
 
 def _start_method() -> str:

@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from typing import Any
 
 import click
 
+from forktool import interrupts
+from forktool.errors import Interrupted
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class ForktoolGroup(click.Group):
+    """The command group: every command runs with Ctrl-C and SIGTERM turned into
+    :class:`Interrupted` (the command undoes what it started), and an interrupt ends in one
+    line and exit code 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM), never
+    in click's "Aborted!" with exit code 1, which means "conflicts wait"."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            with interrupts.converted():
+                return super().invoke(ctx)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            detail = exc.detail if isinstance(exc, Interrupted) else ""
+            name = signal.Signals(signum).name
+            click.echo(
+                f"error: interrupted ({name}) — "
+                + (detail or "what the command had started is undone; run it again when ready"),
+                err=True,
+            )
+            ctx.exit(128 + signum)
+
+
+@click.group(cls=ForktoolGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
