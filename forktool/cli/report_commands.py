@@ -43,7 +43,7 @@ def status_command(
       forktool status --json           as JSON (docs/json.md)
     """
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         configs = [config_mod.load(definition, name) for name in names]
         found = [status_mod.status(cfg, offline=offline) for cfg in configs]
@@ -86,7 +86,7 @@ def leftovers_command(
       forktool leftovers flask --json              as JSON (docs/json.md)
     """
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         reports = [state.read_leftovers(config_mod.load(definition, n)) for n in names]
     except ForktoolError as exc:

@@ -61,7 +61,7 @@ def sync_command(
     if (to or each) and (continue_ or abort):
         fail(ForktoolError("--to and --each do not go with --continue or --abort", "drop them"))
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         configs = [config_mod.load(definition, name) for name in names]
     except ForktoolError as exc:
@@ -123,7 +123,7 @@ def check_command(
     """
     results: list[CheckResult] = []
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         for name in names:
             cfg = config_mod.load(definition, name)

@@ -1,0 +1,217 @@
+"""Names and inputs that would corrupt state, or used to end in a traceback: one error line,
+exit code 2, and the fork definition, the fork repository and the upstream as they were."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from forktool import config
+from forktool.errors import ConfigError
+from tests.helpers import git, run_cli, snapshot, write_definition
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def fork_path(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"
+
+
+def files_below(root: Path, skip: str = "") -> dict[str, str]:
+    """Every path below ``root`` (but ``skip``): files by content, directories, links."""
+    found: dict[str, str] = {}
+    if not root.exists():
+        return found
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if skip and (rel == skip or rel.startswith(skip + "/")):
+            continue
+        if path.is_symlink():
+            found[rel] = "-> " + os.readlink(path)
+        elif path.is_dir():
+            found[rel] = "directory"
+        else:
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def state(definition: Path, upstream: Path) -> tuple[object, ...]:
+    """What a user could notice: the definition's files, the fork repository (refs, HEAD,
+    index, files, git config) and the upstream repository."""
+    fork = fork_path(definition)
+    config_file = fork / ".git" / "config"
+    return (
+        files_below(definition, skip="forks/mypkg"),
+        snapshot(fork),
+        config_file.read_text() if config_file.exists() else None,
+        snapshot(upstream),
+    )
+
+
+def error_line(output: str) -> str:
+    """The one error line (progress lines may come before it, nothing after it)."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1, output
+    assert lines[-1] == errors[0], output
+    return errors[0]
+
+
+def assert_refused(definition: Path, upstream: Path, *args: str, says: str) -> str:
+    """Run the CLI; it must exit 2 with one error line saying ``says``, changing nothing."""
+    before = state(definition, upstream)
+    result = run_cli(definition, *args)
+    assert result.exit_code == 2, result.output
+    line = error_line(result.output)
+    assert says in line, line
+    assert state(definition, upstream) == before
+    return line
+
+
+def set_toml(definition: Path, old: str, new: str) -> None:
+    toml = definition / "upstream" / "mypkg.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def synced(definition: Path) -> Path:
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    return definition
+
+
+# -- the fork branch ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "branch",
+    ["vendor/mypkg", "transformed/mypkg", "vendor", "vendor/other", "transformed", "forktool/x"]
+    + ["upstream/mypkg/1.0"],
+)
+def test_fork_branch_among_forktools_refs_is_refused(
+    definition: Path, upstream_repo: Path, branch: str
+) -> None:
+    (definition / "upstream/mypkg.toml").write_text(
+        (definition / "upstream/mypkg.toml").read_text() + f'\n[fork]\nbranch = "{branch}"\n'
+    )
+    line = assert_refused(definition, upstream_repo, "sync", says=f"fork.branch {branch!r}")
+    assert "upstream/mypkg.toml" in line and "is forktool's" in line
+    assert not fork_path(definition).exists()
+
+
+@pytest.mark.parametrize("branch", ["bad..name", "-x", "HEAD", "a b", "x.lock", "a/", "@{-1}"])
+def test_fork_branch_git_rejects_is_refused_before_any_repository(
+    definition: Path, upstream_repo: Path, branch: str
+) -> None:
+    toml = definition / "upstream/mypkg.toml"
+    good = toml.read_text()
+    toml.write_text(good + f'\n[fork]\nbranch = "{branch}"\n')
+    assert_refused(definition, upstream_repo, "sync", says="is not a valid git branch name")
+    assert not fork_path(definition).exists()  # once, a half-made repository blocked the next
+    toml.write_text(good + '\n[fork]\nbranch = "trunk"\n')
+    result = run_cli(definition, "sync", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    assert git(fork_path(definition), "symbolic-ref", "--short", "HEAD") == "trunk"
+
+
+def test_upstream_name_that_makes_no_ref_is_refused(tmp_path: Path, upstream_repo: Path) -> None:
+    write_definition(tmp_path / "def", "my..pkg", f'type = "git"\nurl = "{upstream_repo}"')
+    with pytest.raises(ConfigError, match="not a usable upstream name"):
+        config.load(tmp_path / "def", "my..pkg")
+
+
+# -- new package names ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("new", "says"),
+    [
+        ("class", "'class' is a Python keyword"),
+        ("import", "'import' is a Python keyword"),
+        ("acme.class", "holds the Python keyword 'class'"),
+        ("ourpkg\\n", "is not a valid module path"),
+        ("our pkg", "is not a valid module path"),
+        ("ourpkg\\t", "is not a valid module path"),
+        (" ourpkg", "is not a valid module path"),
+        ("our\\u0000pkg", "is not a valid module path"),
+    ],
+)
+def test_unusable_new_package_name_is_refused(
+    definition: Path, upstream_repo: Path, new: str, says: str
+) -> None:
+    set_toml(definition, 'mypkg = "ourpkg"', f'mypkg = "{new}"')
+    line = assert_refused(definition, upstream_repo, "sync", says=says)
+    assert "upstream/mypkg.toml: rename.packages: 'mypkg'" in line
+    assert not fork_path(definition).exists()
+
+
+@pytest.mark.parametrize("new", ["match", "case", "type", "_", "match.case"])
+def test_soft_keywords_are_package_names(definition: Path, new: str) -> None:
+    set_toml(definition, 'mypkg = "ourpkg"', f'mypkg = "{new}"')
+    assert config.load(definition, "mypkg").rename.packages == {"mypkg": new}
+
+
+# -- git URLs that make git run programs ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ext::sh -c touch% PWNED", "transport-helper syntax (ext::)"),
+        ("fd::3", "transport-helper syntax (fd::)"),
+        ("foo::https://example.org/x.git", "transport-helper syntax (foo::)"),
+        ("--upload-pack=touch PWNED:x", "starts with '-'"),
+        ("-oProxyCommand=x", "starts with '-'"),
+    ],
+)
+def test_git_url_that_runs_a_program_is_refused(
+    definition: Path, upstream_repo: Path, tmp_path: Path, url: str, says: str
+) -> None:
+    set_toml(definition, f'url = "{upstream_repo}"', f'url = "{url}"')
+    for args in (["sync"], ["status"], ["check"]):
+        line = assert_refused(definition, upstream_repo, *args, says=says)
+        assert "upstream/mypkg.toml: source.url" in line
+    assert not any(path.name == "PWNED" for path in tmp_path.rglob("*"))
+
+
+# -- --root without a definition -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sync"],
+        ["sync", "mypkg"],
+        ["status"],
+        ["check"],
+        ["leftovers"],
+        ["report"],
+        ["shims"],
+        ["rename", "."],
+        ["rename", "--map", "a=b", "."],
+        ["patch", "list"],
+        ["patch", "add", "HEAD"],
+        ["patch", "refresh"],
+        ["patch", "drop", "x.patch"],
+        ["patch", "replay"],
+    ],
+)
+@pytest.mark.parametrize("exists", [True, False])
+def test_root_without_a_definition_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], exists: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)  # were --root ignored, "rename ." would work here
+    root = tmp_path / "not-a-definition"
+    if exists:
+        (root / "upstream").mkdir(parents=True)
+        (root / "upstream" / "notes.txt").write_text("no toml here\n")
+    before = files_below(tmp_path)
+    result = run_cli(root, *args)
+    assert result.exit_code == 2, result.output
+    assert f"--root {root} holds no fork definition" in error_line(result.output)
+    assert files_below(tmp_path) == before
