@@ -11,7 +11,7 @@ import pytest
 
 from forktool import config
 from forktool.errors import ConfigError
-from tests.helpers import git, run_cli, snapshot, write_definition
+from tests.helpers import git, git_save, run_cli, snapshot, write_definition
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -215,3 +215,45 @@ def test_root_without_a_definition_is_an_error(
     assert result.exit_code == 2, result.output
     assert f"--root {root} holds no fork definition" in error_line(result.output)
     assert files_below(tmp_path) == before
+
+
+# -- a release version that cannot be a tag ----------------------------------------------
+
+
+@pytest.fixture
+def untaggable(synced: Path, upstream_repo: Path) -> Path:
+    """Upstream tags ``v1.2+abc.lock-final``: version 1.2+abc.lock (valid PEP 440), whose
+    release tag ``upstream/mypkg/1.2+abc.lock`` git refuses."""
+    set_toml(synced, 'type = "git"', 'type = "git"\ntag-pattern = "^v(?P<version>[^-]+)(-.*)?$"')
+    (upstream_repo / "NEWS.txt").write_text("news\n")
+    git_save(upstream_repo, "odd release", tag="v1.2+abc.lock-final")
+    return synced
+
+
+def test_release_version_that_cannot_be_a_tag_is_refused(
+    untaggable: Path, upstream_repo: Path
+) -> None:
+    says = "mypkg 1.2+abc.lock cannot be integrated: its release tag upstream/mypkg/1.2+abc.lock"
+    assert_refused(untaggable, upstream_repo, "sync", says=says)
+    assert_refused(untaggable, upstream_repo, "sync", "--to", "1.2+abc.lock", says=says)
+    assert_refused(untaggable, upstream_repo, "check", says=says)
+    before = state(untaggable, upstream_repo)
+    status = run_cli(untaggable, "status")
+    assert status.exit_code == 0, status.output
+    assert "1.2+abc.lock" in status.output
+    assert state(untaggable, upstream_repo) == before
+    result = run_cli(untaggable, "sync", "--to", "1.1")  # the releases around it still work
+    assert result.exit_code == 0, result.output
+
+
+def test_sync_each_over_a_range_holding_it_refuses_before_anything(
+    untaggable: Path, upstream_repo: Path
+) -> None:
+    (upstream_repo / "NEWS.txt").write_text("more news\n")
+    git_save(upstream_repo, "release 1.3", tag="v1.3")
+    # 1.1 would integrate, 1.2+abc.lock not: nothing is integrated, not 1.1 alone.
+    assert_refused(untaggable, upstream_repo, "sync", "--each", says="1.2+abc.lock cannot be")
+    result = run_cli(untaggable, "sync", "--each", "--to", "1.1")
+    assert result.exit_code == 0, result.output
+    result = run_cli(untaggable, "sync", "--to", "1.3")  # jumping over it works
+    assert result.exit_code == 0, result.output

@@ -14,6 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, SourceError
+from forktool.gitnames import refname_problem
 from forktool.gitrepo import GitRepo
 from forktool.model import Release, Tree
 from forktool.upstream import gitsource, pypi
@@ -48,12 +49,30 @@ def list_releases(config: UpstreamConfig) -> list[Release]:
     return pypi.list_releases(source.index, source.project, include_prereleases=source.prereleases)
 
 
+def parse_version(text: str, option: str) -> Version:
+    """``text``, a version given on the command line, parsed.
+
+    Args:
+        option: the option it was given as, for the message (``--to``, ``--from``).
+
+    Raises:
+        ConfigError: ``"<option> '<text>' is not a version"``.
+    """
+    try:
+        return Version(text)
+    except InvalidVersion as exc:
+        raise ConfigError(
+            f"{option} {text!r} is not a version", "give a version like 3.1.3"
+        ) from exc
+
+
 def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
     """Release ``to`` (compared as versions; pre-releases allowed), or the newest release.
 
     Raises:
         ConfigError: ``to`` is not a version.
-        SourceError: the source cannot be read, has no such release, or no releases at all.
+        SourceError: the source cannot be read, has no such release, or no releases at all;
+            or the release's version cannot name its tag (:func:`check_taggable`).
     """
     if to is None:
         releases = list_releases(config)
@@ -62,23 +81,58 @@ def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
                 f"upstream {config.name!r} has no releases",
                 "check [source] in the upstream definition (project name or tag-pattern)",
             )
-        return releases[-1]
-    try:
-        wanted = Version(to)
-    except InvalidVersion as exc:
-        raise ConfigError(f"--to {to!r} is not a version", "give a version like 3.1.3") from exc
+        return check_taggable(config, releases[-1])
+    wanted = parse_version(to, "--to")
     source = config.source
     if not isinstance(source, GitSource):
-        return pypi.find_release(source.index, source.project, to)
+        return check_taggable(config, pypi.find_release(source.index, source.project, to))
     releases = gitsource.list_releases(replace(source, prereleases=True))
     for release in releases:
         if Version(release.version) == wanted:
-            return release
+            return check_taggable(config, release)
     newest = ", ".join(r.version for r in releases[-5:]) or "none"
     raise SourceError(
         f"upstream {config.name!r} has no release {to}",
         f"newest releases: {newest}",
     )
+
+
+def check_taggable(config: UpstreamConfig, release: Release) -> Release:
+    """``release``, if its version can name its release tag ``upstream/<name>/<version>``.
+
+    A version can be valid (PEP 440) and still not make a git ref name: ``1.1+abc.lock``
+    ends in ``.lock``. Such a release is refused before anything is written, rather than
+    merged and then left without its tag.
+
+    Raises:
+        SourceError: the tag would not be a valid ref name.
+    """
+    tag = config.release_tag(release.version)
+    problem = refname_problem(tag)
+    if problem:
+        raise SourceError(
+            f"{config.name} {release.version} cannot be integrated: its release tag "
+            f"{tag.removeprefix('refs/tags/')} would not be a valid git ref name ({problem})",
+            "forktool tags every release upstream/<name>/<version>; integrate another "
+            "release with --to VERSION",
+        )
+    return release
+
+
+def check_range(config: UpstreamConfig, after: str, to: str | None) -> None:
+    """Refuse, before anything changes, a range that ``sync --each`` could integrate only
+    in part: every release after ``after`` up to ``to`` (default: the newest) must be
+    able to name its tag (:func:`check_taggable`).
+
+    Raises:
+        ConfigError: ``to`` is not a version.
+        SourceError: the source cannot be read, or a release in the range is refused.
+    """
+    target = Version(resolve_release(config, to).version)
+    current = Version(after)
+    for release in list_releases(config):
+        if current < Version(release.version) <= target:
+            check_taggable(config, release)
 
 
 def import_release(
