@@ -11,6 +11,7 @@ import pytest
 
 from forktool import config
 from forktool.errors import ConfigError
+from forktool.gitrepo import GitRepo
 from tests.helpers import git, git_save, run_cli, snapshot, write_definition
 
 # -- helpers -------------------------------------------------------------------------------
@@ -257,3 +258,127 @@ def test_sync_each_over_a_range_holding_it_refuses_before_anything(
     assert result.exit_code == 0, result.output
     result = run_cli(untaggable, "sync", "--to", "1.3")  # jumping over it works
     assert result.exit_code == 0, result.output
+
+
+# -- patch add --name ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("../../upstream/evil.patch", "contains '/'"),
+        ("sub/x.patch", "contains '/'"),
+        ("a\\b.patch", "contains '\\\\'"),
+        ("#x.patch", "contains '#'"),
+        ("x#1.patch", "contains '#'"),
+        (".hidden.patch", "starts with '.'"),
+        ("..", "starts with '.'"),
+        ("", "is empty"),
+        ("a\nb.patch", "control character"),
+        (" x.patch", "whitespace"),
+    ],
+)
+def test_patch_add_name_must_be_a_plain_file_name(
+    synced: Path, upstream_repo: Path, tmp_path: Path, name: str, says: str
+) -> None:
+    fork = fork_path(synced)
+    (fork / "NOTES.txt").write_text("fork notes\n")
+    git(fork, "add", "NOTES.txt")
+    git(fork, "commit", "-qm", "fork: notes")
+    outside = files_below(tmp_path, skip="def")
+    assert_refused(synced, upstream_repo, "patch", "add", "HEAD", "--name", name, says=says)
+    assert files_below(tmp_path, skip="def") == outside
+
+
+def test_patch_add_absolute_name_is_refused(
+    synced: Path, upstream_repo: Path, tmp_path: Path
+) -> None:
+    fork = fork_path(synced)
+    (fork / "NOTES.txt").write_text("fork notes\n")
+    git(fork, "add", "NOTES.txt")
+    git(fork, "commit", "-qm", "fork: notes")
+    target = tmp_path / "elsewhere" / "evil.patch"
+    target.parent.mkdir()
+    assert_refused(
+        synced, upstream_repo, "patch", "add", "HEAD", "--name", str(target), says="contains '/'"
+    )
+    assert not target.exists()
+
+
+# -- files of the definition that are not what they should be --------------------------
+
+
+def test_lock_file_that_is_a_directory(synced: Path, upstream_repo: Path) -> None:
+    lock = synced / "upstream/mypkg.lock"
+    lock.unlink()
+    lock.mkdir()
+    for args in (["sync", "--to", "1.1"], ["status"], ["check"], ["shims"]):
+        assert_refused(synced, upstream_repo, *args, says="lock file mypkg.lock is not a file")
+
+
+@pytest.mark.parametrize("kind", ["latin-1", "directory"])
+def test_series_file_not_utf8_or_a_directory(synced: Path, upstream_repo: Path, kind: str) -> None:
+    series = synced / "patches/mypkg/series"
+    if kind == "directory":
+        series.mkdir()
+        says = "patches/mypkg/series is not a file"
+    else:
+        series.write_bytes("caf\xe9.patch\n".encode("latin-1"))
+        says = "patches/mypkg/series is not UTF-8 text"
+    for args in (["sync", "--to", "1.1"], ["patch", "list"], ["check"], ["patch", "replay"]):
+        assert_refused(synced, upstream_repo, *args, says=says)
+
+
+def test_rerere_cache_that_is_a_file(synced: Path, upstream_repo: Path) -> None:
+    (synced / "patches/mypkg/rr-cache").write_text("not a directory\n")
+    assert_refused(
+        synced, upstream_repo, "sync", "--to", "1.1", says="patches/mypkg/rr-cache is not a"
+    )
+
+
+def test_enable_rerere_refuses_a_file_and_changes_nothing(synced: Path) -> None:
+    fork = fork_path(synced)
+    cache = synced / "patches/mypkg/rr-cache"
+    cache.write_text("not a directory\n")
+    before = (fork / ".git/config").read_text(), files_below(fork / ".git", skip="objects")
+    with pytest.raises(ConfigError, match="rr-cache is not a directory"):
+        GitRepo(fork).enable_rerere(cache)
+    assert (
+        (fork / ".git/config").read_text(),
+        files_below(fork / ".git", skip="objects"),
+    ) == before
+
+
+def _conflict(synced: Path) -> None:
+    fork = fork_path(synced)
+    core = fork / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
+    git(fork, "commit", "-qam", "fork edit")
+    assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+
+
+@pytest.mark.parametrize("waiting", [True, False])
+@pytest.mark.parametrize("fmt", ["markdown", "json", "html", "terminal"])
+def test_report_into_a_missing_directory(
+    synced: Path, upstream_repo: Path, waiting: bool, fmt: str
+) -> None:
+    if waiting:
+        _conflict(synced)
+    assert_refused(
+        synced,
+        upstream_repo,
+        "report",
+        "--format",
+        fmt,
+        "-o",
+        str(synced / "missing/dir/x.md"),
+        says="the directory " + str(synced / "missing/dir") + " does not exist",
+    )
+
+
+@pytest.mark.parametrize(("option", "value"), [("--from", "banana"), ("--to", "1.x")])
+def test_patch_replay_with_a_bad_version(
+    synced: Path, upstream_repo: Path, option: str, value: str
+) -> None:
+    says = f"{option} {value!r} is not a version"
+    assert_refused(synced, upstream_repo, "patch", "replay", option, value, says=says)
