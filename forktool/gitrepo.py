@@ -93,8 +93,18 @@ class ApplyOutcome:
 
 
 def _git_date(when: datetime | None) -> str:
-    """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible)."""
+    """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible).
+
+    Raises:
+        SourceError: ``when`` is before 1970-01-01 UTC: git records no earlier date.
+    """
     stamp = 0 if when is None else int(when.timestamp())
+    if when is not None and stamp < 0:
+        raise SourceError(
+            f"the release is dated {when.isoformat()}, before 1970, which git commits cannot "
+            "record",
+            "forktool cannot import this release; integrate another one with --to VERSION",
+        )
     return f"@{stamp} +0000"
 
 

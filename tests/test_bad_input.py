@@ -3,16 +3,24 @@ exit code 2, and the fork definition, the fork repository and the upstream as th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from forktool import config
-from forktool.errors import ConfigError
+from forktool.errors import ConfigError, SourceError
 from forktool.gitrepo import GitRepo
 from tests.helpers import git, git_save, run_cli, snapshot, write_definition
+from tests.indexserver import IndexServer
+from tests.test_sync_pypi import sdist_files
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -382,3 +390,162 @@ def test_patch_replay_with_a_bad_version(
 ) -> None:
     says = f"{option} {value!r} is not a version"
     assert_refused(synced, upstream_repo, "patch", "replay", option, value, says=says)
+
+
+# -- release dates git cannot record -----------------------------------------------------
+
+
+def test_sdist_dated_before_1970_is_refused(tmp_path: Path, index_server: IndexServer) -> None:
+    index_server.add_release("mypkg", "1.0", sdist_files("1.0", '"hello "'))
+    index_server.add_release(
+        "mypkg", "1.1", sdist_files("1.1", '"Hi "'), date="1960-01-01T00:00:00Z"
+    )
+    definition = write_definition(
+        tmp_path / "def",
+        "mypkg",
+        f'type = "pypi"\nproject = "mypkg"\nindex = "{index_server.url}"',
+    )
+    upstream = tmp_path / "no-git-upstream"
+    assert_refused(definition, upstream, "sync", "--to", "1.1", says="before 1970")
+    assert not fork_path(definition).exists()
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    assert_refused(definition, upstream, "sync", "--to", "1.1", says="before 1970")
+
+
+def _tag_commit_dated(repo: Path, tag: str, stamp: str) -> None:
+    """Tag a commit of ``repo``'s tree whose dates are ``stamp`` (seconds, maybe negative),
+    written as a raw object: git's porcelain refuses dates before 1970."""
+    tree = git(repo, "rev-parse", "HEAD^{tree}")
+    parent = git(repo, "rev-parse", "HEAD")
+    body = (
+        f"tree {tree}\nparent {parent}\nauthor Up <up@example.org> {stamp} +0000\n"
+        f"committer Up <up@example.org> {stamp} +0000\n\nodd date\n"
+    )
+    commit = subprocess.run(
+        ["git", "hash-object", "--literally", "-t", "commit", "-w", "--stdin"],
+        cwd=repo,
+        input=body,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git(repo, "update-ref", f"refs/tags/{tag}", commit)
+
+
+@pytest.mark.parametrize("stamp", ["-100", "999999999999"])  # 1969; the year 33658
+def test_git_release_dated_outside_the_range_is_refused(
+    synced: Path, upstream_repo: Path, stamp: str
+) -> None:
+    _tag_commit_dated(upstream_repo, "v1.3", stamp)
+    assert_refused(synced, upstream_repo, "sync", "--to", "1.3", says="outside what git")
+
+
+def test_commit_dated_before_1970_is_refused_by_gitrepo(synced: Path) -> None:
+    repo = GitRepo(fork_path(synced))
+    tree = repo.tree_of("HEAD")
+    before = git(fork_path(synced), "count-objects", "-v")
+    with pytest.raises(SourceError, match="before 1970"):
+        repo.commit_tree(tree, [], "old\n", datetime(1960, 1, 1, tzinfo=UTC))
+    assert git(fork_path(synced), "count-objects", "-v") == before
+
+
+# -- an object store that cannot be written ------------------------------------------------
+
+
+@contextlib.contextmanager
+def read_only(directory: Path) -> Iterator[None]:
+    """Make ``directory`` and the directories below it unwritable, even for root (which
+    ignores permission bits: then they are made immutable with chattr, or the test skips)."""
+    directories = [directory, *(p for p in directory.rglob("*") if p.is_dir())]
+    modes = {d: d.stat().st_mode for d in directories}
+    immutable = os.geteuid() == 0
+    try:
+        for d in directories:
+            d.chmod(modes[d] & ~0o222)
+        if immutable:
+            if shutil.which("chattr") is None:
+                pytest.skip("running as root without chattr: cannot make a directory read-only")
+            done = subprocess.run(["chattr", "+i", *map(str, directories)], capture_output=True)
+            if done.returncode != 0:
+                pytest.skip(f"chattr +i failed: {done.stderr.decode().strip()}")
+        yield
+    finally:
+        if immutable and shutil.which("chattr"):
+            subprocess.run(["chattr", "-i", *map(str, directories)], capture_output=True)
+        for d, mode in modes.items():
+            d.chmod(mode)
+
+
+def test_unwritable_object_store_git_upstream(synced: Path, upstream_repo: Path) -> None:
+    with read_only(fork_path(synced) / ".git" / "objects"):
+        assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="cannot be written")
+
+
+def test_unwritable_object_store_pypi_upstream(tmp_path: Path, index_server: IndexServer) -> None:
+    index_server.add_release("mypkg", "1.0", sdist_files("1.0", '"hello "'))
+    index_server.add_release("mypkg", "1.1", sdist_files("1.1", '"Hi "'))
+    definition = write_definition(
+        tmp_path / "def",
+        "mypkg",
+        f'type = "pypi"\nproject = "mypkg"\nindex = "{index_server.url}"',
+    )
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    with read_only(fork_path(definition) / ".git" / "objects"):
+        for args in (["sync", "--to", "1.1"], ["check"]):
+            assert_refused(definition, tmp_path / "none", *args, says="cannot be written")
+
+
+# -- codemods that exit --------------------------------------------------------------------
+
+
+CODEMOD = """\
+import sys
+from forktool.patchapi import CodemodPatch
+{at_import}
+
+class Bye(CodemodPatch):
+    targets = ('src/ourpkg/core.py',)
+
+    def transform(self, module, path):
+        {in_transform}
+        return module
+
+patch = Bye()
+"""
+
+
+@pytest.mark.parametrize(
+    ("at_import", "in_transform", "says"),
+    [
+        ("sys.exit(3)", "pass", "SystemExit: 3"),
+        ("raise KeyboardInterrupt", "pass", "KeyboardInterrupt"),
+        ("", "sys.exit()", "SystemExit"),
+        ("", "raise SystemExit('bye')", "SystemExit: bye"),
+        ("", "raise KeyboardInterrupt", "KeyboardInterrupt"),
+    ],
+)
+def test_codemod_that_exits_is_reported_like_one_that_raises(
+    synced: Path, upstream_repo: Path, at_import: str, in_transform: str, says: str
+) -> None:
+    directory = synced / "patches" / "mypkg"
+    (directory / "bye.py").write_text(
+        CODEMOD.format(at_import=at_import, in_transform=in_transform)
+    )
+    (directory / "series").write_text("bye.py\n")
+    line = assert_refused(synced, upstream_repo, "sync", "--to", "1.1", says="patch bye.py failed")
+    assert says in line
+
+
+def test_codemod_exit_in_a_subprocess_run(synced: Path) -> None:
+    """The real command line, not CliRunner (which turns SystemExit into an exit code)."""
+    directory = synced / "patches" / "mypkg"
+    (directory / "bye.py").write_text(CODEMOD.format(at_import="sys.exit(0)", in_transform="pass"))
+    (directory / "series").write_text("bye.py\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "forktool", "--root", str(synced), "sync", "--to", "1.1"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "patch bye.py failed on 1.1: SystemExit: 0" in error_line(done.stderr)
+    assert "Traceback" not in done.stderr

@@ -7,13 +7,15 @@ pristine tree, one commit per release, tagged ``upstream/<name>/<version>``.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from forktool.config import GitSource, UpstreamConfig
-from forktool.errors import ConfigError, SourceError
+from forktool.errors import ConfigError, RepositoryError, SourceError
 from forktool.gitnames import refname_problem
 from forktool.gitrepo import GitRepo
 from forktool.model import Release, Tree
@@ -152,12 +154,24 @@ def import_release(
         cache: directory for downloaded sdists, keyed by sha256 (PyPI only; None: none).
 
     Raises:
-        SourceError: download, verification or extraction failed.
+        SourceError: download, verification or extraction failed, or the release's date
+            is one git cannot record (before 1970) or Python cannot read.
+        RepositoryError: the fork repository's object store cannot be written.
     """
+    _check_object_store(repo)
     existing = repo.resolve(config.release_tag(release.version))
     if isinstance(config.source, GitSource):
         upstream_commit = gitsource.fetch_release(repo, config.name, release)
-        release = replace(release, commit=upstream_commit, date=repo.commit_date(upstream_commit))
+        try:
+            date = repo.commit_date(upstream_commit)
+        except (ValueError, OverflowError) as exc:  # git has no date, or past year 9999
+            raise SourceError(
+                f"{config.name} {release.version}: the date of upstream commit "
+                f"{upstream_commit[:12]} (tag {release.tag}) is outside what git and forktool "
+                "can record (1970 to 9999)",
+                "forktool cannot import this release; integrate another one with --to VERSION",
+            ) from exc
+        release = replace(release, commit=upstream_commit, date=date)
         if existing:
             return VendorImport(release, existing, repo.read_tree(existing), True)
         tree_id = repo.tree_of(upstream_commit)
@@ -166,6 +180,12 @@ def import_release(
         return VendorImport(release, commit, repo.read_tree(commit), False)
     if existing:
         return VendorImport(release, existing, repo.read_tree(existing), True)
+    if release.date is not None and release.date.timestamp() < 0:  # say it before downloading
+        raise SourceError(
+            f"{config.name} {release.version} is dated {release.date.isoformat()} on the index, "
+            "before 1970, which git commits cannot record",
+            "forktool cannot import this release; integrate another one with --to VERSION",
+        )
     left_out: list[str] = []
     tree = pypi.fetch_release(release, cache, left_out)
     tree_id = repo.write_tree(tree)
@@ -185,6 +205,30 @@ def _git_dirs(names: list[str]) -> list[str]:
         cut = next((i for i, part in enumerate(parts) if part.lower() == ".git"), len(parts))
         found["/".join(parts[: cut + 1])] = None
     return list(found)
+
+
+def _check_object_store(repo: GitRepo) -> None:
+    """Refuse to start when git could not write objects into ``repo``: a run would fail
+    halfway (or git would blame the upstream) rather than say so.
+
+    Raises:
+        RepositoryError: a probe file cannot be created in ``.git/objects`` (or its
+            ``pack`` directory, where ``git fast-import`` and ``git fetch`` write).
+    """
+    objects = repo.git_dir / "objects"
+    for directory in (objects, objects / "pack"):
+        if not directory.is_dir():
+            continue
+        try:
+            fd, probe = tempfile.mkstemp(prefix="forktool-probe-", dir=directory)
+        except OSError as exc:
+            raise RepositoryError(
+                f"the object store of the fork repository {repo.path} cannot be written "
+                f"({directory}: {exc.strerror or exc})",
+                "make it writable for you (check its owner and permissions), then run again",
+            ) from exc
+        os.close(fd)
+        os.unlink(probe)
 
 
 def _parents(parent: str | None) -> list[str]:
