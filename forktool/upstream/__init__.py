@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError, SourceError
-from forktool.gitnames import refname_problem
+from forktool.gitnames import refname_problem, refused_component
 from forktool.gitrepo import GitRepo
 from forktool.model import Release, Tree
 from forktool.upstream import gitsource, pypi
@@ -198,12 +198,14 @@ def import_release(
 
 
 def _git_dirs(names: list[str]) -> list[str]:
-    """The ``.git`` directories (or files) ``names`` lie in, below the top directory."""
+    """The ``.git`` directories (or files, or their look-alikes git also refuses) ``names``
+    lie in, below the top directory; a name with no such component (a symlinked
+    ``.gitmodules``) is given whole."""
     found: dict[str, None] = {}
     for name in names:
         parts = [part for part in name.split("/") if part not in ("", ".")][1:]
-        cut = next((i for i, part in enumerate(parts) if part.lower() == ".git"), len(parts))
-        found["/".join(parts[: cut + 1])] = None
+        cut = refused_component(parts)
+        found["/".join(parts if cut is None else parts[: cut + 1])] = None
     return list(found)
 
 
