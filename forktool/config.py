@@ -6,6 +6,7 @@ Validation happens once, here, at the edge: everything after this works on the f
 
 from __future__ import annotations
 
+import keyword
 import os
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import tomlkit.exceptions
 from packaging.utils import canonicalize_name
 
 from forktool.errors import ConfigError
+from forktool.gitnames import branch_problem, refname_problem
 from forktool.model import RenameMap
 
 DEFAULT_INDEX = "https://pypi.org/pypi"
@@ -25,10 +27,17 @@ INDEX_VARIABLE = "FORKTOOL_INDEX"
 #: Tags like ``1.2.3`` or ``v1.2.3``; the ``version`` group is parsed with packaging.
 DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d+(?:\.\d+)*)$"
 
-_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_IDENTIFIER_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: A git URL (``https://…``, ``ssh://…``, ``git@host:path``) rather than a local path.
 REMOTE_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:)")
+#: git's ``<transport>::<address>``: git runs the helper ``git-remote-<transport>``
+#: (``ext::`` runs any command, ``fd::`` talks over file descriptors).
+_TRANSPORT_HELPER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.-]*::")
+#: Top-level branch names under which forktool keeps its own refs (``refs/heads/vendor/…``,
+#: ``refs/heads/transformed/…``), or whose short names would be read as its refs
+#: (``forktool/…`` as ``refs/forktool/…``, which git tries before ``refs/heads/``).
+_RESERVED_BRANCHES = ("vendor", "transformed", "forktool")
 
 _TOP_KEYS = {"source", "rename", "fork", "shim"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
@@ -108,8 +117,69 @@ class UpstreamConfig:
 def is_upstream_name(name: str) -> bool:
     """True for a name :func:`load` accepts as ``upstream/<name>.toml``: letters, digits,
     ``.``, ``_`` and ``-``, starting with a letter or digit, not ending in ``.`` or
-    ``.lock`` (the lock file's suffix)."""
-    return bool(_NAME.match(name)) and not name.endswith((".", ".lock"))
+    ``.lock`` (the lock file's suffix), and usable in forktool's ref names (no ``..``)."""
+    return (
+        bool(_NAME.fullmatch(name))
+        and not name.endswith((".", ".lock"))
+        and refname_problem(f"refs/heads/vendor/{name}") is None
+    )
+
+
+def module_path_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an import package name (``framework``, ``acme.web``), or None.
+
+    The one rule for ``[rename.packages]`` and ``forktool init --package``: dotted ASCII
+    identifiers, none a Python keyword (``class``, ``import``; soft keywords such as
+    ``match``, ``case``, ``type`` and ``_`` are identifiers and allowed).
+
+    Returns:
+        what is wrong, to follow the name: ``"is not a valid module path"``, ``"is a
+        Python keyword"`` or ``"holds the Python keyword 'class'"``; None when valid.
+    """
+    if not _IDENTIFIER_PATH.fullmatch(name):
+        return "is not a valid module path"
+    words = [part for part in name.split(".") if keyword.iskeyword(part)]
+    if words == [name]:
+        return "is a Python keyword"
+    if words:
+        return f"holds the Python keyword {words[0]!r}"
+    return None
+
+
+def fork_branch_problem(branch: str, name: str) -> str | None:
+    """Why ``branch`` cannot be the fork branch of upstream ``name``, or None.
+
+    Refused: what git refuses as a branch name (``git check-ref-format --branch``), and
+    forktool's own branches and everything beside them (``vendor/``, ``transformed/``,
+    ``forktool/``, the release tags' ``upstream/<name>/``): a fork branch there would be
+    overwritten by a sync, or clash with forktool's refs.
+    """
+    problem = branch_problem(branch)
+    if problem:
+        return f"is not a valid git branch name: {problem}"
+    top = branch.split("/", 1)[0]
+    if top in _RESERVED_BRANCHES:
+        return f"is forktool's: it keeps its own branches under {top}/"
+    if branch.startswith(f"upstream/{name}/"):
+        return f"is forktool's: its release tags are named upstream/{name}/<version>"
+    return None
+
+
+def git_url_problem(url: str) -> str | None:
+    """Why ``url`` must not be handed to git as a repository, or None.
+
+    Refused: git's transport-helper syntax ``<transport>::<address>`` (``ext::`` makes git
+    run a command, ``fd::`` uses file descriptors; any ``x::`` runs ``git-remote-x``),
+    and values starting with ``-``, which git would read as an option.
+    """
+    if url.startswith("-"):
+        return "starts with '-', which git would read as an option"
+    helper = _TRANSPORT_HELPER.match(url)
+    if helper:
+        return f"uses git's transport-helper syntax ({helper.group()}): git would run a program"
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        return "contains a control character"
+    return None
 
 
 def check_tag_pattern(
@@ -151,6 +221,31 @@ def find_root(start: Path) -> Path:
         f"no upstream/<name>.toml found in {start} or any parent directory",
         "run forktool from a fork definition (a directory with upstream/<name>.toml)",
     )
+
+
+def definition_root(root: Path | None) -> Path:
+    """The fork definition a command works on: ``--root`` when given, else the nearest one
+    from the current directory upwards (:func:`find_root`).
+
+    Args:
+        root: the ``--root`` option, or None.
+
+    Returns:
+        the definition's directory, absolute.
+
+    Raises:
+        ConfigError: ``root`` holds no ``upstream/<name>.toml`` (or does not exist), or no
+            definition is found upwards.
+    """
+    if root is None:
+        return find_root(Path.cwd())
+    resolved = root.resolve()
+    if not any(path.is_file() for path in (resolved / "upstream").glob("*.toml")):
+        raise ConfigError(
+            f"--root {root} holds no fork definition (no upstream/<name>.toml)",
+            f"point --root at a fork definition, or create one with 'forktool --root {root} init'",
+        )
+    return resolved
 
 
 def upstream_names(root: Path) -> list[str]:
@@ -205,6 +300,12 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
     rename_map = parse_rename(rename, where)
     fork_path = Path(_string(fork, "path", where, default=f"forks/{name}", prefix="fork."))
     branch = _string(fork, "branch", where, default="main", prefix="fork.")
+    problem = fork_branch_problem(branch, name)
+    if problem:
+        raise ConfigError(
+            f"{where}: fork.branch {branch!r} {problem}",
+            "set [fork] branch to a name of your own, e.g. main",
+        )
     fork_path = fork_path if fork_path.is_absolute() else (root / fork_path).resolve()
     shim_out = Path(_string(shim, "out", where, default=f"{fork_path}.shim", prefix="shim."))
     return UpstreamConfig(
@@ -275,6 +376,12 @@ def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSo
         )
         check_tag_pattern(pattern, f"{where}: source.tag-pattern")
         url = _string(table, "url", where, prefix="source.")
+        problem = git_url_problem(url)
+        if problem:
+            raise ConfigError(
+                f"{where}: source.url {url!r} {problem}",
+                "give an https://, ssh:// or git@host:path URL, or a local path",
+            )
         if not REMOTE_URL.match(url) and not Path(url).is_absolute():
             url = str((root / url).resolve())  # a local path is relative to the definition
         return GitSource(
@@ -323,7 +430,7 @@ def _string_list(table: dict[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _symbols(table: dict[str, Any], where: str) -> dict[str, str]:
@@ -334,8 +441,9 @@ def _symbols(table: dict[str, Any], where: str) -> dict[str, str]:
     for old, new in value.items():
         if not (
             isinstance(new, str)
-            and _IDENTIFIER.match(new)
-            and _IDENTIFIER_PATH.match(old)
+            and _IDENTIFIER.fullmatch(new)
+            and not keyword.iskeyword(new)
+            and _IDENTIFIER_PATH.fullmatch(old)
             and "." in old
         ):
             raise ConfigError(
@@ -354,15 +462,23 @@ def _mapping(table: dict[str, Any], key: str, where: str, *, identifier: bool) -
     value = table.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: rename.{key} must be a table", f"fix [rename.{key}]")
-    pattern = _IDENTIFIER_PATH if identifier else _NAME
     seen_new: dict[str, str] = {}
     for old, new in value.items():
-        if not isinstance(new, str) or not pattern.match(new) or not pattern.match(old):
+        if not isinstance(new, str):
             raise ConfigError(
-                f"{where}: rename.{key}: {old!r} = {new!r} is not a valid "
-                f"{'module path' if identifier else 'name'}",
+                f"{where}: rename.{key}: {old!r} = {new!r} is not a string",
                 'use plain names like flask = "framework"',
             )
+        for checked in (old, new):
+            if identifier:
+                problem = module_path_problem(checked)
+            else:
+                problem = None if _NAME.fullmatch(checked) else "is not a valid name"
+            if problem:
+                raise ConfigError(
+                    f"{where}: rename.{key}: {old!r} = {new!r}: {checked!r} {problem}",
+                    'use plain names like flask = "framework"',
+                )
         norm_old, norm_new = (old, new) if identifier else map(canonicalize_name, (old, new))
         if norm_old == norm_new:
             raise ConfigError(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import git
 
-from forktool.errors import RepositoryError, SourceError
+from forktool.errors import ConfigError, RepositoryError, SourceError
 from forktool.model import FileEntry, Tree
 
 #: Identity of vendor and transformed commits: fixed, so commit ids are reproducible.
@@ -93,8 +93,18 @@ class ApplyOutcome:
 
 
 def _git_date(when: datetime | None) -> str:
-    """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible)."""
+    """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible).
+
+    Raises:
+        SourceError: ``when`` is before 1970-01-01 UTC: git records no earlier date.
+    """
     stamp = 0 if when is None else int(when.timestamp())
+    if when is not None and stamp < 0:
+        raise SourceError(
+            f"the release is dated {when.isoformat()}, before 1970, which git commits cannot "
+            "record",
+            "forktool cannot import this release; integrate another one with --to VERSION",
+        )
     return f"@{stamp} +0000"
 
 
@@ -760,12 +770,27 @@ class GitRepo:
 
         ``cache`` replaces ``.git/rr-cache`` as a symbolic link, so recorded resolutions
         live where forktool keeps them (the fork definition) and travel with it.
+
+        Raises:
+            ConfigError: ``cache`` exists but is not a directory, or cannot be created;
+                nothing was changed.
         """
+        if (cache.exists() or cache.is_symlink()) and not cache.is_dir():
+            raise ConfigError(
+                f"{cache} is not a directory",
+                "forktool keeps git's recorded conflict resolutions there; move the file away",
+            )
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create {cache}: {exc.strerror or exc}",
+                "check the permissions of the fork definition's patches directory",
+            ) from exc
         reader = self._repo.config_reader("repository")
         for key in ("enabled", "autoUpdate"):  # write .git/config only when needed
             if not reader.has_option("rerere", key) or reader.get_value("rerere", key) is not True:
                 self._repo.git.config(f"rerere.{key}", "true")
-        cache.mkdir(parents=True, exist_ok=True)
         link = self.git_dir / "rr-cache"
         if link.is_symlink() and link.resolve() == cache.resolve():
             return

@@ -45,14 +45,31 @@ def read(path: Path) -> Lock | None:
     """Return the lock at ``path``, or None when there is none.
 
     Raises:
-        ConfigError: the file exists but is not a valid lock file.
+        ConfigError: the file exists but is not a valid lock file (or not a file at all).
     """
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
     where = path.name
+    if not path.is_file():
+        raise ConfigError(
+            f"lock file {where} is not a file",
+            f"move it away and restore the lock file from git (git checkout -- upstream/{where})",
+        )
     try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except (tomlkit.exceptions.TOMLKitError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read lock file {where}: {exc.strerror or exc}",
+            "check the file's permissions",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"lock file {where} is not UTF-8 text",
+            f"restore it from git (git checkout -- upstream/{where})",
+        ) from exc
+    try:
+        doc = tomlkit.parse(text).unwrap()
+    except tomlkit.exceptions.TOMLKitError as exc:
         raise ConfigError(
             f"lock file {where} is not valid TOML: {exc}",
             f"restore it from git (git checkout -- upstream/{where})",

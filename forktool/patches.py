@@ -109,8 +109,8 @@ def load_codemod(patch: PatchFile) -> CodemodPatch:
     """Import a codemod patch file and return its ``patch`` object.
 
     Raises:
-        Exception: whatever importing the file raises; TypeError when it defines no
-            ``patch`` that is a :class:`~forktool.patchapi.CodemodPatch`.
+        BaseException: whatever importing the file raises (``SystemExit`` too); TypeError
+            when it defines no ``patch`` that is a :class:`~forktool.patchapi.CodemodPatch`.
     """
     module_name = "forktool_patch_" + hashlib.sha256(str(patch.path).encode()).hexdigest()[:16]
     spec = importlib.util.spec_from_file_location(module_name, patch.path)
@@ -149,8 +149,11 @@ def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
                 continue
             if new.code != module.code:
                 changed[path] = FileEntry(new.code.encode("utf-8"), entry.executable)
-    except Exception as exc:  # a patch is code: any failure is reported, not raised
-        return PatchHealth(patch.name, patch.kind, ERROR, f"{type(exc).__name__}: {exc}")
+    # A patch is code: any failure is reported, not raised, sys.exit() and a raised
+    # KeyboardInterrupt included.
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return PatchHealth(patch.name, patch.kind, ERROR, detail)
     if changed:
         tree.update(changed)
         return PatchHealth(patch.name, patch.kind, CLEAN, paths=tuple(changed))

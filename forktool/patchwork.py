@@ -115,25 +115,39 @@ def add_patch(config: UpstreamConfig, commit: str, filename: str | None) -> Path
     Returns:
         the new patch file's path.
 
+    Args:
+        filename: the patch file's name in ``patches/<name>/`` (``.patch`` is added unless
+            it ends in ``.patch`` or ``.diff``); None: made from the commit's subject.
+
     Raises:
-        ConfigError: nothing is integrated yet, or the patch file already exists.
+        ConfigError: ``filename`` is not a plain file name
+            (:func:`forktool.series.patch_name_problem`), nothing is integrated yet, the
+            series is invalid, or the patch file already exists.
         RepositoryError: as :func:`capture`.
     """
+    if filename is not None:
+        problem = series.patch_name_problem(filename)
+        if problem:
+            raise ConfigError(
+                f"--name {filename!r} {problem}",
+                f"give a plain file name such as fix-banner.patch; it goes in "
+                f"patches/{config.name}/",
+            )
     lock = lockfile.read(config.lock_path)
     if lock is None or not (config.fork_path / ".git").exists():
         raise ConfigError(
             f"{config.name} has no fork yet", f"run 'forktool sync {config.name}' first"
         )
+    listed = [p.name for p in series.load(config.root, config.name).patches]
     data, suggested = capture(GitRepo(config.fork_path), commit, f"{config.name} {lock.version}")
     name = filename or suggested
     if not name.endswith((".patch", ".diff")):
         name += ".patch"
     path = series.series_path(config.root, config.name).parent / name
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise ConfigError(f"{path} already exists", "choose another name with --name")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    listed = [p.name for p in series.load(config.root, config.name).patches]
     series.write_entries(config.root, config.name, [*listed, name])
     return path
 

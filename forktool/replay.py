@@ -38,8 +38,10 @@ def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterat
     Raises:
         RepositoryError: the fork repository does not exist yet.
         SourceError: the range holds no release, or a release cannot be fetched.
-        ConfigError: the series is invalid.
+        ConfigError: ``start`` or ``end`` is not a version, or the series is invalid.
     """
+    low = upstream.parse_version(start, "--from") if start else None
+    high = upstream.parse_version(end, "--to") if end else None
     if not (config.fork_path / ".git").exists():
         raise RepositoryError(
             f"the fork repository {config.fork_path} does not exist yet",
@@ -47,8 +49,6 @@ def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterat
         )
     repo = GitRepo(config.fork_path)
     series = series_mod.load(config.root, config.name)
-    low = Version(start) if start else None
-    high = Version(end) if end else None
     chosen = [
         r
         for r in upstream.list_releases(config)

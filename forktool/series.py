@@ -69,23 +69,50 @@ def series_path(root: Path, name: str) -> Path:
     return root / "patches" / name / "series"
 
 
+def patch_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a patch file's name in ``patches/<upstream>/``, or None.
+
+    A patch name is a plain file name that the series file can list: no ``/`` or ``\\``
+    (it would land elsewhere), not empty, not starting with ``.`` (hidden, or ``..``), no
+    ``#`` (it starts a comment in the series), no control character, no leading or
+    trailing whitespace (the series strips it).
+    """
+    if not name:
+        return "is empty"
+    for char in ("/", "\\"):
+        if char in name:
+            return f"contains {char!r}: give a file name, not a path"
+    if name.startswith("."):
+        return "starts with '.'"
+    if "#" in name:
+        return "contains '#', which starts a comment in the series file"
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+        return "contains a control character"
+    if name != name.strip():
+        return "starts or ends with whitespace"
+    return None
+
+
 def load(root: Path, name: str) -> Series:
     """Read the series of upstream ``name`` below the definition ``root``.
 
     A missing series file is an empty series.
 
     Raises:
-        ConfigError: a listed patch is missing, listed twice, escapes ``patches/<name>/``,
-            or has an unknown suffix.
+        ConfigError: the series file is not a UTF-8 text file; ``patches/<name>/rr-cache``
+            (where git's recorded resolutions are kept) is not a directory; a listed patch
+            is missing, listed twice, escapes ``patches/<name>/``, or has an unknown suffix.
     """
     path = series_path(root, name)
     directory = path.parent
-    if not path.exists():
+    _check_rerere_cache(directory, name)
+    text = _read_series(path, name)
+    if text is None:
         return Series(directory, ())
     where = f"patches/{name}/series"
     patches: list[PatchFile] = []
     seen: set[str] = set()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         entry = raw.split("#", 1)[0].strip()
         if not entry:
             continue
@@ -109,8 +136,52 @@ def load(root: Path, name: str) -> Series:
         if entry in seen:
             raise ConfigError(f"{where}:{number}: {entry} is listed twice", "remove one line")
         seen.add(entry)
-        patches.append(PatchFile(entry, kind, file, file.read_bytes()))
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"{where}:{number}: cannot read {entry}: {exc.strerror or exc}",
+                "check the file's permissions",
+            ) from exc
+        patches.append(PatchFile(entry, kind, file, data))
     return Series(directory, tuple(patches))
+
+
+def _read_series(path: Path, name: str) -> str | None:
+    """The series file's text, or None when there is none.
+
+    Raises:
+        ConfigError: it is not a file, cannot be read, or is not UTF-8.
+    """
+    where = f"patches/{name}/series"
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        raise ConfigError(
+            f"{where} is not a file",
+            "the series is a text file listing one patch per line; move what is there away",
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{where} is not UTF-8 text (byte {exc.start})", "save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {where}: {exc.strerror or exc}", "check the file's permissions"
+        ) from exc
+
+
+def _check_rerere_cache(directory: Path, name: str) -> None:
+    """Refuse a ``patches/<name>/rr-cache`` that is not a directory, before a sync starts:
+    git's rerere would have nowhere to record resolutions (see ``sync.rerere_cache``)."""
+    cache = directory / "rr-cache"
+    if (cache.exists() or cache.is_symlink()) and not cache.is_dir():
+        raise ConfigError(
+            f"patches/{name}/rr-cache is not a directory",
+            "forktool keeps git's recorded conflict resolutions there; move the file away",
+        )
 
 
 def write_entries(root: Path, name: str, entries: list[str]) -> None:
@@ -120,7 +191,7 @@ def write_entries(root: Path, name: str, entries: list[str]) -> None:
     appended at the end.
     """
     path = series_path(root, name)
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    lines = (_read_series(path, name) or "").splitlines()
     wanted = list(entries)
     kept: list[str] = []
     for raw in lines:

@@ -341,3 +341,43 @@ def test_git_directories_are_left_out_and_reported() -> None:
     }
     assert left_out == ["p/.git/hooks/post-checkout", "p/sub/.GIT/config"]
     assert read_archive(data, "p.tar.gz") == read_archive(data, "p.tar.gz", [])
+
+
+def test_paths_git_refuses_are_left_out_and_reported() -> None:
+    """``git update-index`` would drop these with a warning only; they must be named."""
+    data = make_tar(
+        [
+            ("p/ok", b"1"),
+            ("p/.git./hooks/post-checkout", b"x"),
+            ("p/git~1/config", b"y"),
+            ("p/sub/.GIT/config", b"z"),
+            ("p/.git /x", b"w"),
+            tar_info("p/.gitmodules", tarfile.SYMTYPE, "ok"),
+            tar_info("p/sub/gitmod~1", tarfile.SYMTYPE, "../ok"),
+            ("p/sub/.gitmodules", b"[submodule]\n"),  # a regular .gitmodules is fine
+            ("p/sub/kept.txt", b"2"),
+        ]
+    )
+    left_out: list[str] = []
+    assert read_archive(data, "p.tar.gz", left_out) == {
+        "ok": FileEntry(b"1"),
+        "sub/.gitmodules": FileEntry(b"[submodule]\n"),
+        "sub/kept.txt": FileEntry(b"2"),
+    }
+    assert left_out == [
+        "p/.git./hooks/post-checkout",
+        "p/git~1/config",
+        "p/sub/.GIT/config",
+        "p/.git /x",
+        "p/.gitmodules",
+        "p/sub/gitmod~1",
+    ]
+
+
+def test_zip_symlinked_gitmodules_is_left_out() -> None:
+    data = make_zip(
+        [("p/ok", b"1", stat.S_IFREG | 0o644), ("p/.gitmodules", b"ok", stat.S_IFLNK | 0o777)]
+    )
+    left_out: list[str] = []
+    assert read_archive(data, "p.zip", left_out) == {"ok": FileEntry(b"1")}
+    assert left_out == ["p/.gitmodules"]

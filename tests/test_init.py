@@ -382,6 +382,9 @@ def test_write_rolls_back_when_a_file_appears(tmp_path: Path) -> None:
         (["--package", "mypkg=1bad"], "'1bad' is not a valid new import package name"),
         (["--package", "mypkg=mypkg"], "the new name of package 'mypkg' is its old name"),
         (["--package", "mypkg=our-pkg"], "not a valid new import package name"),
+        (["--package", "mypkg=class"], "'class' is not a valid new import package name: it is"),
+        (["--package", "mypkg=acme.import"], "it holds the Python keyword 'import'"),
+        (["--package", "mypkg=caf\u00e9"], "'café' is not a valid new import package name"),
         (["--package", "mypkg"], "the new name of package 'mypkg' is its old name"),
         (["--package", "a=b", "--package", "c"], "--package NEW (without OLD=) goes alone"),
         ([], "no new name for the import package mypkg — pass --package mypkg=NEW"),
@@ -399,6 +402,22 @@ def test_write_rolls_back_when_a_file_appears(tmp_path: Path) -> None:
 def test_bad_input(tmp_path: Path, published: IndexServer, args: list[str], says: str) -> None:
     source = [] if any(a in ("--pypi", "--git") for a in args) else ["--pypi", "mypkg"]
     refused(tmp_path / "def", "init", *source, "--index", published.url, *args, "--yes", says=says)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ext::sh -c touch% PWNED", "uses git's transport-helper syntax (ext::)"),
+        ("fd::7", "uses git's transport-helper syntax (fd::)"),
+        ("-oProxyCommand=touch PWNED:x", "starts with '-', which git would read as an option"),
+    ],
+)
+def test_git_url_that_runs_a_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, says: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    refused(tmp_path / "def", "init", "--git", url, "--package", "a=b", "--yes", says=says)
+    assert not (tmp_path / "PWNED").exists()
 
 
 def test_no_terminal_means_no_questions(tmp_path: Path, published: IndexServer) -> None:

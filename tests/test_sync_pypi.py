@@ -168,3 +168,43 @@ def test_a_git_directory_inside_the_sdist_is_left_out_and_named(
     message = git(fork, "log", "-1", "--format=%B", "vendor/mypkg")
     assert "Left out of the sdist (git cannot store .git paths):\n  tests/suite/.git" in message
     assert (fork / "tests/suite/case.toml").exists()
+
+
+def test_paths_git_refuses_are_left_out_of_the_vendor_tree_and_named(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    """``.git.``, ``git~1``, ``.GIT`` (NTFS and case disguises of ``.git``) and a symlinked
+    ``.gitmodules``: git would drop them quietly; forktool names them."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        members = {
+            **sdist_files("1.0", '"hello "'),
+            ".git./hooks/post-checkout": "#!/bin/sh\necho owned\n",
+            "git~1/config": "[core]\n",
+            "tests/.GIT/config": "[core]\n",
+            "tests/case.txt": "kept\n",
+        }
+        for path, text in members.items():
+            data = text.encode() if isinstance(text, str) else text
+            info = tarfile.TarInfo(f"mypkg-1.0/{path}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("mypkg-1.0/.gitmodules")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "tests/case.txt"
+        tar.addfile(link)
+    index_server.add_raw_file("mypkg", "1.0", "mypkg-1.0.tar.gz", buffer.getvalue())
+    definition = write_definition(
+        tmp_path / "def",
+        "mypkg",
+        f'type = "pypi"\nproject = "mypkg"\nindex = "{index_server.url}"',
+    )
+    result = run_cli(definition, "sync", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    fork = fork_path(definition)
+    vendor = git(fork, "ls-tree", "-r", "--name-only", "vendor/mypkg").splitlines()
+    assert "tests/case.txt" in vendor
+    assert not [p for p in vendor if "git" in p.lower() and not p.startswith("src/")], vendor
+    message = git(fork, "log", "-1", "--format=%B", "vendor/mypkg")
+    named = message.split("Left out of the sdist (git cannot store .git paths):\n", 1)[1]
+    assert named.split() == [".git.", "git~1", "tests/.GIT", ".gitmodules"]

@@ -130,6 +130,8 @@ def _rename_map(
     keep: tuple[str, ...],
 ) -> RenameMap:
     """The rename map from --map/--dist/--script/--keep, or from an upstream definition."""
+    if root is not None:
+        config_mod.definition_root(root)  # a --root that names no definition is a mistake
     if packages:
         table = {
             "packages": _pairs(packages, "--map"),
@@ -140,7 +142,7 @@ def _rename_map(
         return config_mod.parse_rename(table, "the command line")
     if distributions or scripts or keep:
         raise ForktoolError("--dist, --script and --keep go with --map", "add --map OLD=NEW")
-    definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+    definition = config_mod.definition_root(root)
     names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
     if len(names) != 1:
         raise ForktoolError(

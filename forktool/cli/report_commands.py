@@ -43,7 +43,7 @@ def status_command(
       forktool status --json           as JSON (docs/json.md)
     """
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         configs = [config_mod.load(definition, name) for name in names]
         found = [status_mod.status(cfg, offline=offline) for cfg in configs]
@@ -86,7 +86,7 @@ def leftovers_command(
       forktool leftovers flask --json              as JSON (docs/json.md)
     """
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         reports = [state.read_leftovers(config_mod.load(definition, n)) for n in names]
     except ForktoolError as exc:
@@ -136,6 +136,8 @@ def report_command(
         fail(ForktoolError(f"--json and --format {fmt} exclude each other", "pick one"))
     fmt = "json" if as_json else fmt
     try:
+        if output is not None:
+            _check_output(output)
         cfg = one_config(root, upstream_name)
         waiting = is_waiting(cfg)
         if not waiting and fmt != "json":
@@ -161,10 +163,33 @@ def report_command(
         sys.exit(EXIT_CONFLICT)
 
 
+def _check_output(output: Path) -> None:
+    """Refuse an ``--output`` whose directory does not exist, before anything is read.
+
+    Raises:
+        ForktoolError: the directory is missing (or is not a directory).
+    """
+    directory = output.parent
+    if not directory.is_dir():
+        raise ForktoolError(
+            f"cannot write the report to {output}: the directory {directory} does not exist",
+            "create the directory first, or give another --output",
+        )
+
+
 def _write_report(text: str, output: Path | None) -> None:
-    """Print ``text`` on stdout, or write it to ``output`` and say so on stderr."""
+    """Print ``text`` on stdout, or write it to ``output`` and say so on stderr (a file
+    that cannot be written ends the command with one error line, exit code 2)."""
     if output is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
+    except OSError as exc:
+        fail(
+            ForktoolError(
+                f"cannot write the report to {output}: {exc.strerror or exc}",
+                "give another --output, or check that directory's permissions",
+            )
+        )
+    err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from forktool import config as config_mod
-from forktool import report
+from forktool import lockfile, report, upstream
 from forktool.check import CheckResult, check
 from forktool.cli.group import main
 from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, fail, out, show_error, show_progress
@@ -61,7 +61,7 @@ def sync_command(
     if (to or each) and (continue_ or abort):
         fail(ForktoolError("--to and --each do not go with --continue or --abort", "drop them"))
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         configs = [config_mod.load(definition, name) for name in names]
     except ForktoolError as exc:
@@ -81,6 +81,9 @@ def sync_command(
                 elif abort:
                     done = [abort_sync(cfg)]
                 elif each:
+                    lock = lockfile.read(cfg.lock_path)
+                    if lock is not None:  # refuse a range it could integrate only in part
+                        upstream.check_range(cfg, lock.version, to)
                     done = sync_each(cfg, to, progress)
                 else:
                     done = [sync(cfg, to, progress)]
@@ -123,7 +126,7 @@ def check_command(
     """
     results: list[CheckResult] = []
     try:
-        definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+        definition = config_mod.definition_root(root)
         names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
         for name in names:
             cfg = config_mod.load(definition, name)

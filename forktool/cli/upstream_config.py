@@ -10,7 +10,7 @@ from forktool.errors import ForktoolError
 
 def one_config(root: Path | None, upstream_name: str | None) -> config_mod.UpstreamConfig:
     """The config of ``upstream_name``, or of the only upstream defined."""
-    definition = root.resolve() if root else config_mod.find_root(Path.cwd())
+    definition = config_mod.definition_root(root)
     names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
     if len(names) != 1:
         raise ForktoolError(

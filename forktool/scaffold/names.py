@@ -9,7 +9,6 @@ provides (or None: no questions, missing names are errors).
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,14 +99,18 @@ def parse_names(
 def check_package(new: str, old: str | None, option: str = "--package", role: str = "new") -> str:
     """``new`` if it is a dotted module path (``framework``, ``acme.web``) other than ``old``.
 
+    The rule is :func:`forktool.config.module_path_problem`, the one the upstream
+    definition's ``[rename.packages]`` is checked with.
+
     Raises:
-        ConfigError: not a valid module path, or the same as ``old``.
+        ConfigError: not a valid module path (or a Python keyword), or the same as ``old``.
     """
     new = new.strip()
-    parts = new.split(".")
-    if not new or not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+    problem = config_mod.module_path_problem(new)
+    if problem:
+        why = "" if problem.startswith("is not") else f": it {problem}"
         raise ConfigError(
-            f"{option}: {new!r} is not a valid {role} import package name",
+            f"{option}: {new!r} is not a valid {role} import package name{why}",
             "use a Python module path such as framework or acme.web",
         )
     if new == old:

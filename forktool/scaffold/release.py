@@ -129,7 +129,8 @@ def make_source(
 
     Raises:
         ConfigError: neither or both of ``project`` and ``url``; an option that does
-            not go with the source; an invalid tag pattern.
+            not go with the source; an invalid tag pattern; a git URL git must not be
+            given (:func:`forktool.config.git_url_problem`).
     """
     if (project is None) == (url is None):
         raise ConfigError(
@@ -153,6 +154,12 @@ def make_source(
     )
     if not url.strip():
         raise ConfigError("--git needs a URL or a path", "e.g. --git https://host/org/repo.git")
+    problem = config_mod.git_url_problem(url)
+    if problem:
+        raise ConfigError(
+            f"--git {url!r} {problem}",
+            "give an https://, ssh:// or git@host:path URL, or a local path",
+        )
     if not config_mod.REMOTE_URL.match(url):
         url = str(Path(url).expanduser().resolve())
     return GitSource(url, pattern)

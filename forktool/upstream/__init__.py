@@ -7,13 +7,16 @@ pristine tree, one commit per release, tagged ``upstream/<name>/<version>``.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from forktool.config import GitSource, UpstreamConfig
-from forktool.errors import ConfigError, SourceError
+from forktool.errors import ConfigError, RepositoryError, SourceError
+from forktool.gitnames import refname_problem, refused_component
 from forktool.gitrepo import GitRepo
 from forktool.model import Release, Tree
 from forktool.upstream import gitsource, pypi
@@ -48,12 +51,30 @@ def list_releases(config: UpstreamConfig) -> list[Release]:
     return pypi.list_releases(source.index, source.project, include_prereleases=source.prereleases)
 
 
+def parse_version(text: str, option: str) -> Version:
+    """``text``, a version given on the command line, parsed.
+
+    Args:
+        option: the option it was given as, for the message (``--to``, ``--from``).
+
+    Raises:
+        ConfigError: ``"<option> '<text>' is not a version"``.
+    """
+    try:
+        return Version(text)
+    except InvalidVersion as exc:
+        raise ConfigError(
+            f"{option} {text!r} is not a version", "give a version like 3.1.3"
+        ) from exc
+
+
 def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
     """Release ``to`` (compared as versions; pre-releases allowed), or the newest release.
 
     Raises:
         ConfigError: ``to`` is not a version.
-        SourceError: the source cannot be read, has no such release, or no releases at all.
+        SourceError: the source cannot be read, has no such release, or no releases at all;
+            or the release's version cannot name its tag (:func:`check_taggable`).
     """
     if to is None:
         releases = list_releases(config)
@@ -62,23 +83,58 @@ def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
                 f"upstream {config.name!r} has no releases",
                 "check [source] in the upstream definition (project name or tag-pattern)",
             )
-        return releases[-1]
-    try:
-        wanted = Version(to)
-    except InvalidVersion as exc:
-        raise ConfigError(f"--to {to!r} is not a version", "give a version like 3.1.3") from exc
+        return check_taggable(config, releases[-1])
+    wanted = parse_version(to, "--to")
     source = config.source
     if not isinstance(source, GitSource):
-        return pypi.find_release(source.index, source.project, to)
+        return check_taggable(config, pypi.find_release(source.index, source.project, to))
     releases = gitsource.list_releases(replace(source, prereleases=True))
     for release in releases:
         if Version(release.version) == wanted:
-            return release
+            return check_taggable(config, release)
     newest = ", ".join(r.version for r in releases[-5:]) or "none"
     raise SourceError(
         f"upstream {config.name!r} has no release {to}",
         f"newest releases: {newest}",
     )
+
+
+def check_taggable(config: UpstreamConfig, release: Release) -> Release:
+    """``release``, if its version can name its release tag ``upstream/<name>/<version>``.
+
+    A version can be valid (PEP 440) and still not make a git ref name: ``1.1+abc.lock``
+    ends in ``.lock``. Such a release is refused before anything is written, rather than
+    merged and then left without its tag.
+
+    Raises:
+        SourceError: the tag would not be a valid ref name.
+    """
+    tag = config.release_tag(release.version)
+    problem = refname_problem(tag)
+    if problem:
+        raise SourceError(
+            f"{config.name} {release.version} cannot be integrated: its release tag "
+            f"{tag.removeprefix('refs/tags/')} would not be a valid git ref name ({problem})",
+            "forktool tags every release upstream/<name>/<version>; integrate another "
+            "release with --to VERSION",
+        )
+    return release
+
+
+def check_range(config: UpstreamConfig, after: str, to: str | None) -> None:
+    """Refuse, before anything changes, a range that ``sync --each`` could integrate only
+    in part: every release after ``after`` up to ``to`` (default: the newest) must be
+    able to name its tag (:func:`check_taggable`).
+
+    Raises:
+        ConfigError: ``to`` is not a version.
+        SourceError: the source cannot be read, or a release in the range is refused.
+    """
+    target = Version(resolve_release(config, to).version)
+    current = Version(after)
+    for release in list_releases(config):
+        if current < Version(release.version) <= target:
+            check_taggable(config, release)
 
 
 def import_release(
@@ -98,12 +154,24 @@ def import_release(
         cache: directory for downloaded sdists, keyed by sha256 (PyPI only; None: none).
 
     Raises:
-        SourceError: download, verification or extraction failed.
+        SourceError: download, verification or extraction failed, or the release's date
+            is one git cannot record (before 1970) or Python cannot read.
+        RepositoryError: the fork repository's object store cannot be written.
     """
+    _check_object_store(repo)
     existing = repo.resolve(config.release_tag(release.version))
     if isinstance(config.source, GitSource):
         upstream_commit = gitsource.fetch_release(repo, config.name, release)
-        release = replace(release, commit=upstream_commit, date=repo.commit_date(upstream_commit))
+        try:
+            date = repo.commit_date(upstream_commit)
+        except (ValueError, OverflowError) as exc:  # git has no date, or past year 9999
+            raise SourceError(
+                f"{config.name} {release.version}: the date of upstream commit "
+                f"{upstream_commit[:12]} (tag {release.tag}) is outside what git and forktool "
+                "can record (1970 to 9999)",
+                "forktool cannot import this release; integrate another one with --to VERSION",
+            ) from exc
+        release = replace(release, commit=upstream_commit, date=date)
         if existing:
             return VendorImport(release, existing, repo.read_tree(existing), True)
         tree_id = repo.tree_of(upstream_commit)
@@ -112,6 +180,12 @@ def import_release(
         return VendorImport(release, commit, repo.read_tree(commit), False)
     if existing:
         return VendorImport(release, existing, repo.read_tree(existing), True)
+    if release.date is not None and release.date.timestamp() < 0:  # say it before downloading
+        raise SourceError(
+            f"{config.name} {release.version} is dated {release.date.isoformat()} on the index, "
+            "before 1970, which git commits cannot record",
+            "forktool cannot import this release; integrate another one with --to VERSION",
+        )
     left_out: list[str] = []
     tree = pypi.fetch_release(release, cache, left_out)
     tree_id = repo.write_tree(tree)
@@ -124,13 +198,39 @@ def import_release(
 
 
 def _git_dirs(names: list[str]) -> list[str]:
-    """The ``.git`` directories (or files) ``names`` lie in, below the top directory."""
+    """The ``.git`` directories (or files, or their look-alikes git also refuses) ``names``
+    lie in, below the top directory; a name with no such component (a symlinked
+    ``.gitmodules``) is given whole."""
     found: dict[str, None] = {}
     for name in names:
         parts = [part for part in name.split("/") if part not in ("", ".")][1:]
-        cut = next((i for i, part in enumerate(parts) if part.lower() == ".git"), len(parts))
-        found["/".join(parts[: cut + 1])] = None
+        cut = refused_component(parts)
+        found["/".join(parts if cut is None else parts[: cut + 1])] = None
     return list(found)
+
+
+def _check_object_store(repo: GitRepo) -> None:
+    """Refuse to start when git could not write objects into ``repo``: a run would fail
+    halfway (or git would blame the upstream) rather than say so.
+
+    Raises:
+        RepositoryError: a probe file cannot be created in ``.git/objects`` (or its
+            ``pack`` directory, where ``git fast-import`` and ``git fetch`` write).
+    """
+    objects = repo.git_dir / "objects"
+    for directory in (objects, objects / "pack"):
+        if not directory.is_dir():
+            continue
+        try:
+            fd, probe = tempfile.mkstemp(prefix="forktool-probe-", dir=directory)
+        except OSError as exc:
+            raise RepositoryError(
+                f"the object store of the fork repository {repo.path} cannot be written "
+                f"({directory}: {exc.strerror or exc})",
+                "make it writable for you (check its owner and permissions), then run again",
+            ) from exc
+        os.close(fd)
+        os.unlink(probe)
 
 
 def _parents(parent: str | None) -> list[str]:

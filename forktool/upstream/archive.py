@@ -14,8 +14,10 @@ Rules, in the order they are applied:
 - Every member name must be relative, UTF-8, free of ``..``, backslashes, drive letters
   and control characters. ``.`` components and repeated slashes are dropped.
 - Members with a ``.git`` component (a repository some releases carry inside, e.g. a test
-  suite's submodule) are left out: git refuses such paths in trees and on checkout. Their
-  names are reported to the caller (``left_out``).
+  suite's submodule), or a component git takes for one (``.GIT``, ``.git.``, ``git~1``,
+  ...), and symlinks named ``.gitmodules`` (or an alias of it) are left out: git refuses
+  such paths in trees and on checkout (:func:`forktool.gitnames.refused_component`).
+  Their names are reported to the caller (``left_out``).
 - All members must sit under one common top-level directory (``flask-3.1.3/``), which is
   stripped. Directories are implied by the files under them and are not entries.
 - Regular files keep their executable bit (owner ``x``, as git does). Symlinks become
@@ -46,6 +48,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from forktool.errors import SourceError
+from forktool.gitnames import refused_component
 from forktool.model import FileEntry, Tree
 
 #: Largest single member, in bytes (100 MiB).
@@ -122,8 +125,8 @@ def read_archive(data: bytes, filename: str, left_out: list[str] | None = None) 
         data: the whole archive file's bytes.
         filename: its file name (e.g. ``flask-3.1.3.tar.gz``); only the suffix is used,
             to pick the format (see :data:`SUPPORTED_SUFFIXES`), and for messages.
-        left_out: when given, the member names left out (``.git`` components) are
-            appended to it, in archive order.
+        left_out: when given, the member names left out (paths git refuses: ``.git``
+            components and the like) are appended to it, in archive order.
 
     Returns:
         relative POSIX path (below the stripped top-level directory) -> file, sorted by
@@ -151,15 +154,16 @@ def read_archive(data: bytes, filename: str, left_out: list[str] | None = None) 
         raise SourceError(
             f"archive {filename!r} is truncated or corrupt: {_one_line(exc)}", _CORRUPT_HINT
         ) from exc
-    kept = [member for member in members if not _in_git_dir(member.parts)]
+    kept = [member for member in members if not _refused_by_git(member)]
     if left_out is not None:
-        left_out.extend(member.name for member in members if _in_git_dir(member.parts))
+        left_out.extend(member.name for member in members if _refused_by_git(member))
     return _build_tree(kept, filename)
 
 
-def _in_git_dir(parts: tuple[str, ...]) -> bool:
-    """True for a path with a ``.git`` component (any case: git compares it so)."""
-    return any(part.lower() == ".git" for part in parts)
+def _refused_by_git(member: _Member) -> bool:
+    """True for a path git refuses to store (a ``.git`` component, in any case or NTFS/HFS+
+    disguise, or a symlinked ``.gitmodules``); ``git update-index`` would drop it quietly."""
+    return refused_component(member.parts, symlink=member.kind == "symlink") is not None
 
 
 # -- reading members -----------------------------------------------------------------------
