@@ -113,7 +113,7 @@ def import_release(
     if existing:
         return VendorImport(release, existing, repo.read_tree(existing), True)
     left_out: list[str] = []
-    tree = pypi.fetch_release(release, cache, left_out)
+    tree = pypi.fetch_release(release, cache, left_out, index_url=config.source.index)
     tree_id = repo.write_tree(tree)
     message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})\n"
     if left_out:
