@@ -505,7 +505,11 @@ def test_files_of_the_user_in_the_shim_directory_are_never_touched(
     _next_release(fork)
 
     second = shims.generate(fork, RENAME, "2.0.2", out)
-    again = shims.generate(fork, RENAME, "2.0.2", out)  # nothing to do: nothing changes
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    time.sleep(0.01)
+    again = shims.generate(fork, RENAME, "2.0.2", out)  # nothing to do: nothing is written
+
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == written
 
     assert _hashes(out, list(USER_FILES)) == user_before
     assert not first.wheel.exists() and second.wheel.is_file()

@@ -52,7 +52,7 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
     no longer has them (earlier versions' wheels, stubs of removed modules); files that
     already hold the right content are not rewritten. Nothing else in ``out_dir`` is
     touched. A directory written by a forktool without the manifest is taken over as
-    described in docs/shims.md ("What forktool may touch").
+    described in docs/shims.md ("What forktool touches in the output directory").
 
     Args:
         shim: the plan, from :func:`forktool.shims.plan`.
@@ -84,7 +84,7 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
             finished = (
                 record is not None
                 and not record.writing
-                and set(record.files) == set(wanted)
+                and record.files == {rel: {sha256(data)} for rel, data in wanted.items()}
                 and not os.path.lexists(staging)
             )
             if finished and not changes.writes and not changes.deletes:
