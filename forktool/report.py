@@ -26,6 +26,7 @@ from forktool.replay import ReleaseHealth
 from forktool.shims import ShimPlan
 from forktool.status import UpstreamStatus
 from forktool.sync import SyncResult
+from forktool.urlauth import redact
 
 _HEADLINES = {
     "up-to-date": "[green]{u}[/] is up to date at {v}",
@@ -239,7 +240,8 @@ def check_json(results: Sequence[CheckResult]) -> str:
 
 
 def _error(exc: ForktoolError) -> dict[str, str]:
-    return {"message": exc.message, "hint": exc.hint}
+    """The error's message and hint, any password in a URL redacted."""
+    return {"message": redact(exc.message), "hint": redact(exc.hint)}
 
 
 def error_json(command: str, exc: ForktoolError) -> str:

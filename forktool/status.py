@@ -24,6 +24,7 @@ from forktool.errors import ForktoolError
 from forktool.gitrepo import GitRepo
 from forktool.patches import PatchHealth
 from forktool.shims import default_shim_version
+from forktool.urlauth import redact
 
 #: Status of a patch listed in the series that the last recorded transform did not run.
 NOT_APPLIED = "not applied yet"
@@ -117,7 +118,8 @@ class UpstreamStatus:
             integrated yet), ``behind`` (newer releases exist), ``up-to-date``, or
             ``unknown`` (releases not listed: offline or the source failed).
         source_type: ``pypi`` or ``git``; source: the project name (PyPI) or the
-            repository URL or path (git); index: the index URL (PyPI), else "".
+            repository URL or path (git); index: the index URL (PyPI), else ""; URLs
+            with their password redacted (``user:****@host``).
         fork: the fork repository.
         integrated: the release the lock file records, or None before the first sync.
         newest: the newest release the source lists, or None when not listed.
@@ -183,7 +185,7 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
         try:
             releases = upstream.list_releases(config)
         except ForktoolError as exc:
-            error = exc.message
+            error = redact(exc.message)
         else:
             newest = releases[-1].version if releases else None
             newer = tuple(
@@ -196,8 +198,8 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
         upstream=config.name,
         state=_overall(integrated, newer, pending),
         source_type="git" if isinstance(source, GitSource) else "pypi",
-        source=source.url if isinstance(source, GitSource) else source.project,
-        index="" if isinstance(source, GitSource) else source.index,
+        source=redact(source.url) if isinstance(source, GitSource) else source.project,
+        index="" if isinstance(source, GitSource) else redact(source.index),
         fork=fork,
         integrated=integrated,
         newest=newest,

@@ -8,13 +8,17 @@ Not a test module. Use it as a context manager or through the :func:`index_serve
 
 It serves ``GET /pypi/<project>/json`` (404 for unknown projects) in PyPI's format and
 ``GET /files/<project>/<filename>``. It can also serve a broken JSON document
-(:meth:`IndexServer.set_raw_json`), cut downloads short (:meth:`IndexServer.cut_downloads`)
-and fail them with an HTTP status (:meth:`IndexServer.fail_downloads`).
-Every request path is recorded in :attr:`IndexServer.requests`.
+(:meth:`IndexServer.set_raw_json`), cut downloads short (:meth:`IndexServer.cut_downloads`),
+fail them with an HTTP status (:meth:`IndexServer.fail_downloads`) and redirect them
+elsewhere (:meth:`IndexServer.redirect_downloads`). Given ``credentials``, it answers 401
+to every request without them (HTTP basic auth), as a private index does. Every request
+path is recorded in :attr:`IndexServer.requests`, its ``Authorization`` header in
+:attr:`IndexServer.authorizations`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -77,14 +81,26 @@ def build_sdist(
 class IndexServer:
     """A threaded HTTP package index on 127.0.0.1 (a free port), for one test.
 
+    Args:
+        credentials: ``(user, password)`` every request must carry as HTTP basic auth;
+            requests without them (or with others) get 401. None: no authentication.
+
     Attributes:
         url: the JSON API root to pass as ``index_url``, ``http://127.0.0.1:<port>/pypi``.
         files_url: where files are served, ``http://127.0.0.1:<port>/files``.
         requests: every request path served, in order (guarded by a lock; read it after
             the requests you care about have finished).
+        authorizations: the ``Authorization`` header of each of ``requests`` (None: none).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
+        self._expected_auth = (
+            "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+            if credentials
+            else None
+        )
+        self._redirect: str | None = None
+        self.authorizations: list[str | None] = []
         self._lock = threading.Lock()
         self._projects: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._raw_json: dict[str, bytes] = {}
@@ -145,6 +161,7 @@ class IndexServer:
         fmt: str = "tar.gz",
         yanked: bool = False,
         executable: Collection[str] = (),
+        files_url: str | None = None,
     ) -> str:
         """Publish an sdist ``{project}-{version}.{fmt}`` with top dir ``{project}-{version}/``.
 
@@ -154,6 +171,7 @@ class IndexServer:
             fmt: archive format, see :func:`build_sdist`.
             yanked: mark the file yanked.
             executable: paths given mode 0o755.
+            files_url: where the index says the sdist is, see :meth:`add_raw_file`.
 
         Returns:
             the sdist's sha256 hex digest (as listed by the index).
@@ -162,7 +180,14 @@ class IndexServer:
         data = build_sdist(top, files, fmt=fmt, executable=executable)
         sha256 = hashlib.sha256(data).hexdigest()
         self.add_raw_file(
-            project, version, f"{top}.{fmt}", data, sha256=sha256, date=date, yanked=yanked
+            project,
+            version,
+            f"{top}.{fmt}",
+            data,
+            sha256=sha256,
+            date=date,
+            yanked=yanked,
+            files_url=files_url,
         )
         return sha256
 
@@ -177,6 +202,7 @@ class IndexServer:
         packagetype: str = "sdist",
         date: str = "2024-01-01T00:00:00Z",
         yanked: bool = False,
+        files_url: str | None = None,
     ) -> None:
         """Publish ``data`` as a file of ``project`` ``version``, exactly as given.
 
@@ -184,13 +210,15 @@ class IndexServer:
             sha256: the digest the index lists; defaults to the real one (pass another to
                 simulate a mismatch).
             packagetype: ``sdist``, ``bdist_wheel``, ...
+            files_url: where the index says the file is (default: :attr:`files_url`;
+                another server's, to list files hosted elsewhere).
         """
         name = normalize(project)
         digest = sha256 if sha256 is not None else hashlib.sha256(data).hexdigest()
         entry = {
             "filename": filename,
             "packagetype": packagetype,
-            "url": f"{self.files_url}/{name}/{filename}",
+            "url": f"{files_url or self.files_url}/{name}/{filename}",
             "digests": {"sha256": digest, "md5": hashlib.md5(data).hexdigest()},
             "size": len(data),
             "upload_time": date.removesuffix("Z")[:19],
@@ -226,6 +254,12 @@ class IndexServer:
         with self._lock:
             self._failures[f"/files/{normalize(project)}/{filename}"] = (status, times)
 
+    def redirect_downloads(self, to: str) -> None:
+        """Answer every ``/files/...`` request with a 302 to ``to`` + the same path below
+        ``/files`` (e.g. another server's :attr:`files_url`)."""
+        with self._lock:
+            self._redirect = to
+
     def downloads(self, project: str, filename: str) -> int:
         """How many times the file was requested so far (cut requests included)."""
         path = f"/files/{normalize(project)}/{filename}"
@@ -234,10 +268,15 @@ class IndexServer:
 
     # -- serving (called from the handler threads) --------------------------------------
 
-    def _respond(self, path: str) -> tuple[int, bytes, bool]:
-        """(status, body, cut) for a GET of ``path``."""
+    def _respond(self, path: str, authorization: str | None) -> tuple[int, bytes, bool]:
+        """(status, body, cut) for a GET of ``path``; a 302's body is its Location."""
         with self._lock:
             self.requests.append(path)
+            self.authorizations.append(authorization)
+            if self._expected_auth is not None and authorization != self._expected_auth:
+                return 401, b"Unauthorized", False
+            if self._redirect is not None and path.startswith("/files/"):
+                return 302, (self._redirect + path.removeprefix("/files")).encode(), False
             match = re.fullmatch(r"/pypi/([^/]+)/json/?", path)
             if match:
                 name = normalize(match.group(1))
@@ -273,8 +312,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         index: IndexServer = self.server.index  # type: ignore[attr-defined]
-        status, body, cut = index._respond(self.path.split("?", 1)[0])
+        path = self.path.split("?", 1)[0]
+        status, body, cut = index._respond(path, self.headers.get("Authorization"))
         self.send_response(status)
+        if status == 401:
+            self.send_header("WWW-Authenticate", 'Basic realm="test index"')
+        if status == 302:
+            self.send_header("Location", body.decode())
+            body = b""
         is_json = self.path.endswith("/json") or self.path.endswith("/json/")
         self.send_header(
             "Content-Type", "application/json" if is_json else "application/octet-stream"

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -460,6 +461,80 @@ def test_unreachable_index(tmp_path: Path, published: IndexServer) -> None:
         "--package",
         "ourpkg",
         says="cannot reach the package index",
+    )
+
+
+PASSWORD = "s3cr3t-t0ken-9f2e"
+
+
+@pytest.fixture
+def private(tmp_path: Path) -> Iterator[IndexServer]:
+    """MyPkg's releases on an index that answers 401 without alice's password."""
+    with IndexServer(credentials=("alice", PASSWORD)) as server:
+        server.add_release("mypkg", "1.0", sdist("1.0"))
+        server.add_release("mypkg", "1.1", sdist("1.1"), date="2024-02-01T00:00:00Z")
+        yield server
+
+
+def _with_password(url: str, password: str = PASSWORD) -> str:
+    return url.replace("http://", f"http://alice:{password}@", 1)
+
+
+def test_index_credentials_are_used_and_never_written(
+    tmp_path: Path, private: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "def"
+    index = _with_password(private.url)
+    args = ["init", "--pypi", "mypkg", "--index", index, "--package", "ourpkg", "--yes"]
+
+    result = run_cli(root, *args, "--json")
+    text = (root / "upstream" / "mypkg.toml").read_text()
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["source"]["index"] == _with_password(private.url, "****")
+    assert any(f"set FORKTOOL_INDEX={_with_password(private.url, '****')}" in note
+               for note in summary["notes"])  # fmt: skip
+    assert f'index = "{private.url}"' in text  # the index, without its password
+    assert "credentials: from $FORKTOOL_INDEX (same host), never written here" in text
+    assert PASSWORD not in result.output
+    assert all(PASSWORD.encode() not in data for data in files_below(root).values() if data)
+    assert config.load(root, "mypkg").source == PyPISource("mypkg", private.url)
+
+    monkeypatch.setenv("FORKTOOL_INDEX", index)
+    synced = run_cli(root, "sync", "mypkg")
+    assert synced.exit_code == 0, synced.output
+    assert PASSWORD not in synced.output
+
+
+def test_index_credentials_from_the_environment_stay_there(
+    tmp_path: Path, private: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "def"
+    monkeypatch.setenv("FORKTOOL_INDEX", _with_password(private.url))
+
+    result = run_cli(root, "init", "--pypi", "mypkg", "--package", "ourpkg", "--yes")
+    text = (root / "upstream" / "mypkg.toml").read_text()
+
+    assert result.exit_code == 0, result.output
+    assert f"(sdist on {_with_password(private.url, '****')}, " in result.output
+    assert f'# index = "{_with_password(private.url, "****")}"  (the default)' in text
+    assert PASSWORD not in result.output and PASSWORD not in text
+    assert "note: the password of --index" not in result.output
+    assert run_cli(root, "sync", "mypkg").exit_code == 0
+
+
+def test_index_without_its_credentials(tmp_path: Path, private: IndexServer) -> None:
+    refused(
+        tmp_path / "def",
+        "init",
+        "--pypi",
+        "mypkg",
+        "--index",
+        private.url,
+        "--package",
+        "ourpkg",
+        says=f"the package index at {private.url} needs credentials (HTTP 401 Unauthorized)",
     )
 
 

@@ -309,3 +309,110 @@ def test_unwritable_cache_does_not_fail_the_fetch(index: IndexServer, tmp_path: 
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("")
     assert set(pypi.fetch_release(release, blocker / "cache")) == set(FILES)
+
+
+# -- credentials in the index URL ----------------------------------------------------------
+
+USER, PASSWORD = "alice", "s3cr3t-t0ken"
+
+
+@pytest.fixture
+def private() -> Iterator[IndexServer]:
+    """An index that answers 401 to every request without alice's credentials."""
+    with IndexServer(credentials=(USER, PASSWORD)) as server:
+        server.add_release("flask", "3.1.3", FILES)
+        yield server
+
+
+def with_credentials(url: str, user: str = USER, password: str = PASSWORD) -> str:
+    return url.replace("http://", f"http://{user}:{password}@", 1)
+
+
+def test_credentials_in_the_index_url_authenticate_listing_and_download(
+    private: IndexServer, tmp_path: Path
+) -> None:
+    index_url = with_credentials(private.url)
+
+    (release,) = pypi.list_releases(index_url, "flask")
+    tree = pypi.fetch_release(release, tmp_path / "cache", index_url=index_url)
+
+    assert "src/flask/app.py" in tree
+    assert PASSWORD not in release.url and "@" not in release.url
+    assert private.requests == ["/pypi/flask/json", "/files/flask/flask-3.1.3.tar.gz"]
+    assert set(private.authorizations) == {"Basic YWxpY2U6czNjcjN0LXQwa2Vu"}  # alice:s3cr3t-t0ken
+
+
+def test_percent_encoded_credentials_are_decoded(tmp_path: Path) -> None:
+    with IndexServer(credentials=("me@corp", "p@ss:w/rd")) as server:
+        server.add_release("flask", "3.1.3", FILES)
+        index_url = server.url.replace("http://", "http://me%40corp:p%40ss%3Aw%2Frd@")
+
+        (release,) = pypi.list_releases(index_url, "flask")
+        pypi.fetch_release(release, index_url=index_url)
+
+    assert len(server.requests) == 2
+
+
+def test_an_index_that_wants_credentials_says_so_without_a_password_in_sight(
+    private: IndexServer,
+) -> None:
+    missing = raises_one_line(pypi.list_releases, private.url, "flask")
+    wrong_url = with_credentials(private.url, password="wrong-password")
+    wrong = raises_one_line(pypi.find_release, wrong_url, "flask", "3.1.3")
+
+    assert missing.message == (
+        f"the package index at {private.url} needs credentials (HTTP 401 Unauthorized)"
+    )
+    assert "https://USER:PASSWORD@host/" in missing.hint
+    assert wrong.message == (
+        f"the package index at {with_credentials(private.url, password='****')} refused the "
+        "credentials of user 'alice' (HTTP 401 Unauthorized)"
+    )
+    assert "wrong-password" not in str(wrong)
+
+
+def test_a_download_without_the_index_credentials_is_refused(private: IndexServer) -> None:
+    (release,) = pypi.list_releases(with_credentials(private.url), "flask")
+
+    error = raises_one_line(pypi.fetch_release, release)
+
+    assert error.message.startswith(f"the download of {release.url} needs credentials")
+
+
+def test_the_environment_gives_credentials_for_an_index_named_without_them(
+    private: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORKTOOL_INDEX", with_credentials(private.url))
+
+    (release,) = pypi.list_releases(private.url, "flask")
+    pypi.fetch_release(release, index_url=private.url)
+
+    assert private.authorizations.count(None) == 0 and len(private.authorizations) == 2
+
+
+def test_credentials_go_to_the_index_host_only(private: IndexServer) -> None:
+    """An sdist the index lists on another host, or redirects to one, is fetched without
+    the index's credentials."""
+    with IndexServer() as elsewhere:
+        data = build_sdist("flask-3.2.0", FILES)
+        elsewhere.add_raw_file("flask", "3.2.0", "flask-3.2.0.tar.gz", data)
+        private.add_raw_file(
+            "flask", "3.2.0", "flask-3.2.0.tar.gz", data, files_url=elsewhere.files_url
+        )
+        index_url = with_credentials(private.url)
+        listed = pypi.find_release(index_url, "flask", "3.2.0")
+        pypi.fetch_release(listed, index_url=index_url)
+        private.redirect_downloads(elsewhere.files_url)
+        redirected = pypi.find_release(index_url, "flask", "3.1.3")
+        elsewhere.add_raw_file(
+            "flask", "3.1.3", "flask-3.1.3.tar.gz", build_sdist("flask-3.1.3", FILES)
+        )
+        pypi.fetch_release(redirected, index_url=index_url)
+
+    assert elsewhere.requests == [
+        "/files/flask/flask-3.2.0.tar.gz",
+        "/files/flask/flask-3.1.3.tar.gz",
+    ]
+    assert elsewhere.authorizations == [None, None]
+    assert private.requests[-1] == "/files/flask/flask-3.1.3.tar.gz"  # the redirect, with auth
+    assert private.authorizations[-1] is not None

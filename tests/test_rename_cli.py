@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from forktool.cli import main
@@ -123,3 +124,45 @@ def test_missing_target(tmp_path: Path) -> None:
     code, _, err = rename("--map", "flask=framework", str(tmp_path / "nope"))
     assert code == 2
     assert "does not exist" in err
+
+
+def test_no_path_is_refused_and_the_current_directory_is_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_file_tree(tmp_path, EXTENSION)
+    before = tree_of(tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = rename("--map", "flask=framework")
+
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("error: forktool rename rewrites files in place and was given no PATH")
+    assert "'.' for the current directory" in err
+    assert tree_of(tmp_path) == before
+
+
+def test_diff_without_a_path_shows_the_current_directory_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_file_tree(tmp_path, EXTENSION)
+    before = tree_of(tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = rename("--map", "flask=framework", "--diff")
+
+    assert code == 0, err
+    assert "+import framework\n" in out
+    assert tree_of(tmp_path) == before
+
+
+def test_dot_rewrites_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_file_tree(tmp_path, EXTENSION)
+    monkeypatch.chdir(tmp_path)
+
+    code, _, err = rename("--map", "flask=framework", ".")
+
+    assert code == 0, err
+    assert "import framework\n" in (tmp_path / "flask_thing/__init__.py").read_text()

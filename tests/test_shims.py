@@ -10,8 +10,10 @@ import base64
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -414,12 +416,44 @@ def test_a_new_release_replaces_the_older_shim_wheel_only(tmp_path: Path, fork: 
     assert sorted(path.name for path in out.glob("*.whl")) == sorted([second.name, foreign.name])
 
 
-def _files(directory: Path) -> dict[str, bytes]:
+def _files(directory: Path, *, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Every file below ``directory`` (relative path -> bytes), except those under ``skip``."""
     return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
+        rel: path.read_bytes()
         for path in sorted(directory.rglob("*"))
-        if path.is_file()
+        if path.is_file() and not (rel := path.relative_to(directory).as_posix()).startswith(skip)
     }
+
+
+def _hashes(directory: Path, rels: list[str]) -> dict[str, str | None]:
+    """sha256 of each of ``rels`` below ``directory`` (None: missing)."""
+    return {
+        rel: hashlib.sha256((directory / rel).read_bytes()).hexdigest()
+        if (directory / rel).is_file()
+        else None
+        for rel in rels
+    }
+
+
+def _next_release(fork: Path) -> None:
+    """Make ``fork`` release 2.0.2: json.tag removed, a module added, app.py changed."""
+    pyproject = fork / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"2.0.1"', '"2.0.2"'))
+    (fork / "src" / "acme" / "json" / "tag.py").unlink()
+    (fork / "src" / "acme" / "wrappers.py").write_text("class Request:\n    pass\n")
+    app = fork / "src" / "acme" / "app.py"
+    app.write_text(app.read_text() + "\n\ndef _helper():\n    return 1\n")
+
+
+#: Files of the user's in the output directory: at its top, in the source tree (pip's
+#: build/), in a generated package, and one named like forktool's files.
+USER_FILES = {
+    "NOTES.md": "my notes\n",
+    "oldpkg-2.0.1-py3-none-any.whl.sig": "a signature\n",
+    "OldPkg-shim/build/lib/oldpkg/__init__.py": "left by pip\n",
+    "OldPkg-shim/oldpkg/json/my_helper.pyi": "def helper() -> int: ...\n",
+    "OldPkg-shim/oldpkg/local.pyi": "X: int\n",
+}
 
 
 def test_a_new_release_rewrites_only_the_source_files_that_differ(
@@ -429,11 +463,7 @@ def test_a_new_release_rewrites_only_the_source_files_that_differ(
     source = shims.generate(fork, RENAME, "2.0.1", out).source_dir
     untouched = source / "oldpkg" / "sansio" / "app.pyi"
     before = untouched.stat().st_mtime_ns
-    (source / "build").mkdir()  # e.g. left by pip building the source tree
-    (source / "build" / "leftover.txt").write_text("x")
-    pyproject = fork / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('"2.0.1"', '"2.0.2"'))
-    (fork / "src" / "acme" / "json" / "tag.py").unlink()
+    _next_release(fork)
     time.sleep(0.01)  # so a rewritten file would get another mtime
 
     result = shims.generate(fork, RENAME, "2.0.2", out)
@@ -441,52 +471,287 @@ def test_a_new_release_rewrites_only_the_source_files_that_differ(
     assert untouched.stat().st_mtime_ns == before
     assert "2.0.2" in (source / "pyproject.toml").read_text()
     assert not (source / "oldpkg" / "json" / "tag.pyi").exists()
-    assert not (source / "build").exists()
-    fresh = shims.generate(fork, RENAME, "2.0.2", tmp_path / "fresh")
-    assert _files(result.source_dir) == _files(fresh.source_dir)
+    assert (source / "oldpkg" / "wrappers.pyi").is_file()
+    shims.generate(fork, RENAME, "2.0.2", tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
     assert shims.is_complete(result.plan, out)
 
 
-def test_an_update_killed_halfway_is_incomplete_and_redone(tmp_path: Path, fork: Path) -> None:
+def test_the_manifest_records_every_generated_file_with_its_sha256(
+    tmp_path: Path, fork: Path
+) -> None:
+    out = tmp_path / "out"
+    result = shims.generate(fork, RENAME, "2.0.1", out)
+
+    document = json.loads((out / ".forktool-shim.json").read_text())
+
+    assert document["schema"] == 1
+    record = document["shims"]["oldpkg"]
+    assert record["state"] == "complete"
+    on_disk = _files(out, skip=(".forktool-shim.json",))
+    assert set(record["files"]) == set(on_disk)
+    assert result.wheel.name in record["files"] and "OldPkg-shim/pyproject.toml" in on_disk
+    for rel, data in on_disk.items():
+        assert record["files"][rel] == [hashlib.sha256(data).hexdigest()], rel
+
+
+def test_files_of_the_user_in_the_shim_directory_are_never_touched(
+    tmp_path: Path, fork: Path
+) -> None:
     out = tmp_path / "out"
     first = shims.generate(fork, RENAME, "2.0.1", out)
-    (first.source_dir / "oldpkg" / "app.pyi").write_text("half written")
-    marker = out / f".{first.plan.source_dir_name}.partial"
-    marker.mkdir()  # what a killed in-place update leaves
-    assert not shims.is_complete(first.plan, out)
+    build_file_tree(out, USER_FILES)
+    user_before = _hashes(out, list(USER_FILES))
+    _next_release(fork)
 
-    again = shims.generate(fork, RENAME, "2.0.1", out)
+    second = shims.generate(fork, RENAME, "2.0.2", out)
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    time.sleep(0.01)
+    again = shims.generate(fork, RENAME, "2.0.2", out)  # nothing to do: nothing is written
 
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == written
+
+    assert _hashes(out, list(USER_FILES)) == user_before
+    assert not first.wheel.exists() and second.wheel.is_file()
+    assert not (out / "OldPkg-shim" / "oldpkg" / "json" / "tag.pyi").exists()
+    assert (out / "OldPkg-shim" / "oldpkg" / "json" / "my_helper.pyi").exists()
     assert shims.is_complete(again.plan, out)
-    assert not marker.exists()
-    assert _files(again.source_dir) == _files(
-        shims.generate(fork, RENAME, "2.0.1", tmp_path / "b").source_dir
+    fresh = _files(shims.generate(fork, RENAME, "2.0.2", tmp_path / "fresh").source_dir)
+    assert _files(second.source_dir, skip=("build/", "oldpkg/local.pyi", "oldpkg/json/my_")) == (
+        fresh
     )
 
 
-def test_a_file_where_a_directory_belongs_is_replaced(tmp_path: Path, fork: Path) -> None:
+def test_an_edited_generated_file_is_refused_and_nothing_changes(
+    tmp_path: Path, fork: Path
+) -> None:
+    out = tmp_path / "out"
+    shims.generate(fork, RENAME, "2.0.1", out)
+    edited = out / "OldPkg-shim" / "oldpkg" / "app.pyi"
+    edited.write_text(edited.read_text() + "def extra() -> None: ...\n")
+    before = _files(out)
+    _next_release(fork)
+
+    with pytest.raises(shims.ShimError) as info:
+        shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert str(edited) in info.value.message and "edited" in info.value.message
+    assert "delete it" in info.value.hint and "\n" not in str(info.value)
+    assert _files(out) == before  # the edit, the old wheel, the manifest: all as they were
+
+    edited.unlink()  # what the hint says: the edit is moved out, the file regenerated
+    result = shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert "_helper" in edited.read_text()
+    assert shims.is_complete(result.plan, out)
+
+
+def test_an_edited_generated_file_this_release_drops_is_not_deleted(
+    tmp_path: Path, fork: Path
+) -> None:
+    out = tmp_path / "out"
+    shims.generate(fork, RENAME, "2.0.1", out)
+    stale = out / "OldPkg-shim" / "oldpkg" / "json" / "tag.pyi"
+    stale.write_text("# mine now\n")
+    before = _files(out)
+    _next_release(fork)  # 2.0.2 has no json.tag module
+
+    with pytest.raises(shims.ShimError, match="tag.pyi was generated by forktool but has been"):
+        shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert _files(out) == before
+
+
+@pytest.mark.parametrize(
+    "in_the_way",
+    [
+        pytest.param("OldPkg-shim/oldpkg/wrappers.pyi", id="file-where-a-new-file-goes"),
+        pytest.param("OldPkg-shim/oldpkg/json", id="file-where-a-directory-goes"),
+        pytest.param("OldPkg-shim/oldpkg/app.pyi/inner/x.txt", id="directory-where-a-file-goes"),
+    ],
+)
+def test_something_of_the_user_where_a_generated_file_goes_is_refused(
+    tmp_path: Path, fork: Path, in_the_way: str
+) -> None:
+    out = tmp_path / "out"
+    shims.generate(fork, RENAME, "2.0.1", out)
+    generated = out / in_the_way.split("/inner")[0]
+    if generated.is_dir():
+        shutil.rmtree(generated)  # the user's file replaces the generated package directory
+    elif generated.exists():
+        generated.unlink()  # the user's directory replaces the generated stub
+    build_file_tree(out, {in_the_way: "mine\n"})
+    before = _files(out)
+    _next_release(fork)
+
+    with pytest.raises(shims.ShimError) as info:
+        shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert "forktool did not write it" in info.value.message
+    assert str(generated) in info.value.message
+    assert "move it away" in info.value.hint
+    assert _files(out) == before
+
+
+def test_a_directory_of_an_older_forktool_is_taken_over(tmp_path: Path, fork: Path) -> None:
     out = tmp_path / "out"
     first = shims.generate(fork, RENAME, "2.0.1", out)
-    shutil.rmtree(first.source_dir / "oldpkg" / "json")
-    (first.source_dir / "oldpkg" / "json").write_text("not a directory")
+    (out / ".forktool-shim.json").unlink()  # as a forktool without the manifest left it
+    (out / f"{first.wheel.name}.part").write_bytes(b"half a wheel")  # its killed write
+    build_file_tree(out, USER_FILES)
+    user_before = _hashes(out, list(USER_FILES))
+    _next_release(fork)
 
-    again = shims.generate(fork, RENAME, "2.0.1", out)
+    second = shims.generate(fork, RENAME, "2.0.2", out)
 
-    assert (again.source_dir / "oldpkg" / "json" / "tag.pyi").is_file()
-    assert shims.is_complete(again.plan, out)
+    assert _hashes(out, list(USER_FILES)) == user_before
+    assert not first.wheel.exists() and not (out / f"{first.wheel.name}.part").exists()
+    # a stub the old wheel proves forktool wrote, of a module 2.0.2 removed: deleted
+    assert not (out / "OldPkg-shim" / "oldpkg" / "json" / "tag.pyi").exists()
+    assert shims.is_complete(second.plan, out)
+    record = json.loads((out / ".forktool-shim.json").read_text())["shims"]["oldpkg"]
+    assert "OldPkg-shim/oldpkg/local.pyi" not in record["files"]
 
 
-def test_a_directory_where_a_file_belongs_is_replaced(tmp_path: Path, fork: Path) -> None:
+def test_an_edited_file_in_a_directory_of_an_older_forktool_is_refused(
+    tmp_path: Path, fork: Path
+) -> None:
     out = tmp_path / "out"
-    first = shims.generate(fork, RENAME, "2.0.1", out)
-    stub = first.source_dir / "oldpkg" / "app.pyi"
-    stub.unlink()
-    (stub / "inner").mkdir(parents=True)
+    shims.generate(fork, RENAME, "2.0.1", out)
+    (out / ".forktool-shim.json").unlink()
+    edited = out / "OldPkg-shim" / "oldpkg" / "app.pyi"  # differs from the old wheel's copy
+    edited.write_text(edited.read_text() + "def extra() -> None: ...\n")
+    before = _files(out)
+    _next_release(fork)
 
-    again = shims.generate(fork, RENAME, "2.0.1", out)
+    with pytest.raises(shims.ShimError, match="app.pyi is where forktool writes the shim"):
+        shims.generate(fork, RENAME, "2.0.2", out)
 
-    assert stub.is_file()
-    assert shims.is_complete(again.plan, out)
+    assert _files(out) == before
+
+
+def test_a_damaged_manifest_is_refused_and_nothing_changes(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    shims.generate(fork, RENAME, "2.0.1", out)
+    manifest = out / ".forktool-shim.json"
+    document = json.loads(manifest.read_text())
+    document["shims"]["oldpkg"]["files"]["../outside.txt"] = ["0" * 64]
+    manifest.write_text(json.dumps(document))
+    before = _files(out)
+    _next_release(fork)
+
+    with pytest.raises(shims.ShimError) as info:
+        shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert "is damaged" in info.value.message and "delete it" in info.value.hint
+    assert _files(out) == before
+    assert not shims.is_complete(shims.plan(fork, RENAME, "2.0.2"), out)
+
+
+def test_shims_of_two_distributions_share_a_directory(tmp_path: Path, fork: Path) -> None:
+    out = tmp_path / "out"
+    build_file_tree(tmp_path / "six", {"setup.cfg": "[metadata]\nname = sux\n", "sux.py": ""})
+    six_rename = RenameMap(packages={"six": "sux"}, distributions={"six": "sux"})
+    six = shims.generate(tmp_path / "six", six_rename, "1.0", out)
+    six_files = _files(six.source_dir)
+    shims.generate(fork, RENAME, "2.0.1", out)
+    _next_release(fork)
+
+    shims.generate(fork, RENAME, "2.0.2", out)
+
+    assert set(json.loads((out / ".forktool-shim.json").read_text())["shims"]) == {
+        "oldpkg",
+        "six",
+    }
+    assert six.wheel.is_file() and _files(six.source_dir) == six_files
+    assert shims.is_complete(six.plan, out)
+
+
+KILLED_WRITE = """\
+import builtins, io, os, pickle, signal, sys
+from pathlib import Path
+
+from forktool import shims
+
+plan = pickle.loads(Path(sys.argv[1]).read_bytes())
+out, limit = Path(sys.argv[2]), int(sys.argv[3])
+count = 0
+
+
+def dying(real):
+    # real, killing the process right after its limit-th call (a file opened for
+    # writing is then created or truncated, and nothing written to it yet)
+
+    def call(*args, **kwargs):
+        global count
+        mode = str(args[1] if len(args) > 1 else kwargs.get("mode", "r"))
+        counted = real is not builtins.open or "w" in mode
+        count += counted
+        try:
+            return real(*args, **kwargs)
+        finally:
+            if counted and count == limit:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return call
+
+
+for module, name in [(os, "replace"), (os, "unlink"), (os, "rmdir"), (os, "mkdir")]:
+    setattr(module, name, dying(getattr(module, name)))
+builtins.open = io.open = dying(builtins.open)
+shims.write(plan, out)
+print(count)
+"""
+
+
+def test_a_write_killed_at_any_step_is_incomplete_and_the_next_one_finishes_it(
+    tmp_path: Path, fork: Path
+) -> None:
+    prepared = tmp_path / "prepared"
+    shims.generate(fork, RENAME, "2.0.1", prepared)
+    build_file_tree(prepared, USER_FILES)
+    _next_release(fork)
+    plan = shims.plan(fork, RENAME, "2.0.2")
+    pickled = tmp_path / "plan.pickle"
+    pickled.write_bytes(pickle.dumps(plan))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    # The release after: the next write may be of another shim than the killed one.
+    (fork / "pyproject.toml").write_text(
+        (fork / "pyproject.toml").read_text().replace('"2.0.2"', '"2.0.3"')
+    )
+    (fork / "src" / "acme" / "signals.py").unlink()
+    later = shims.plan(fork, RENAME, "2.0.3")
+    shutil.copytree(prepared, tmp_path / "later")
+    expected_later = _files(shims.write(later, tmp_path / "later").source_dir.parent)
+
+    def write_killed_after(step: int, out: Path) -> subprocess.CompletedProcess[str]:
+        shutil.copytree(prepared, out)
+        return subprocess.run(
+            [sys.executable, "-c", KILLED_WRITE, str(pickled), str(out), str(step)],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+
+    uninterrupted = write_killed_after(0, tmp_path / "uninterrupted")
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    expected = _files(tmp_path / "uninterrupted")
+    steps = int(uninterrupted.stdout)
+    assert steps >= 15  # every step, from the manifest's intent record to its final state
+
+    user_before = _hashes(prepared, list(USER_FILES))
+    for step in range(1, steps + 1):
+        out = tmp_path / f"kill-{step}"
+        killed = write_killed_after(step, out)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert shims.is_complete(plan, out) == (step == steps), step
+        assert _hashes(out, list(USER_FILES)) == user_before, step
+        shutil.copytree(out, tmp_path / f"kill-{step}-later")
+
+        shims.write(plan, out)  # the next write finishes the job
+        shims.write(later, tmp_path / f"kill-{step}-later")  # or writes the next release
+
+        assert shims.is_complete(plan, out), step
+        assert _files(out) == expected, step
+        assert _files(tmp_path / f"kill-{step}-later") == expected_later, step
 
 
 # --- what is written --------------------------------------------------------------------------

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import subprocess
 import tarfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -208,3 +211,96 @@ def test_paths_git_refuses_are_left_out_of_the_vendor_tree_and_named(
     message = git(fork, "log", "-1", "--format=%B", "vendor/mypkg")
     named = message.split("Left out of the sdist (git cannot store .git paths):\n", 1)[1]
     assert named.split() == [".git.", "git~1", "tests/.GIT", ".gitmodules"]
+
+
+# -- an index that wants credentials (user:password@ in the URL, as pip takes them) ---------
+
+PASSWORD = "s3cr3t-t0ken-9f2e"
+
+
+@pytest.fixture
+def private_index() -> Iterator[IndexServer]:
+    """The releases of ``published``, on an index answering 401 without alice's password."""
+    with IndexServer(credentials=("alice", PASSWORD)) as server:
+        server.add_release("mypkg", "1.0", sdist_files("1.0", '"hello "'))
+        server.add_release(
+            "mypkg", "1.1", sdist_files("1.1", '"Hello, "'), date="2024-02-01T00:00:00Z"
+        )
+        yield server
+
+
+def _with_password(url: str, password: str = PASSWORD) -> str:
+    return url.replace("http://", f"http://alice:{password}@", 1)
+
+
+def _where_the_password_is(definition: Path) -> list[str]:
+    """Every file below the definition (the fork repository's .git included) whose bytes
+    hold the password, and "git objects" when any object of the fork (a blob, a commit
+    message, a tag) does, compressed or packed as git stores them."""
+    found = [
+        path.relative_to(definition).as_posix()
+        for path in sorted(definition.rglob("*"))
+        if path.is_file() and PASSWORD.encode() in path.read_bytes()
+    ]
+    fork = fork_path(definition)
+    objects = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"],
+        cwd=fork, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert b"Import mypkg 1.1" in objects  # what is searched is really there
+    if PASSWORD.encode() in objects or PASSWORD in git(fork, "log", "--all", "--format=%B"):
+        found.append("git objects")
+    return found
+
+
+@pytest.mark.parametrize("given_in", ["environment", "definition"])
+def test_an_index_with_credentials_works_and_never_shows_the_password(
+    tmp_path: Path, private_index: IndexServer, monkeypatch: pytest.MonkeyPatch, given_in: str
+) -> None:
+    index = _with_password(private_index.url)
+    if given_in == "environment":
+        monkeypatch.setenv("FORKTOOL_INDEX", index)
+    source = 'type = "pypi"\nproject = "mypkg"' + (
+        f'\nindex = "{index}"' if given_in == "definition" else ""
+    )
+    definition = write_definition(
+        tmp_path / "def", "mypkg", source, extra='\n[rename.distributions]\nMyPkg = "OurPkg"\n'
+    )
+
+    runs = [
+        run_cli(definition, "sync", "--to", "1.0"),
+        run_cli(definition, "status"),
+        run_cli(definition, "sync", "--json"),
+        run_cli(definition, "status", "--json"),
+        run_cli(definition, "check"),
+        run_cli(definition, "shims"),
+    ]
+
+    assert [run.exit_code for run in runs] == [0, 0, 0, 0, 0, 0], runs[0].output + runs[2].output
+    assert lock(definition)["version"] == "1.1"
+    shown = _with_password(private_index.url, "****")
+    assert f"source   pypi: mypkg on {shown}\n" in runs[1].output
+    assert json.loads(runs[3].stdout)["upstreams"][0]["index"] == shown
+    assert all(PASSWORD not in run.output for run in runs)
+    expected = ["upstream/mypkg.toml"] if given_in == "definition" else []
+    assert _where_the_password_is(definition) == expected
+    assert set(private_index.authorizations) == {"Basic YWxpY2U6czNjcjN0LXQwa2VuLTlmMmU="}
+
+
+def test_an_index_without_its_credentials_is_one_line_and_changes_nothing(
+    tmp_path: Path, private_index: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = _with_password(private_index.url, "not-the-password")
+    definition = write_definition(
+        tmp_path / "def",
+        "mypkg",
+        f'type = "pypi"\nproject = "mypkg"\nindex = "{private_index.url}"',
+        extra='\n[rename.distributions]\nMyPkg = "OurPkg"\n',
+    )
+    _refused(definition, "sync", says=f"the package index at {private_index.url} needs credentials")
+    monkeypatch.setenv("FORKTOOL_INDEX", _with_password(private_index.url))
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0  # same host: its password
+    monkeypatch.setenv("FORKTOOL_INDEX", wrong)
+    _refused(definition, "sync", says="refused the credentials of user 'alice'")
+    result = run_cli(definition, "sync")
+    assert "not-the-password" not in result.output

@@ -20,6 +20,7 @@ from rich.progress import Progress as RichProgress
 from forktool import report
 from forktool.build import Progress
 from forktool.errors import ForktoolError
+from forktool.urlauth import redact
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
 
@@ -28,11 +29,11 @@ err = Console(stderr=True)
 
 
 def show_error(exc: ForktoolError) -> None:
-    """One red line: what is wrong, then (dimmed) what to do."""
-    hint = f" [dim]— {escape(exc.hint)}[/]" if exc.hint else ""
-    err.print(
-        f"[bold red]error:[/] [red]{escape(exc.message)}[/]{hint}", highlight=False, soft_wrap=True
-    )
+    """One red line: what is wrong, then (dimmed) what to do; any password in a URL is
+    redacted (:func:`forktool.urlauth.redact`)."""
+    hint = f" [dim]— {escape(redact(exc.hint))}[/]" if exc.hint else ""
+    message = escape(redact(exc.message))
+    err.print(f"[bold red]error:[/] [red]{message}[/]{hint}", highlight=False, soft_wrap=True)
 
 
 def fail(exc: ForktoolError) -> NoReturn:

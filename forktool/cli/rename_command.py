@@ -17,7 +17,7 @@ from forktool.model import RenameMap
 
 
 @main.command("rename")
-@click.argument("targets", nargs=-1, metavar="[PATH]...")
+@click.argument("targets", nargs=-1, metavar="PATH...")
 @click.option(
     "-u",
     "--upstream",
@@ -78,7 +78,8 @@ def rename_command(
 
     Use it to port an extension's own code to the fork. Files are rewritten in place and
     files or directories named after an old package are moved; --diff only shows what
-    would change. Old names left in place are listed on stderr.
+    would change. Old names left in place are listed on stderr. Give at least one PATH
+    ('.' for the current directory); only --diff, which changes nothing, defaults to '.'.
 
     Examples:
 
@@ -94,6 +95,12 @@ def rename_command(
       forktool rename --json ./ext                          changes and leftovers as JSON
     """
     try:
+        if not targets and not diff:
+            raise ForktoolError(
+                "forktool rename rewrites files in place and was given no PATH",
+                "name what to rewrite ('.' for the current directory, '-' for stdin), "
+                "or add --diff to see what would change",
+            )
         rename_map = _rename_map(root, upstream_name, packages, distributions, scripts, keep)
         plans = []
         for target in targets or (".",):

@@ -23,6 +23,7 @@ from forktool.gitrepo import GitRepo
 from forktool.model import Release, Tree
 from forktool.scaffold.guessing import DIST_NAME, Guess, guess
 from forktool.upstream import gitsource, pypi
+from forktool.urlauth import redact
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def newest_release(source: PyPISource | GitSource) -> Release:
         releases = pypi.list_releases(source.index, source.project)
         if not releases:
             raise SourceError(
-                f"project {source.project!r} on the package index at {source.index} has no "
+                f"project {source.project!r} on the package index at {redact(source.index)} has no "
                 "final release with an sdist",
                 "forktool needs source archives; fork upstream's git repository with --git",
             )
@@ -96,7 +97,7 @@ def newest_release(source: PyPISource | GitSource) -> Release:
         tags = sorted(GitRepo.ls_remote_tags(source.url))
         seen = f" (its tags: {', '.join(tags[:5])}{', …' if len(tags) > 5 else ''})"
         raise SourceError(
-            f"the git upstream {source.url} has no release tag matching "
+            f"the git upstream {redact(source.url)} has no release tag matching "
             f"{source.tag_pattern!r}{seen if tags else ''}",
             "tag releases like v1.2.3, or pass --tag-pattern with a (?P<version>...) group",
         )
@@ -110,7 +111,7 @@ def read_release(source: PyPISource | GitSource, release: Release, name: str) ->
         SourceError: download, verification, extraction or fetch failed.
     """
     if isinstance(source, PyPISource):
-        return pypi.fetch_release(release)
+        return pypi.fetch_release(release, index_url=source.index)
     with tempfile.TemporaryDirectory(prefix="forktool-init-") as tmp:
         repo = GitRepo.init(Path(tmp) / "upstream.git", "main")
         try:
@@ -179,5 +180,9 @@ def source_for_definition(source: PyPISource | GitSource, root: Path) -> PyPISou
 def headline(inspection: Inspection) -> str:
     """One line: the release read, e.g. ``humanize 4.12.1 (sdist on <index>, 80 files)``."""
     release, source = inspection.release, inspection.source
-    where = f"sdist on {source.index}" if isinstance(source, PyPISource) else f"tag {release.tag}"
+    where = (
+        f"sdist on {redact(source.index)}"
+        if isinstance(source, PyPISource)
+        else f"tag {release.tag}"
+    )
     return f"{inspection.guess.distribution} {release.version} ({where}, {inspection.files} files)"

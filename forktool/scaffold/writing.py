@@ -22,11 +22,12 @@ from tomlkit.items import Item, Table
 
 from forktool import config as config_mod
 from forktool import series as series_mod
-from forktool.config import PyPISource, UpstreamConfig
+from forktool.config import GitSource, PyPISource, UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError
 from forktool.model import RenameMap
 from forktool.scaffold.guessing import describe
 from forktool.scaffold.release import Inspection, source_for_definition
+from forktool.urlauth import redact, split
 
 #: Column where the hand-written definitions start their trailing comments.
 _COMMENT_COLUMN = 35
@@ -124,6 +125,15 @@ def make_plan(
         raise ConfigError("--fork-path is empty", "give a directory, e.g. --fork-path ../myfork")
     source = source_for_definition(inspection.source, root)
     rename, notes = decided
+    if _credentials_left_out(source):
+        assert isinstance(source, PyPISource)
+        notes = (
+            *notes,
+            f"the password of --index is not written to upstream/{name}.toml, which is meant "
+            f"to be committed: when you sync, set {config_mod.INDEX_VARIABLE}="
+            f"{redact(source.index)} (with the real password); forktool sends it to that "
+            "host only",
+        )
     return Plan(
         name=name,
         root=root,
@@ -134,6 +144,16 @@ def make_plan(
     )
 
 
+def _credentials_left_out(source: PyPISource | GitSource) -> bool:
+    """True for an index URL with credentials that the definition names without them
+    (an index other than the default, whose credentials the environment already holds)."""
+    return (
+        isinstance(source, PyPISource)
+        and split(source.index)[1] is not None
+        and source.index != config_mod.default_index()
+    )
+
+
 def summary(result: InitResult) -> dict[str, Any]:
     """What init did, for ``--json`` (keys documented in docs/json.md); paths relative to
     the root."""
@@ -141,7 +161,7 @@ def summary(result: InitResult) -> dict[str, Any]:
     source, release = plan.inspection.source, plan.inspection.release
     described: dict[str, Any]
     if isinstance(source, PyPISource):
-        described = {"type": "pypi", "project": source.project, "index": source.index}
+        described = {"type": "pypi", "project": source.project, "index": redact(source.index)}
     else:
         described = {"type": "git", "url": source.url, "tag-pattern": source.tag_pattern}
         described.update(tag=release.tag, commit=release.commit)
@@ -178,7 +198,7 @@ def render_definition(plan: Plan) -> str:
     main_new = next(iter(rename.packages.values()))
     doc = tomlkit.document()
     where = (
-        f"the sdist of {release.version} on {source.index}"
+        f"the sdist of {release.version} on {split(source.index)[0]}"
         if isinstance(source, PyPISource)
         else f"tag {release.tag} of {source.url}"
     )
@@ -199,9 +219,17 @@ def render_definition(plan: Plan) -> str:
         _add(table, "project", source.project, "the project's name on the index")
         if source.index == config_mod.default_index():
             # Left out, so that $FORKTOOL_INDEX (a mirror) still applies to this definition.
-            table.add(tomlkit.comment(f'index = "{source.index}"  (the default)'))
+            table.add(tomlkit.comment(f'index = "{redact(source.index)}"  (the default)'))
         else:
-            _add(table, "index", source.index, "base of the index's JSON API")
+            # Never a password: this file is committed. $FORKTOOL_INDEX gives it.
+            _add(table, "index", split(source.index)[0], "base of the index's JSON API")
+            if _credentials_left_out(source):
+                table.add(
+                    tomlkit.comment(
+                        f"credentials: from ${config_mod.INDEX_VARIABLE} (same host), "
+                        "never written here"
+                    )
+                )
     else:
         _add(table, "type", "git", "releases are tags of a git repository")
         _add(table, "url", source.url, "URL, or a path relative to this directory")

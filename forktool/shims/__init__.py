@@ -24,6 +24,8 @@ This module is the public API and the :func:`generate` step; the work is done by
 - :mod:`~forktool.shims.planning`: :func:`plan` and :func:`default_shim_version`.
 - :mod:`~forktool.shims.dist_files`: ``pyproject.toml``, ``README.md``, METADATA, entry points.
 - :mod:`~forktool.shims.wheel`: the wheel, built in memory.
+- :mod:`~forktool.shims.manifest`: the record of what forktool generated in an output
+  directory (``.forktool-shim.json``), the proof it touches nothing else.
 - :mod:`~forktool.shims.writing`: :func:`write`, the source tree and wheel on disk.
 
 Imports point one way: each module imports only those listed above it.

@@ -187,7 +187,7 @@ def import_release(
             "forktool cannot import this release; integrate another one with --to VERSION",
         )
     left_out: list[str] = []
-    tree = pypi.fetch_release(release, cache, left_out)
+    tree = pypi.fetch_release(release, cache, left_out, index_url=config.source.index)
     tree_id = repo.write_tree(tree)
     message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})\n"
     if left_out:

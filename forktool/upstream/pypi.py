@@ -6,6 +6,12 @@ version to its files, each with ``packagetype``, ``url``, ``digests.sha256``,
 format :mod:`forktool.upstream.archive` reads. Downloads use urllib with TLS verification
 on (the default context), a socket timeout, and a few retries when a transfer is cut
 short; the sdist's sha256 is checked against the index before anything is unpacked.
+
+Credentials are taken as pip takes them: an index URL ``https://USER:PASSWORD@host/...``
+(or, for an index URL without them, ``$FORKTOOL_INDEX`` naming the same host with them)
+sends HTTP basic auth on every request to that index's origin (scheme, host and port),
+the sdist downloads included, and on no other; a redirect elsewhere drops it. Every
+message shows the URL through :func:`forktool.urlauth.redact` (``user:****@host``).
 """
 
 from __future__ import annotations
@@ -29,9 +35,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from forktool import __version__
+from forktool.config import INDEX_VARIABLE
 from forktool.errors import SourceError
 from forktool.model import Release, Tree
 from forktool.upstream import archive
+from forktool.urlauth import Credentials, redact, split
 
 #: PyPI's JSON API root; the index URL to use when the fork definition names none.
 DEFAULT_INDEX_URL = "https://pypi.org/pypi"
@@ -50,6 +58,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
 _USER_AGENT = f"forktool/{__version__}"
 _INDEX_HINT = "check the network or the index URL"
+#: HTTP statuses that mean "who are you?": the credentials are missing or wrong.
+_AUTH_STATUSES = frozenset({401, 403})
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,8 @@ def list_releases(
 
     Args:
         index_url: the JSON API root, e.g. :data:`DEFAULT_INDEX_URL`
-            (``https://pypi.org/pypi``); ``http`` or ``https``.
+            (``https://pypi.org/pypi``); ``http`` or ``https``; may carry credentials
+            (``https://user:password@host/pypi``, see the module doc).
         project: the project name as on the index (normalized for the URL).
         include_prereleases: also list alpha/beta/rc/dev versions.
 
@@ -96,7 +107,8 @@ def list_releases(
 
     Raises:
         SourceError: the index cannot be reached, the project is not on it (HTTP 404),
-            it answers another HTTP error, or its JSON is malformed.
+            it wants credentials or refuses them (HTTP 401/403), it answers another HTTP
+            error, or its JSON is malformed. Messages show the URL redacted.
     """
     found: list[tuple[Version, Release]] = []
     for text, files in _load_project(index_url, project).items():
@@ -141,7 +153,7 @@ def find_release(index_url: str, project: str, version: str) -> Release:
         if _parse_version(text) != wanted:
             continue
         sdists = [f for f in files if f.packagetype == "sdist"]
-        where = f"{project} {text} on the package index at {index_url}"
+        where = f"{project} {text} on the package index at {redact(index_url)}"
         if not sdists:
             raise SourceError(
                 f"{where} has no sdist, only built distributions",
@@ -158,13 +170,17 @@ def find_release(index_url: str, project: str, version: str) -> Release:
             )
         return _release(text, sdist)
     raise SourceError(
-        f"{project} {version} is not on the package index at {index_url}",
+        f"{project} {version} is not on the package index at {redact(index_url)}",
         "check the version number against the project's release history",
     )
 
 
 def fetch_release(
-    release: Release, cache_dir: Path | None = None, left_out: list[str] | None = None
+    release: Release,
+    cache_dir: Path | None = None,
+    left_out: list[str] | None = None,
+    *,
+    index_url: str | None = None,
 ) -> Tree:
     """Download a release's sdist, verify it, and read it into a tree.
 
@@ -179,6 +195,8 @@ def fetch_release(
         cache_dir: directory for verified archives (created if missing), or None.
         left_out: receives the names of members left out (``.git`` components), see
             :func:`forktool.upstream.archive.read_archive`.
+        index_url: the index the release was listed by: its credentials (see the module
+            doc) are sent with the download when the sdist is on the index's origin.
 
     Returns:
         the sdist's files below its top-level directory (``flask-3.1.3/`` is stripped),
@@ -193,7 +211,7 @@ def fetch_release(
     filename = _url_filename(release.url)
     data = _read_cache(cache_dir, expected)
     if data is None:
-        data = _download(release.url)
+        data = _download(release.url, _credentials(index_url) if index_url else None)
         actual = hashlib.sha256(data).hexdigest()
         if actual != expected:
             raise SourceError(
@@ -210,31 +228,34 @@ def fetch_release(
 
 def _load_project(index_url: str, project: str) -> dict[str, list[_File]]:
     """Fetch and parse ``{index_url}/{project}/json``: version string -> its files."""
-    base = index_url.rstrip("/")
-    _check_http(base, f"the index URL {index_url!r} is not an http(s) URL", "fix the index URL")
+    shown = redact(index_url)
+    credentials = _credentials(index_url)
+    base = split(index_url)[0].rstrip("/")
+    _check_http(base, f"the index URL {shown!r} is not an http(s) URL", "fix the index URL")
     url = f"{base}/{urllib.parse.quote(canonicalize_name(project))}/json"
     try:
-        body = _get(url, accept="application/json", max_bytes=MAX_JSON_SIZE)
+        body = _get(url, accept="application/json", max_bytes=MAX_JSON_SIZE, auth=credentials)
     except _FetchError as exc:
         if exc.status == 404:
             raise SourceError(
-                f"project {project!r} was not found on the package index at {index_url}",
+                f"project {project!r} was not found on the package index at {shown}",
                 "check the project name and the index URL",
             ) from None
+        if exc.status in _AUTH_STATUSES:
+            raise _auth_error(f"the package index at {shown}", exc, credentials) from None
         if exc.status is not None:
             raise SourceError(
-                f"the package index at {index_url} answered {exc.reason} for {project!r}",
+                f"the package index at {shown} answered {exc.reason} for {project!r}",
                 "try again later, or check the index URL",
             ) from None
         raise SourceError(
-            f"cannot reach the package index at {index_url}: {exc.reason}", _INDEX_HINT
+            f"cannot reach the package index at {shown}: {exc.reason}", _INDEX_HINT
         ) from None
     try:
         return _parse_project(body, url)
     except (ValueError, TypeError) as exc:
         raise SourceError(
-            f"the package index at {index_url} sent malformed JSON for {project!r}: "
-            f"{_one_line(exc)}",
+            f"the package index at {shown} sent malformed JSON for {project!r}: {_one_line(exc)}",
             f"check that the index URL points at a PyPI-style JSON API (like {DEFAULT_INDEX_URL})",
         ) from None
 
@@ -315,15 +336,50 @@ def _release(version: str, sdist: _File) -> Release:
 # -- downloading and the cache -------------------------------------------------------------
 
 
-def _download(url: str) -> bytes:
-    _check_http(url, f"the sdist URL {url!r} is not an http(s) URL", "check the package index")
+def _download(url: str, credentials: Credentials | None) -> bytes:
+    """The file at ``url``, with ``credentials`` if it is on their origin (credentials in
+    ``url`` itself win)."""
+    url, own = split(url)
+    credentials = own or credentials
+    shown = redact(url)
+    _check_http(url, f"the sdist URL {shown!r} is not an http(s) URL", "check the package index")
     try:
         # Compressed size can hardly exceed what read_archive accepts unpacked.
-        return _get(url, accept="*/*", max_bytes=archive.MAX_TOTAL_SIZE)
+        return _get(url, accept="*/*", max_bytes=archive.MAX_TOTAL_SIZE, auth=credentials)
     except _FetchError as exc:
+        if exc.status in _AUTH_STATUSES:
+            raise _auth_error(f"the download of {shown}", exc, credentials) from None
         raise SourceError(
-            f"cannot download {url}: {exc.reason}", "check the network and try again"
+            f"cannot download {shown}: {exc.reason}", "check the network and try again"
         ) from None
+
+
+def _credentials(index_url: str) -> Credentials | None:
+    """The credentials for requests to ``index_url``'s origin: those in the URL, else
+    those of ``$FORKTOOL_INDEX`` when it names the same origin with credentials (so a
+    definition can name the index without its password); None: none."""
+    clean, credentials = split(index_url)
+    if credentials is not None:
+        return credentials
+    _, from_environment = split(os.environ.get(INDEX_VARIABLE, "").strip())
+    if from_environment is not None and from_environment.applies_to(clean):
+        return from_environment
+    return None
+
+
+def _auth_error(what: str, exc: _FetchError, credentials: Credentials | None) -> SourceError:
+    """The error for an HTTP 401/403: credentials missing, or refused."""
+    if credentials is None:
+        return SourceError(
+            f"{what} needs credentials ({exc.reason})",
+            "give them in the index URL as pip takes them, https://USER:PASSWORD@host/..., "
+            f"in [source] index or ${INDEX_VARIABLE}",
+        )
+    return SourceError(
+        f"{what} refused the credentials of user {credentials.user!r} ({exc.reason})",
+        f"check the user and password (or token) in the index URL ([source] index or "
+        f"${INDEX_VARIABLE})",
+    )
 
 
 def _expected_sha256(release: Release) -> str:
@@ -389,18 +445,19 @@ _CUT = (_ShortBody, http.client.IncompleteRead, ConnectionResetError, TimeoutErr
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-def _get(url: str, *, accept: str, max_bytes: int) -> bytes:
+def _get(url: str, *, accept: str, max_bytes: int, auth: Credentials | None = None) -> bytes:
     """GET ``url`` and return the body, trying up to :data:`ATTEMPTS` times.
 
     Retried: transfers cut short and HTTP 502/503/504. Not retried: connection failures
-    (refused, DNS, TLS verification) and other HTTP errors.
+    (refused, DNS, TLS verification) and other HTTP errors. ``auth`` is sent to ``url``
+    and to redirects on its origin only.
 
     Raises:
         _FetchError: with a one-line reason, and the HTTP status for HTTP errors.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _get_once(url, accept=accept, max_bytes=max_bytes)
+            return _get_once(url, accept=accept, max_bytes=max_bytes, auth=auth)
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code not in _RETRY_STATUSES or attempt == ATTEMPTS:
@@ -419,11 +476,14 @@ def _get(url: str, *, accept: str, max_bytes: int) -> bytes:
     raise AssertionError("unreachable")
 
 
-def _get_once(url: str, *, accept: str, max_bytes: int) -> bytes:
+def _get_once(url: str, *, accept: str, max_bytes: int, auth: Credentials | None) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": _USER_AGENT})
+    if auth is not None and auth.applies_to(url):
+        request.add_unredirected_header("Authorization", auth.header())
     chunks: list[bytes] = []
     received = 0
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+    opener = urllib.request.build_opener(_Redirects(auth))
+    with opener.open(request, timeout=TIMEOUT) as response:
         length = response.headers.get("Content-Length")
         # read(n) does not raise IncompleteRead on a short body; compare with the header.
         while chunk := response.read(_CHUNK):
@@ -434,6 +494,29 @@ def _get_once(url: str, *, accept: str, max_bytes: int) -> bytes:
     if length is not None and length.isdigit() and received != int(length):
         raise _ShortBody(f"got {received} of {length} bytes")
     return b"".join(chunks)
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """urllib's redirects, sending the credentials again only on their own origin (the
+    header is "unredirected": urllib would otherwise copy it to any host)."""
+
+    def __init__(self, auth: Credentials | None) -> None:
+        super().__init__()
+        self._auth = auth
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and self._auth is not None and self._auth.applies_to(newurl):
+            new.add_unredirected_header("Authorization", self._auth.header())
+        return new
 
 
 def _url_filename(url: str) -> str:
