@@ -156,7 +156,7 @@ class GitRepo:
         git does not have yet.
 
         Raises:
-            git.GitCommandError: git failed.
+            RepositoryError: git could not write the objects.
         """
         missing = {entry.blob_id: entry.data for entry in entries}
         for blob_id in self._present(set(missing)):
@@ -164,7 +164,14 @@ class GitRepo:
         if missing:
             stream = [b"blob\ndata %d\n%s\n" % (len(data), data) for data in missing.values()]
             stream.append(b"done\n")
-            self._feed(["fast-import", "--quiet", "--done"], b"".join(stream), {})
+            try:
+                self._feed(["fast-import", "--quiet", "--done"], b"".join(stream), {})
+            except git.GitCommandError as exc:
+                raise RepositoryError(
+                    f"cannot write into the object store of {self.path}: {_first_error(exc)}",
+                    "make .git/objects writable for you (owner, permissions, free space), "
+                    "then run again",
+                ) from exc
 
     def _present(self, object_ids: set[str]) -> set[str]:
         """The ids among ``object_ids`` already in the object store (one ``cat-file``)."""

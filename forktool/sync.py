@@ -185,7 +185,8 @@ def _refresh_shim(
             return {"shim": config.shim_out / plan.wheel_name}
         result = shims.write(plan, config.shim_out)
     except ForktoolError as exc:
-        return {"shim_note": f"shim not generated: {exc.message}"}
+        hint = f" — {exc.hint}" if exc.hint else ""
+        return {"shim_note": f"shim not generated: {exc.message}{hint}"}
     return {"shim": result.wheel}
 
 
@@ -217,7 +218,9 @@ def sync_each(
     target = Version(upstream.resolve_release(config, to).version)
     current = Version(lock.version)
     steps = [
-        r.version for r in upstream.list_releases(config) if current < Version(r.version) <= target
+        upstream.check_taggable(config, r).version  # refuse now what it could do only in part
+        for r in upstream.list_releases(config)
+        if current < Version(r.version) <= target
     ]
     if not steps:
         return [sync(config, to, progress)]
@@ -466,7 +469,7 @@ def is_waiting(config: UpstreamConfig) -> bool:
     """True when a sync of ``config`` stopped on conflicts and waits for --continue/--abort."""
     if not (config.fork_path / ".git").exists():
         return False
-    return merge.read_pending(GitRepo(config.fork_path), config.name) is not None
+    return merge.pending_path(GitRepo(config.fork_path), config.name).exists()
 
 
 def _pending(config: UpstreamConfig) -> tuple[GitRepo, merge.Pending]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from forktool import config as config_mod
-from forktool import lockfile, report, upstream
+from forktool import report
 from forktool.check import CheckResult, check
 from forktool.cli.group import main
 from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, fail, out, show_error, show_progress
@@ -81,9 +81,6 @@ def sync_command(
                 elif abort:
                     done = [abort_sync(cfg)]
                 elif each:
-                    lock = lockfile.read(cfg.lock_path)
-                    if lock is not None:  # refuse a range it could integrate only in part
-                        upstream.check_range(cfg, lock.version, to)
                     done = sync_each(cfg, to, progress)
                 else:
                     done = [sync(cfg, to, progress)]

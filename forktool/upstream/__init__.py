@@ -121,22 +121,6 @@ def check_taggable(config: UpstreamConfig, release: Release) -> Release:
     return release
 
 
-def check_range(config: UpstreamConfig, after: str, to: str | None) -> None:
-    """Refuse, before anything changes, a range that ``sync --each`` could integrate only
-    in part: every release after ``after`` up to ``to`` (default: the newest) must be
-    able to name its tag (:func:`check_taggable`).
-
-    Raises:
-        ConfigError: ``to`` is not a version.
-        SourceError: the source cannot be read, or a release in the range is refused.
-    """
-    target = Version(resolve_release(config, to).version)
-    current = Version(after)
-    for release in list_releases(config):
-        if current < Version(release.version) <= target:
-            check_taggable(config, release)
-
-
 def import_release(
     repo: GitRepo,
     config: UpstreamConfig,
