@@ -116,13 +116,14 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     except (ForktoolError, Interrupted) as exc:
         with interrupts.shielded():
             if lockfile.read(config.lock_path) == lock:  # a new lock: the sync completed
-                _undo_run(config, repo, refs_before, exc, fresh=fresh, created=created)
+                _undo_run(config, repo, lock, refs_before, exc, fresh=fresh, created=created)
         raise
 
 
 def _undo_run(
     config: UpstreamConfig,
     repo: GitRepo,
+    lock: Lock | None,
     refs_before: dict[str, str],
     exc: ForktoolError | Interrupted,
     *,
@@ -138,8 +139,6 @@ def _undo_run(
     removed. When undoing has to keep paths, an interrupt carries that message along
     (:attr:`Interrupted.detail`); a failure is replaced by it.
     """
-    with contextlib.suppress(OSError):  # leave no empty rerere cache behind
-        rerere_cache(config).rmdir()
     try:
         if merge.read_pending(repo, config.name) is not None:
             recovery.recover(repo, config)
@@ -151,8 +150,11 @@ def _undo_run(
                 exc.detail = f"{undo_error.message} — {undo_error.hint}"
             else:
                 raise undo_error from exc
-    if fresh and lockfile.read(config.lock_path) is None:
-        remove_repository(created or config.fork_path / ".git")  # ours: leave no trace
+    if lockfile.read(config.lock_path) == lock:  # undone, not finished by recovery
+        with contextlib.suppress(OSError):  # leave no empty rerere cache behind
+            rerere_cache(config).rmdir()
+        if fresh:
+            remove_repository(created or config.fork_path / ".git")  # ours: leave no trace
 
 
 def _refresh_shim(
