@@ -473,13 +473,14 @@ class GitRepo:
 
     # -- the fork's working tree ---------------------------------------------------------
 
-    def merge_preview(self, commit: str) -> tuple[str, tuple[str, ...]]:
-        """What merging ``commit`` into HEAD would leave in the working tree; nothing changes.
+    def merge_preview(self, commit: str, ours: str = "HEAD") -> tuple[str, tuple[str, ...]]:
+        """What merging ``commit`` into ``ours`` (default HEAD) would leave in the working
+        tree; nothing changes.
 
         Returns:
             (tree id, conflicted paths): the merged tree (``git merge-tree --write-tree``,
             in memory). On conflict it holds each conflicted file as ``git merge`` writes
-            it (the same labels, ``HEAD`` and ``commit``, and diff3 markers), so it names
+            it (the same labels, ``ours`` and ``commit``, and diff3 markers), so it names
             the very blobs a conflicted merge will write.
 
         Raises:
@@ -488,7 +489,7 @@ class GitRepo:
         env = _config_env({"merge.conflictStyle": "diff3"})
         try:
             out = self._repo.git.merge_tree(
-                "--write-tree", "--name-only", "--no-messages", "HEAD", commit, env=env
+                "--write-tree", "--name-only", "--no-messages", ours, commit, env=env
             )
         except git.GitCommandError as exc:
             if exc.status != 1:
@@ -816,18 +817,12 @@ class GitRepo:
 
         Returns:
             (the merged tree id, ()) when clean; (None, conflicted paths) otherwise.
+
+        Raises:
+            RepositoryError: git could not merge at all.
         """
-        try:
-            out = self._repo.git.merge_tree(
-                "--write-tree", "--name-only", "--no-messages", ours, theirs
-            )
-        except git.GitCommandError as exc:
-            if exc.status != 1:
-                raise RepositoryError(f"git merge-tree failed: {_first_error(exc)}") from exc
-            lines = str(exc.stdout).strip().strip("'").removeprefix("stdout:").strip().strip("'")
-            paths = [line for line in lines.splitlines()[1:] if line.strip()]
-            return None, tuple(sorted(set(paths)))
-        return str(out).splitlines()[0], ()
+        tree, conflicts = self.merge_preview(theirs, ours=ours)
+        return (None, conflicts) if conflicts else (tree, ())
 
     def commit_merge(self, message: str | None = None) -> str:
         """Conclude a resolved merge; return the commit id.

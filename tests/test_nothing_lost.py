@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import git, run_cli
+from tests.test_sync_errors import fork_path, synced
 
-
-def fork_path(definition: Path) -> Path:
-    return definition / "forks" / "mypkg"
+__all__ = ["synced"]  # a fixture, shared with test_sync_errors
 
 
 def user_bytes(fork: Path) -> dict[str, str]:
@@ -32,12 +31,6 @@ def user_bytes(fork: Path) -> dict[str, str]:
 
 def pending(definition: Path) -> Path:
     return fork_path(definition) / ".git/forktool/mypkg.pending.json"
-
-
-@pytest.fixture
-def synced(definition: Path) -> Path:
-    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
-    return definition
 
 
 def test_untracked_file_refused_retried_then_committed(synced: Path, upstream_repo: Path) -> None:
@@ -163,12 +156,21 @@ def test_killed_merge_is_undone_path_by_path_keeping_the_users_edits(synced: Pat
     assert (fork / "notes.txt").read_text() == "my own file\n"
 
 
+def _conflicted(definition: Path) -> Path:
+    """Make the fork change the line 1.1 changes and sync 1.1: conflicts wait in core.py.
+
+    Returns:
+        the conflicted file."""
+    core = fork_path(definition) / "src/ourpkg/core.py"
+    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
+    git(fork_path(definition), "commit", "-qam", "fork edit")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    return core
+
+
 def test_abort_keeps_a_partly_resolved_conflict(synced: Path) -> None:
     fork = fork_path(synced)
-    core = fork / "src/ourpkg/core.py"
-    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
-    git(fork, "commit", "-qam", "fork edit")
-    assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+    core = _conflicted(synced)
     core.write_text("# half resolved\n")
     result = run_cli(synced, "sync", "--abort")
     assert result.exit_code == 2 and "src/ourpkg/core.py" in result.output
@@ -185,10 +187,7 @@ def test_a_merge_aborted_by_hand_then_committed_over_has_a_way_out(
     synced: Path, command: str
 ) -> None:
     fork = fork_path(synced)
-    core = fork / "src/ourpkg/core.py"
-    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
-    git(fork, "commit", "-qam", "fork edit")
-    assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+    _conflicted(synced)
     git(fork, "merge", "--abort")
     (fork / "notes.txt").write_text("mine\n")
     git(fork, "add", "notes.txt")
@@ -204,10 +203,7 @@ def test_a_merge_aborted_by_hand_then_committed_over_has_a_way_out(
 
 def test_damaged_pending_record_is_one_line(synced: Path) -> None:
     fork = fork_path(synced)
-    core = fork / "src/ourpkg/core.py"
-    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
-    git(fork, "commit", "-qam", "fork edit")
-    assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+    _conflicted(synced)
     record = pending(synced)
     record.write_text(record.read_text()[:40])
     before = user_bytes(fork)
