@@ -17,7 +17,7 @@ from forktool.build import Progress, build_release, commit_transformed
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.gitrepo import GitRepo
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,14 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from forktool import conflict_text as ctext
-from forktool import lockfile, merge, patchfile, series, state
+from forktool import intent, lockfile, patchfile, series, state
 from forktool.codemods.package_roots import expand_roots
 from forktool.codemods.paths import rename_path
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.gitrepo import GitRepo, LoggedCommit
 from forktool.lockfile import Lock
-from forktool.model import RenameMap
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth, RenameMap
 
 #: Conflict kinds. The first six block the sync; the last three are warnings.
 CONTENT, ADD_ADD, MODIFY_DELETE, RENAME_DELETE = (
@@ -228,7 +227,7 @@ def collect(config: UpstreamConfig) -> ConflictReport:
 
 
 def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
-    pending = merge.read_pending(repo, config.name)
+    pending = intent.read_pending(repo, config.name)
     if pending is None:
         raise RepositoryError(
             f"no sync of {config.name} is waiting for conflict resolution",
@@ -292,7 +291,7 @@ class _Run:
 
     config: UpstreamConfig
     repo: GitRepo
-    pending: merge.Pending
+    pending: intent.Pending
     lock: Lock | None
     checkout: GitRepo
     roles: dict[str, int]  # role -> index stage
@@ -305,7 +304,7 @@ class _Run:
 
     @classmethod
     def start(
-        cls, config: UpstreamConfig, repo: GitRepo, pending: merge.Pending, lock: Lock | None
+        cls, config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, lock: Lock | None
     ) -> _Run:
         rename = config.rename
         vendor = _existing(repo, pending.vendor)
@@ -672,7 +671,7 @@ class _Run:
 # -- upstream history of a patch conflict -------------------------------------------------
 
 
-def _patch_history(config: UpstreamConfig, repo: GitRepo, pending: merge.Pending) -> _History:
+def _patch_history(config: UpstreamConfig, repo: GitRepo, pending: intent.Pending) -> _History:
     """Provenance range of a patch conflict: from the release the patch was made on
     (``Forktool-Base``) to the release being integrated, in whichever order they are."""
     try:

@@ -132,3 +132,22 @@ class TransformResult:
     tree: Tree
     leftovers: tuple[Leftover, ...] = ()
     failures: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PatchHealth:
+    """How one patch fared on one release.
+
+    Attributes:
+        name: the patch's file name in the series.
+        kind: ``codemod`` or ``diff``.
+        status: one of :data:`forktool.patches.STATUSES`.
+        detail: one line: the exception, git's reason, or what did not match.
+        paths: files the patch changed (or conflicted in).
+    """
+
+    name: str
+    kind: str
+    status: str
+    detail: str = ""
+    paths: tuple[str, ...] = ()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from forktool.gitrepo import GitRepo
-from forktool.model import FileEntry, Tree
+from forktool.model import FileEntry, PatchHealth, Tree
 from forktool.patchapi import CodemodPatch, NoMatch, Upstreamed
 from forktool.patchfile import base_of
 from forktool.series import CODEMOD, PatchFile, Series
@@ -29,25 +29,6 @@ from forktool.series import CODEMOD, PatchFile, Series
 CLEAN, THREE_WAY, CONFLICT = "clean", "three-way", "conflict"
 NO_MATCH, UPSTREAMED, ERROR = "no-match", "upstreamed", "error"
 STATUSES = (CLEAN, THREE_WAY, CONFLICT, NO_MATCH, UPSTREAMED, ERROR)
-
-
-@dataclass(frozen=True)
-class PatchHealth:
-    """How one patch fared on one release.
-
-    Attributes:
-        name: the patch's file name in the series.
-        kind: ``codemod`` or ``diff``.
-        status: one of :data:`STATUSES`.
-        detail: one line: the exception, git's reason, or what did not match.
-        paths: files the patch changed (or conflicted in).
-    """
-
-    name: str
-    kind: str
-    status: str
-    detail: str = ""
-    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from forktool import lockfile, merge, series, state
+from forktool import intent, lockfile, series, state
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.gitrepo import GitRepo
@@ -166,7 +166,7 @@ def refresh_patch(config: UpstreamConfig, name: str | None) -> Path:
             resolution is incomplete (see :func:`refresh`).
     """
     repo = GitRepo(config.fork_path) if (config.fork_path / ".git").exists() else None
-    pending = merge.read_pending(repo, config.name) if repo else None
+    pending = intent.read_pending(repo, config.name) if repo else None
     if repo is None or pending is None or pending.stage != "patch":
         raise RepositoryError(
             f"no patch conflict of {config.name} is waiting",

@@ -1,6 +1,6 @@
 """Finish or undo a sync that did not end normally, touching only what forktool wrote.
 
-Before its merge, a sync writes its pending record (:class:`forktool.merge.Pending`) as an
+Before its merge, a sync writes its pending record (:class:`forktool.intent.Pending`) as an
 intent: the refs it moves and every working-tree path the merge will write, with the blob
 there before and the blob forktool writes. Whatever ends the run early (SIGKILL, power
 loss, Ctrl-C, git refusing to merge), the record says what to finish or undo:
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from forktool import interrupts, lockfile, merge
+from forktool import intent, interrupts, lockfile, merge
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.gitrepo import GitRepo, stale_private_indexes
@@ -41,14 +41,14 @@ def recover(repo: GitRepo, config: UpstreamConfig) -> None:
             forktool did not write (named in the message; everything else is undone).
     """
     clear_stale_locks(repo, config, merging=False)
-    pending = merge.read_pending(repo, config.name)
+    pending = intent.read_pending(repo, config.name)
     if pending is None or pending.stage != "merge":
         return
     with interrupts.shielded():
         _settle(repo, config, pending)
 
 
-def _settle(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending) -> None:
+def _settle(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:
     merge_head = repo.merge_head()
     if is_committed(repo, pending):
         clear_stale_locks(repo, config, merging=True)
@@ -65,7 +65,7 @@ def _settle(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending) -> No
     # else: another merge is in progress; check_ready names it
 
 
-def is_committed(repo: GitRepo, pending: merge.Pending) -> bool:
+def is_committed(repo: GitRepo, pending: intent.Pending) -> bool:
     """True when the fork branch already contains the merge ``pending`` records."""
     head = repo.resolve("HEAD")
     return bool(
@@ -76,12 +76,12 @@ def is_committed(repo: GitRepo, pending: merge.Pending) -> bool:
     )
 
 
-def undo(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending) -> None:
+def undo(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:
     """Undo the merge ``pending`` records, path by path, and put every ref back.
 
     The one way a merge is undone: ``sync --abort``, an interrupted or refused sync, and
     the next sync after a killed one all come here. When the fork branch is where the
-    merge started, each path of :attr:`~forktool.merge.Pending.writes` goes back to the
+    merge started, each path of :attr:`~forktool.intent.Pending.writes` goes back to the
     fork's content (index and file) if it holds exactly the blob forktool wrote; a path
     that holds anything else keeps its content (its index entry goes back to the fork's,
     so ``git status`` shows it). When the branch has moved some other way, no file is
@@ -105,7 +105,7 @@ def undo(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending) -> None:
         if merge_head:
             repo.forget_merge()
         repo.put_back(pending.refs_before, f"forktool: undo the sync of {config.name}")
-        merge.clear_pending(repo, config.name)
+        intent.clear_pending(repo, config.name)
     if kept:
         shown = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
         raise RepositoryError(
@@ -116,7 +116,7 @@ def undo(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending) -> None:
         )
 
 
-def _restore(repo: GitRepo, pending: merge.Pending) -> list[str]:
+def _restore(repo: GitRepo, pending: intent.Pending) -> list[str]:
     """Put back every path of ``pending.writes`` that holds what forktool wrote; return
     the paths kept because they hold something else."""
     writes = {path: (pair[0], pair[1]) for path, pair in pending.writes.items()}
@@ -152,7 +152,7 @@ def _contents(
     return now
 
 
-def _finish(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending, fork: str) -> None:
+def _finish(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending, fork: str) -> None:
     """The merge is committed as ``fork``: move the release refs and write the lock file."""
     merge.move_release_refs(repo, config, pending.version, pending.vendor, pending.transformed)
     lockfile.write(
@@ -162,14 +162,14 @@ def _finish(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending, fork:
             pending.vendor, pending.transformed, fork,
         ),
     )  # fmt: skip
-    merge.clear_pending(repo, config.name)
+    intent.clear_pending(repo, config.name)
 
 
-def _merge_cut_short(repo: GitRepo, config: UpstreamConfig, pending: merge.Pending) -> None:
+def _merge_cut_short(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:
     """git wrote its merge state and died before committing or reporting conflicts."""
     unmerged = repo.unmerged_paths()
     if unmerged:  # conflicts forktool did not get to record: record them
-        merge.write_pending(repo, replace(pending, conflicts=list(unmerged)))
+        intent.write_pending(repo, replace(pending, conflicts=list(unmerged)))
         return
     clear_stale_locks(repo, config, merging=True)
     message = (

@@ -18,7 +18,7 @@ from forktool.build import build_release
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError, SourceError
 from forktool.gitrepo import GitRepo
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth
 
 
 @dataclass(frozen=True)

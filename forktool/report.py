@@ -19,8 +19,7 @@ from forktool.check import CheckResult
 from forktool.conflict_report import report_dict
 from forktool.conflicts import ConflictReport
 from forktool.errors import ForktoolError
-from forktool.model import Leftover
-from forktool.patches import PatchHealth
+from forktool.model import Leftover, PatchHealth
 from forktool.rename import RenamePlan
 from forktool.replay import ReleaseHealth
 from forktool.shims import ShimPlan

@@ -17,8 +17,7 @@ from typing import Any
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.gitrepo import GitRepo
-from forktool.model import TransformResult
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth, TransformResult
 
 
 def state_dir(repo: GitRepo) -> Path:

@@ -17,12 +17,12 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from forktool import lockfile, merge, state, upstream
+from forktool import intent, lockfile, state, upstream
 from forktool import series as series_mod
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ForktoolError
 from forktool.gitrepo import GitRepo
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth
 from forktool.shims import default_shim_version
 from forktool.urlauth import redact
 
@@ -245,7 +245,7 @@ def _fork_state(config: UpstreamConfig, repo: GitRepo | None) -> ForkState:
 
 
 def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None:
-    record = merge.read_pending(repo, config.name) if repo else None
+    record = intent.read_pending(repo, config.name) if repo else None
     if repo is None or record is None:
         return None
     name = config.name

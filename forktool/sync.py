@@ -18,6 +18,7 @@ from typing import Any
 from packaging.version import Version
 
 from forktool import (
+    intent,
     interrupts,
     lockfile,
     merge,
@@ -40,8 +41,7 @@ from forktool.errors import (
 )
 from forktool.gitrepo import GitRepo, remove_repository
 from forktool.lockfile import Lock
-from forktool.model import Release
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth, Release
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _undo_run(
     (:attr:`Interrupted.detail`); a failure is replaced by it.
     """
     try:
-        if merge.read_pending(repo, config.name) is not None:
+        if intent.read_pending(repo, config.name) is not None:
             recovery.recover(repo, config)
         elif not fresh:
             repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
@@ -273,7 +273,7 @@ def _integrate_release(
         failures=dict(result.failures),
         patches=applied.health,
     )
-    pending = merge.Pending(
+    pending = intent.Pending(
         upstream=config.name,
         version=release.version,
         sha256=release.sha256 or "",
@@ -299,7 +299,7 @@ def _integrate_release(
         repo.enable_rerere(rerere_cache(config))
     managed = merge.release_refs(config, release.version)
     merge_plan = merge.plan(repo, transformed)
-    intent = replace(
+    record = replace(
         pending,
         transformed=transformed,
         refs_before={
@@ -308,16 +308,16 @@ def _integrate_release(
         },
         writes=merge_plan.writes,
     )
-    merge.write_pending(repo, intent)  # from here on, a killed sync is recovered by the next
+    intent.write_pending(repo, record)  # from here on, a killed sync is recovered by the next
     outcome = merge.integrate(repo, config, transformed, release.version, merge_plan)
     merge.move_release_refs(repo, config, release.version, vendor.commit, transformed)
     base = replace(base, transformed=transformed, reused=outcome.reused)
     if outcome.commit is None:
-        intent = merge.record_written(repo, intent, outcome.conflicts + outcome.reused)
-        report = merge.write_pending(repo, replace(intent, conflicts=list(outcome.conflicts)))
+        record = merge.record_written(repo, record, outcome.conflicts + outcome.reused)
+        report = intent.write_pending(repo, replace(record, conflicts=list(outcome.conflicts)))
         return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
-    merge.clear_pending(repo, config.name)
+    intent.clear_pending(repo, config.name)
     return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
 
 
@@ -327,7 +327,7 @@ def _stop_on_patch(
     series: series_mod.Series,
     applied: patches.SeriesResult,
     name: str,
-    pending: merge.Pending,
+    pending: intent.Pending,
     base: SyncResult,
 ) -> SyncResult:
     """A diff patch conflicts: show it as a git conflict beside the fork; merge nothing."""
@@ -345,7 +345,7 @@ def _stop_on_patch(
         patch_base=base_commit,
         conflicts=list(conflicts),
     )
-    report = merge.write_pending(repo, pending)
+    report = intent.write_pending(repo, pending)
     return replace(
         base,
         status="patch-conflict",
@@ -375,7 +375,7 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
     fork = merge.conclude(repo, pending)
     release = Release(pending.version, "", pending.sha256 or None, pending.upstream_commit or None)
     _write_lock(config, release, pending.vendor, pending.transformed, fork)
-    merge.clear_pending(repo, config.name)
+    intent.clear_pending(repo, config.name)
     return SyncResult(
         config.name, "merged", pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
@@ -384,7 +384,7 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
 
 
 def _continue_after_patch(
-    config: UpstreamConfig, repo: GitRepo, pending: merge.Pending, progress: Progress
+    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, progress: Progress
 ) -> SyncResult:
     listed = series_mod.load(config.root, config.name).patches
     current = next((p for p in listed if p.name == pending.patch), None)
@@ -395,7 +395,7 @@ def _continue_after_patch(
             f"'forktool patch refresh {pending.patch} --upstream {config.name}'",
         )
     repo.remove_worktree(Path(pending.worktree))
-    merge.clear_pending(repo, config.name)
+    intent.clear_pending(repo, config.name)
     return sync(config, pending.version, progress)
 
 
@@ -413,7 +413,7 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
     if pending.stage == "patch":
         repo.remove_worktree(Path(pending.worktree))
         merge.restore_refs(repo, pending)
-        merge.clear_pending(repo, config.name)
+        intent.clear_pending(repo, config.name)
     elif recovery.is_committed(repo, pending):
         raise RepositoryError(
             f"the merge of {config.name} {pending.version} is already committed in the fork",
@@ -426,7 +426,7 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
     return SyncResult(config.name, "aborted", version, version or None, repo.path)
 
 
-def _waits_on_conflicts(repo: GitRepo, pending: merge.Pending) -> bool:
+def _waits_on_conflicts(repo: GitRepo, pending: intent.Pending) -> bool:
     """True when the fork is in the conflicted merge ``pending`` recorded (or the user
     committed that merge by hand): what ``--continue`` finishes."""
     if recovery.is_committed(repo, pending):
@@ -435,7 +435,7 @@ def _waits_on_conflicts(repo: GitRepo, pending: merge.Pending) -> bool:
 
 
 def _settled(
-    config: UpstreamConfig, repo: GitRepo, pending: merge.Pending, previous: Lock | None
+    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, previous: Lock | None
 ) -> SyncResult:
     """``--continue`` when no conflicted merge waits: settle the record as the next sync
     would (finish a merge git completed, undo one that never happened) and say which.
@@ -445,7 +445,7 @@ def _settled(
             :func:`recovery.recover`.
     """
     recovery.recover(repo, config)
-    after = merge.read_pending(repo, config.name)
+    after = intent.read_pending(repo, config.name)
     if after is not None:
         if _waits_on_conflicts(repo, after):  # git's merge was cut short: its conflicts
             return continue_sync(config)  # are recorded now, and --continue goes on
@@ -471,17 +471,17 @@ def is_waiting(config: UpstreamConfig) -> bool:
     """True when a sync of ``config`` stopped on conflicts and waits for --continue/--abort."""
     if not (config.fork_path / ".git").exists():
         return False
-    return merge.pending_path(GitRepo(config.fork_path), config.name).exists()
+    return intent.pending_path(GitRepo(config.fork_path), config.name).exists()
 
 
-def _pending(config: UpstreamConfig) -> tuple[GitRepo, merge.Pending]:
+def _pending(config: UpstreamConfig) -> tuple[GitRepo, intent.Pending]:
     if not (config.fork_path / ".git").exists():
         raise RepositoryError(
             f"the fork repository {config.fork_path} does not exist",
             f"there is nothing to continue or abort; run 'forktool sync {config.name}'",
         )
     repo = GitRepo(config.fork_path)
-    pending = merge.read_pending(repo, config.name)
+    pending = intent.read_pending(repo, config.name)
     if pending is None:
         raise RepositoryError(
             f"no sync of {config.name} is waiting for conflict resolution",

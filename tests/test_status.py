@@ -296,15 +296,15 @@ def test_every_upstream_and_bad_definitions(definition: Path) -> None:
 
 
 def test_sync_killed_mid_merge_is_interrupted_not_waiting(definition: Path) -> None:
-    from forktool import merge
+    from forktool import intent
     from forktool.gitrepo import GitRepo
 
     assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
     fork = fork_path(definition)
     head = git(fork, "rev-parse", "HEAD")
     repo = GitRepo(fork)
-    intent = merge.Pending("mypkg", "1.1", "", "", head, head, head, {}, [])
-    merge.write_pending(repo, intent)  # what a sync killed right after its intent leaves
+    record = intent.Pending("mypkg", "1.1", "", "", head, head, head, {}, [])
+    intent.write_pending(repo, record)  # what a sync killed right after its intent leaves
     repo.close()
 
     item = one(definition, "--offline")  # exit code 0: nothing for the user to resolve

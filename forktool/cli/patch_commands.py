@@ -14,7 +14,7 @@ from forktool.cli.group import main
 from forktool.cli.output import fail, out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
-from forktool.patches import PatchHealth
+from forktool.model import PatchHealth
 from forktool.writerlock import exclusive
 
 
