@@ -28,8 +28,8 @@ from typing import Any
 from benchmarks import floor
 from benchmarks.transform_api import DJANGO_RENAME, differences, load_tree
 from forktool.model import TransformResult, Tree
-from forktool.transform import transform_tree
-from forktool.transform_cache import TransformCache
+from forktool.transform.cache import TransformCache
+from forktool.transform.tree import transform_tree
 
 
 def _proc_hwm_kib(pid: int) -> int:

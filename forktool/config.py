@@ -18,7 +18,7 @@ import tomlkit.exceptions
 from packaging.utils import canonicalize_name
 
 from forktool.errors import ConfigError
-from forktool.gitnames import branch_problem, refname_problem
+from forktool.git.names import branch_problem, refname_problem
 from forktool.model import RenameMap
 
 DEFAULT_INDEX = "https://pypi.org/pypi"

@@ -87,7 +87,7 @@ class RenameMap:
         roots: directories, besides the top of the tree and a top-level ``src/``, whose
             children are import packages (``("lib",)`` for PyYAML's ``lib/yaml/``):
             relative POSIX paths found in the tree by
-            :func:`~forktool.codemods.package_roots.expand_roots`, not configured.
+            :func:`~forktool.codemods.passes.roots.expand_roots`, not configured.
     """
 
     packages: Mapping[str, str] = field(default_factory=dict)
@@ -141,7 +141,7 @@ class PatchHealth:
     Attributes:
         name: the patch's file name in the series.
         kind: ``codemod`` or ``diff``.
-        status: one of :data:`forktool.patches.STATUSES`.
+        status: one of :data:`forktool.patches.apply.STATUSES`.
         detail: one line: the exception, git's reason, or what did not match.
         paths: files the patch changed (or conflicted in).
     """

@@ -17,7 +17,7 @@ import pytest
 
 from forktool import config
 from forktool.errors import ConfigError, SourceError
-from forktool.gitrepo import GitRepo
+from forktool.git.repository import GitRepo
 from tests.helpers import git, git_save, run_cli, snapshot, write_definition
 from tests.indexserver import IndexServer
 from tests.test_sync_pypi import sdist_files

@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from forktool import config as config_mod
-from forktool.conflict_report import render_terminal, to_html, to_json, to_markdown
-from forktool.conflicts import Commit, ConflictReport, Entry, Hunk, PatchRef, Side, collect
+from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, PatchRef, Side, collect
+from forktool.conflicts.render import render_terminal, to_html, to_json, to_markdown
 from tests.helpers import git, run_cli
 from tests.test_conflicts import close_repositories
 
@@ -116,7 +116,7 @@ def test_json_has_exactly_the_documented_fields() -> None:
 
 
 def test_documented_kinds_are_the_kinds() -> None:
-    from forktool.conflicts import KINDS
+    from forktool.conflicts.collect import KINDS
 
     text = DOC.read_text(encoding="utf-8")
     kinds_table = text.split("| kind | blocking |", 1)[1].split("\n\n", 1)[0]

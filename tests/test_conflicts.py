@@ -13,8 +13,8 @@ import git as gitpython
 import pytest
 
 from forktool import config as config_mod
-from forktool import conflict_text
-from forktool.conflicts import Commit, ConflictReport, Entry, collect
+from forktool.conflicts import text
+from forktool.conflicts.collect import Commit, ConflictReport, Entry, collect
 from forktool.errors import RepositoryError
 from tests.helpers import build_file_tree, git, git_init, git_save, run_cli, write_definition
 from tests.indexserver import IndexServer
@@ -370,7 +370,7 @@ def test_parse_blocks_finds_each_side_and_its_lines() -> None:
         "a\n<<<<<<< HEAD\nfork\n||||||| base\nold\n=======\nnew\nnew2\n>>>>>>> x\nz\n"
         "<<<<<<< HEAD\n||||||| base\n=======\nadded\n>>>>>>> x\n"
     )
-    parsed = conflict_text.parse_blocks(merged, "fork", "upstream")
+    parsed = text.parse_blocks(merged, "fork", "upstream")
     assert [b.line for b in parsed.blocks] == [2, 11]
     assert parsed.blocks[0].texts == {
         "fork": ["fork\n"],
@@ -384,14 +384,14 @@ def test_parse_blocks_finds_each_side_and_its_lines() -> None:
 
 
 def test_line_map_and_overlaps() -> None:
-    line_map = conflict_text.LineMap(["x", "a", "b", "c"], ["a", "b2", "c", "d"])
+    line_map = text.LineMap(["x", "a", "b", "c"], ["a", "b2", "c", "d"])
     assert line_map.span((2, 2)) == (1, 2)
     assert line_map.span((1, 0)) == (1, 0)
-    hunks = list(conflict_text.diff_hunks("@@ -3,0 +4,2 @@\n+x\n+y\n@@ -9 +11 @@\n-a\n+b\n"))
+    hunks = list(text.diff_hunks("@@ -3,0 +4,2 @@\n+x\n+y\n@@ -9 +11 @@\n-a\n+b\n"))
     assert [(old, new) for _, old, new in hunks] == [((4, 0), (4, 2)), ((9, 1), (11, 1))]
-    assert conflict_text.overlaps((4, 0), (3, 1)) and conflict_text.overlaps((4, 2), (5, 3))
-    assert not conflict_text.overlaps((9, 1), (3, 2))
-    assert conflict_text.log_span((4, 0), 10) == (3, 4)
+    assert text.overlaps((4, 0), (3, 1)) and text.overlaps((4, 2), (5, 3))
+    assert not text.overlaps((9, 1), (3, 2))
+    assert text.log_span((4, 0), 10) == (3, 4)
 
 
 SUGGESTIONS = [
@@ -407,7 +407,7 @@ SUGGESTIONS = [
 
 @pytest.mark.parametrize(("base", "fork", "upstream", "expected"), SUGGESTIONS)
 def test_suggestions(base: str, fork: str, upstream: str, expected: str) -> None:
-    assert expected in conflict_text.suggest(base, fork, upstream)
+    assert expected in text.suggest(base, fork, upstream)
 
 
 def test_rename_delete(tmp_path: Path) -> None:

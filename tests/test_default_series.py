@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forktool import series
-from forktool.gitrepo import GitRepo
+from forktool.git.repository import GitRepo
 from forktool.model import FileEntry
-from forktool.patches import apply_series, load_codemod
-from forktool.series import CODEMOD
+from forktool.patches import series
+from forktool.patches.apply import apply_series, load_codemod
+from forktool.patches.series import CODEMOD
 
 ROOT = Path(__file__).resolve().parents[1]
 

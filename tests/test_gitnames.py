@@ -1,4 +1,4 @@
-"""forktool.gitnames follows git's own rules: checked against the git on this machine."""
+"""forktool.git.names follows git's own rules: checked against the git on this machine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from forktool.gitnames import branch_problem, refused_component
+from forktool.git.names import branch_problem, refused_component
 from tests.helpers import git, git_init
 
 BRANCHES = [

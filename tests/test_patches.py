@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from forktool.gitrepo import GitRepo
+from forktool.git.repository import GitRepo
 from forktool.model import FileEntry
-from forktool.patches import apply_series
-from forktool.series import Series, load
+from forktool.patches.apply import apply_series
+from forktool.patches.series import Series, load
 
 APP = """\
 class App:

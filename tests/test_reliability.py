@@ -12,8 +12,8 @@ from pathlib import Path
 import tomlkit
 
 from forktool import config
-from forktool.gitrepo import GitRepo
-from forktool.writerlock import exclusive
+from forktool.git.repository import GitRepo
+from forktool.sync.writerlock import exclusive
 from tests.helpers import git, run_cli, snapshot
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from forktool.model import FileEntry
-from forktool.scm_version import SCM_OPTIONS, for_fork, pin_to_release_tags, version_files
+from forktool.transform.scm_version import SCM_OPTIONS, for_fork, pin_to_release_tags, version_files
 from tests.helpers import git, run_cli, write_definition
 from tests.indexserver import IndexServer
 

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from forktool import shims, state
+from forktool import shims
 from forktool.errors import ForktoolError
 from forktool.model import FileEntry, RenameMap
+from forktool.records import state
 from tests.helpers import build_file_tree
 
 RENAME = RenameMap(

@@ -296,8 +296,8 @@ def test_every_upstream_and_bad_definitions(definition: Path) -> None:
 
 
 def test_sync_killed_mid_merge_is_interrupted_not_waiting(definition: Path) -> None:
-    from forktool import intent
-    from forktool.gitrepo import GitRepo
+    from forktool.git.repository import GitRepo
+    from forktool.records import intent
 
     assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
     fork = fork_path(definition)

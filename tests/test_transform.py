@@ -1,4 +1,4 @@
-"""Tests for renaming a whole tree (forktool.transform)."""
+"""Tests for renaming a whole tree (forktool.transform.tree)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import dataclasses
 import pickle
 import textwrap
 
-from forktool.file_transform import FileOutcome, transform_file
 from forktool.model import FileEntry, RenameMap
-from forktool.transform import transform_tree
+from forktool.transform.file import FileOutcome, transform_file
+from forktool.transform.tree import transform_tree
 
 FLASK = RenameMap(
     packages={"flask": "framework"},

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 
-from forktool import transform_pool
+import forktool
 from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap, TransformResult
-from forktool.transform import transform_tree
-from forktool.transform_cache import TransformCache, code_version, fingerprint
+from forktool.transform import cache, file, pool
+from forktool.transform.cache import TransformCache, code_version, fingerprint
+from forktool.transform.tree import transform_tree
 from tests.helpers import run_cli
 
 FLASK = RenameMap(
@@ -131,14 +133,14 @@ def test_blob_id_is_gits() -> None:
 def test_worker_processes_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     tree = make_tree(16)
     alone = transform_tree(tree, FLASK, jobs=1)
-    monkeypatch.setattr(transform_pool, "MIN_POOL_BYTES", 0)  # a pool even for this tree
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)  # a pool even for this tree
     pooled = transform_tree(tree, FLASK, jobs=2)
     same(alone, pooled)
 
 
 def test_batches_are_balanced_and_complete() -> None:
     jobs = [(f"f{size}", FileEntry(b"x" * size)) for size in range(1, 101)]
-    batches = transform_pool._batches(jobs, 4)
+    batches = pool._batches(jobs, 4)
     assert sorted(path for batch in batches for path, _ in batch) == sorted(p for p, _ in jobs)
     weights = [sum(len(entry.data) for _, entry in batch) for batch in batches]
     assert max(weights) - min(weights) <= 100
@@ -147,13 +149,13 @@ def test_batches_are_balanced_and_complete() -> None:
 
 def test_jobs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORKTOOL_JOBS", "3")
-    assert transform_pool.default_jobs() == 3
+    assert pool.default_jobs() == 3
     for bad in ("0", "two", "-1"):
         monkeypatch.setenv("FORKTOOL_JOBS", bad)
         with pytest.raises(ConfigError, match="FORKTOOL_JOBS"):
-            transform_pool.default_jobs()
+            pool.default_jobs()
     monkeypatch.delenv("FORKTOOL_JOBS")
-    assert transform_pool.default_jobs() >= 1
+    assert pool.default_jobs() >= 1
 
 
 def test_sync_keeps_a_cache_in_the_fork_and_reuses_it(definition: Path) -> None:
@@ -180,3 +182,21 @@ def test_every_field_of_the_rename_map_is_in_the_fingerprint() -> None:
         variant = dataclasses.replace(FLASK, **{field.name: changed})
         assert fingerprint(variant) != base, field.name
     assert fingerprint(dataclasses.replace(FLASK)) == base
+
+
+def test_the_code_a_rename_depends_on_is_all_hashed() -> None:
+    """Every module a file's rename runs is in the code version, so editing any of them
+    invalidates the cache (a root that moved away would silently stop counting)."""
+    package = Path(forktool.__file__).parent
+    hashed: set[Path] = set()
+    for root in cache._CODE_ROOTS:
+        top = package / root
+        assert top.exists(), root
+        hashed.update(top.rglob("*.py") if top.is_dir() else [top])
+    used = {
+        Path(module.__file__)
+        for name, module in sys.modules.items()
+        if name.startswith(("forktool.codemods", "forktool.transform.file")) and module.__file__
+    }
+    assert Path(file.__file__) in used
+    assert used <= hashed, sorted(str(p) for p in used - hashed)

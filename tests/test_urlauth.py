@@ -1,10 +1,10 @@
-"""forktool.urlauth: credentials split off index URLs, and redacted wherever shown."""
+"""forktool.upstream.urlauth: credentials split off index URLs, and redacted wherever shown."""
 
 from __future__ import annotations
 
 import pytest
 
-from forktool.urlauth import redact, split
+from forktool.upstream.urlauth import redact, split
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from forktool import report
-from forktool.build import Progress
+from forktool.cli import views
 from forktool.errors import ForktoolError
-from forktool.urlauth import redact
+from forktool.sync.build import Progress
+from forktool.upstream.urlauth import redact
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
 
@@ -30,7 +30,7 @@ err = Console(stderr=True)
 
 def show_error(exc: ForktoolError) -> None:
     """One red line: what is wrong, then (dimmed) what to do; any password in a URL is
-    redacted (:func:`forktool.urlauth.redact`)."""
+    redacted (:func:`forktool.upstream.urlauth.redact`)."""
     hint = f" [dim]— {escape(redact(exc.hint))}[/]" if exc.hint else ""
     message = escape(redact(exc.message))
     err.print(f"[bold red]error:[/] [red]{message}[/]{hint}", highlight=False, soft_wrap=True)
@@ -45,7 +45,7 @@ def fail(exc: ForktoolError) -> NoReturn:
     """
     ctx = click.get_current_context(silent=True)
     if ctx is not None and _json_requested(ctx):
-        click.echo(report.error_json(_command_name(ctx), exc))
+        click.echo(views.error_json(_command_name(ctx), exc))
     show_error(exc)
     sys.exit(EXIT_ERROR)
 

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import click
 
-from forktool import patchwork, report
-from forktool import replay as replay_mod
-from forktool import series as series_mod
-from forktool import status as status_mod
+from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.output import fail, out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
 from forktool.model import PatchHealth
-from forktool.writerlock import exclusive
+from forktool.patches import series as series_mod
+from forktool.patches import workspace
+from forktool.sync import replay as replay_mod
+from forktool.sync import status as status_mod
+from forktool.sync.writerlock import exclusive
 
 
 @main.group("patch")
@@ -61,14 +62,14 @@ def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> N
     known = [health.get(p.name, PatchHealth(p.name, p.kind, "not run")) for p in listed.patches]
     if as_json:
         series_file = series_mod.series_path(cfg.root, cfg.name)
-        click.echo(report.patch_list_json(cfg.name, series_file, version, known))
+        click.echo(views.patch_list_json(cfg.name, series_file, version, known))
         return
     if not listed.patches:
         out.print(
             f"the series of {cfg.name} is empty ({series_mod.series_path(cfg.root, cfg.name)})"
         )
         return
-    report.render_health(out, known, title=f"{cfg.name}: patch series")
+    views.render_health(out, known, title=f"{cfg.name}: patch series")
 
 
 @patch_group.command("add")
@@ -93,11 +94,11 @@ def patch_add(
     try:
         cfg = one_config(root, upstream_name)
         with exclusive(cfg):
-            path = patchwork.add_patch(cfg, commit, name)
+            path = workspace.add_patch(cfg, commit, name)
     except ForktoolError as exc:
         fail(exc)
     if as_json:
-        click.echo(report.patch_change_json("patch add", cfg.name, patch=path.name, path=path))
+        click.echo(views.patch_change_json("patch add", cfg.name, patch=path.name, path=path))
         return
     out.print(
         f"added {path.name} to the series ({path})", highlight=False, markup=False, soft_wrap=True
@@ -126,12 +127,12 @@ def patch_refresh(
     try:
         cfg = one_config(root, upstream_name)
         with exclusive(cfg):
-            path = patchwork.refresh_patch(cfg, patch_name)
+            path = workspace.refresh_patch(cfg, patch_name)
     except ForktoolError as exc:
         fail(exc)
     if as_json:
         click.echo(
-            report.patch_change_json(
+            views.patch_change_json(
                 "patch refresh",
                 cfg.name,
                 patch=path.name,
@@ -170,15 +171,15 @@ def patch_drop(
     """
     try:
         cfg = one_config(root, upstream_name)
-        names = list(patch_names) + (patchwork.upstreamed(cfg) if upstreamed else [])
+        names = list(patch_names) + (workspace.upstreamed(cfg) if upstreamed else [])
         if not names:
             raise ForktoolError("no patch to drop", "name patches, or use --upstreamed")
         with exclusive(cfg):
-            dropped = patchwork.drop_patches(cfg, list(dict.fromkeys(names)))
+            dropped = workspace.drop_patches(cfg, list(dict.fromkeys(names)))
     except ForktoolError as exc:
         fail(exc)
     if as_json:
-        click.echo(report.patch_change_json("patch drop", cfg.name, dropped=dropped))
+        click.echo(views.patch_change_json("patch drop", cfg.name, dropped=dropped))
         return
     out.print(f"dropped {', '.join(dropped)}", highlight=False, markup=False)
 
@@ -208,8 +209,8 @@ def patch_replay(
             for item in replay_mod.replay(cfg, start, end):
                 rows.append(item)
                 if not as_json:
-                    report.render_health(out, item.health, title=f"{cfg.name} {item.version}")
+                    views.render_health(out, item.health, title=f"{cfg.name} {item.version}")
     except ForktoolError as exc:
         fail(exc)
     if as_json:
-        click.echo(report.replay_json(rows, cfg.name))
+        click.echo(views.replay_json(rows, cfg.name))

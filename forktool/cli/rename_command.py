@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from forktool import config as config_mod
-from forktool import rename as rename_op
-from forktool import report
+from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.output import err, fail
 from forktool.errors import ForktoolError
 from forktool.model import RenameMap
+from forktool.transform import on_disk as rename_op
 
 
 @main.command("rename")
@@ -118,14 +118,14 @@ def rename_command(
     except ForktoolError as exc:
         fail(exc)
     if as_json:
-        click.echo(report.rename_json(plans, applied=not diff))
+        click.echo(views.rename_json(plans, applied=not diff))
         return
     for plan in plans:
         moved = sum(c.old_path != c.new_path for c in plan.changes)
         verb = "would change" if diff else "changed"
         err.print(f"{plan.root}: {verb} {len(plan.changes)} of {plan.files} files "
                   f"({moved} moved)", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
-        report.render_leftovers(err, plan.leftovers, plan.failures, limit=200)
+        views.render_leftovers(err, plan.leftovers, plan.failures, limit=200)
 
 
 def _rename_map(

@@ -8,15 +8,17 @@ from pathlib import Path
 import click
 
 from forktool import config as config_mod
-from forktool import conflict_report, report, state
-from forktool import conflicts as conflicts_mod
-from forktool import status as status_mod
+from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.output import EXIT_CONFLICT, err, fail, out
 from forktool.cli.upstream_config import one_config
+from forktool.conflicts import collect as conflicts_mod
+from forktool.conflicts import render
 from forktool.errors import ForktoolError
 from forktool.model import Leftover
-from forktool.sync import is_waiting
+from forktool.records import state
+from forktool.sync import status as status_mod
+from forktool.sync.orchestrator import is_waiting
 
 
 @main.command("status")
@@ -50,12 +52,12 @@ def status_command(
     except ForktoolError as exc:
         fail(exc)
     if as_json:
-        click.echo(report.status_json(found, offline=offline))
+        click.echo(views.status_json(found, offline=offline))
     else:
         for position, item in enumerate(found):
             if position:
                 out.print()
-            report.render_status(out, item)
+            views.render_status(out, item)
     if any(item.waiting for item in found):
         sys.exit(EXIT_CONFLICT)
 
@@ -95,10 +97,10 @@ def leftovers_command(
         items = [Leftover(**item) for item in data["leftovers"]]
         items = [item for item in items if reason is None or item.reason == reason]
         if as_json:
-            click.echo(report.leftovers_json(data, items))
+            click.echo(views.leftovers_json(data, items))
             continue
         out.print(f"[bold]{data['upstream']} {data['version']}[/]")
-        report.render_leftovers(out, items, data["failures"])
+        views.render_leftovers(out, items, data["failures"])
 
 
 @main.command("report")
@@ -147,18 +149,18 @@ def report_command(
     except ForktoolError as exc:
         fail(exc)
     if collected is None:  # --format json, nothing waiting: say so in JSON
-        _write_report(report.no_conflict_json(cfg.name) + "\n", output)
+        _write_report(views.no_conflict_json(cfg.name) + "\n", output)
         return
     if fmt == "terminal" and output is None:
-        conflict_report.render_terminal(out, collected)
+        render.render_terminal(out, collected)
     else:
-        render = {
-            "markdown": conflict_report.to_markdown,
-            "json": report.conflict_json,
-            "html": conflict_report.to_html,
-            "terminal": conflict_report.to_markdown,  # a file gets the plain-text form
+        to_text = {
+            "markdown": render.to_markdown,
+            "json": views.conflict_json,
+            "html": render.to_html,
+            "terminal": render.to_markdown,  # a file gets the plain-text form
         }[fmt]
-        _write_report(render(collected), output)
+        _write_report(to_text(collected), output)
     if collected.conflicts:  # entries that still block --continue
         sys.exit(EXIT_CONFLICT)
 

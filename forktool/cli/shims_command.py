@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
-from forktool import lockfile, report, shims
+from forktool import shims
+from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.output import err, fail, out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
-from forktool.writerlock import exclusive
+from forktool.records import lockfile
+from forktool.sync.writerlock import exclusive
 
 
 @main.command("shims")
@@ -60,7 +62,7 @@ def shims_command(
         fail(exc)
     verb = "would write" if dry_run else "wrote"
     if as_json:
-        click.echo(report.shims_json(cfg.name, plan, target, dry_run=dry_run))
+        click.echo(views.shims_json(cfg.name, plan, target, dry_run=dry_run))
     else:
         out.print(
             f"{verb} {plan.distribution} {plan.version} ({plan.requirement}), "

@@ -8,13 +8,20 @@ from pathlib import Path
 import click
 
 from forktool import config as config_mod
-from forktool import report
-from forktool.check import CheckResult, check
+from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, fail, out, show_error, show_progress
 from forktool.errors import ForktoolError
-from forktool.sync import SyncResult, abort_sync, continue_sync, is_waiting, sync, sync_each
-from forktool.writerlock import exclusive
+from forktool.sync.check import CheckResult, check
+from forktool.sync.orchestrator import (
+    SyncResult,
+    abort_sync,
+    continue_sync,
+    is_waiting,
+    sync,
+    sync_each,
+)
+from forktool.sync.writerlock import exclusive
 
 
 @main.command("sync")
@@ -93,9 +100,9 @@ def sync_command(
         results.extend(done)
         if not as_json:
             for result in done:
-                report.render_sync(out, result)
+                views.render_sync(out, result)
     if as_json:
-        click.echo(report.dumps(results, errors))
+        click.echo(views.dumps(results, errors))
     if errors:
         sys.exit(EXIT_ERROR)
     if any(r.status in ("conflict", "patch-conflict") for r in results):
@@ -132,9 +139,9 @@ def check_command(
     except ForktoolError as exc:
         fail(exc)
     if as_json:
-        click.echo(report.check_json(results))
+        click.echo(views.check_json(results))
     else:
         for result in results:
-            report.render_check(out, result)
+            views.render_check(out, result)
     if any(r.status in ("conflict", "patch-conflict") for r in results):
         sys.exit(EXIT_CONFLICT)

@@ -27,9 +27,9 @@ import tokenize
 import warnings
 from collections.abc import Iterable, Iterator
 
+from forktool.codemods.docs.prose import protected_spans
 from forktool.codemods.names import is_host_name, kept_around, word_re
-from forktool.codemods.python_spans import groups
-from forktool.codemods.text import protected_spans
+from forktool.codemods.python.spans import groups
 from forktool.model import Leftover, RenameMap
 
 KEPT = "kept"

@@ -31,7 +31,7 @@ _WARNING_ACTIONS = frozenset({"error", "ignore", "always", "default", "module", 
 # (``flask.palletsprojects.com``).
 # (Not ``db``, ``log``, ``json``: those are common subpackage names, ``django.db``. A
 # subpackage of the tree that does look like a file, ``django.conf``, is listed in the
-# rename map by :func:`forktool.codemods.modules.expand_modules`.)
+# rename map by :func:`forktool.codemods.passes.modules.expand_modules`.)
 FILE_SUFFIXES = frozenset(
     {"txt", "html", "htm", "js", "css", "png", "svg", "jpg", "jpeg", "gif", "ico", "rst", "md"}
     | {"cfg", "ini", "toml", "yaml", "yml", "gz", "zip", "whl", "tar", "sqlite3", "sqlite"}

@@ -19,11 +19,11 @@ from packaging.utils import canonicalize_name
 from forktool import config as config_mod
 from forktool.config import GitSource, PyPISource
 from forktool.errors import ConfigError, SourceError
-from forktool.gitrepo import GitRepo
+from forktool.git.repository import GitRepo
 from forktool.model import Release, Tree
 from forktool.scaffold.guessing import DIST_NAME, Guess, guess
 from forktool.upstream import gitsource, pypi
-from forktool.urlauth import redact
+from forktool.upstream.urlauth import redact
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ import tomlkit
 from tomlkit.items import Item, Table
 
 from forktool import config as config_mod
-from forktool import series as series_mod
 from forktool.config import GitSource, PyPISource, UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError
 from forktool.model import RenameMap
+from forktool.patches import series as series_mod
 from forktool.scaffold.guessing import describe
 from forktool.scaffold.release import Inspection, source_for_definition
-from forktool.urlauth import redact, split
+from forktool.upstream.urlauth import redact, split
 
 #: Column where the hand-written definitions start their trailing comments.
 _COMMENT_COLUMN = 35

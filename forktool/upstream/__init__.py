@@ -16,8 +16,8 @@ from packaging.version import InvalidVersion, Version
 
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError, SourceError
-from forktool.gitnames import refname_problem, refused_component
-from forktool.gitrepo import GitRepo
+from forktool.git.names import refname_problem, refused_component
+from forktool.git.repository import GitRepo
 from forktool.model import Release, Tree
 from forktool.upstream import gitsource, pypi
 

@@ -16,7 +16,7 @@ Rules, in the order they are applied:
 - Members with a ``.git`` component (a repository some releases carry inside, e.g. a test
   suite's submodule), or a component git takes for one (``.GIT``, ``.git.``, ``git~1``,
   ...), and symlinks named ``.gitmodules`` (or an alias of it) are left out: git refuses
-  such paths in trees and on checkout (:func:`forktool.gitnames.refused_component`).
+  such paths in trees and on checkout (:func:`forktool.git.names.refused_component`).
   Their names are reported to the caller (``left_out``).
 - All members must sit under one common top-level directory (``flask-3.1.3/``), which is
   stripped. Directories are implied by the files under them and are not entries.
@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from forktool.errors import SourceError
-from forktool.gitnames import refused_component
+from forktool.git.names import refused_component
 from forktool.model import FileEntry, Tree
 
 #: Largest single member, in bytes (100 MiB).

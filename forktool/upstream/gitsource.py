@@ -7,7 +7,7 @@ import re
 from packaging.version import InvalidVersion, Version
 
 from forktool.config import GitSource
-from forktool.gitrepo import GitRepo
+from forktool.git.repository import GitRepo
 from forktool.model import Release
 
 

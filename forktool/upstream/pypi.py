@@ -11,7 +11,7 @@ Credentials are taken as pip takes them: an index URL ``https://USER:PASSWORD@ho
 (or, for an index URL without them, ``$FORKTOOL_INDEX`` naming the same host with them)
 sends HTTP basic auth on every request to that index's origin (scheme, host and port),
 the sdist downloads included, and on no other; a redirect elsewhere drops it. Every
-message shows the URL through :func:`forktool.urlauth.redact` (``user:****@host``).
+message shows the URL through :func:`forktool.upstream.urlauth.redact` (``user:****@host``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from forktool.config import INDEX_VARIABLE
 from forktool.errors import SourceError
 from forktool.model import Release, Tree
 from forktool.upstream import archive
-from forktool.urlauth import Credentials, redact, split
+from forktool.upstream.urlauth import Credentials, redact, split
 
 #: PyPI's JSON API root; the index URL to use when the fork definition names none.
 DEFAULT_INDEX_URL = "https://pypi.org/pypi"

@@ -1,10 +1,10 @@
-"""Golden pairs for C sources of extension modules (forktool.codemods.csource)."""
+"""Golden pairs for C sources of extension modules (forktool.codemods.python.csource)."""
 
 from __future__ import annotations
 
 import textwrap
 
-from forktool.codemods.csource import rename_c_source
+from forktool.codemods.python.csource import rename_c_source
 
 from .maps import FLASK, REQUESTS
 

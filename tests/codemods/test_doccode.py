@@ -1,11 +1,11 @@
-"""Tests for finding code in documentation (forktool.codemods.doccode)."""
+"""Tests for finding code in documentation (forktool.codemods.docs.code_blocks)."""
 
 from __future__ import annotations
 
 import textwrap
 
-from forktool.codemods.doccode import PYTHON, TOML, code_edits
-from forktool.codemods.text import apply_edits
+from forktool.codemods.docs.code_blocks import PYTHON, TOML, code_edits
+from forktool.codemods.docs.prose import apply_edits
 
 
 def upper(code: str) -> str:

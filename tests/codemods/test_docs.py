@@ -1,13 +1,13 @@
-"""Golden pairs for documentation text (forktool.codemods.docs, .documents)."""
+"""Golden pairs for documentation text (forktool.codemods.docs.rules, .documents)."""
 
 from __future__ import annotations
 
 import dataclasses
 import textwrap
 
-from forktool.codemods.docs import rename_doc
-from forktool.codemods.documents import rename_document
-from forktool.codemods.python import doc_code_renamers
+from forktool.codemods.docs.documents import rename_document
+from forktool.codemods.docs.rules import rename_doc
+from forktool.codemods.python.codemod import doc_code_renamers
 
 from .maps import FLASK, REQUESTS
 

@@ -1,10 +1,10 @@
-"""Golden pairs for INI-style files (forktool.codemods.inifile)."""
+"""Golden pairs for INI-style files (forktool.codemods.packaging.ini)."""
 
 from __future__ import annotations
 
 import textwrap
 
-from forktool.codemods.inifile import rename_entry_points_ini, rename_ini, rename_item
+from forktool.codemods.packaging.ini import rename_entry_points_ini, rename_ini, rename_item
 
 from .maps import FLASK, REQUESTS
 

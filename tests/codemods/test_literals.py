@@ -1,10 +1,10 @@
-"""Tests for re-spelling string literals (forktool.codemods.literals)."""
+"""Tests for re-spelling string literals (forktool.codemods.python.literals)."""
 
 from __future__ import annotations
 
 import pytest
 
-from forktool.codemods.literals import literal_value, rewrite_literal, rewrite_literal_parts
+from forktool.codemods.python.literals import literal_value, rewrite_literal, rewrite_literal_parts
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_edit_across_parts_is_refused() -> None:
 
 
 def test_bytes_literals() -> None:
-    from forktool.codemods.literals import bytes_text, rewrite_bytes_literal
+    from forktool.codemods.python.literals import bytes_text, rewrite_bytes_literal
 
     assert bytes_text('b"import flask\\n"') == "import flask\n"
     assert bytes_text('b"\\xff"') is None

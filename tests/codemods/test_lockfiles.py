@@ -1,10 +1,10 @@
-"""Golden pairs for ``uv.lock`` (forktool.codemods.lockfiles)."""
+"""Golden pairs for ``uv.lock`` (forktool.codemods.packaging.uv_lock)."""
 
 from __future__ import annotations
 
 import textwrap
 
-from forktool.codemods.lockfiles import rename_uv_lock
+from forktool.codemods.packaging.uv_lock import rename_uv_lock
 
 from .maps import FLASK
 

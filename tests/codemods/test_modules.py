@@ -1,9 +1,9 @@
-"""Tests for listing subpackages named like files or hosts (forktool.codemods.modules)."""
+"""Tests for listing subpackages named like files or hosts (forktool.codemods.passes.modules)."""
 
 from __future__ import annotations
 
-from forktool.codemods.modules import expand_modules
 from forktool.codemods.names import rename_module
+from forktool.codemods.passes.modules import expand_modules
 from forktool.model import FileEntry, RenameMap
 
 from .maps import FLASK

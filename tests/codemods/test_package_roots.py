@@ -1,13 +1,13 @@
-"""Tests for packages kept below another directory (forktool.codemods.package_roots)."""
+"""Tests for packages kept below another directory (forktool.codemods.passes.roots)."""
 
 from __future__ import annotations
 
 import pytest
 
-from forktool.codemods.package_roots import expand_roots
+from forktool.codemods.passes.roots import expand_roots
 from forktool.codemods.paths import module_name, rename_package_path, rename_path
 from forktool.model import FileEntry, RenameMap
-from forktool.transform import transform_tree
+from forktool.transform.tree import transform_tree
 
 YAML = RenameMap(packages={"yaml": "yaml_fk", "_yaml": "_yaml_fk"})
 LIB = RenameMap(packages=YAML.packages, roots=("lib",))

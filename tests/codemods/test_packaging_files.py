@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from forktool.codemods.packaging_files import (
+from forktool.codemods.packaging.metadata_files import (
     rename_ignore_file,
     rename_manifest,
     rename_pkg_info,

@@ -1,4 +1,4 @@
-"""Golden pairs for pyproject.toml (forktool.codemods.pyproject)."""
+"""Golden pairs for pyproject.toml (forktool.codemods.packaging.pyproject)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import tomlkit.exceptions
 
-from forktool.codemods.pyproject import rename_pyproject
+from forktool.codemods.packaging.pyproject import rename_pyproject
 from forktool.model import RenameMap
 
 from .maps import FLASK, REQUESTS

@@ -1,4 +1,4 @@
-"""Golden before/after pairs for the libcst codemod (forktool.codemods.python)."""
+"""Golden before/after pairs for the libcst codemod (forktool.codemods.python.codemod)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from forktool.codemods.python import rename_python_bytes, rename_python_source
+from forktool.codemods.python.codemod import rename_python_bytes, rename_python_source
 from forktool.model import RenameMap
 
 from .maps import FLASK, REQUESTS

@@ -13,9 +13,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from forktool.codemods import python as python_codemod
-from forktool.codemods import python_spans
-from forktool.codemods.python import rename_python_bytes, rename_python_source
+from forktool.codemods.python import codemod as python_codemod
+from forktool.codemods.python import spans as python_spans
+from forktool.codemods.python.codemod import rename_python_bytes, rename_python_source
 from forktool.model import RenameMap
 
 from .maps import FLASK
@@ -183,7 +183,7 @@ def test_cut_puts_every_line_back() -> None:
 def test_cut_matches_whole_module_on_real_code() -> None:
     """forktool's own modules (every kind of statement, decorators, nested defs, match,
     comments in odd places), renamed with a map that hits them all over."""
-    package = Path(python_codemod.__file__).parents[1]
+    package = Path(python_codemod.__file__).parents[2]  # forktool/
     rename = RenameMap(
         packages={"libcst": "cstlib", "forktool": "ftool", "tomlkit": "tomlx", "git": "gitx"},
         distributions={"forktool": "ftool"},

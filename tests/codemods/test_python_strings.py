@@ -1,4 +1,4 @@
-"""Golden pairs for string contexts in Python (forktool.codemods.python_strings via python)."""
+"""Golden pairs for string contexts in Python (forktool.codemods.python.strings via python)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from forktool.codemods.python import module_context, rename_python_source
+from forktool.codemods.python.codemod import module_context, rename_python_source
 from forktool.model import RenameMap
 
 from .maps import FLASK, REQUESTS

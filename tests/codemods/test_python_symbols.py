@@ -1,4 +1,4 @@
-"""Golden pairs for symbol renames in Python (forktool.codemods.python_symbols via python).
+"""Golden pairs for symbol renames in Python (forktool.codemods.python.symbols via python).
 
 The maps list every qualified name of the symbol, as ``expand_symbols`` leaves them.
 """
@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from forktool.codemods.python import module_context, rename_python_source
+from forktool.codemods.python.codemod import module_context, rename_python_source
 from forktool.model import RenameMap
 
 from .maps import FLASK, REQUESTS

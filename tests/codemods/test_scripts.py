@@ -1,11 +1,11 @@
-"""Golden pairs for command lines in documentation (forktool.codemods.scripts)."""
+"""Golden pairs for command lines in documentation (forktool.codemods.docs.command_lines)."""
 
 from __future__ import annotations
 
 import pytest
 
-from forktool.codemods.scripts import script_edits
-from forktool.codemods.text import apply_edits
+from forktool.codemods.docs.command_lines import script_edits
+from forktool.codemods.docs.prose import apply_edits
 from forktool.model import RenameMap
 
 from .maps import FLASK, REQUESTS

@@ -1,11 +1,11 @@
-"""Tests for following re-exports of renamed symbols (forktool.codemods.symbols)."""
+"""Tests for following re-exports of renamed symbols (forktool.codemods.passes.reexports)."""
 
 from __future__ import annotations
 
 import dataclasses
 import textwrap
 
-from forktool.codemods.symbols import expand_symbols
+from forktool.codemods.passes.reexports import expand_symbols
 from forktool.model import FileEntry, RenameMap
 
 from .maps import FLASK, REQUESTS

@@ -1,4 +1,4 @@
-"""Golden pairs for prose and plain text files (forktool.codemods.text)."""
+"""Golden pairs for prose and plain text files (forktool.codemods.docs.prose)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from forktool.codemods.text import rename_references, rename_text
+from forktool.codemods.docs.prose import rename_references, rename_text
 
 from .maps import FLASK, REQUESTS
 

@@ -1,13 +1,13 @@
-"""Golden pairs for the token-level fallback (forktool.codemods.tokens)."""
+"""Golden pairs for the token-level fallback (forktool.codemods.python.tokens)."""
 
 from __future__ import annotations
 
 import dataclasses
 import textwrap
 
-from forktool.codemods.python import rename_string_value
-from forktool.codemods.python_strings import GENERIC
-from forktool.codemods.tokens import rename_python_tokens
+from forktool.codemods.python.codemod import rename_string_value
+from forktool.codemods.python.strings import GENERIC
+from forktool.codemods.python.tokens import rename_python_tokens
 from forktool.model import RenameMap
 
 from .maps import FLASK, REQUESTS

@@ -1,0 +1,458 @@
+"""Render sync results for people (rich) and programs (JSON). No decisions are made here."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.padding import Padding
+from rich.table import Table
+
+from forktool.conflicts.collect import ConflictReport
+from forktool.conflicts.render import report_dict
+from forktool.errors import ForktoolError
+from forktool.model import Leftover, PatchHealth
+from forktool.shims import ShimPlan
+from forktool.sync.check import CheckResult
+from forktool.sync.orchestrator import SyncResult
+from forktool.sync.replay import ReleaseHealth
+from forktool.sync.status import UpstreamStatus
+from forktool.transform.on_disk import RenamePlan
+from forktool.upstream.urlauth import redact
+
+_HEADLINES = {
+    "up-to-date": "[green]{u}[/] is up to date at {v}",
+    "created": "[green]{u}[/]: created the fork at {v}",
+    "merged": "[green]{u}[/]: integrated {v}" + " (was {p})",
+    "conflict": "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
+    "patch-conflict": "[yellow]{u}[/]: a patch of the series conflicts with {v}",
+    "aborted": "[green]{u}[/]: sync aborted; the fork is back at {v}",
+}
+
+
+def render_sync(console: Console, result: SyncResult) -> None:
+    """Print ``result`` for a person: a headline, then what to look at or do next."""
+    headline = _HEADLINES[result.status].format(
+        u=result.upstream, v=result.version or "no release", p=result.previous,
+        n=len(result.conflicts),
+    )  # fmt: skip
+    console.print(headline.replace(" (was None)", ""), soft_wrap=True)
+    if result.status in {"created", "merged"}:
+        _plain(console, f"  fork repository: {result.fork_repository}")
+        _plain(console, f"  fork commit:     {result.fork[:12]}")
+        _plain(console, f"  shim:            {result.shim or result.shim_note}")
+    if result.leftovers:
+        counts = ", ".join(f"{n} {reason}" for reason, n in sorted(result.leftovers.items()))
+        _plain(
+            console,
+            f"  old names left in place: {counts} "
+            f"(list them: forktool leftovers {result.upstream})",
+        )
+    for path in result.reused:
+        _plain(console, f"  resolved with a recorded resolution (rerere): {path}")
+    if result.patches:
+        render_health(console, result.patches)
+    if result.failures:
+        console.print(f"  [yellow]{len(result.failures)} files carried over untransformed:[/]")
+        for path, reason in sorted(result.failures.items()):
+            _plain(console, f"    {path}: {reason}")
+    if result.status == "patch-conflict":
+        if not result.conflicts:
+            detail = next((h.detail for h in result.patches if h.status == "conflict"), "")
+            _plain(console, f"  {_conflicting_patch(result)} cannot be merged: {detail}")
+            _plain(console, f"  make its change by hand in {result.patch_worktree}")
+        for path in result.conflicts:
+            console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+        _plain(
+            console,
+            f"  resolve them in {result.patch_worktree} ('git status' there lists them), then "
+            f"run 'forktool patch refresh {_conflicting_patch(result)} --upstream "
+            f"{result.upstream}' and "
+            f"'forktool sync {result.upstream} --continue' (or '--abort' to undo the sync)",
+        )
+    if result.status == "conflict":
+        for path in result.conflicts:
+            console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+        _plain(console, f"  conflicts written to {result.conflicts_file}")
+        _plain(
+            console,
+            f"  resolve them in {result.fork_repository} ('git status' lists them), 'git add' "
+            f"each, then run 'forktool sync {result.upstream} --continue' "
+            "(or '--abort' to undo the sync)",
+        )
+
+
+def _conflicting_patch(result: SyncResult) -> str:
+    return next((h.name for h in result.patches if h.status == "conflict"), "<patch>")
+
+
+def _plain(console: Console, text: str) -> None:
+    """Print text that may hold paths: no markup, no highlighting, no wrapping mid-path."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def sync_json(result: SyncResult) -> dict[str, Any]:
+    """``result`` as a JSON-ready dict (paths as strings)."""
+    data = asdict(result)
+    data["fork_repository"] = str(result.fork_repository)
+    data["conflicts_file"] = str(result.conflicts_file) if result.conflicts_file else None
+    data["patch_worktree"] = str(result.patch_worktree) if result.patch_worktree else None
+    data["shim"] = str(result.shim) if result.shim else None
+    data["conflicts"] = list(result.conflicts)
+    return data
+
+
+def dumps(results: list[SyncResult], errors: Sequence[tuple[str, ForktoolError]] = ()) -> str:
+    """The JSON document printed by ``sync --json``: ``{"schema": 1, "command": "sync",
+    "results": [...], "errors": [{"upstream", "message", "hint"}]}`` (``errors``: the
+    upstreams that failed while others were synced)."""
+    failed = [{"upstream": name, **_error(exc)} for name, exc in errors]
+    return json.dumps(
+        {
+            "schema": 1,
+            "command": "sync",
+            "results": [sync_json(r) for r in results],
+            "errors": failed,
+        },
+        indent=2,
+    )
+
+
+def render_leftovers(
+    console: Console,
+    leftovers: Sequence[Leftover],
+    failures: Mapping[str, str],
+    limit: int | None = None,
+) -> None:
+    """Print leftovers as ``path:line: kind (reason) text`` lines, then untransformed files.
+
+    Args:
+        limit: print at most this many leftovers (None: all), then say how many more.
+    """
+    shown = leftovers if limit is None else leftovers[:limit]
+    for item in shown:
+        where = f"{item.path}:{item.line}" if item.line else item.path
+        _plain(console, f"{where}: {item.kind} ({item.reason}) {item.text.strip()}")
+    if len(leftovers) > len(shown):
+        _plain(console, f"... and {len(leftovers) - len(shown)} more (--json lists all)")
+    for path, reason in sorted(failures.items()):
+        _plain(console, f"{path}: not transformed: {reason}")
+    counts = Counter(item.reason for item in leftovers)
+    summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "none"
+    _plain(console, f"{len(leftovers)} old-name occurrences left ({summary}); "
+                    f"{len(failures)} files not transformed")  # fmt: skip
+
+
+def rename_json(plans: Sequence[RenamePlan], *, applied: bool) -> str:
+    """The JSON printed by ``forktool rename --json``: ``{"schema": 1, "applied": bool,
+    "targets": [{"root", "files", "changes": [{"old_path", "new_path"}], "leftovers": [...],
+    "failures": {...}}]}``."""
+    targets = [
+        {
+            "root": str(plan.root),
+            "files": plan.files,
+            "changes": [{"old_path": c.old_path, "new_path": c.new_path} for c in plan.changes],
+            "leftovers": [asdict(item) for item in plan.leftovers],
+            "failures": plan.failures,
+        }
+        for plan in plans
+    ]
+    return json.dumps(
+        {"schema": 1, "command": "rename", "applied": applied, "targets": targets}, indent=1
+    )
+
+
+_STATUS_STYLE = {
+    "clean": "green",
+    "three-way": "cyan",
+    "upstreamed": "blue",
+    "no-match": "yellow",
+    "conflict": "red",
+    "error": "bold red",
+    "not applied yet": "dim",
+}
+
+
+def render_health(console: Console, health: Sequence[PatchHealth], title: str = "") -> None:
+    """Print the patch series health as a table: patch, kind, status, detail."""
+    table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("patch", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for item in health:
+        style = _STATUS_STYLE.get(item.status, "dim")
+        detail = item.detail or ", ".join(item.paths)
+        table.add_row(escape(item.name), item.kind, f"[{style}]{item.status}[/]", escape(detail))
+    console.print(table)
+
+
+def replay_json(rows: Sequence[ReleaseHealth], upstream: str = "") -> str:
+    """The JSON printed by ``forktool patch replay --json``: ``{"schema": 1, "command":
+    "patch replay", "upstream", "releases": [{"version", "patches": [{name, kind, status,
+    detail, paths}]}]}``."""
+    releases = [{"version": r.version, "patches": [asdict(h) for h in r.health]} for r in rows]
+    return json.dumps(
+        {"schema": 1, "command": "patch replay", "upstream": upstream, "releases": releases},
+        indent=1,
+    )
+
+
+_CHECK_HEADLINES = {
+    "up-to-date": "[green]{u}[/]: up to date at {i}",
+    "clean": "[green]{u}[/]: {c} would integrate cleanly (integrated: {i})",
+    "conflict": "[yellow]{u}[/]: {c} would conflict with the fork in {n} paths (integrated: {i})",
+    "patch-conflict": "[yellow]{u}[/]: {c} would stop on a conflicting patch (integrated: {i})",
+}
+
+
+def render_check(console: Console, result: CheckResult) -> None:
+    """Print a check result: a headline, what would conflict, the series health."""
+    console.print(
+        _CHECK_HEADLINES[result.status].format(
+            u=result.upstream, c=result.candidate, i=result.integrated, n=len(result.conflicts)
+        ),
+        soft_wrap=True,
+    )
+    for path in result.conflicts:
+        console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+    if result.patches:
+        render_health(console, result.patches)
+
+
+def check_json(results: Sequence[CheckResult]) -> str:
+    """The JSON printed by ``forktool check --json``: ``{"schema": 1, "command": "check",
+    "results": [{"upstream", "integrated", "candidate", "status", "conflicts", "patches"}]}``."""
+    return json.dumps(
+        {"schema": 1, "command": "check", "results": [asdict(r) for r in results]}, indent=1
+    )
+
+
+# -- JSON documents of the other commands (see docs/json.md) ------------------------------
+
+
+def _error(exc: ForktoolError) -> dict[str, str]:
+    """The error's message and hint, any password in a URL redacted."""
+    return {"message": redact(exc.message), "hint": redact(exc.hint)}
+
+
+def error_json(command: str, exc: ForktoolError) -> str:
+    """What a command given ``--json`` prints on stdout when it fails (exit code 2):
+    ``{"schema": 1, "command", "error": {"message", "hint"}}``."""
+    return json.dumps({"schema": 1, "command": command, "error": _error(exc)}, indent=1)
+
+
+def _default(value: object) -> str:
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _document(command: str, **fields: Any) -> str:
+    """``{"schema": 1, "command": command, **fields}`` as indented JSON (paths as strings)."""
+    return json.dumps({"schema": 1, "command": command, **fields}, indent=1, default=_default)
+
+
+def leftovers_json(data: Mapping[str, Any], items: Sequence[Leftover]) -> str:
+    """The JSON printed by ``forktool leftovers --json`` for one upstream: the recorded
+    report (``<name>.leftovers.json``) with ``command`` added and ``leftovers`` filtered."""
+    document = {"schema": data.get("schema", 1), "command": "leftovers", **data}
+    document["leftovers"] = [asdict(item) for item in items]
+    return json.dumps(document, indent=1)
+
+
+def conflict_json(collected: ConflictReport) -> str:
+    """The JSON of ``forktool report --json``: the conflict report of
+    docs/conflict-report.md with ``command`` and ``waiting`` (true) added after ``schema``."""
+    data = report_dict(collected)
+    document = {"schema": data.pop("schema"), "command": "report", "waiting": True, **data}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def no_conflict_json(upstream: str) -> str:
+    """``forktool report --json`` when no sync waits: ``{"schema": 1, "command": "report",
+    "waiting": false, "upstream"}``."""
+    return _document("report", waiting=False, upstream=upstream)
+
+
+def status_json(statuses: Sequence[UpstreamStatus], *, offline: bool) -> str:
+    """The JSON printed by ``forktool status --json``: ``{"schema": 1, "command": "status",
+    "offline", "waiting", "upstreams": [...]}``, one object per upstream (see docs/json.md)."""
+    upstreams = []
+    for item in statuses:
+        data = asdict(item)
+        data["newer"] = list(item.newer) if item.newer is not None else None
+        upstreams.append(data)
+    return _document(
+        "status",
+        offline=offline,
+        waiting=any(item.waiting for item in statuses),
+        upstreams=upstreams,
+    )
+
+
+def patch_list_json(
+    upstream: str, series: Path, version: str | None, health: Sequence[PatchHealth]
+) -> str:
+    """The JSON printed by ``forktool patch list --json``."""
+    return _document(
+        "patch list",
+        upstream=upstream,
+        series=series,
+        version=version,
+        patches=[asdict(item) for item in health],
+    )
+
+
+def patch_change_json(command: str, upstream: str, **fields: Any) -> str:
+    """The JSON printed by ``forktool patch add|refresh|drop --json``."""
+    return _document(command, upstream=upstream, **fields)
+
+
+def shims_json(upstream: str, plan: ShimPlan, out_dir: Path, *, dry_run: bool) -> str:
+    """The JSON printed by ``forktool shims --json``: what was (or would be) written."""
+    return _document(
+        "shims",
+        upstream=upstream,
+        dry_run=dry_run,
+        distribution=plan.distribution,
+        version=plan.version,
+        requirement=plan.requirement,
+        wheel=out_dir / plan.wheel_name,
+        source_dir=out_dir / plan.source_dir_name,
+        modules=list(plan.modules),
+        files=list(plan.files),
+        warnings=list(plan.warnings),
+    )
+
+
+# -- forktool status ----------------------------------------------------------------------
+
+
+def _count(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _versions(versions: Sequence[str]) -> str:
+    if len(versions) <= 4:
+        return ", ".join(versions)
+    return f"{versions[0]} … {versions[-1]}"
+
+
+def status_headline(item: UpstreamStatus) -> str:
+    """One line (rich markup) saying where ``item`` stands."""
+    name = f"[bold]{escape(item.upstream)}[/]"
+    pending = item.pending
+    if pending is not None and pending.interrupted:
+        return (
+            f"{name}: [yellow]interrupted[/]: a sync of {pending.version} was killed mid-merge "
+            f"— the next '{escape(pending.next_steps[0])}' finishes or undoes it"
+        )
+    if pending is not None and pending.stage == "patch":
+        paths = f" in {_count(len(pending.conflicts), 'path')}" if pending.conflicts else ""
+        return (
+            f"{name}: [yellow]waiting[/]: patch {escape(pending.patch)} conflicts with "
+            f"{pending.version}{paths} — resolve, then "
+            + " and ".join(escape(step) for step in pending.next_steps)
+        )
+    if pending is not None:
+        return (
+            f"{name}: [yellow]waiting[/]: sync to {pending.version} stopped on conflicts in "
+            f"{_count(len(pending.conflicts), 'path')} — resolve, then "
+            f"{escape(pending.next_steps[0])}"
+        )
+    if item.integrated is None:
+        newest = f"; newest release {item.newest}" if item.newest else ""
+        return f"{name}: not synced yet{newest} — run forktool sync {escape(item.upstream)}"
+    if item.newer is None:
+        why = escape(item.releases_error) if item.releases_error else "--offline"
+        return f"{name}: at {item.integrated} (newer releases not listed: {why})"
+    if not item.newer:
+        return f"{name}: [green]up to date[/] at {item.integrated}"
+    return (
+        f"{name}: at {item.integrated}, [yellow]{_count(len(item.newer), 'newer release')}[/] "
+        f"({_versions(item.newer)})"
+    )
+
+
+def render_status(console: Console, item: UpstreamStatus) -> None:
+    """Print where one upstream stands: a headline, then source, fork, pending conflicts,
+    the patch series and the shim, one block."""
+    console.print(status_headline(item), soft_wrap=True, highlight=False)
+    where = item.source if item.source_type == "git" else f"{item.source} on {item.index}"
+    _plain(console, f"  source   {item.source_type}: {where}")
+    if item.pending is not None or (item.integrated is None and item.newer is None):
+        _plain(console, f"  releases {_releases_line(item)}")
+    _plain(console, f"  fork     {_fork_line(item)}")
+    pending = item.pending
+    if pending is not None and not pending.interrupted:
+        unresolved = set(pending.unresolved)
+        for path in pending.conflicts:
+            mark = "[red]conflict[/]" if path in unresolved else "[green]resolved[/]"
+            console.print(f"    {mark} {escape(path)}", soft_wrap=True, highlight=False)
+        _plain(console, f"    resolve in {pending.resolve_in}; undo the sync: {pending.abort}")
+    if item.patches:
+        recorded = f"health as of {item.patches_version}" if item.patches_version else "no sync yet"
+        _plain(console, f"  patches  {_count(len(item.patches), 'patch', 'patches')} ({recorded}):")
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False)
+        table.add_column("patch", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("detail", overflow="fold")
+        for patch in item.patches:
+            style = _STATUS_STYLE.get(patch.status, "dim")
+            detail = patch.detail or ", ".join(patch.paths)
+            table.add_row(
+                escape(patch.name), patch.kind, f"[{style}]{patch.status}[/]", escape(detail)
+            )
+        console.print(Padding(table, (0, 0, 0, 4), expand=False))
+    else:
+        _plain(console, f"  patches  none ({item.series})")
+    _plain(console, f"  shim     {_shim_line(item)}")
+
+
+def _releases_line(item: UpstreamStatus) -> str:
+    integrated = f"at {item.integrated}" if item.integrated else "nothing integrated"
+    if item.newer is None:
+        why = item.releases_error or "--offline"
+        return f"{integrated}; newer releases not listed ({why})"
+    if not item.newer:
+        return f"{integrated}; no newer release"
+    return f"{integrated}; {_count(len(item.newer), 'newer release')} ({_versions(item.newer)})"
+
+
+def _fork_line(item: UpstreamStatus) -> str:
+    fork = item.fork
+    if not fork.exists:
+        return f"{fork.path} (not created yet)"
+    if fork.checked_out != fork.branch:
+        on = f"on {fork.checked_out}" if fork.checked_out else "detached HEAD"
+        branch = f"{on}, not {fork.branch}"
+    else:
+        branch = fork.branch
+    if fork.clean:
+        tree = "clean"
+    else:
+        tree = f"{_count(len(fork.dirty), 'uncommitted change')}, e.g. {fork.dirty[0]}"
+    return f"{fork.path} ({branch}, {tree})"
+
+
+def _shim_line(item: UpstreamStatus) -> str:
+    shim = item.shim
+    if shim.state == "not-configured":
+        return "not configured (no [rename.distributions])"
+    if shim.state == "not-synced":
+        return "none yet (every sync writes it)"
+    if shim.state == "current" and shim.wheel is not None:
+        return f"{shim.wheel.name} (current) in {shim.out}"
+    redo = f"run 'forktool shims {item.upstream}'"
+    if shim.state == "stale" and shim.wheel is not None:
+        return f"stale: {shim.wheel.name} in {shim.out}, expected {shim.expected} — {redo}"
+    return f"missing: no {shim.distribution} wheel in {shim.out}, expected {shim.expected} — {redo}"

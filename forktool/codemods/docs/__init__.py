@@ -1,0 +1,1 @@
+"""Documentation: documents, docstrings, code blocks in them, prose and command lines."""

@@ -1,0 +1,1 @@
+"""Packaging files: ``pyproject.toml``, INI files, requirements and metadata, ``uv.lock``."""

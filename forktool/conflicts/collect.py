@@ -1,0 +1,771 @@
+"""The conflict report: what a stopped sync left to resolve, and who changed it on each side.
+
+One report covers every kind of trouble of the release being integrated: content conflicts
+(hunk by hunk, with base / fork / upstream sides and line numbers), modify/delete,
+rename/delete and add/add conflicts, a conflicting diff patch of the series, patches that
+no longer match or fail, and files the rename could not transform. For each conflicted hunk
+it names the upstream commits between the two releases that changed those lines (or, with
+no upstream history, the release diff's hunks) and the fork commits since the last sync
+that changed them. :func:`collect` builds it; :mod:`forktool.conflicts.render` renders it.
+
+Sides are named by role, not by git stage: in the fork merge the fork is "ours" (stage 2)
+and upstream "theirs" (stage 3); in a patch conflict the patch is applied onto the release,
+so the release is stage 2 and the patch (the fork's change) stage 3.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from forktool.codemods.passes.roots import expand_roots
+from forktool.codemods.paths import rename_path
+from forktool.config import GitSource, UpstreamConfig
+from forktool.conflicts import text as ctext
+from forktool.errors import ConfigError, RepositoryError
+from forktool.git.repository import GitRepo, LoggedCommit
+from forktool.model import PatchHealth, RenameMap
+from forktool.patches import diff_format, series
+from forktool.records import intent, lockfile, state
+from forktool.records.lockfile import Lock
+
+#: Conflict kinds. The first six block the sync; the last three are warnings.
+CONTENT, ADD_ADD, MODIFY_DELETE, RENAME_DELETE = (
+    "content",
+    "add/add",
+    "modify/delete",
+    "rename/delete",
+)
+UNMERGED, PATCH_CONFLICT = "unmerged", "patch-conflict"
+PATCH_NO_MATCH, PATCH_ERROR, UNTRANSFORMED = "patch-no-match", "patch-error", "untransformed"
+KINDS = (
+    CONTENT, ADD_ADD, MODIFY_DELETE, RENAME_DELETE, UNMERGED, PATCH_CONFLICT,
+    PATCH_NO_MATCH, PATCH_ERROR, UNTRANSFORMED,
+)  # fmt: skip
+
+BASE, FORK, UPSTREAM = ctext.BASE, "fork", "upstream"
+
+
+# -- the model ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit that changed the conflicted lines (or file).
+
+    Attributes:
+        id: full commit id; subject: first line of its message; author: ``Name <email>``;
+        date: author date, ISO 8601 with offset.
+    """
+
+    id: str
+    subject: str
+    author: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a conflicted hunk.
+
+    Attributes:
+        start: 1-based first line in that side's version of the file. When ``count`` is 0
+            (the side has no lines here), the line before which the empty range sits.
+            0 when that version of the file does not exist (e.g. the base of add/add).
+        count: number of lines.
+        text: the lines, with their line endings.
+    """
+
+    start: int
+    count: int
+    text: str
+
+    @property
+    def span(self) -> ctext.Span:
+        """``(start, count)``."""
+        return self.start, self.count
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One conflicted block of a file.
+
+    Attributes:
+        line: line of its ``<<<<<<<`` marker in the conflicted working-tree file; 0 when
+            the file no longer shows this block (resolved by hand, not yet ``git add``-ed).
+        base / fork / upstream: the three sides (base: the previously integrated release
+            for a fork merge, the release the patch was made on for a patch conflict).
+        upstream_commits: upstream commits between the two releases that changed these
+            lines, newest first (git upstream with history only).
+        upstream_changes: the release diff's hunks (``git diff -U0`` of the vendor commits,
+            upstream paths) that overlap these lines, when no upstream history exists.
+        fork_commits: fork-branch commits since the last sync that changed these lines.
+        suggestion: one line: a concrete next step for this hunk.
+    """
+
+    line: int
+    base: Side
+    fork: Side
+    upstream: Side
+    upstream_commits: tuple[Commit, ...] = ()
+    upstream_changes: tuple[str, ...] = ()
+    fork_commits: tuple[Commit, ...] = ()
+    suggestion: str = ""
+
+
+@dataclass(frozen=True)
+class PatchRef:
+    """A patch of the series involved in an entry: its name, kind, status and detail."""
+
+    name: str
+    kind: str
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file (or patch) that did not integrate cleanly.
+
+    Attributes:
+        path: path in the fork ("" for a patch that names no file).
+        upstream_path: the same file's path upstream, before the rename.
+        kind: one of :data:`KINDS`.
+        blocking: True when it must be resolved before ``--continue``.
+        detail: one line: what happened (e.g. "upstream deleted it; the fork modified it").
+        suggestion: one line: what to do next.
+        hunks: the conflicted blocks (content and add/add conflicts).
+        deleted_by: ``fork`` or ``upstream`` for modify/delete and rename/delete, else "".
+        upstream_commits / fork_commits: for entries without hunks, the commits that
+            changed the file on each side.
+        patches: series patches that change this file, or the patch the entry is about.
+    """
+
+    path: str
+    upstream_path: str
+    kind: str
+    blocking: bool
+    detail: str
+    suggestion: str
+    hunks: tuple[Hunk, ...] = ()
+    deleted_by: str = ""
+    upstream_commits: tuple[Commit, ...] = ()
+    fork_commits: tuple[Commit, ...] = ()
+    patches: tuple[PatchRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConflictReport:
+    """Everything a stopped sync of one upstream left to resolve.
+
+    Attributes:
+        upstream: upstream name; version: the release being integrated; previous: the
+            release integrated before (None on a first sync).
+        stage: ``merge`` (the fork merge conflicted) or ``patch`` (a diff patch of the
+            series conflicted; nothing merged yet).
+        source: ``git`` or ``pypi``.
+        history: how upstream provenance was found: ``commits`` (upstream history in the
+            fork repository), ``release-diff`` (only the two releases) or ``none``.
+        fork_repository: the fork repository; resolve_in: where the conflicts are resolved
+            (the fork repository, or the patch-conflict checkout).
+        patch: the conflicting patch (stage ``patch`` only).
+        entries: every file or patch with trouble, blocking ones first, by path.
+        next_step: one line: how to finish or undo the sync.
+        commit_url: a link to an upstream commit with ``{id}`` for its id, for git
+            upstreams on a known forge ("" otherwise).
+    """
+
+    upstream: str
+    version: str
+    previous: str | None
+    stage: str
+    source: str
+    history: str
+    fork_repository: Path
+    resolve_in: Path
+    entries: tuple[Entry, ...]
+    next_step: str
+    patch: str = ""
+    commit_url: str = ""
+
+    @property
+    def conflicts(self) -> tuple[Entry, ...]:
+        """The blocking entries."""
+        return tuple(e for e in self.entries if e.blocking)
+
+
+# -- collecting ---------------------------------------------------------------------------
+
+
+def collect(config: UpstreamConfig) -> ConflictReport:
+    """Build the conflict report of the sync of ``config`` that stopped on conflicts.
+
+    Reads the fork repository (unmerged index, working tree, history) and forktool's state
+    files in ``.git/forktool/``; changes nothing.
+
+    Returns:
+        the report; its blocking entries are what ``--continue`` waits for.
+
+    Raises:
+        RepositoryError: there is no fork repository, or no sync of ``config`` is waiting
+            for conflict resolution.
+        ConfigError: the lock file is invalid.
+    """
+    if not (config.fork_path / ".git").exists():
+        raise RepositoryError(
+            f"the fork repository {config.fork_path} does not exist",
+            f"there is nothing to report; run 'forktool sync {config.name}'",
+        )
+    repo = GitRepo(config.fork_path)
+    try:
+        return _collect(config, repo)
+    finally:
+        repo.close()
+
+
+def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
+    pending = intent.read_pending(repo, config.name)
+    if pending is None:
+        raise RepositoryError(
+            f"no sync of {config.name} is waiting for conflict resolution",
+            f"'forktool patch list' shows the series health, 'forktool leftovers "
+            f"{config.name}' the files left untransformed",
+        )
+    run = _Run.start(config, repo, pending, lockfile.read(config.lock_path))
+    try:
+        entries = run.patch_entries() if pending.stage == "patch" else run.merge_entries()
+    finally:
+        if run.checkout is not repo:
+            run.checkout.close()
+    entries += run.warning_entries()
+    entries.sort(key=lambda e: (not e.blocking, e.path, e.kind))
+    return ConflictReport(
+        upstream=config.name,
+        version=pending.version,
+        previous=run.lock.version if run.lock else None,
+        stage=pending.stage,
+        source="git" if isinstance(config.source, GitSource) else "pypi",
+        history=run.history.kind,
+        fork_repository=repo.path,
+        resolve_in=run.checkout.path,
+        entries=tuple(entries),
+        next_step=run.next_step(sum(e.blocking for e in entries)),
+        patch=pending.patch,
+        commit_url=_commit_url(config),
+    )
+
+
+@dataclass(frozen=True)
+class _History:
+    """Where upstream provenance comes from: two releases, older and newer.
+
+    ``tip`` is the role (base or upstream side) whose text is the newer release; the other
+    role is the older release. Commits are upstream commits (None: no history in the fork
+    repository); vendors are the vendor commits (None: unknown).
+    """
+
+    older_commit: str | None = None
+    newer_commit: str | None = None
+    older_vendor: str | None = None
+    newer_vendor: str | None = None
+    tip: str = UPSTREAM
+
+    @property
+    def kind(self) -> str:
+        if self.older_commit and self.newer_commit:
+            return "commits"
+        return "release-diff" if self.older_vendor and self.newer_vendor else "none"
+
+    @property
+    def newer_tree(self) -> str | None:
+        """A treeish holding the newer release's pristine files (vendor == upstream tree)."""
+        return self.newer_vendor or self.newer_commit
+
+
+@dataclass
+class _Run:
+    """What one :func:`collect` call knows: configuration, repositories, ranges, caches."""
+
+    config: UpstreamConfig
+    repo: GitRepo
+    pending: intent.Pending
+    lock: Lock | None
+    checkout: GitRepo
+    roles: dict[str, int]  # role -> index stage
+    history: _History
+    fork_range: str | None
+    reverse: RenameMap
+    health: tuple[PatchHealth, ...]
+    _maps: dict[tuple[str, str], ctext.LineMap] = field(default_factory=dict)
+    _base_tree: dict[str, str] | None = None
+
+    @classmethod
+    def start(
+        cls, config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, lock: Lock | None
+    ) -> _Run:
+        rename = config.rename
+        vendor = _existing(repo, pending.vendor)
+        reverse = RenameMap(
+            packages={new: old for old, new in rename.packages.items()},
+            distributions={new: old for old, new in rename.distributions.items()},
+            roots=expand_roots(repo.tree_blobs(vendor), rename).roots if vendor else (),
+        )
+        if pending.stage == "patch":
+            checkout = GitRepo(Path(pending.worktree)) if Path(pending.worktree).exists() else repo
+            roles = {BASE: 1, UPSTREAM: 2, FORK: 3}  # the patch is applied onto the release
+            history = _patch_history(config, repo, pending)
+            fork_range = None
+        else:
+            checkout, roles = repo, {BASE: 1, FORK: 2, UPSTREAM: 3}
+            history = _History(
+                older_commit=_existing(repo, lock.upstream_commit if lock else ""),
+                newer_commit=_existing(repo, pending.upstream_commit),
+                older_vendor=_existing(repo, lock.vendor if lock else ""),
+                newer_vendor=_existing(repo, pending.vendor),
+            )
+            fork_range = f"{lock.fork}..HEAD" if lock and repo.resolve(lock.fork) else None
+        health = tuple(state.read_health(config))  # written by the stopped sync
+        return cls(
+            config, repo, pending, lock, checkout, roles, history, fork_range, reverse, health
+        )
+
+    # -- entries by kind --------------------------------------------------------------
+
+    def merge_entries(self) -> list[Entry]:
+        """One entry per unmerged path of the fork merge."""
+        stages = self.checkout.unmerged_stages()
+        return [self._unmerged_entry(path, stages[path]) for path in sorted(stages)]
+
+    def patch_entries(self) -> list[Entry]:
+        """The conflicting patch: one entry per unmerged path in the patch checkout, or one
+        entry for the patch when git could not merge it at all."""
+        health = {h.name: h for h in self.health}
+        patch = self._patch_ref(health.get(self.pending.patch))
+        stages = self.checkout.unmerged_stages() if self.checkout is not self.repo else {}
+        entries = [self._unmerged_entry(path, stages[path], patch) for path in sorted(stages)]
+        if entries or self.pending.conflicts:
+            return entries
+        paths = health[patch.name].paths if patch.name in health else ()
+        path = paths[0] if paths else ""
+        return [
+            Entry(
+                path=path,
+                upstream_path=self.upstream_path(path),
+                kind=PATCH_CONFLICT,
+                blocking=True,
+                detail=f"{patch.name} cannot be merged: {patch.detail}",
+                suggestion=f"make its change by hand in `{self.checkout.path}`, then "
+                f"`forktool patch refresh {patch.name} --upstream {self.config.name}`",
+                patches=(patch,),
+            )
+        ]
+
+    def warning_entries(self) -> list[Entry]:
+        """Patches that no longer match or fail, and files carried over untransformed, as
+        recorded by the transform of the release being integrated."""
+        entries = []
+        for item in self.health:
+            if item.status not in ("no-match", "error"):
+                continue
+            path = item.paths[0] if item.paths else ""
+            no_match = item.status == "no-match"
+            entries.append(
+                Entry(
+                    path=path,
+                    upstream_path=self.upstream_path(path),
+                    kind=PATCH_NO_MATCH if no_match else PATCH_ERROR,
+                    blocking=False,
+                    detail=f"{item.name}: {item.detail or item.status}",
+                    suggestion=(
+                        f"upstream changed what {item.name} patches: update it, or drop it "
+                        f"(`forktool patch drop {item.name}`)"
+                        if no_match
+                        else f"fix {item.name} ({item.detail or 'it failed'}), or drop it"
+                    ),
+                    patches=(PatchRef(item.name, item.kind, item.status, item.detail),),
+                )
+            )
+        for path, reason in sorted(self._failures().items()):
+            entries.append(
+                Entry(
+                    path=path,
+                    upstream_path=self.upstream_path(path),
+                    kind=UNTRANSFORMED,
+                    blocking=False,
+                    detail=f"carried over without the rename: {reason}",
+                    suggestion="rename the old names it still holds by hand in the fork "
+                    f"(`forktool leftovers {self.config.name}` lists them)",
+                )
+            )
+        return entries
+
+    def next_step(self, blocking: int) -> str:
+        """The one line that says how to finish (or undo) the stopped sync."""
+        name = self.config.name
+        if self.pending.stage == "patch":
+            return (
+                f"resolve the patch in `{self.checkout.path}`, `git add` each path there, run "
+                f"`forktool patch refresh {self.pending.patch} --upstream {name}`, then "
+                f"`forktool sync {name} --continue` (or `--abort` to undo the sync)"
+            )
+        if blocking == 0:
+            return f"every path is resolved: run `forktool sync {name} --continue`"
+        return (
+            f"resolve the {_plural(blocking, 'conflicted path')} in `{self.checkout.path}`, "
+            "`git add` each, "
+            f"then run `forktool sync {name} --continue` (or `--abort` to undo the sync)"
+        )
+
+    # -- one unmerged path ------------------------------------------------------------
+
+    def _unmerged_entry(
+        self,
+        path: str,
+        stages: dict[int, str],
+        patch: PatchRef | None = None,
+    ) -> Entry:
+        has = {role: self.roles[role] in stages for role in (BASE, FORK, UPSTREAM)}
+        upstream_path = self.upstream_path(path)
+        patches = (patch,) if patch else self._patches_changing(path)
+        if has[FORK] and has[UPSTREAM]:
+            kind = CONTENT if has[BASE] else ADD_ADD
+            hunks, note = self._hunks(path, stages)
+            detail = "both sides changed the same lines" if has[BASE] else "both sides added it"
+            return Entry(
+                path=path,
+                upstream_path=upstream_path,
+                kind=kind,
+                blocking=True,
+                detail=f"{detail}; {note}" if note else detail,
+                suggestion=self._resolve_step(path, hunks),
+                hunks=tuple(hunks),
+                patches=patches,
+            )
+        kind, deleted_by, renamed_from = UNMERGED, "", ""
+        shown = ", ".join(str(s) for s in sorted(stages))
+        detail = f"unmerged with index stages {shown} only (`git status` says why)"
+        suggestion = f"choose the version to keep in `{path}`, then `git add` or `git rm` it"
+        if has[BASE] and (has[FORK] or has[UPSTREAM]):
+            kind, deleted_by = MODIFY_DELETE, UPSTREAM if has[FORK] else FORK
+            changer = FORK if deleted_by == UPSTREAM else UPSTREAM
+            detail = f"{_WHO[deleted_by]} deleted this file; {_WHO[changer]} changed it"
+            suggestion = _deletion_step(path, deleted_by, self.roles[UPSTREAM])
+            renamed_from = self._renamed_from(path, stages[1])
+            if renamed_from:
+                kind = RENAME_DELETE
+                detail = (
+                    f"{_WHO[changer]} renamed {renamed_from} to {path}; "
+                    f"{_WHO[deleted_by]} deleted {renamed_from}"
+                )
+        return Entry(
+            path=path,
+            upstream_path=upstream_path,
+            kind=kind,
+            blocking=True,
+            detail=detail,
+            suggestion=suggestion,
+            deleted_by=deleted_by,
+            upstream_commits=self._file_upstream_commits(path, renamed_from),
+            fork_commits=self._file_fork_commits(path, renamed_from),
+            patches=patches,
+        )
+
+    def _resolve_step(self, path: str, hunks: list[Hunk]) -> str:
+        """The entry-level step for a file with hunks (or a binary file without)."""
+        where = self.checkout.path / path
+        if not hunks:
+            return (
+                f"take one side (`git checkout --ours {path}` or `--theirs`), or merge the "
+                f"two versions by hand in `{where}`, then `git add {path}`"
+            )
+        what = "hunk" if len(hunks) == 1 else f"{len(hunks)} hunks"
+        return f"resolve the {what} in `{where}` (see each hunk), then `git add {path}`"
+
+    def _hunks(self, path: str, stages: dict[int, str]) -> tuple[list[Hunk], str]:
+        """The conflicted blocks of ``path``, with provenance; plus a note ("" if none)."""
+        blobs = {
+            role: self.repo.blob(stages[stage]) if stage in stages else None
+            for role, stage in self.roles.items()
+        }
+        if any(b"\0" in data for data in blobs.values() if data is not None):
+            return [], "binary file: no line-by-line hunks"
+        texts = {
+            role: None if data is None else data.decode("utf-8", "replace")
+            for role, data in blobs.items()
+        }
+        merged, note = self._merged(path, {r: d or b"" for r, d in blobs.items()})
+        spans = {role: merged.locate(role, texts[role]) for role in (BASE, FORK, UPSTREAM)}
+        whole = {role: text or "" for role, text in texts.items()}
+        hunks = []
+        for index, block in enumerate(merged.blocks):
+            sides = {role: Side(*spans[role][index], "".join(block.texts[role])) for role in spans}
+            hunks.append(self._with_provenance(path, block.line, sides, whole))
+        return hunks, note
+
+    def _merged(self, path: str, blobs: dict[str, bytes]) -> tuple[ctext.Merged, str]:
+        """The working-tree file's conflict blocks; recomputed from the index stages
+        (``git merge-file --diff3``) when it has none or lacks the base sections."""
+        try:
+            shown = (self.checkout.path / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            shown = ""
+        ours, theirs = self._stage_roles()
+        in_tree = ctext.parse_blocks(shown, ours, theirs)
+        if in_tree.blocks and all(b.has_base for b in in_tree.blocks):
+            return in_tree, ""
+        labels = [ours, BASE, theirs]
+        output = self.repo.merge_file(blobs[ours], blobs[BASE], blobs[theirs], labels)
+        computed = ctext.parse_blocks(output.decode("utf-8", "replace"), ours, theirs)
+        if len(in_tree.blocks) == len(computed.blocks):  # point at the working tree's lines
+            return computed.at_lines([b.line for b in in_tree.blocks]), ""
+        note = "" if in_tree.blocks else "the working-tree file has no conflict markers left"
+        return computed.at_lines([0] * len(computed.blocks)), note
+
+    def _stage_roles(self) -> tuple[str, str]:
+        """The roles of stage 2 ("ours") and stage 3 ("theirs")."""
+        by_stage = {stage: role for role, stage in self.roles.items()}
+        return by_stage[2], by_stage[3]
+
+    def _with_provenance(
+        self, path: str, line: int, sides: dict[str, Side], texts: dict[str, str]
+    ) -> Hunk:
+        upstream_commits: tuple[Commit, ...] = ()
+        upstream_changes: tuple[str, ...] = ()
+        upstream_path = self.upstream_path(path)
+        if self.history.kind == "commits":
+            upstream_commits = self._upstream_line_commits(upstream_path, sides, texts)
+        elif self.history.kind == "release-diff":
+            upstream_changes = self._release_changes(upstream_path, sides, texts)
+        fork_commits: tuple[Commit, ...] = ()
+        lines = ctext.log_span(sides[FORK].span, len(texts[FORK].splitlines()))
+        if self.fork_range and lines:
+            found = self.repo.line_log(self.fork_range, path, *lines)
+            fork_commits = tuple(_commit(c) for c in found)
+        return Hunk(
+            line=line,
+            base=sides[BASE],
+            fork=sides[FORK],
+            upstream=sides[UPSTREAM],
+            upstream_commits=upstream_commits,
+            upstream_changes=upstream_changes,
+            fork_commits=fork_commits,
+            suggestion=ctext.suggest(sides[BASE].text, sides[FORK].text, sides[UPSTREAM].text),
+        )
+
+    # -- provenance -------------------------------------------------------------------
+
+    def _upstream_line_commits(
+        self, upstream_path: str, sides: dict[str, Side], texts: dict[str, str]
+    ) -> tuple[Commit, ...]:
+        """``git log -L`` over the upstream commits between the releases, on the lines of
+        the newer release's side, mapped from the renamed file to upstream's."""
+        history = self.history
+        assert history.older_commit and history.newer_commit
+        pristine = self._pristine(history.newer_tree, upstream_path)
+        if pristine is None:
+            return ()
+        mapped = self._map(texts[history.tip], pristine).span(sides[history.tip].span)
+        lines = ctext.log_span(mapped, len(pristine.splitlines()))
+        if lines is None:
+            return ()
+        revisions = f"{history.older_commit}..{history.newer_commit}"
+        return tuple(_commit(c) for c in self.repo.line_log(revisions, upstream_path, *lines))
+
+    def _release_changes(
+        self, upstream_path: str, sides: dict[str, Side], texts: dict[str, str]
+    ) -> tuple[str, ...]:
+        """The release diff's hunks that overlap the conflicted lines on either release."""
+        history = self.history
+        assert history.older_vendor and history.newer_vendor
+        older_role = BASE if history.tip == UPSTREAM else UPSTREAM
+        spans: list[ctext.Span | None] = []
+        for role, treeish in (
+            (older_role, history.older_vendor),
+            (history.tip, history.newer_vendor),
+        ):
+            pristine = self._pristine(treeish, upstream_path)
+            mapped = self._map(texts[role], pristine).span(sides[role].span) if pristine else None
+            spans.append(mapped)
+        diff = self.repo.diff_file(history.older_vendor, history.newer_vendor, upstream_path)
+        return tuple(
+            hunk
+            for hunk, old, new in ctext.diff_hunks(diff)
+            if ctext.overlaps(old, spans[0]) or ctext.overlaps(new, spans[1])
+        )
+
+    def _file_upstream_commits(self, *paths: str) -> tuple[Commit, ...]:
+        """Upstream commits between the releases that changed the files ``paths`` (fork
+        paths; "" ignored)."""
+        history = self.history
+        if history.kind != "commits":
+            return ()
+        revisions = f"{history.older_commit}..{history.newer_commit}"
+        upstream_paths = [self.upstream_path(path) for path in paths if path]
+        return tuple(_commit(c) for c in self.repo.path_log(revisions, *upstream_paths))
+
+    def _file_fork_commits(self, *paths: str) -> tuple[Commit, ...]:
+        """Fork commits since the last sync that changed the files ``paths``."""
+        if not self.fork_range:
+            return ()
+        found = self.repo.path_log(self.fork_range, *(path for path in paths if path))
+        return tuple(_commit(c) for c in found)
+
+    def _pristine(self, treeish: str | None, upstream_path: str) -> str | None:
+        data = self.repo.blob_at(treeish, upstream_path) if treeish else None
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def _map(self, renamed: str, pristine: str) -> ctext.LineMap:
+        """Line map from a renamed (and patched) text to the pristine upstream text."""
+        key = (renamed, pristine)
+        if key not in self._maps:
+            self._maps[key] = ctext.LineMap(renamed.splitlines(), pristine.splitlines())
+        return self._maps[key]
+
+    # -- paths, patches, state --------------------------------------------------------
+
+    def upstream_path(self, path: str) -> str:
+        """Where ``path`` of the fork lives upstream, before the rename."""
+        return rename_path(path, self.reverse) if path else ""
+
+    def _patches_changing(self, path: str) -> tuple[PatchRef, ...]:
+        return tuple(
+            PatchRef(h.name, h.kind, h.status, h.detail) for h in self.health if path in h.paths
+        )
+
+    def _patch_ref(self, health: PatchHealth | None) -> PatchRef:
+        """The conflicting patch, described by its file's subject and author."""
+        name = self.pending.patch
+        summary = ""
+        with contextlib.suppress(ConfigError):
+            listed = series.load(self.config.root, self.config.name)
+            summary = _patch_summary(listed.patches[listed.index(name)].data)
+        if health is None:
+            return PatchRef(name, "diff", "conflict", summary)
+        detail = "; ".join(part for part in (summary, health.detail) if part)
+        return PatchRef(name, health.kind, health.status, detail)
+
+    def _renamed_from(self, path: str, base_blob: str) -> str:
+        """For a rename conflict: the base path whose content ``path``'s stage 1 holds.
+        "" when ``path`` itself is in the merge base (or there is no base to look in)."""
+        if self.pending.stage != "merge" or self.lock is None:
+            return ""
+        if self._base_tree is None:
+            self._base_tree = self.repo.tree_blobs(self.lock.transformed)
+        if path in self._base_tree:
+            return ""
+        return next((p for p, sha in sorted(self._base_tree.items()) if sha == base_blob), "")
+
+    def _failures(self) -> dict[str, str]:
+        try:
+            data = state.read_leftovers(self.config)
+        except RepositoryError:
+            return {}
+        if data.get("version") != self.pending.version:
+            return {}  # recorded by another release's transform
+        return dict(data.get("failures", {}))
+
+
+# -- upstream history of a patch conflict -------------------------------------------------
+
+
+def _patch_history(config: UpstreamConfig, repo: GitRepo, pending: intent.Pending) -> _History:
+    """Provenance range of a patch conflict: from the release the patch was made on
+    (``Forktool-Base``) to the release being integrated, in whichever order they are."""
+    try:
+        listed = series.load(config.root, config.name)
+        base = diff_format.base_of(listed.patches[listed.index(pending.patch)].data)
+    except ConfigError:
+        base = None
+    if base is None:
+        return _History()
+    made_on, this = base[1], pending.version
+    made_on_commit = _release_commit(config, repo, made_on)
+    made_on_vendor = repo.resolve(config.release_tag(made_on))
+    this_commit = _existing(repo, pending.upstream_commit)
+    this_vendor = _existing(repo, pending.vendor)
+    try:
+        newer_is_this = Version(this) >= Version(made_on)
+    except InvalidVersion:
+        return _History()
+    if newer_is_this:
+        return _History(made_on_commit, this_commit, made_on_vendor, this_vendor, UPSTREAM)
+    return _History(this_commit, made_on_commit, this_vendor, made_on_vendor, BASE)
+
+
+def _release_commit(config: UpstreamConfig, repo: GitRepo, version: str) -> str | None:
+    """The upstream commit of ``version`` of a git upstream, from the tags forktool fetched
+    into ``refs/forktool/<name>/tags/``; None when it was never fetched."""
+    if not isinstance(config.source, GitSource):
+        return None
+    prefix = f"refs/forktool/{config.name}/tags/"
+    pattern = re.compile(config.source.tag_pattern)
+    for ref in repo.refs():
+        match = pattern.fullmatch(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
+        text = (match.groupdict().get("version") or match.group(0)) if match else None
+        try:
+            if text and Version(text) == Version(version):
+                return repo.resolve(ref)
+        except InvalidVersion:
+            continue
+    return None
+
+
+_FORGE = re.compile(
+    r"^(?:https://|ssh://git@|git@)(?P<host>github\.com|gitlab\.com|codeberg\.org)[/:]"
+    r"(?P<project>[\w.-]+/[\w.-]+?)(?:\.git)?/?$"
+)
+
+
+def _commit_url(config: UpstreamConfig) -> str:
+    """Commit link template of a git upstream on a known forge ("" otherwise)."""
+    match = _FORGE.match(config.source.url) if isinstance(config.source, GitSource) else None
+    if match is None:
+        return ""
+    separator = "/-/commit/" if match["host"] == "gitlab.com" else "/commit/"
+    return f"https://{match['host']}/{match['project']}{separator}{{id}}"
+
+
+def _existing(repo: GitRepo, commit: str) -> str | None:
+    """``commit`` when it exists in ``repo``, else None."""
+    return repo.resolve(commit) if commit else None
+
+
+_WHO = {FORK: "the fork", UPSTREAM: "upstream"}
+
+
+def _deletion_step(path: str, deleted_by: str, upstream_stage: int) -> str:
+    """What to do about a file one side deleted and the other changed."""
+    if deleted_by == UPSTREAM:
+        return (
+            f"upstream deleted this file; the fork changed it: delete it (`git rm {path}`) "
+            f"or keep the fork's version (`git add {path}`)"
+        )
+    keep = "--theirs" if upstream_stage == 3 else "--ours"
+    return (
+        f"the fork deleted this file; upstream changed it: keep it deleted (`git rm {path}`) "
+        f"or take upstream's version (`git checkout {keep} {path}` then `git add {path}`)"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _patch_summary(data: bytes) -> str:
+    """``Subject (From)`` of a patch file's mail-like header."""
+    header, _ = diff_format.split(data)
+    fields = {}
+    for line in header.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(": ")
+        if key in ("From", "Subject") and key not in fields:
+            fields[key] = value.strip()
+    subject, author = fields.get("Subject", ""), fields.get("From", "")
+    return f"{subject} ({author})" if subject and author else subject
+
+
+def _commit(found: LoggedCommit) -> Commit:
+    return Commit(found.commit, found.subject, found.author, found.date)

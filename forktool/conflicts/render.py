@@ -1,0 +1,586 @@
+"""Render a :class:`~forktool.conflicts.collect.ConflictReport`: rich terminal view, Markdown (for a
+pull request or an issue), JSON (documented in ``docs/conflict-report.md``, ``"schema": 1``)
+and a self-contained HTML page. Nothing is decided here; every function is pure except
+:func:`render_terminal`, which prints to the console it is given.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, Side
+
+#: Version of the JSON document; bump it when a field changes meaning or disappears.
+SCHEMA = 1
+
+_STAGES = {"merge": "fork merge", "patch": "patch of the series"}
+_HISTORY = {
+    "commits": "upstream commits between the releases",
+    "release-diff": "the release diff (no upstream history)",
+    "none": "not available",
+}
+_SIDES = ("base", "fork", "upstream")
+# Markdown code fences by file extension; others get a bare fence.
+_LANGUAGES = {
+    ".py": "python", ".pyi": "python", ".toml": "toml", ".cfg": "ini", ".ini": "ini",
+    ".rst": "rst", ".md": "markdown", ".html": "html", ".js": "javascript", ".css": "css",
+    ".json": "json", ".yml": "yaml", ".yaml": "yaml", ".sh": "bash", ".c": "c", ".h": "c",
+}  # fmt: skip
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def report_dict(report: ConflictReport) -> dict[str, Any]:
+    """``report`` as the JSON-ready document of schema :data:`SCHEMA` (see
+    ``docs/conflict-report.md``): report fields, a ``summary`` and the ``entries``."""
+    kinds = Counter(entry.kind for entry in report.entries)
+    return {
+        "schema": SCHEMA,
+        "upstream": report.upstream,
+        "version": report.version,
+        "previous": report.previous,
+        "stage": report.stage,
+        "source": report.source,
+        "history": report.history,
+        "fork_repository": str(report.fork_repository),
+        "resolve_in": str(report.resolve_in),
+        "patch": report.patch,
+        "commit_url": report.commit_url,
+        "next_step": report.next_step,
+        "summary": {
+            "entries": len(report.entries),
+            "blocking": len(report.conflicts),
+            "hunks": sum(len(entry.hunks) for entry in report.entries),
+            "kinds": dict(sorted(kinds.items())),
+        },
+        "entries": [asdict(entry) for entry in report.entries],
+    }
+
+
+def to_json(report: ConflictReport) -> str:
+    """The JSON document of ``report`` (indented, UTF-8 characters kept)."""
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- shared wording -----------------------------------------------------------------------
+
+
+def _title(report: ConflictReport) -> str:
+    start = f"{report.previous} → " if report.previous else ""
+    return f"{report.upstream} {start}{report.version}"
+
+
+def _headline(report: ConflictReport) -> str:
+    blocking = len(report.conflicts)
+    what = (
+        f"{blocking} path{'s' if blocking != 1 else ''} to resolve" if blocking else "no conflicts"
+    )
+    where = _STAGES.get(report.stage, report.stage)
+    if report.stage == "patch" and report.patch:
+        where = f"patch {report.patch} of the series"
+    return f"{what} ({where} stopped)"
+
+
+def _lines(side: Side) -> str:
+    """``lines 12–14``, ``line 12``, ``no lines (before line 12)`` or ``no file``."""
+    if side.start == 0:
+        return "no file"
+    if side.count == 0:
+        return f"no lines (before line {side.start})"
+    if side.count == 1:
+        return f"line {side.start}"
+    return f"lines {side.start}–{side.start + side.count - 1}"
+
+
+def _side_label(report: ConflictReport, role: str) -> str:
+    """What each side is, in words."""
+    if role == "fork":
+        return f"the patch {report.patch}" if report.stage == "patch" else "fork (HEAD)"
+    if role == "upstream":
+        return f"upstream {report.version}"
+    if report.stage == "patch":
+        return "base (where the patch was made)"
+    return f"base ({report.previous})" if report.previous else "base"
+
+
+def _entry_title(entry: Entry) -> str:
+    if entry.path:
+        return entry.path
+    names = ", ".join(p.name for p in entry.patches)
+    return f"patch {names}" if names else "(no path)"
+
+
+def _patches_label(report: ConflictReport, entry: Entry) -> str:
+    if report.stage == "patch" or entry.kind.startswith("patch-"):
+        return "patch"
+    return "patches of the series that change this file"
+
+
+def _name(author: str) -> str:
+    return author.split(" <", 1)[0]
+
+
+def _day(date: str) -> str:
+    return date[:10]
+
+
+# Suggestions and steps mark commands, paths and code like Markdown: `...`.
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def _spans(text: str) -> list[tuple[str, bool]]:
+    """``text`` split into (part, is_code) pairs at its backtick code spans."""
+    parts, at = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts += [(text[at : match.start()], False), (match.group(1), True)]
+        at = match.end()
+    return [*parts, (text[at:], False)]
+
+
+def _provenance(entry_or_hunk: Entry | Hunk) -> list[tuple[str, Sequence[Commit]]]:
+    scope = "these lines" if isinstance(entry_or_hunk, Hunk) else "this file"
+    return [
+        (f"upstream commits that changed {scope}", entry_or_hunk.upstream_commits),
+        (f"fork commits since the last sync that changed {scope}", entry_or_hunk.fork_commits),
+    ]
+
+
+# -- terminal -----------------------------------------------------------------------------
+
+_TERMINAL_LINES = 40  # per side; the JSON, Markdown and HTML reports show everything
+_SIDE_BY_SIDE = 160  # columns from which the three sides stand side by side
+
+
+def render_terminal(console: Console, report: ConflictReport) -> None:
+    """Print ``report`` for a person: headline, then each entry with its hunks side by side
+    (stacked on a console narrower than 160 columns), provenance and suggested steps."""
+    console.print(f"[bold]{escape(_title(report))}[/]: {escape(_headline(report))}", soft_wrap=True)
+    _plain(console, f"  resolve in: {report.resolve_in}")
+    _plain(console, f"  upstream provenance: {_HISTORY.get(report.history, report.history)}")
+    for entry in report.entries:
+        _terminal_entry(console, report, entry)
+    console.print()
+    console.print(_rich_text("next: ", report.next_step, "bold"), soft_wrap=True)
+
+
+def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> None:
+    style = "red" if entry.blocking else "yellow"
+    console.print()
+    console.rule(f"[{style}]{escape(entry.kind)}[/] {escape(_entry_title(entry))}", align="left")
+    if entry.upstream_path and entry.upstream_path != entry.path:
+        _plain(console, f"upstream path: {entry.upstream_path}")
+    _plain(console, entry.detail)
+    if entry.patches:
+        _plain(console, f"{_patches_label(report, entry)}:")
+    for patch in entry.patches:
+        detail = f": {patch.detail}" if patch.detail else ""
+        _plain(console, f"  {patch.name} ({patch.kind}, {patch.status}){detail}")
+    for title, commits in _provenance(entry):
+        _terminal_commits(console, report, title, commits)
+    for number, hunk in enumerate(entry.hunks, start=1):
+        where = f" at line {hunk.line}" if hunk.line else ""
+        console.print(f"\n[bold]hunk {number}[/]{where}", highlight=False)
+        console.print(_terminal_sides(console, report, entry, hunk))
+        for title, commits in _provenance(hunk):
+            _terminal_commits(console, report, title, commits)
+        for change in hunk.upstream_changes:
+            _plain(console, "release diff:")
+            console.print(Syntax(change.rstrip("\n"), "diff", background_color="default"))
+        console.print(_rich_text("suggested: ", hunk.suggestion, "green"), soft_wrap=True)
+    console.print(_rich_text("to do: ", entry.suggestion, "green"), soft_wrap=True)
+
+
+def _terminal_sides(
+    console: Console, report: ConflictReport, entry: Entry, hunk: Hunk
+) -> RenderableType:
+    lexer = Syntax.guess_lexer(entry.path or "x.txt")
+    panels = []
+    for role in _SIDES:
+        side: Side = getattr(hunk, role)
+        lines = side.text.splitlines()
+        shown = "\n".join(lines[:_TERMINAL_LINES])
+        body: RenderableType = (
+            Syntax(shown, lexer, line_numbers=True, start_line=max(side.start, 1),
+                   background_color="default", word_wrap=True)
+            if lines else Text("(no lines)", style="dim")
+        )  # fmt: skip
+        if len(lines) > _TERMINAL_LINES:
+            more = Text(f"… {len(lines) - _TERMINAL_LINES} more lines", style="dim")
+            body = Group(body, more)
+        title = f"{_side_label(report, role)} · {_lines(side)}"
+        panels.append(Panel(body, title=escape(title), title_align="left", expand=True))
+    if console.width < _SIDE_BY_SIDE:
+        return Group(*panels)
+    grid = Table.grid(expand=True, padding=(0, 1))
+    for _ in panels:
+        grid.add_column(ratio=1)
+    grid.add_row(*panels)
+    return grid
+
+
+def _terminal_commits(
+    console: Console, report: ConflictReport, title: str, commits: Sequence[Commit]
+) -> None:
+    if not commits:
+        return
+    _plain(console, f"{title}:")
+    for commit in commits:
+        line = f"  {commit.id[:10]} {commit.subject} ({_name(commit.author)}, {_day(commit.date)})"
+        _plain(console, line)
+
+
+def _rich_text(label: str, text: str, style: str) -> Text:
+    out = Text(label, style=style)
+    for part, code in _spans(text):
+        out.append(part, style="cyan" if code else "")
+    return out
+
+
+def _plain(console: Console, text: str) -> None:
+    """Print text that may hold paths or code: no markup, no highlighting, no wrapping."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+# -- Markdown -----------------------------------------------------------------------------
+
+_MARKDOWN_LINES = 80  # per side, so a report fits in a pull request comment
+
+
+def to_markdown(report: ConflictReport) -> str:
+    """``report`` as Markdown (GitHub flavoured): a summary table of every entry, then one
+    section per entry with each hunk's three sides in fenced blocks, the commits on each
+    side and the suggested step."""
+    out = [
+        f"# Conflict report: {_md_text(_title(report))}",
+        "",
+        f"**{_md_text(_headline(report))}** in {_md_code(str(report.resolve_in))}. "
+        f"Upstream provenance: {_HISTORY.get(report.history, report.history)}.",
+        "",
+        f"**Next step:** {_md_rich(report.next_step)}",
+        "",
+        "| Path | Kind | Hunks | Upstream commits | Fork commits | Suggested step |",
+        "| --- | --- | ---: | --- | --- | --- |",
+    ]
+    for entry in report.entries:
+        ups = _unique(c for h in entry.hunks for c in h.upstream_commits) or entry.upstream_commits
+        forks = _unique(c for h in entry.hunks for c in h.fork_commits) or entry.fork_commits
+        out.append(
+            f"| {_md_cell(_md_code(_entry_title(entry)))} | {entry.kind} | {len(entry.hunks)} "
+            f"| {_md_cell(_md_commit_ids(report, ups, link=True))} "
+            f"| {_md_cell(_md_commit_ids(report, forks, link=False))} "
+            f"| {_md_cell(_md_rich(entry.suggestion))} |"
+        )
+    blocking = [e for e in report.entries if e.blocking]
+    warnings = [e for e in report.entries if not e.blocking]
+    for entry in blocking:
+        out += _md_entry(report, entry, "##")
+    if warnings:
+        out += ["", "## Warnings (not blocking)"]
+        for entry in warnings:
+            out += _md_entry(report, entry, "###")
+    return "\n".join(out) + "\n"
+
+
+def _md_entry(report: ConflictReport, entry: Entry, level: str) -> list[str]:
+    out = ["", f"{level} {_md_code(_entry_title(entry))} — {entry.kind}", ""]
+    facts = []
+    if entry.upstream_path and entry.upstream_path != entry.path:
+        facts.append(f"Upstream path: {_md_code(entry.upstream_path)}")
+    facts.append(_md_text(entry.detail))
+    out.append(" · ".join(facts) + "  ")
+    out.append(f"**Suggested:** {_md_rich(entry.suggestion)}")
+    if entry.patches:
+        label = _patches_label(report, entry)
+        out += ["", f"{label[0].upper()}{label[1:]}:"]
+        out += [
+            f"- {_md_code(p.name)} ({p.kind}, {p.status})"
+            + (f": {_md_text(p.detail)}" if p.detail else "")
+            for p in entry.patches
+        ]
+    for title, commits in _provenance(entry):
+        out += _md_commits(report, title, commits)
+    for number, hunk in enumerate(entry.hunks, start=1):
+        where = f" — line {hunk.line}" if hunk.line else ""
+        out += ["", f"{level}# Hunk {number}{where}", ""]
+        out.append(f"**Suggested:** {_md_rich(hunk.suggestion)}")
+        language = _language(entry.path)
+        for role in _SIDES:
+            side: Side = getattr(hunk, role)
+            out += ["", f"**{_md_text(_side_label(report, role))}**, {_lines(side)}:", ""]
+            out += _md_fence(side.text, language, _MARKDOWN_LINES)
+        for title, commits in _provenance(hunk):
+            out += _md_commits(report, title, commits)
+        if hunk.upstream_changes:
+            out += ["", "Release diff hunks that overlap these lines:", ""]
+            out += _md_fence("".join(hunk.upstream_changes), "diff", _MARKDOWN_LINES)
+    return out
+
+
+def _md_commits(report: ConflictReport, title: str, commits: Sequence[Commit]) -> list[str]:
+    if not commits:
+        return []
+    out = ["", f"{title[0].upper()}{title[1:]}:", ""]
+    for commit in commits:
+        ident = _md_commit_id(report, commit, link=title.startswith("upstream"))
+        out.append(
+            f"- {ident} {_md_text(commit.subject)} — {_md_text(_name(commit.author))}, "
+            f"{_day(commit.date)}"
+        )
+    return out
+
+
+def _md_commit_ids(report: ConflictReport, commits: Sequence[Commit], *, link: bool) -> str:
+    return ", ".join(_md_commit_id(report, c, link=link) for c in commits) or "—"
+
+
+def _md_commit_id(report: ConflictReport, commit: Commit, *, link: bool) -> str:
+    code = _md_code(commit.id[:10])
+    if link and report.commit_url:
+        return f"[{code}]({report.commit_url.format(id=commit.id)})"
+    return code
+
+
+def _md_fence(text: str, language: str, limit: int) -> list[str]:
+    """A fenced code block longer than any backtick run inside ``text``."""
+    lines = text.splitlines()
+    if not lines:
+        return ["*(no lines)*"]
+    shown = lines[:limit]
+    if len(lines) > limit:
+        shown.append(f"… {len(lines) - limit} more lines (see the JSON or HTML report)")
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return [fence + language, *shown, fence]
+
+
+def _md_code(text: str) -> str:
+    """Inline code that survives backticks inside ``text``."""
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    ticks = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+# Markdown's inline punctuation, and "_" where it could start or end emphasis.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|])|(?<!\w)_|_(?!\w)")
+
+
+def _md_text(text: str) -> str:
+    """Plain text with Markdown's special characters escaped (HTML tags with them)."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _md_rich(text: str) -> str:
+    """Text with backtick code spans: the spans as Markdown code, the rest escaped."""
+    return "".join(_md_code(part) if code else _md_text(part) for part, code in _spans(text))
+
+
+def _md_cell(text: str) -> str:
+    """Table cell text: one line, every pipe escaped (GFM wants that even in code)."""
+    return re.sub(r"(?<!\\)\|", r"\\|", text.replace("\n", " "))
+
+
+def _language(path: str) -> str:
+    suffix = "." + path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    return _LANGUAGES.get(suffix, "")
+
+
+def _unique(commits: Any) -> tuple[Commit, ...]:
+    seen: dict[str, Commit] = {}
+    for commit in commits:
+        seen.setdefault(commit.id, commit)
+    return tuple(seen.values())
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+_CSS = """
+:root { --base: #6b7280; --fork: #2563eb; --upstream: #059669; --warn: #b45309;
+  --bad: #b91c1c; --line: #e5e7eb; --code: #f8fafc; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827;
+  margin: 0 auto; max-width: 1400px; padding: 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 0; }
+h3 { font-size: 16px; margin: 20px 0 8px; }
+code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.meta { color: #4b5563; margin: 4px 0; }
+.next { background: #ecfdf5; border-left: 4px solid var(--upstream); padding: 8px 12px;
+  margin: 12px 0; }
+table.summary { border-collapse: collapse; width: 100%; margin: 16px 0; }
+table.summary th, table.summary td { border: 1px solid var(--line); padding: 6px 8px;
+  text-align: left; vertical-align: top; }
+table.summary th { background: #f3f4f6; }
+.entry { border: 1px solid var(--line); border-radius: 8px; margin: 24px 0; padding: 16px; }
+.entry > header { display: flex; gap: 12px; align-items: baseline; flex-wrap: wrap; }
+.kind { border-radius: 999px; padding: 1px 10px; font-size: 13px; color: white;
+  background: var(--bad); }
+.kind.warning { background: var(--warn); }
+.suggest { background: #fffbeb; border-left: 4px solid var(--warn); padding: 6px 10px;
+  margin: 8px 0; }
+.sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
+  gap: 12px; }
+.side { border: 1px solid var(--line); border-top: 4px solid var(--base); border-radius: 6px;
+  margin: 0; min-width: 0; }
+.side.fork { border-top-color: var(--fork); } .side.upstream { border-top-color: var(--upstream); }
+.side figcaption { padding: 4px 10px; font-size: 13px; color: #374151; background: #f9fafb; }
+.side pre { margin: 0; padding: 8px 0; background: var(--code); }
+.side .l { display: grid; grid-template-columns: 3.5em 1fr; column-gap: 10px;
+  padding-right: 10px; }
+.side .n { text-align: right; color: #9ca3af; user-select: none; }
+.side .t { white-space: pre-wrap; overflow-wrap: anywhere; }
+.empty { color: #9ca3af; font-style: italic; padding: 8px 10px; }
+.prov { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
+  gap: 12px; margin-top: 8px; }
+.prov h4 { margin: 6px 0; font-size: 14px; }
+.prov ul { margin: 0; padding-left: 20px; }
+.sha { font-family: ui-monospace, monospace; }
+pre.diff { background: var(--code); padding: 8px 10px; border: 1px solid var(--line); }
+"""
+
+
+def to_html(report: ConflictReport) -> str:
+    """``report`` as one self-contained HTML page: inline CSS, no scripts or external
+    assets, every piece of text escaped. Each hunk shows its base, fork and upstream sides
+    side by side (stacked on narrow screens) with their line numbers, then the commits that
+    changed those lines on each side."""
+    e = _esc
+    rows = []
+    for index, entry in enumerate(report.entries):
+        ups = _unique(c for h in entry.hunks for c in h.upstream_commits) or entry.upstream_commits
+        forks = _unique(c for h in entry.hunks for c in h.fork_commits) or entry.fork_commits
+        rows.append(
+            f'<tr><td><a href="#entry-{index}"><code>{e(_entry_title(entry))}</code></a></td>'
+            f"<td>{e(entry.kind)}</td><td>{len(entry.hunks)}</td>"
+            f"<td>{_html_commit_ids(report, ups, link=True)}</td>"
+            f"<td>{_html_commit_ids(report, forks, link=False)}</td>"
+            f"<td>{_html_rich(entry.suggestion)}</td></tr>"
+        )
+    body = [
+        f"<h1>Conflict report: {e(_title(report))}</h1>",
+        f'<p class="meta"><strong>{e(_headline(report))}</strong> in '
+        f"<code>{e(str(report.resolve_in))}</code>. Upstream provenance: "
+        f"{e(_HISTORY.get(report.history, report.history))}.</p>",
+        f'<p class="next"><strong>Next step:</strong> {_html_rich(report.next_step)}</p>',
+        '<table class="summary"><thead><tr><th>Path</th><th>Kind</th><th>Hunks</th>'
+        "<th>Upstream commits</th><th>Fork commits</th><th>Suggested step</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>",
+    ]
+    for index, entry in enumerate(report.entries):
+        body.append(_html_entry(report, entry, index))
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Conflict report: {e(_title(report))}</title>\n"
+        f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
+    e = _esc
+    kind_class = "kind" if entry.blocking else "kind warning"
+    parts = [
+        f'<section class="entry" id="entry-{index}">',
+        f"<header><h2><code>{e(_entry_title(entry))}</code></h2>"
+        f'<span class="{kind_class}">{e(entry.kind)}</span></header>',
+    ]
+    facts = []
+    if entry.upstream_path and entry.upstream_path != entry.path:
+        facts.append(f"upstream path <code>{e(entry.upstream_path)}</code>")
+    facts.append(e(entry.detail))
+    parts.append(f'<p class="meta">{" · ".join(facts)}</p>')
+    suggestion = _html_rich(entry.suggestion)
+    parts.append(f'<p class="suggest"><strong>Suggested:</strong> {suggestion}</p>')
+    if entry.patches:
+        items = "".join(
+            f"<li><code>{e(p.name)}</code> ({e(p.kind)}, {e(p.status)})"
+            + (f": {e(p.detail)}" if p.detail else "")
+            + "</li>"
+            for p in entry.patches
+        )
+        label = _esc(_patches_label(report, entry).capitalize())
+        parts.append(f'<p class="meta">{label}:</p><ul>{items}</ul>')
+    parts.append(_html_provenance(report, entry))
+    for number, hunk in enumerate(entry.hunks, start=1):
+        where = f" — line {hunk.line}" if hunk.line else ""
+        parts.append(f"<h3>Hunk {number}{where}</h3>")
+        suggestion = _html_rich(hunk.suggestion)
+        parts.append(f'<p class="suggest"><strong>Suggested:</strong> {suggestion}</p>')
+        figures = [_html_side(report, role, getattr(hunk, role)) for role in _SIDES]
+        parts.append(f'<div class="sides">{"".join(figures)}</div>')
+        parts.append(_html_provenance(report, hunk))
+        if hunk.upstream_changes:
+            diff = e("".join(hunk.upstream_changes))
+            parts.append("<h4>Release diff hunks that overlap these lines</h4>")
+            parts.append(f'<pre class="diff">{diff}</pre>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _html_side(report: ConflictReport, role: str, side: Side) -> str:
+    e = _esc
+    caption = f"{_side_label(report, role)} · {_lines(side)}"
+    lines = side.text.splitlines()
+    if lines:
+        numbered = "".join(
+            f'<span class="l"><span class="n">{side.start + i}</span>'
+            f'<span class="t">{e(line)}</span></span>'
+            for i, line in enumerate(lines)
+        )
+        content = f"<pre>{numbered}</pre>"
+    else:
+        content = '<div class="empty">(no lines)</div>'
+    return f'<figure class="side {role}"><figcaption>{e(caption)}</figcaption>{content}</figure>'
+
+
+def _html_provenance(report: ConflictReport, item: Entry | Hunk) -> str:
+    columns = []
+    for title, commits in _provenance(item):
+        if not commits:
+            continue
+        upstream = title.startswith("upstream")
+        items = "".join(
+            f"<li>{_html_commit_id(report, c, link=upstream)} {_esc(c.subject)} "
+            f'<span class="meta" title="{_esc(c.author)}">— {_esc(_name(c.author))}, '
+            f"{_esc(_day(c.date))}</span></li>"
+            for c in commits
+        )
+        heading = _esc(title[0].upper() + title[1:])
+        columns.append(f"<div><h4>{heading}</h4><ul>{items}</ul></div>")
+    return f'<div class="prov">{"".join(columns)}</div>' if columns else ""
+
+
+def _html_commit_ids(report: ConflictReport, commits: Sequence[Commit], *, link: bool) -> str:
+    return ", ".join(_html_commit_id(report, c, link=link) for c in commits) or "—"
+
+
+def _html_commit_id(report: ConflictReport, commit: Commit, *, link: bool) -> str:
+    code = f'<code class="sha" title="{_esc(commit.id)}">{_esc(commit.id[:10])}</code>'
+    if link and report.commit_url:
+        return f'<a href="{_esc(report.commit_url.format(id=commit.id))}">{code}</a>'
+    return code
+
+
+def _html_rich(text: str) -> str:
+    """Text with backtick code spans, as escaped HTML with ``<code>`` elements."""
+    return "".join(
+        f"<code>{_esc(part)}</code>" if code else _esc(part) for part, code in _spans(text)
+    )
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -1,0 +1,195 @@
+"""Apply the fork's patch series to a transformed release, and say how each patch fared.
+
+Codemod patches (:mod:`forktool.patches.api`) run on the in-memory tree. Diff patches go
+through git: applied as they are (no fuzz), else checked for being already upstream, else
+three-way merged with ``git apply --3way`` against the blobs they were made on; a patch
+that still conflicts is left out of the tree and reported ``conflict``.
+
+Health statuses: ``clean``, ``three-way``, ``conflict``, ``no-match``, ``upstreamed``,
+``error`` (with the exception).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from forktool.git.repository import GitRepo
+from forktool.model import FileEntry, PatchHealth, Tree
+from forktool.patches.api import CodemodPatch, NoMatch, Upstreamed
+from forktool.patches.diff_format import base_of
+from forktool.patches.series import CODEMOD, PatchFile, Series
+
+CLEAN, THREE_WAY, CONFLICT = "clean", "three-way", "conflict"
+NO_MATCH, UPSTREAMED, ERROR = "no-match", "upstreamed", "error"
+STATUSES = (CLEAN, THREE_WAY, CONFLICT, NO_MATCH, UPSTREAMED, ERROR)
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """The tree after the series, and the health of every patch.
+
+    Attributes:
+        tree: the patched tree (conflicting and failing patches left out).
+        health: one entry per patch, in series order.
+        tree_before: patch name -> tree id just before that patch, for conflicting
+            patches (where the conflict is shown to the user).
+    """
+
+    tree: dict[str, FileEntry]
+    health: tuple[PatchHealth, ...]
+    tree_before: dict[str, str] = field(default_factory=dict)
+
+
+#: Writes the tree a diff patch was made on into the object store: called with the
+#: ``Forktool-Base`` version and the patch's position in the series (the base is that
+#: release renamed, with the patches before it applied).
+Materialize = Callable[[str, int], None]
+
+
+def apply_series(
+    repo: GitRepo, tree: Tree, series: Series, materialize: Materialize | None = None
+) -> SeriesResult:
+    """Apply every patch of ``series`` to ``tree``, in order.
+
+    Args:
+        repo: the fork repository (object store for diff patches; nothing else changes).
+        tree: the renamed release.
+        series: the patch series.
+        materialize: recreates a diff patch's base release in the object store when its
+            blobs are missing, so the three-way merge can run; None: no such retry.
+
+    Returns:
+        the patched tree and per-patch health; never raises for one patch.
+    """
+    current = dict(tree)
+    health: list[PatchHealth] = []
+    tree_before: dict[str, str] = {}
+    for position, patch in enumerate(series.patches):
+        if patch.kind == CODEMOD:
+            outcome = _apply_codemod(patch, current)
+        else:
+            retry = None
+            base = base_of(patch.data)
+            if materialize is not None and base is not None:
+                retry = functools.partial(materialize, base[1], position)
+            outcome = _apply_diff(repo, patch, current, retry)
+            if outcome.status == CONFLICT:
+                tree_before[patch.name] = repo.write_tree(current)
+        health.append(outcome)
+    return SeriesResult(current, tuple(health), tree_before)
+
+
+def load_codemod(patch: PatchFile) -> CodemodPatch:
+    """Import a codemod patch file and return its ``patch`` object.
+
+    Raises:
+        BaseException: whatever importing the file raises (``SystemExit`` too); TypeError
+            when it defines no ``patch`` that is a :class:`~forktool.patches.api.CodemodPatch`.
+    """
+    module_name = "forktool_patch_" + hashlib.sha256(str(patch.path).encode()).hexdigest()[:16]
+    spec = importlib.util.spec_from_file_location(module_name, patch.path)
+    if spec is None or spec.loader is None:
+        raise TypeError(f"cannot import {patch.name}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses and pickling look modules up here
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(module_name, None)
+    codemod = getattr(module, "patch", None)
+    if not isinstance(codemod, CodemodPatch):
+        raise TypeError(f"{patch.name} defines no 'patch = <CodemodPatch>'")
+    return codemod
+
+
+def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
+    """Run one codemod patch over the files it targets, updating ``tree`` in place."""
+    try:
+        codemod = load_codemod(patch)
+        changed: dict[str, FileEntry] = {}
+        reasons: list[str] = []
+        upstreamed = False
+        for path in sorted(p for p in tree if codemod.matches(p)):
+            entry = tree[path]
+            module = cst.parse_module(entry.data.decode("utf-8"))
+            try:
+                new = codemod.transform(module, path)
+            except NoMatch as exc:
+                reasons.append(f"{path}: {exc}")
+                continue
+            except Upstreamed as exc:
+                upstreamed = True
+                reasons.append(f"{path}: {exc}")
+                continue
+            if new.code != module.code:
+                changed[path] = FileEntry(new.code.encode("utf-8"), entry.executable)
+    # A patch is code: any failure is reported, not raised, sys.exit() and a raised
+    # KeyboardInterrupt included.
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return PatchHealth(patch.name, patch.kind, ERROR, detail)
+    if changed:
+        tree.update(changed)
+        return PatchHealth(patch.name, patch.kind, CLEAN, paths=tuple(changed))
+    if upstreamed:
+        return PatchHealth(patch.name, patch.kind, UPSTREAMED, "; ".join(reasons))
+    detail = "; ".join(reasons) or f"no file matches {', '.join(codemod.targets)}"
+    return PatchHealth(patch.name, patch.kind, NO_MATCH, detail)
+
+
+def _apply_diff(
+    repo: GitRepo,
+    patch: PatchFile,
+    tree: dict[str, FileEntry],
+    materialize: Callable[[], None] | None,
+) -> PatchHealth:
+    """Apply one diff patch: directly, else upstreamed?, else three-way; update ``tree``."""
+    base = repo.write_tree(tree)
+    direct = repo.apply_patch(base, patch.data)
+    status = CLEAN
+    result = direct
+    if direct.tree is None:
+        if repo.apply_patch(base, patch.data, check_reverse=True).tree is not None:
+            return PatchHealth(patch.name, patch.kind, UPSTREAMED, "its change is already there")
+        result = repo.apply_patch(base, patch.data, three_way=True)
+        if _missing_blobs(result.error) and materialize is not None:
+            try:
+                materialize()  # the base release's blobs, for the merge base
+            except Exception as exc:  # still a patch outcome, not a failed run
+                return PatchHealth(patch.name, patch.kind, CONFLICT, f"base release: {exc}")
+            result = repo.apply_patch(base, patch.data, three_way=True)
+        status = THREE_WAY
+        if result.conflicts:
+            return PatchHealth(
+                patch.name, patch.kind, CONFLICT, "three-way merge conflicts", result.conflicts
+            )
+        if result.tree is None:
+            reason = result.error or direct.error
+            kind = ERROR if _malformed(reason) else CONFLICT
+            return PatchHealth(patch.name, patch.kind, kind, reason)
+    assert result.tree is not None
+    changed = repo.changed_files(base, result.tree)
+    for path, entry in changed.items():
+        if entry is None:
+            tree.pop(path, None)
+        else:
+            tree[path] = entry
+    return PatchHealth(patch.name, patch.kind, status, paths=tuple(sorted(changed)))
+
+
+def _missing_blobs(reason: str) -> bool:
+    """True when ``git apply --3way`` lacks the preimage blobs the patch names."""
+    return "lacks the necessary blob" in reason
+
+
+def _malformed(reason: str) -> bool:
+    """True for git's complaints about the diff itself rather than about the tree."""
+    words = ("corrupt patch", "No valid patches", "patch fragment without header", "garbage")
+    return any(word in reason for word in words)

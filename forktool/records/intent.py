@@ -1,0 +1,116 @@
+"""The intent record of a sync: ``.git/forktool/<name>.pending.json``.
+
+Written before a sync's merge starts and removed when the sync is finished or undone, it
+names every ref the sync moves and every working-tree path its merge writes (with the blob
+ids before and after), so :mod:`forktool.sync.recovery` can finish or undo the sync touching only
+what forktool wrote. While it exists, a sync of that upstream is waiting (on conflicts) or
+was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from forktool.errors import RepositoryError
+from forktool.git.repository import GitRepo
+from forktool.records.state import state_dir, write_json
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sync stopped on conflicts, waiting for ``--continue`` or ``--abort``.
+
+    Attributes:
+        upstream: upstream name; version: the release being integrated.
+        sha256 / upstream_commit: the release's source identity ("" when not applicable).
+        vendor / transformed: the release's vendor and transformed commits.
+        fork_before: the fork branch commit before the merge started.
+        refs_before: full ref name -> commit id ("" = did not exist) before the sync
+            moved it, so ``--abort`` can put every ref back.
+        conflicts: the unmerged paths when the merge stopped.
+        stage: ``merge`` (the fork merge conflicted) or ``patch`` (a diff patch of the
+            series conflicted; shown in ``worktree``, nothing merged yet).
+        patch / patch_sha256: the conflicting patch and its file's digest at the time.
+        worktree / patch_base: where the patch conflict is shown, and the commit (the
+            release just before the patch) it is shown on.
+        writes: what the merge writes into the fork's working tree, recorded before it
+            starts: path -> [blob id before, blob id forktool writes] ("" = no file).
+            Undoing touches a path only while it holds one of those two blobs.
+    """
+
+    upstream: str
+    version: str
+    sha256: str
+    upstream_commit: str
+    vendor: str
+    transformed: str
+    fork_before: str
+    refs_before: dict[str, str]
+    conflicts: list[str]
+    stage: str = "merge"
+    patch: str = ""
+    patch_sha256: str = ""
+    worktree: str = ""
+    patch_base: str = ""
+    writes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def pending_path(repo: GitRepo, name: str) -> Path:
+    """Where the pending record of upstream ``name`` lives."""
+    return state_dir(repo) / f"{name}.pending.json"
+
+
+def conflicts_path(repo: GitRepo, name: str) -> Path:
+    """Where the JSON list of conflicted paths of upstream ``name`` is written."""
+    return state_dir(repo) / f"{name}.conflicts.json"
+
+
+def read_pending(repo: GitRepo, name: str) -> Pending | None:
+    """The pending record of ``name``, or None when no sync is waiting.
+
+    Raises:
+        RepositoryError: the record exists but is not one forktool wrote (truncated,
+            edited, not JSON, a directory).
+    """
+    path = pending_path(repo, name)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        known = {f.name for f in fields(Pending)}
+        pending = Pending(**{key: value for key, value in data.items() if key in known})
+        if not isinstance(pending.writes, dict) or not isinstance(pending.refs_before, dict):
+            raise TypeError("writes and refs_before must be objects")
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise RepositoryError(
+            f"forktool's record of a stopped sync, {path}, is damaged ({type(exc).__name__})",
+            f"if no sync of {name} is waiting, delete that file and 'git status' the fork; "
+            "forktool cannot tell what it wrote without it",
+        ) from exc
+    return pending
+
+
+def write_pending(repo: GitRepo, pending: Pending) -> Path:
+    """Save ``pending`` and the conflicts JSON (atomically); return the conflicts JSON path."""
+    write_json(pending_path(repo, pending.upstream), asdict(pending))
+    report = conflicts_path(repo, pending.upstream)
+    write_json(
+        report,
+        {
+            "upstream": pending.upstream,
+            "version": pending.version,
+            "fork_repository": str(repo.path),
+            "conflicts": pending.conflicts,
+        },
+    )
+    return report
+
+
+def clear_pending(repo: GitRepo, name: str) -> None:
+    """Remove the pending record and conflicts JSON of ``name`` (finished or undone)."""
+    # The pending record marks a sync as waiting: it goes last, so a kill in between
+    # leaves a record the next sync recovers rather than a stray conflicts file.
+    conflicts_path(repo, name).unlink(missing_ok=True)
+    pending_path(repo, name).unlink(missing_ok=True)

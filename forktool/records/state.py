@@ -1,0 +1,155 @@
+"""forktool's own files inside the fork repository's git dir (``.git/forktool/``).
+
+Kept there because they describe that repository: the leftover report and series health of
+the newest transform (JSON, ``"schema": 1``), the pending record of a stopped sync (see
+:mod:`forktool.sync.integrate`) and the cache of verified sdists. Safe to delete, except a pending
+record while a sync waits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from forktool.config import UpstreamConfig
+from forktool.errors import RepositoryError
+from forktool.git.repository import GitRepo
+from forktool.model import PatchHealth, TransformResult
+
+
+def state_dir(repo: GitRepo) -> Path:
+    """forktool's private directory inside the fork repository's git dir."""
+    return repo.git_dir / "forktool"
+
+
+def sdist_cache(repo: GitRepo) -> Path:
+    """Where verified sdists are kept, by sha256."""
+    return state_dir(repo) / "sdists"
+
+
+def transform_cache_path(repo: GitRepo) -> Path:
+    """The renamed-file cache (:class:`~forktool.transform.cache.TransformCache`); safe to
+    delete at any time."""
+    return state_dir(repo) / "cache" / "transform.sqlite3"
+
+
+def stub_memo_path(repo: GitRepo) -> Path:
+    """The shim stubs' memo of private names by module content (see
+    :func:`~forktool.shims.stubs.stub`); safe to delete at any time."""
+    return state_dir(repo) / "cache" / "stubs.json"
+
+
+class StubMemo(dict[str, list[str]]):
+    """A stub memo (see :func:`~forktool.shims.stubs.stub`) that remembers which of its
+    entries were looked up or added: :attr:`used` is what to keep for the next run, so
+    the memo does not grow with every release."""
+
+    def __init__(self, entries: dict[str, list[str]]) -> None:
+        super().__init__(entries)
+        self.used: dict[str, list[str]] = {}
+
+    def get(self, key: str, default: list[str] | None = None) -> list[str] | None:  # type: ignore[override]
+        found = super().get(key)
+        if found is not None:
+            self.used[key] = found
+        return found if found is not None else default
+
+    def __setitem__(self, key: str, value: list[str]) -> None:
+        super().__setitem__(key, value)
+        self.used[key] = value
+
+
+def read_stub_memo(path: Path) -> dict[str, list[str]]:
+    """The memo at ``path``; empty when it is missing or not what :func:`write_json` wrote
+    (it is only a cache)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        names = data["private_names"]
+        if data.get("schema") == 1 and isinstance(names, dict):
+            return {
+                str(key): [str(name) for name in value]
+                for key, value in names.items()
+                if isinstance(value, list)
+            }
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def _fork_state(config: UpstreamConfig) -> Path | None:
+    if not (config.fork_path / ".git").exists():
+        return None
+    return state_dir(GitRepo(config.fork_path))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON atomically (temporary file, then rename): a process killed
+    while writing leaves the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write(repo: GitRepo, filename: str, data: dict[str, Any]) -> None:
+    write_json(state_dir(repo) / filename, data)
+
+
+def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformResult) -> None:
+    """Record every old name the transform left and every file it could not transform:
+    ``{"schema": 1, "upstream", "version", "leftovers": [{path, line, kind, reason, text}],
+    "failures": {path: reason}}`` in ``<name>.leftovers.json``."""
+    _write(
+        repo,
+        f"{name}.leftovers.json",
+        {
+            "schema": 1,
+            "upstream": name,
+            "version": version,
+            "leftovers": [asdict(leftover) for leftover in result.leftovers],
+            "failures": dict(result.failures),
+        },
+    )
+
+
+def read_leftovers(config: UpstreamConfig) -> dict[str, Any]:
+    """The leftover report of the newest transform (see :func:`write_leftovers`).
+
+    Raises:
+        RepositoryError: no transform has run yet.
+    """
+    directory = _fork_state(config)
+    path = directory / f"{config.name}.leftovers.json" if directory else None
+    if path is None or not path.exists():
+        raise RepositoryError(
+            f"no leftover report for {config.name} yet",
+            f"run 'forktool sync {config.name}' first",
+        )
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write_health(repo: GitRepo, name: str, version: str, health: tuple[PatchHealth, ...]) -> None:
+    """Record the series health of the newest transform: ``{"schema": 1, "upstream",
+    "version", "patches": [{name, kind, status, detail, paths}]}`` in ``<name>.series.json``."""
+    _write(
+        repo,
+        f"{name}.series.json",
+        {"schema": 1, "upstream": name, "version": version, "patches": [asdict(h) for h in health]},
+    )
+
+
+def read_health(config: UpstreamConfig) -> list[PatchHealth]:
+    """The series health of the newest transform; empty when none ran yet."""
+    directory = _fork_state(config)
+    path = directory / f"{config.name}.series.json" if directory else None
+    if path is None or not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        PatchHealth(p["name"], p["kind"], p["status"], p["detail"], tuple(p["paths"]))
+        for p in data["patches"]
+    ]

@@ -1,0 +1,94 @@
+"""``forktool check``: would the newest release integrate cleanly? Changes nothing.
+
+The release is imported, renamed and patched into git objects, and merged with the fork
+branch in memory (``git merge-tree``): no branch, tag, working tree, index or state file
+moves, so a scheduled CI job can ask every day and open a pull request or an issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from forktool import upstream
+from forktool.config import UpstreamConfig
+from forktool.errors import ConfigError, RepositoryError
+from forktool.git.repository import GitRepo
+from forktool.model import PatchHealth
+from forktool.patches import series as series_mod
+from forktool.records import lockfile
+from forktool.sync.build import Progress, build_release, commit_transformed
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Whether a release would integrate.
+
+    Attributes:
+        upstream: upstream name.
+        integrated: the release integrated now.
+        candidate: the release checked (the newest, or ``--to``).
+        status: ``up-to-date``, ``clean``, ``conflict`` (the fork merge would conflict)
+            or ``patch-conflict`` (a diff patch of the series would conflict).
+        conflicts: paths that would conflict (fork merge) or the conflicting patches.
+        patches: the series health on the candidate release.
+    """
+
+    upstream: str
+    integrated: str
+    candidate: str
+    status: str
+    conflicts: tuple[str, ...] = ()
+    patches: tuple[PatchHealth, ...] = ()
+
+
+def check(
+    config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None
+) -> CheckResult:
+    """Try release ``to`` (default: the newest) against the fork branch, in memory.
+
+    Raises:
+        ConfigError: nothing is integrated yet.
+        RepositoryError: the fork repository is missing.
+        SourceError: the release cannot be listed or fetched.
+    """
+    lock = lockfile.read(config.lock_path)
+    if lock is None:
+        raise ConfigError(
+            f"{config.name} has no integrated release to check against",
+            f"run 'forktool sync {config.name}' first",
+        )
+    if not (config.fork_path / ".git").exists():
+        raise RepositoryError(
+            f"the fork repository {config.fork_path} does not exist",
+            "clone it there, or delete the lock file to start over",
+        )
+    repo = GitRepo(config.fork_path)
+    series = series_mod.load(config.root, config.name)
+    progress(f"listing releases of {config.name}")
+    release = upstream.resolve_release(config, to)
+    if Version(release.version) <= Version(lock.version):
+        return CheckResult(config.name, lock.version, release.version, "up-to-date")
+    fork = repo.resolve(f"refs/heads/{config.fork_branch}")
+    if fork is None:
+        raise RepositoryError(
+            f"the fork branch {config.fork_branch} is missing in {config.fork_path}",
+            "restore it, or fix [fork] branch in the upstream definition",
+        )
+    refs_before = repo.refs()
+    try:
+        built = build_release(repo, config, release, series, lock.vendor, progress)
+        health = built.applied.health
+        if built.patch_conflicts:
+            return CheckResult(
+                config.name, lock.version, release.version, "patch-conflict",
+                tuple(built.patch_conflicts), health,
+            )  # fmt: skip
+        transformed = commit_transformed(repo, config, built, lock.transformed)
+        progress(f"merging {config.name} {release.version} with {config.fork_branch} in memory")
+        _, conflicts = repo.merge_tree(fork, transformed)
+    finally:  # only fetched upstream tags can have moved: put them back
+        repo.put_back(repo.moved_refs(refs_before), "forktool: check")
+    status = "conflict" if conflicts else "clean"
+    return CheckResult(config.name, lock.version, release.version, status, conflicts, health)

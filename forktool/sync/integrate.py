@@ -1,0 +1,186 @@
+"""Integrate a transformed release into the fork branch, and finish or undo a conflict.
+
+The merge is git's own three-way merge in the fork repository's working tree. When it
+conflicts, the repository is left in git's ordinary unmerged state and the intent record
+(:mod:`forktool.records.intent`) remembers what to finish or undo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from forktool.config import UpstreamConfig
+from forktool.errors import RepositoryError
+from forktool.git.repository import GitRepo, MergeOutcome
+from forktool.records.intent import Pending, read_pending
+
+
+def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
+    """Refuse to integrate unless the fork repository is safe to merge into.
+
+    Raises:
+        RepositoryError: a merge or other git operation is in progress, HEAD is not the
+            fork branch, or tracked files have uncommitted changes.
+    """
+    if read_pending(repo, config.name):
+        raise RepositoryError(
+            f"a sync of {config.name} stopped on conflicts and is waiting in {repo.path}",
+            f"resolve them and run 'forktool sync {config.name} --continue', or '--abort'",
+        )
+    if (repo.git_dir / "shallow").exists():
+        raise RepositoryError(
+            f"the fork repository {repo.path} is a shallow clone",
+            "run 'git fetch --unshallow' there: merges need the whole history",
+        )
+    operation = repo.operation_in_progress()
+    if operation:
+        raise RepositoryError(
+            f"a git {operation} is in progress in the fork repository {repo.path}",
+            f"finish or abort the {operation} there first",
+        )
+    if not repo.has_commits():
+        return
+    branch = repo.current_branch()
+    if branch != config.fork_branch:
+        where = f"branch {branch}" if branch else "a detached HEAD"
+        raise RepositoryError(
+            f"the fork repository {repo.path} is on {where}, not the fork branch "
+            f"{config.fork_branch}",
+            f"run 'git checkout {config.fork_branch}' there",
+        )
+    dirty = repo.dirty_paths()
+    if dirty:
+        raise RepositoryError(
+            f"the fork working tree has uncommitted changes ({len(dirty)} files, e.g. {dirty[0]})",
+            "commit or stash them in the fork repository, then sync again",
+        )
+
+
+def release_refs(config: UpstreamConfig, version: str) -> tuple[str, str, str]:
+    """The refs a sync of ``version`` moves: release tag, vendor and transformed branch."""
+    return (config.release_tag(version), config.vendor_branch, config.transformed_branch)
+
+
+def move_release_refs(
+    repo: GitRepo, config: UpstreamConfig, version: str, vendor: str, transformed: str
+) -> None:
+    """Point the release tag and vendor branch at ``vendor``, the transformed branch at
+    ``transformed``."""
+    tag, vendor_branch, transformed_branch = release_refs(config, version)
+    message = f"forktool: sync {config.name} {version}"
+    repo.set_ref(tag, vendor, message)
+    repo.set_ref(vendor_branch, vendor, message)
+    repo.set_ref(transformed_branch, transformed, message)
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What integrating a transformed commit will do, known before anything is written.
+
+    Attributes:
+        preview: the merge's tree and conflicted paths (see
+            :meth:`~forktool.git.repository.GitRepo.merge_preview`); None on a fresh repository,
+            where the fork branch is simply checked out.
+        writes: path -> [blob id before, blob id written] for every working-tree file the
+            merge will write ("" = no file), for :attr:`Pending.writes`.
+    """
+
+    preview: tuple[str, tuple[str, ...]] | None
+    writes: dict[str, list[str]]
+
+
+def plan(repo: GitRepo, transformed: str) -> MergePlan:
+    """Work out, without writing anything, what :func:`integrate` will write.
+
+    Raises:
+        RepositoryError: git could not merge at all.
+    """
+    head = repo.resolve("HEAD")
+    if head is None:
+        changes = repo.tree_changes(None, transformed)
+        return MergePlan(None, {path: list(pair) for path, pair in changes.items()})
+    if repo.is_ancestor(transformed, head):
+        return MergePlan(None, {})
+    preview = repo.merge_preview(transformed)
+    changes = repo.tree_changes(head, preview[0])
+    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()})
+
+
+def integrate(
+    repo: GitRepo, config: UpstreamConfig, transformed: str, version: str, merge_plan: MergePlan
+) -> MergeOutcome:
+    """Bring ``transformed`` into the fork branch, as ``merge_plan`` (from :func:`plan`)
+    foresaw.
+
+    On a fresh repository the fork branch is created at ``transformed``; otherwise git
+    three-way merges it (merge base: the previously integrated transformed commit).
+
+    Returns:
+        the merge outcome; on conflict the repository is left mid-merge.
+
+    Raises:
+        RepositoryError: git refused to start (files in the way, a failing hook); nothing
+            of the working tree was changed.
+    """
+    if not repo.has_commits():
+        repo.checkout_new_branch(config.fork_branch, transformed)
+        return MergeOutcome(transformed, ())
+    message = f"Integrate {config.name} {version}\n\nTransformed commit: {transformed}\n"
+    return repo.merge(transformed, message, merge_plan.preview)
+
+
+def record_written(repo: GitRepo, pending: Pending, paths: tuple[str, ...]) -> Pending:
+    """``pending`` with the blobs git actually wrote at ``paths`` (conflicted files git's
+    rerere resolved, which no preview can foresee) recorded as forktool's."""
+    now = repo.worktree_blobs(path for path in paths if path in pending.writes)
+    writes = dict(pending.writes)
+    for path, blob in now.items():
+        writes[path] = [writes[path][0], blob]
+    return replace(pending, writes=writes)
+
+
+def conclude(repo: GitRepo, pending: Pending) -> str:
+    """Commit the resolved merge of ``pending``; return the fork commit.
+
+    Accepts a merge the user already committed by hand.
+
+    Raises:
+        RepositoryError: paths are still unmerged, resolved files still hold conflict
+            markers, or the repository is not in the merge forktool left.
+    """
+    unmerged = repo.unmerged_paths()
+    if unmerged:
+        raise RepositoryError(
+            f"{len(unmerged)} paths are still unmerged, e.g. {unmerged[0]}",
+            "resolve them, 'git add' each, then run --continue again",
+        )
+    marked = [p for p in pending.conflicts if _has_markers(repo.path / p)]
+    if marked:
+        raise RepositoryError(
+            f"{marked[0]} still contains conflict markers",
+            "edit out the <<<<<<< ======= >>>>>>> blocks, 'git add' it, then --continue",
+        )
+    merge_head = repo.merge_head()
+    if merge_head == pending.transformed:
+        return repo.commit_merge()
+    head = repo.resolve("HEAD")
+    if merge_head is None and head and repo.is_ancestor(pending.transformed, head):
+        return head
+    raise RepositoryError(
+        f"the fork repository is no longer in the merge of {pending.upstream} {pending.version}",
+        f"run 'forktool sync {pending.upstream} --abort' and sync again",
+    )
+
+
+def restore_refs(repo: GitRepo, pending: Pending) -> None:
+    """Put every ref the stopped sync moved back where it was (deleting new ones)."""
+    repo.put_back(pending.refs_before, f"forktool: abort sync of {pending.upstream}")
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return False
+    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in text.splitlines())

@@ -1,0 +1,542 @@
+"""The sync orchestrator: import -> transform -> three-way merge -> record.
+
+Each step is a named function; :func:`sync` reads like the table of contents. Nothing
+here prints: progress goes to an optional callback and the outcome is a
+:class:`SyncResult`. Ref updates are the commit point: objects are built first, refs and
+the lock file move only once the merge outcome is known.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+
+from forktool import interrupts, shims, upstream
+from forktool.config import UpstreamConfig
+from forktool.errors import (
+    ConfigError,
+    ForktoolError,
+    Interrupted,
+    RepositoryError,
+    TransformError,
+)
+from forktool.git.repository import GitRepo, remove_repository
+from forktool.model import PatchHealth, Release
+from forktool.patches import apply, workspace
+from forktool.patches import series as series_mod
+from forktool.records import intent, lockfile, state
+from forktool.records.lockfile import Lock
+from forktool.sync import integrate, recovery
+from forktool.sync.build import Progress, build_release, commit_transformed
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync (or ``--continue`` / ``--abort``) of one upstream did.
+
+    Attributes:
+        upstream: upstream name.
+        status: ``up-to-date``, ``created`` (first sync), ``merged``, ``conflict`` (the
+            fork merge conflicts), ``patch-conflict`` (a diff patch of the series
+            conflicts; nothing merged yet) or ``aborted``.
+        version: the release now integrated (or being integrated, on conflict).
+        previous: the release integrated before, or None on the first sync.
+        fork_repository: path of the fork repository.
+        vendor / transformed / fork: commit ids ("" when not applicable).
+        conflicts: unmerged paths, on conflict.
+        conflicts_file: the JSON list of conflicts, on conflict.
+        leftovers: how many old-name occurrences the transform left, by reason.
+        failures: files carried over untransformed, path -> reason.
+        patches: the health of each patch of the series on this release.
+        patch_worktree: where a conflicting patch is shown (``patch-conflict`` only).
+        reused: paths whose conflict git's rerere resolved with a recorded resolution.
+        shim: the shim wheel regenerated for this release (None: see ``shim_note``).
+        shim_note: why no shim was generated, when it was not.
+    """
+
+    upstream: str
+    status: str
+    version: str
+    previous: str | None
+    fork_repository: Path
+    vendor: str = ""
+    transformed: str = ""
+    fork: str = ""
+    conflicts: tuple[str, ...] = ()
+    conflicts_file: Path | None = None
+    leftovers: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    patches: tuple[PatchHealth, ...] = ()
+    patch_worktree: Path | None = None
+    reused: tuple[str, ...] = ()
+    shim: Path | None = None
+    shim_note: str = ""
+
+
+def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
+    """Integrate release ``to`` (default: the newest) of ``config``'s upstream into the fork.
+
+    Returns:
+        the result; ``status == "conflict"`` leaves the fork repository mid-merge.
+
+    Raises:
+        ForktoolError: bad input or an unsafe fork repository; nothing was changed.
+    """
+    series = series_mod.load(config.root, config.name)
+    repo = _open_fork(config, lockfile.read(config.lock_path))
+    lock = lockfile.read(config.lock_path)  # recovering a killed sync may have written it
+    progress(f"listing releases of {config.name}")
+    release = upstream.resolve_release(config, to)
+    if lock and _check_direction(config, lock, release):
+        return SyncResult(
+            config.name, "up-to-date", lock.version, lock.version, config.fork_path,
+            lock.vendor, lock.transformed, lock.fork,
+            **_refresh_shim(config, lock.version, only_if_missing=True),
+        )  # fmt: skip
+    created = None if repo else _first_missing(config.fork_path)
+    fresh = repo is None
+    repo = repo or GitRepo.init(config.fork_path, config.fork_branch)
+    refs_before = repo.refs()
+    try:
+        return _integrate_release(config, repo, lock, release, series, refs_before, progress)
+    except (ForktoolError, Interrupted) as exc:
+        with interrupts.shielded():
+            if lockfile.read(config.lock_path) == lock:  # a new lock: the sync completed
+                _undo_run(config, repo, lock, refs_before, exc, fresh=fresh, created=created)
+        raise
+
+
+def _undo_run(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    lock: Lock | None,
+    refs_before: dict[str, str],
+    exc: ForktoolError | Interrupted,
+    *,
+    fresh: bool,
+    created: Path | None,
+) -> None:
+    """Leave the fork as this failed or interrupted run found it (one that wrote its lock
+    file has completed: the shim step, interrupted, is redone by the next sync).
+
+    A merge the run recorded is settled as after a kill (:func:`recovery.recover`): undone
+    path by path, finished if git already committed it, left waiting if its conflicts are
+    recorded. Otherwise the refs the run moved go back; a repository the run created is
+    removed. When undoing has to keep paths, an interrupt carries that message along
+    (:attr:`Interrupted.detail`); a failure is replaced by it.
+    """
+    try:
+        if intent.read_pending(repo, config.name) is not None:
+            recovery.recover(repo, config)
+        elif not fresh:
+            repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
+    except RepositoryError as undo_error:
+        if created is None:  # a directory the run made holds nothing of the user's
+            if isinstance(exc, Interrupted):
+                exc.detail = f"{undo_error.message} — {undo_error.hint}"
+            else:
+                raise undo_error from exc
+    if lockfile.read(config.lock_path) == lock:  # undone, not finished by recovery
+        with contextlib.suppress(OSError):  # leave no empty rerere cache behind
+            rerere_cache(config).rmdir()
+        if fresh:
+            remove_repository(created or config.fork_path / ".git")  # ours: leave no trace
+
+
+def _refresh_shim(
+    config: UpstreamConfig, version: str, *, only_if_missing: bool = False
+) -> dict[str, Any]:
+    """Regenerate the shim distribution for the integrated ``version``.
+
+    Args:
+        only_if_missing: write only when its wheel or source tree is missing (a sync
+            killed while writing it); an up-to-date sync changes nothing otherwise.
+
+    Returns:
+        the ``shim`` / ``shim_note`` fields of the result: a failure here does not undo
+        the finished merge, it is reported (and ``forktool shims`` says it again).
+    """
+    if not config.rename.distributions or config.shim_out is None:
+        return {"shim_note": "no [rename.distributions]: no shim generated"}
+    memo_path = state.stub_memo_path(GitRepo(config.fork_path))
+    memo = state.StubMemo(state.read_stub_memo(memo_path))
+    try:
+        plan = shims.plan(
+            config.fork_path,
+            config.rename,
+            version,
+            shim_version=config.shim_version,
+            memo=memo,
+        )
+        state.write_json(memo_path, {"schema": 1, "private_names": memo.used})
+        if only_if_missing and shims.is_complete(plan, config.shim_out):
+            return {"shim": config.shim_out / plan.wheel_name}
+        result = shims.write(plan, config.shim_out)
+    except ForktoolError as exc:
+        hint = f" — {exc.hint}" if exc.hint else ""
+        return {"shim_note": f"shim not generated: {exc.message}{hint}"}
+    return {"shim": result.wheel}
+
+
+def rerere_cache(config: UpstreamConfig) -> Path:
+    """Where git's rerere records conflict resolutions: ``patches/<name>/rr-cache`` in
+    the fork definition, so they travel with it to colleagues and CI."""
+    return config.root / "patches" / config.name / "rr-cache"
+
+
+def sync_each(
+    config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None
+) -> list[SyncResult]:
+    """Integrate every release after the integrated one up to ``to`` (default: newest),
+    one at a time, stopping at the first that does not integrate cleanly.
+
+    Returns:
+        one result per release tried, in order (the last may be a conflict).
+
+    Raises:
+        ConfigError: nothing is integrated yet (sync one release first).
+        ForktoolError: as :func:`sync`.
+    """
+    lock = lockfile.read(config.lock_path)
+    if lock is None:
+        raise ConfigError(
+            f"--each starts from the integrated release, and {config.name} has none yet",
+            f"sync one release first: 'forktool sync {config.name} --to VERSION'",
+        )
+    target = Version(upstream.resolve_release(config, to).version)
+    current = Version(lock.version)
+    steps = [
+        upstream.check_taggable(config, r).version  # refuse now what it could do only in part
+        for r in upstream.list_releases(config)
+        if current < Version(r.version) <= target
+    ]
+    if not steps:
+        return [sync(config, to, progress)]
+    results: list[SyncResult] = []
+    for version in steps:
+        results.append(sync(config, version, progress))
+        if results[-1].status not in ("merged", "created", "up-to-date"):
+            break
+    return results
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` that does not exist yet (None: all exist)."""
+    missing = None
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+def _integrate_release(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    lock: Lock | None,
+    release: Release,
+    series: series_mod.Series,
+    refs_before: dict[str, str],
+    progress: Progress,
+) -> SyncResult:
+    built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
+    vendor, result, applied = built.vendor, built.transform, built.applied
+    failed = [h for h in applied.health if h.status == apply.ERROR]
+    if failed:  # integrating without a customization would lose it silently
+        raise TransformError(
+            f"patch {failed[0].name} failed on {release.version}: {failed[0].detail}",
+            "fix the patch or remove it from the series ('forktool patch list' shows all)",
+        )
+    fork_before = repo.resolve("HEAD") or ""
+    base = SyncResult(
+        upstream=config.name,
+        status="merged" if lock else "created",
+        version=release.version,
+        previous=lock.version if lock else None,
+        fork_repository=repo.path,
+        vendor=vendor.commit,
+        leftovers=dict(Counter(leftover.reason for leftover in result.leftovers)),
+        failures=dict(result.failures),
+        patches=applied.health,
+    )
+    pending = intent.Pending(
+        upstream=config.name,
+        version=release.version,
+        sha256=release.sha256 or "",
+        upstream_commit=vendor.release.commit or "",
+        vendor=vendor.commit,
+        transformed="",
+        fork_before=fork_before,
+        refs_before={},
+        conflicts=[],
+    )
+    # The state files describe the release this sync integrates or stops on; a sync that
+    # fails leaves those of the last one.
+    state.write_leftovers(repo, config.name, release.version, result)
+    state.write_health(repo, config.name, release.version, applied.health)
+    if built.patch_conflicts:
+        pending = replace(pending, refs_before=repo.moved_refs(refs_before))
+        return _stop_on_patch(
+            config, repo, series, applied, built.patch_conflicts[0], pending, base
+        )
+    transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
+    progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+    if repo.has_commits():
+        repo.enable_rerere(rerere_cache(config))
+    managed = integrate.release_refs(config, release.version)
+    merge_plan = integrate.plan(repo, transformed)
+    record = replace(
+        pending,
+        transformed=transformed,
+        refs_before={
+            **repo.moved_refs(refs_before),
+            **{ref: refs_before.get(ref, "") for ref in managed},
+        },
+        writes=merge_plan.writes,
+    )
+    intent.write_pending(repo, record)  # from here on, a killed sync is recovered by the next
+    outcome = integrate.integrate(repo, config, transformed, release.version, merge_plan)
+    integrate.move_release_refs(repo, config, release.version, vendor.commit, transformed)
+    base = replace(base, transformed=transformed, reused=outcome.reused)
+    if outcome.commit is None:
+        record = integrate.record_written(repo, record, outcome.conflicts + outcome.reused)
+        report = intent.write_pending(repo, replace(record, conflicts=list(outcome.conflicts)))
+        return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
+    _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
+    intent.clear_pending(repo, config.name)
+    return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
+
+
+def _stop_on_patch(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    series: series_mod.Series,
+    applied: apply.SeriesResult,
+    name: str,
+    pending: intent.Pending,
+    base: SyncResult,
+) -> SyncResult:
+    """A diff patch conflicts: show it as a git conflict beside the fork; merge nothing."""
+    patch = series.patches[series.index(name)]
+    message = f"forktool: {config.name} {pending.version} before patch {name}\n"
+    base_commit = repo.commit_tree(applied.tree_before[name], [], message, None)
+    worktree = workspace.worktree_path(config)
+    conflicts = workspace.show_conflict(repo, worktree, base_commit, patch.data)
+    pending = replace(
+        pending,
+        stage="patch",
+        patch=name,
+        patch_sha256=hashlib.sha256(patch.data).hexdigest(),
+        worktree=str(worktree),
+        patch_base=base_commit,
+        conflicts=list(conflicts),
+    )
+    report = intent.write_pending(repo, pending)
+    return replace(
+        base,
+        status="patch-conflict",
+        conflicts=conflicts,
+        conflicts_file=report,
+        patch_worktree=worktree,
+    )
+
+
+def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -> SyncResult:
+    """Finish a sync that stopped on conflicts, after the user resolved them.
+
+    After a fork merge conflict: commits the merge and records the lock. After a patch
+    conflict: checks the patch was refreshed, removes the conflict checkout and runs the
+    sync of the same release again (which may stop on the next conflict).
+
+    Raises:
+        RepositoryError: no sync is waiting, conflicts remain, or the conflicting patch
+            was not refreshed.
+    """
+    repo, pending = _pending(config)
+    if pending.stage == "patch":
+        return _continue_after_patch(config, repo, pending, progress)
+    previous = lockfile.read(config.lock_path)
+    if not _waits_on_conflicts(repo, pending):
+        return _settled(config, repo, pending, previous)
+    fork = integrate.conclude(repo, pending)
+    release = Release(pending.version, "", pending.sha256 or None, pending.upstream_commit or None)
+    _write_lock(config, release, pending.vendor, pending.transformed, fork)
+    intent.clear_pending(repo, config.name)
+    return SyncResult(
+        config.name, "merged", pending.version, previous.version if previous else None,
+        repo.path, pending.vendor, pending.transformed, fork,
+        **_refresh_shim(config, pending.version),
+    )  # fmt: skip
+
+
+def _continue_after_patch(
+    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, progress: Progress
+) -> SyncResult:
+    listed = series_mod.load(config.root, config.name).patches
+    current = next((p for p in listed if p.name == pending.patch), None)
+    if current is not None and hashlib.sha256(current.data).hexdigest() == pending.patch_sha256:
+        raise RepositoryError(
+            f"patch {pending.patch} has not been refreshed since it conflicted",
+            f"resolve it in {pending.worktree}, then run "
+            f"'forktool patch refresh {pending.patch} --upstream {config.name}'",
+        )
+    repo.remove_worktree(Path(pending.worktree))
+    intent.clear_pending(repo, config.name)
+    return sync(config, pending.version, progress)
+
+
+def abort_sync(config: UpstreamConfig) -> SyncResult:
+    """Undo a sync that stopped on conflicts (or was interrupted): every ref it moved goes
+    back, and each path of the fork's working tree that still holds what the merge wrote
+    goes back to the fork's content (see :func:`recovery.undo`).
+
+    Raises:
+        RepositoryError: no sync is waiting; the merge was already committed (finish it
+            with ``--continue``); another merge is in progress; or paths that hold content
+            forktool did not write were kept (everything else is undone).
+    """
+    repo, pending = _pending(config)
+    if pending.stage == "patch":
+        repo.remove_worktree(Path(pending.worktree))
+        integrate.restore_refs(repo, pending)
+        intent.clear_pending(repo, config.name)
+    elif recovery.is_committed(repo, pending):
+        raise RepositoryError(
+            f"the merge of {config.name} {pending.version} is already committed in the fork",
+            f"run 'forktool sync {config.name} --continue' to record it",
+        )
+    else:
+        recovery.undo(repo, config, pending)
+    lock = lockfile.read(config.lock_path)
+    version = lock.version if lock else ""
+    return SyncResult(config.name, "aborted", version, version or None, repo.path)
+
+
+def _waits_on_conflicts(repo: GitRepo, pending: intent.Pending) -> bool:
+    """True when the fork is in the conflicted merge ``pending`` recorded (or the user
+    committed that merge by hand): what ``--continue`` finishes."""
+    if recovery.is_committed(repo, pending):
+        return True
+    return bool(pending.conflicts) and repo.merge_head() == pending.transformed
+
+
+def _settled(
+    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, previous: Lock | None
+) -> SyncResult:
+    """``--continue`` when no conflicted merge waits: settle the record as the next sync
+    would (finish a merge git completed, undo one that never happened) and say which.
+
+    Raises:
+        RepositoryError: the merge was undone (there is nothing to continue), or as
+            :func:`recovery.recover`.
+    """
+    recovery.recover(repo, config)
+    after = intent.read_pending(repo, config.name)
+    if after is not None:
+        if _waits_on_conflicts(repo, after):  # git's merge was cut short: its conflicts
+            return continue_sync(config)  # are recorded now, and --continue goes on
+        raise RepositoryError(
+            "a git merge that is not forktool's is in progress in the fork repository",
+            "finish or abort it with git, then run --continue again",
+        )
+    lock = lockfile.read(config.lock_path)
+    if lock and lock.version == pending.version:
+        return SyncResult(
+            config.name, "merged", lock.version, previous.version if previous else None,
+            repo.path, lock.vendor, lock.transformed, lock.fork,
+            **_refresh_shim(config, lock.version),
+        )  # fmt: skip
+    raise RepositoryError(
+        f"no sync of {config.name} is waiting: the merge of {pending.version} was not in "
+        "progress any more, so forktool undid what it had started",
+        f"run 'forktool sync {config.name}' to start again",
+    )
+
+
+def is_waiting(config: UpstreamConfig) -> bool:
+    """True when a sync of ``config`` stopped on conflicts and waits for --continue/--abort."""
+    if not (config.fork_path / ".git").exists():
+        return False
+    return intent.pending_path(GitRepo(config.fork_path), config.name).exists()
+
+
+def _pending(config: UpstreamConfig) -> tuple[GitRepo, intent.Pending]:
+    if not (config.fork_path / ".git").exists():
+        raise RepositoryError(
+            f"the fork repository {config.fork_path} does not exist",
+            f"there is nothing to continue or abort; run 'forktool sync {config.name}'",
+        )
+    repo = GitRepo(config.fork_path)
+    pending = intent.read_pending(repo, config.name)
+    if pending is None:
+        raise RepositoryError(
+            f"no sync of {config.name} is waiting for conflict resolution",
+            f"run 'forktool sync {config.name}' to start one",
+        )
+    return repo, pending
+
+
+def _open_fork(config: UpstreamConfig, lock: Lock | None) -> GitRepo | None:
+    """Open the fork repository and check it agrees with the lock and is safe to merge into.
+
+    Returns:
+        the repository, or None when it does not exist yet (first sync).
+    """
+    path = config.fork_path
+    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+        if lock:
+            raise RepositoryError(
+                f"upstream/{config.name}.lock records {lock.version}, but the fork repository "
+                f"{path} does not exist",
+                "clone the fork repository there, or delete the lock file to start over",
+            )
+        return None
+    repo = GitRepo(path)
+    recovery.recover(repo, config)
+    integrate.check_ready(repo, config)
+    if lock is None and repo.has_commits():
+        raise RepositoryError(
+            f"the fork repository {path} has history but upstream/{config.name}.lock is missing",
+            "restore the lock file from git, or point [fork] path at a new directory",
+        )
+    head = repo.resolve("HEAD")
+    if lock and (head is None or not repo.is_ancestor(lock.fork, head)):
+        raise RepositoryError(
+            f"upstream/{config.name}.lock does not match the fork repository {path} "
+            f"(fork commit {lock.fork[:12]} is not on {config.fork_branch})",
+            "restore the lock file from git, or check out the right fork branch",
+        )
+    return repo
+
+
+def _check_direction(config: UpstreamConfig, lock: Lock, release: Release) -> bool:
+    """True when ``release`` is already integrated; raise when it is older."""
+    current, wanted = Version(lock.version), Version(release.version)
+    if wanted < current:
+        raise ConfigError(
+            f"{config.name} {lock.version} is integrated; {release.version} is older",
+            "forktool only moves a fork forward; give a newer --to",
+        )
+    return wanted == current
+
+
+def _write_lock(
+    config: UpstreamConfig, release: Release, vendor: str, transformed: str, fork: str
+) -> None:
+    lockfile.write(
+        config.lock_path,
+        Lock(
+            version=release.version,
+            sha256=release.sha256 or "",
+            upstream_commit=release.commit or "",
+            vendor=vendor,
+            transformed=transformed,
+            fork=fork,
+        ),
+    )

@@ -1,0 +1,105 @@
+"""Rename a whole release tree: every file through its codemod, in parallel, cached.
+
+:func:`transform_tree` first expands the map over the tree (directories besides the top
+and ``src/`` that hold the packages, :func:`~forktool.codemods.passes.roots.expand_roots`;
+every qualified name a renamed symbol is reached under,
+:func:`~forktool.codemods.passes.reexports.expand_symbols`; subpackages named like files or hosts,
+:func:`~forktool.codemods.passes.modules.expand_modules`), so that each
+file's rename depends on that file alone; then takes what it can from the
+:class:`~forktool.transform.cache.TransformCache`, renames the rest with
+:func:`~forktool.transform.file.transform_file` in worker processes
+(:mod:`forktool.transform.pool`), and assembles the
+:class:`~forktool.model.TransformResult`. The result is the same with or without the cache
+and with any number of processes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from forktool.codemods.passes.modules import expand_modules
+from forktool.codemods.passes.reexports import expand_symbols
+from forktool.codemods.passes.roots import expand_roots
+from forktool.model import FileEntry, Leftover, RenameMap, TransformResult, Tree
+from forktool.transform.cache import CachedOutcome, TransformCache, file_key, fingerprint
+from forktool.transform.file import FileOutcome
+from forktool.transform.pool import default_jobs, transform_files
+
+
+def transform_tree(
+    tree: Tree,
+    rename: RenameMap,
+    *,
+    cache: TransformCache | None = None,
+    jobs: int | None = None,
+) -> TransformResult:
+    """Rename a whole source tree.
+
+    Args:
+        tree: relative POSIX path -> file, e.g. an upstream release.
+        rename: the rename map.
+        cache: where renamed files are looked up first and stored after (None: no cache).
+        jobs: worker processes (None: :func:`~forktool.transform.pool.default_jobs`).
+
+    Returns:
+        The transformed tree (every input file present once, moved and/or rewritten), the
+        leftovers sorted by path and line, and ``failures`` (path in the output tree ->
+        reason) for files carried over without a complete transform. Two files that would
+        land on the same path (``src/flask/x.py`` and an existing ``src/framework/x.py``)
+        keep their original paths and are listed in ``failures``. Never raises for one file.
+    """
+    # Symbols are reached under several qualified names (re-exports): list them all once,
+    # so that each file can then be transformed on its own.
+    rename = expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+    outcomes = _outcomes(tree, rename, cache, default_jobs() if jobs is None else jobs)
+    claims: dict[str, list[str]] = {}
+    for path, outcome in outcomes.items():
+        claims.setdefault(outcome.path, []).append(path)
+    new_tree: dict[str, FileEntry] = {}
+    failures: dict[str, str] = {}
+    leftovers: list[Leftover] = []
+    for path, outcome in sorted(outcomes.items()):
+        target = outcome.path
+        if len(claims[target]) > 1 and target != path:
+            others = ", ".join(p for p in claims[target] if p != path)
+            failures[path] = f"not moved to {target}: it would replace {others}"
+            target = path
+        new_tree[target] = outcome.entry
+        if outcome.failure is not None:
+            failures[target] = outcome.failure
+        leftovers.extend(
+            leftover if leftover.path == target else dataclasses.replace(leftover, path=target)
+            for leftover in outcome.leftovers
+        )
+    leftovers.sort(key=lambda item: (item.path, item.line, item.kind, item.text))
+    return TransformResult(tree=new_tree, leftovers=tuple(leftovers), failures=failures)
+
+
+def _outcomes(
+    tree: Tree, rename: RenameMap, cache: TransformCache | None, jobs: int
+) -> dict[str, FileOutcome]:
+    """Every file's outcome: from the cache when it has it, else transformed (and stored)."""
+    if cache is None:
+        return transform_files(list(tree.items()), rename, jobs)
+    mark = fingerprint(rename)
+    keys = {path: file_key(mark, path, entry) for path, entry in tree.items()}
+    hits = cache.get_many(keys.values())
+    outcomes = {
+        path: _from_cache(tree[path], hits[key]) for path, key in keys.items() if key in hits
+    }
+    missing = [(path, entry) for path, entry in tree.items() if path not in outcomes]
+    fresh = transform_files(missing, rename, jobs)
+    cache.put_many({keys[path]: _to_cache(tree[path], fresh[path]) for path in fresh})
+    outcomes.update(fresh)
+    return outcomes
+
+
+def _from_cache(entry: FileEntry, cached: CachedOutcome) -> FileOutcome:
+    if cached.data is not None:
+        entry = dataclasses.replace(entry, data=cached.data)
+    return FileOutcome(cached.path, entry, cached.leftovers, cached.failure)
+
+
+def _to_cache(entry: FileEntry, outcome: FileOutcome) -> CachedOutcome:
+    data = None if outcome.entry.data == entry.data else outcome.entry.data
+    return CachedOutcome(outcome.path, data, outcome.leftovers, outcome.failure)
