@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -134,20 +135,48 @@ class TransformResult:
     failures: Mapping[str, str] = field(default_factory=dict)
 
 
+class PatchKind(StrEnum):
+    """What a patch of the series is: a libcst codemod (``*.py``) or a unified diff."""
+
+    CODEMOD = "codemod"
+    DIFF = "diff"
+
+
+class PatchStatus(StrEnum):
+    """How a patch fared on a release (its health).
+
+    ``clean``: applied as it is; ``three-way``: applied by a three-way merge; ``conflict``:
+    does not apply (left out of the tree); ``no-match``: the code a codemod patches is not
+    there; ``upstreamed``: upstream already made the change; ``error``: the patch raised or
+    is malformed. For a patch in the series that the last recorded transform did not run:
+    ``not applied yet`` (``status``) and ``not run`` (``patch list``); the two wordings are
+    kept because both are documented output.
+    """
+
+    CLEAN = "clean"
+    THREE_WAY = "three-way"
+    CONFLICT = "conflict"
+    NO_MATCH = "no-match"
+    UPSTREAMED = "upstreamed"
+    ERROR = "error"
+    NOT_APPLIED = "not applied yet"
+    NOT_RUN = "not run"
+
+
 @dataclass(frozen=True)
 class PatchHealth:
     """How one patch fared on one release.
 
     Attributes:
         name: the patch's file name in the series.
-        kind: ``codemod`` or ``diff``.
-        status: one of :data:`forktool.patches.apply.STATUSES`.
+        kind: codemod or diff.
+        status: how it fared.
         detail: one line: the exception, git's reason, or what did not match.
         paths: files the patch changed (or conflicted in).
     """
 
     name: str
-    kind: str
-    status: str
+    kind: PatchKind
+    status: PatchStatus
     detail: str = ""
     paths: tuple[str, ...] = ()

@@ -116,11 +116,11 @@ def test_json_has_exactly_the_documented_fields() -> None:
 
 
 def test_documented_kinds_are_the_kinds() -> None:
-    from forktool.conflicts.collect import KINDS
+    from forktool.conflicts.collect import EntryKind
 
     text = DOC.read_text(encoding="utf-8")
     kinds_table = text.split("| kind | blocking |", 1)[1].split("\n\n", 1)[0]
-    assert tuple(re.findall(r"^\| `([a-z/-]+)` \|", kinds_table, re.MULTILINE)) == KINDS
+    assert tuple(re.findall(r"^\| `([a-z/-]+)` \|", kinds_table, re.MULTILINE)) == tuple(EntryKind)
 
 
 # -- Markdown -----------------------------------------------------------------------------

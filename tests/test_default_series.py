@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from forktool.git.repository import GitRepo
-from forktool.model import FileEntry
+from forktool.model import FileEntry, PatchKind
 from forktool.patches import series
 from forktool.patches.apply import apply_series, load_codemod
-from forktool.patches.series import CODEMOD
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +30,7 @@ def test_series_lists_existing_codemods_and_diffs() -> None:
     kinds = {patch.kind for patch in loaded.patches}
     assert kinds == {"codemod", "diff"}
     for patch in loaded.patches:
-        if patch.kind == CODEMOD:
+        if patch.kind == PatchKind.CODEMOD:
             assert load_codemod(patch).targets == ("src/framework/app.py",)
         else:
             assert b"Forktool-Base: flask " in patch.data
@@ -40,7 +39,7 @@ def test_series_lists_existing_codemods_and_diffs() -> None:
 def test_codemods_apply_to_a_flask_like_app(tmp_path: Path) -> None:
     loaded = series.load(ROOT, "flask")
     codemods = series.Series(
-        loaded.directory, tuple(p for p in loaded.patches if p.kind == CODEMOD)
+        loaded.directory, tuple(p for p in loaded.patches if p.kind == PatchKind.CODEMOD)
     )
     repo = GitRepo.init(tmp_path / "repo", "main")
     result = apply_series(repo, {"src/framework/app.py": FileEntry(APP.encode())}, codemods)

@@ -213,6 +213,15 @@ def test_damaged_pending_record_is_one_line(synced: Path) -> None:
     assert user_bytes(fork) == before
 
 
+def _is_python(pid: int) -> bool:
+    """Whether ``pid`` runs Python (a worker); False once it is gone (it may exit any time)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        return "forktool" in command or "python" in Path(f"/proc/{pid}/comm").read_text()
+    except OSError:
+        return False
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -256,12 +265,7 @@ def test_workers_die_with_a_killed_forktool_and_the_lock_goes_with_it(synced: Pa
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        workers |= {
-            pid
-            for pid in _children(proc.pid)
-            if "forktool" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-            or "python" in Path(f"/proc/{pid}/comm").read_text()
-        }
+        workers |= {pid for pid in _children(proc.pid) if _is_python(pid)}
         time.sleep(0.01)
     assert workers, "the sync never started worker processes"
     os.kill(proc.pid, signal.SIGKILL)

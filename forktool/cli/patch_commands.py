@@ -11,7 +11,7 @@ from forktool.cli.group import main
 from forktool.cli.output import fail, out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
-from forktool.model import PatchHealth
+from forktool.model import PatchHealth, PatchStatus
 from forktool.patches import series as series_mod
 from forktool.patches import workspace
 from forktool.sync import replay as replay_mod
@@ -59,7 +59,9 @@ def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> N
         health = {h.name: h for h in recorded}
     except ForktoolError as exc:
         fail(exc)
-    known = [health.get(p.name, PatchHealth(p.name, p.kind, "not run")) for p in listed.patches]
+    known = [
+        health.get(p.name, PatchHealth(p.name, p.kind, PatchStatus.NOT_RUN)) for p in listed.patches
+    ]
     if as_json:
         series_file = series_mod.series_path(cfg.root, cfg.name)
         click.echo(views.patch_list_json(cfg.name, series_file, version, known))

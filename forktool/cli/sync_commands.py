@@ -105,7 +105,7 @@ def sync_command(
         click.echo(views.dumps(results, errors))
     if errors:
         sys.exit(EXIT_ERROR)
-    if any(r.status in ("conflict", "patch-conflict") for r in results):
+    if any(r.status.waits for r in results):
         sys.exit(EXIT_CONFLICT)
 
 
@@ -143,5 +143,5 @@ def check_command(
     else:
         for result in results:
             views.render_check(out, result)
-    if any(r.status in ("conflict", "patch-conflict") for r in results):
+    if any(r.status.waits for r in results):
         sys.exit(EXIT_CONFLICT)

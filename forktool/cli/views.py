@@ -18,22 +18,23 @@ from rich.table import Table
 from forktool.conflicts.collect import ConflictReport
 from forktool.conflicts.render import report_dict
 from forktool.errors import ForktoolError
-from forktool.model import Leftover, PatchHealth
+from forktool.model import Leftover, PatchHealth, PatchStatus
+from forktool.records.intent import Stage
 from forktool.shims import ShimPlan
-from forktool.sync.check import CheckResult
-from forktool.sync.orchestrator import SyncResult
+from forktool.sync.check import CheckResult, CheckStatus
+from forktool.sync.orchestrator import SyncResult, SyncStatus
 from forktool.sync.replay import ReleaseHealth
 from forktool.sync.status import UpstreamStatus
 from forktool.transform.on_disk import RenamePlan
 from forktool.upstream.urlauth import redact
 
 _HEADLINES = {
-    "up-to-date": "[green]{u}[/] is up to date at {v}",
-    "created": "[green]{u}[/]: created the fork at {v}",
-    "merged": "[green]{u}[/]: integrated {v}" + " (was {p})",
-    "conflict": "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
-    "patch-conflict": "[yellow]{u}[/]: a patch of the series conflicts with {v}",
-    "aborted": "[green]{u}[/]: sync aborted; the fork is back at {v}",
+    SyncStatus.UP_TO_DATE: "[green]{u}[/] is up to date at {v}",
+    SyncStatus.CREATED: "[green]{u}[/]: created the fork at {v}",
+    SyncStatus.MERGED: "[green]{u}[/]: integrated {v}" + " (was {p})",
+    SyncStatus.CONFLICT: "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
+    SyncStatus.PATCH_CONFLICT: "[yellow]{u}[/]: a patch of the series conflicts with {v}",
+    SyncStatus.ABORTED: "[green]{u}[/]: sync aborted; the fork is back at {v}",
 }
 
 
@@ -44,7 +45,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
         n=len(result.conflicts),
     )  # fmt: skip
     console.print(headline.replace(" (was None)", ""), soft_wrap=True)
-    if result.status in {"created", "merged"}:
+    if result.status in (SyncStatus.CREATED, SyncStatus.MERGED):
         _plain(console, f"  fork repository: {result.fork_repository}")
         _plain(console, f"  fork commit:     {result.fork[:12]}")
         _plain(console, f"  shim:            {result.shim or result.shim_note}")
@@ -63,9 +64,11 @@ def render_sync(console: Console, result: SyncResult) -> None:
         console.print(f"  [yellow]{len(result.failures)} files carried over untransformed:[/]")
         for path, reason in sorted(result.failures.items()):
             _plain(console, f"    {path}: {reason}")
-    if result.status == "patch-conflict":
+    if result.status == SyncStatus.PATCH_CONFLICT:
         if not result.conflicts:
-            detail = next((h.detail for h in result.patches if h.status == "conflict"), "")
+            detail = next(
+                (h.detail for h in result.patches if h.status == PatchStatus.CONFLICT), ""
+            )
             _plain(console, f"  {_conflicting_patch(result)} cannot be merged: {detail}")
             _plain(console, f"  make its change by hand in {result.patch_worktree}")
         for path in result.conflicts:
@@ -77,7 +80,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"{result.upstream}' and "
             f"'forktool sync {result.upstream} --continue' (or '--abort' to undo the sync)",
         )
-    if result.status == "conflict":
+    if result.status == SyncStatus.CONFLICT:
         for path in result.conflicts:
             console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
         _plain(console, f"  conflicts written to {result.conflicts_file}")
@@ -90,7 +93,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
 
 
 def _conflicting_patch(result: SyncResult) -> str:
-    return next((h.name for h in result.patches if h.status == "conflict"), "<patch>")
+    return next((h.name for h in result.patches if h.status == PatchStatus.CONFLICT), "<patch>")
 
 
 def _plain(console: Console, text: str) -> None:
@@ -170,13 +173,13 @@ def rename_json(plans: Sequence[RenamePlan], *, applied: bool) -> str:
 
 
 _STATUS_STYLE = {
-    "clean": "green",
-    "three-way": "cyan",
-    "upstreamed": "blue",
-    "no-match": "yellow",
-    "conflict": "red",
-    "error": "bold red",
-    "not applied yet": "dim",
+    PatchStatus.CLEAN: "green",
+    PatchStatus.THREE_WAY: "cyan",
+    PatchStatus.UPSTREAMED: "blue",
+    PatchStatus.NO_MATCH: "yellow",
+    PatchStatus.CONFLICT: "red",
+    PatchStatus.ERROR: "bold red",
+    PatchStatus.NOT_APPLIED: "dim",
 }
 
 
@@ -206,10 +209,12 @@ def replay_json(rows: Sequence[ReleaseHealth], upstream: str = "") -> str:
 
 
 _CHECK_HEADLINES = {
-    "up-to-date": "[green]{u}[/]: up to date at {i}",
-    "clean": "[green]{u}[/]: {c} would integrate cleanly (integrated: {i})",
-    "conflict": "[yellow]{u}[/]: {c} would conflict with the fork in {n} paths (integrated: {i})",
-    "patch-conflict": "[yellow]{u}[/]: {c} would stop on a conflicting patch (integrated: {i})",
+    CheckStatus.UP_TO_DATE: "[green]{u}[/]: up to date at {i}",
+    CheckStatus.CLEAN: "[green]{u}[/]: {c} would integrate cleanly (integrated: {i})",
+    CheckStatus.CONFLICT: "[yellow]{u}[/]: {c} would conflict with the fork in {n} paths "
+    "(integrated: {i})",
+    CheckStatus.PATCH_CONFLICT: "[yellow]{u}[/]: {c} would stop on a conflicting patch "
+    "(integrated: {i})",
 }
 
 
@@ -355,7 +360,7 @@ def status_headline(item: UpstreamStatus) -> str:
             f"{name}: [yellow]interrupted[/]: a sync of {pending.version} was killed mid-merge "
             f"— the next '{escape(pending.next_steps[0])}' finishes or undoes it"
         )
-    if pending is not None and pending.stage == "patch":
+    if pending is not None and pending.stage == Stage.PATCH:
         paths = f" in {_count(len(pending.conflicts), 'path')}" if pending.conflicts else ""
         return (
             f"{name}: [yellow]waiting[/]: patch {escape(pending.patch)} conflicts with "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -28,24 +29,26 @@ from forktool.config import GitSource, UpstreamConfig
 from forktool.conflicts import text as ctext
 from forktool.errors import ConfigError, RepositoryError
 from forktool.git.repository import GitRepo, LoggedCommit
-from forktool.model import PatchHealth, RenameMap
+from forktool.model import PatchHealth, PatchKind, PatchStatus, RenameMap
 from forktool.patches import diff_format, series
 from forktool.records import intent, lockfile, state
 from forktool.records.lockfile import Lock
 
-#: Conflict kinds. The first six block the sync; the last three are warnings.
-CONTENT, ADD_ADD, MODIFY_DELETE, RENAME_DELETE = (
-    "content",
-    "add/add",
-    "modify/delete",
-    "rename/delete",
-)
-UNMERGED, PATCH_CONFLICT = "unmerged", "patch-conflict"
-PATCH_NO_MATCH, PATCH_ERROR, UNTRANSFORMED = "patch-no-match", "patch-error", "untransformed"
-KINDS = (
-    CONTENT, ADD_ADD, MODIFY_DELETE, RENAME_DELETE, UNMERGED, PATCH_CONFLICT,
-    PATCH_NO_MATCH, PATCH_ERROR, UNTRANSFORMED,
-)  # fmt: skip
+
+class EntryKind(StrEnum):
+    """What kind of trouble an :class:`Entry` is. The first six block the sync; the last
+    three are warnings."""
+
+    CONTENT = "content"
+    ADD_ADD = "add/add"
+    MODIFY_DELETE = "modify/delete"
+    RENAME_DELETE = "rename/delete"
+    UNMERGED = "unmerged"
+    PATCH_CONFLICT = "patch-conflict"
+    PATCH_NO_MATCH = "patch-no-match"
+    PATCH_ERROR = "patch-error"
+    UNTRANSFORMED = "untransformed"
+
 
 BASE, FORK, UPSTREAM = ctext.BASE, "fork", "upstream"
 
@@ -122,8 +125,8 @@ class PatchRef:
     """A patch of the series involved in an entry: its name, kind, status and detail."""
 
     name: str
-    kind: str
-    status: str
+    kind: PatchKind
+    status: PatchStatus
     detail: str = ""
 
 
@@ -134,7 +137,7 @@ class Entry:
     Attributes:
         path: path in the fork ("" for a patch that names no file).
         upstream_path: the same file's path upstream, before the rename.
-        kind: one of :data:`KINDS`.
+        kind: what kind of trouble.
         blocking: True when it must be resolved before ``--continue``.
         detail: one line: what happened (e.g. "upstream deleted it; the fork modified it").
         suggestion: one line: what to do next.
@@ -147,7 +150,7 @@ class Entry:
 
     path: str
     upstream_path: str
-    kind: str
+    kind: EntryKind
     blocking: bool
     detail: str
     suggestion: str
@@ -182,7 +185,7 @@ class ConflictReport:
     upstream: str
     version: str
     previous: str | None
-    stage: str
+    stage: intent.Stage
     source: str
     history: str
     fork_repository: Path
@@ -237,7 +240,8 @@ def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
         )
     run = _Run.start(config, repo, pending, lockfile.read(config.lock_path))
     try:
-        entries = run.patch_entries() if pending.stage == "patch" else run.merge_entries()
+        stopped = pending.patch_conflict
+        entries = run.patch_entries(stopped) if stopped else run.merge_entries()
     finally:
         if run.checkout is not repo:
             run.checkout.close()
@@ -254,7 +258,7 @@ def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
         resolve_in=run.checkout.path,
         entries=tuple(entries),
         next_step=run.next_step(sum(e.blocking for e in entries)),
-        patch=pending.patch,
+        patch=pending.patch_conflict.patch if pending.patch_conflict else "",
         commit_url=_commit_url(config),
     )
 
@@ -314,10 +318,11 @@ class _Run:
             distributions={new: old for old, new in rename.distributions.items()},
             roots=expand_roots(repo.tree_blobs(vendor), rename).roots if vendor else (),
         )
-        if pending.stage == "patch":
-            checkout = GitRepo(Path(pending.worktree)) if Path(pending.worktree).exists() else repo
+        if pending.patch_conflict is not None:
+            worktree = Path(pending.patch_conflict.worktree)
+            checkout = GitRepo(worktree) if worktree.exists() else repo
             roles = {BASE: 1, UPSTREAM: 2, FORK: 3}  # the patch is applied onto the release
-            history = _patch_history(config, repo, pending)
+            history = _patch_history(config, repo, pending, pending.patch_conflict.patch)
             fork_range = None
         else:
             checkout, roles = repo, {BASE: 1, FORK: 2, UPSTREAM: 3}
@@ -340,11 +345,11 @@ class _Run:
         stages = self.checkout.unmerged_stages()
         return [self._unmerged_entry(path, stages[path]) for path in sorted(stages)]
 
-    def patch_entries(self) -> list[Entry]:
+    def patch_entries(self, stopped: intent.PatchConflict) -> list[Entry]:
         """The conflicting patch: one entry per unmerged path in the patch checkout, or one
         entry for the patch when git could not merge it at all."""
         health = {h.name: h for h in self.health}
-        patch = self._patch_ref(health.get(self.pending.patch))
+        patch = self._patch_ref(stopped.patch, health.get(stopped.patch))
         stages = self.checkout.unmerged_stages() if self.checkout is not self.repo else {}
         entries = [self._unmerged_entry(path, stages[path], patch) for path in sorted(stages)]
         if entries or self.pending.conflicts:
@@ -355,7 +360,7 @@ class _Run:
             Entry(
                 path=path,
                 upstream_path=self.upstream_path(path),
-                kind=PATCH_CONFLICT,
+                kind=EntryKind.PATCH_CONFLICT,
                 blocking=True,
                 detail=f"{patch.name} cannot be merged: {patch.detail}",
                 suggestion=f"make its change by hand in `{self.checkout.path}`, then "
@@ -377,7 +382,7 @@ class _Run:
                 Entry(
                     path=path,
                     upstream_path=self.upstream_path(path),
-                    kind=PATCH_NO_MATCH if no_match else PATCH_ERROR,
+                    kind=EntryKind.PATCH_NO_MATCH if no_match else EntryKind.PATCH_ERROR,
                     blocking=False,
                     detail=f"{item.name}: {item.detail or item.status}",
                     suggestion=(
@@ -394,7 +399,7 @@ class _Run:
                 Entry(
                     path=path,
                     upstream_path=self.upstream_path(path),
-                    kind=UNTRANSFORMED,
+                    kind=EntryKind.UNTRANSFORMED,
                     blocking=False,
                     detail=f"carried over without the rename: {reason}",
                     suggestion="rename the old names it still holds by hand in the fork "
@@ -406,10 +411,11 @@ class _Run:
     def next_step(self, blocking: int) -> str:
         """The one line that says how to finish (or undo) the stopped sync."""
         name = self.config.name
-        if self.pending.stage == "patch":
+        if self.pending.patch_conflict is not None:
+            patch = self.pending.patch_conflict.patch
             return (
                 f"resolve the patch in `{self.checkout.path}`, `git add` each path there, run "
-                f"`forktool patch refresh {self.pending.patch} --upstream {name}`, then "
+                f"`forktool patch refresh {patch} --upstream {name}`, then "
                 f"`forktool sync {name} --continue` (or `--abort` to undo the sync)"
             )
         if blocking == 0:
@@ -432,7 +438,7 @@ class _Run:
         upstream_path = self.upstream_path(path)
         patches = (patch,) if patch else self._patches_changing(path)
         if has[FORK] and has[UPSTREAM]:
-            kind = CONTENT if has[BASE] else ADD_ADD
+            kind = EntryKind.CONTENT if has[BASE] else EntryKind.ADD_ADD
             hunks, note = self._hunks(path, stages)
             detail = "both sides changed the same lines" if has[BASE] else "both sides added it"
             return Entry(
@@ -445,18 +451,18 @@ class _Run:
                 hunks=tuple(hunks),
                 patches=patches,
             )
-        kind, deleted_by, renamed_from = UNMERGED, "", ""
+        kind, deleted_by, renamed_from = EntryKind.UNMERGED, "", ""
         shown = ", ".join(str(s) for s in sorted(stages))
         detail = f"unmerged with index stages {shown} only (`git status` says why)"
         suggestion = f"choose the version to keep in `{path}`, then `git add` or `git rm` it"
         if has[BASE] and (has[FORK] or has[UPSTREAM]):
-            kind, deleted_by = MODIFY_DELETE, UPSTREAM if has[FORK] else FORK
+            kind, deleted_by = EntryKind.MODIFY_DELETE, UPSTREAM if has[FORK] else FORK
             changer = FORK if deleted_by == UPSTREAM else UPSTREAM
             detail = f"{_WHO[deleted_by]} deleted this file; {_WHO[changer]} changed it"
             suggestion = _deletion_step(path, deleted_by, self.roles[UPSTREAM])
             renamed_from = self._renamed_from(path, stages[1])
             if renamed_from:
-                kind = RENAME_DELETE
+                kind = EntryKind.RENAME_DELETE
                 detail = (
                     f"{_WHO[changer]} renamed {renamed_from} to {path}; "
                     f"{_WHO[deleted_by]} deleted {renamed_from}"
@@ -636,22 +642,21 @@ class _Run:
             PatchRef(h.name, h.kind, h.status, h.detail) for h in self.health if path in h.paths
         )
 
-    def _patch_ref(self, health: PatchHealth | None) -> PatchRef:
-        """The conflicting patch, described by its file's subject and author."""
-        name = self.pending.patch
+    def _patch_ref(self, name: str, health: PatchHealth | None) -> PatchRef:
+        """The conflicting patch ``name``, described by its file's subject and author."""
         summary = ""
         with contextlib.suppress(ConfigError):
             listed = series.load(self.config.root, self.config.name)
             summary = _patch_summary(listed.patches[listed.index(name)].data)
         if health is None:
-            return PatchRef(name, "diff", "conflict", summary)
+            return PatchRef(name, PatchKind.DIFF, PatchStatus.CONFLICT, summary)
         detail = "; ".join(part for part in (summary, health.detail) if part)
         return PatchRef(name, health.kind, health.status, detail)
 
     def _renamed_from(self, path: str, base_blob: str) -> str:
         """For a rename conflict: the base path whose content ``path``'s stage 1 holds.
         "" when ``path`` itself is in the merge base (or there is no base to look in)."""
-        if self.pending.stage != "merge" or self.lock is None:
+        if self.pending.stage != intent.Stage.MERGE or self.lock is None:
             return ""
         if self._base_tree is None:
             self._base_tree = self.repo.tree_blobs(self.lock.transformed)
@@ -672,12 +677,14 @@ class _Run:
 # -- upstream history of a patch conflict -------------------------------------------------
 
 
-def _patch_history(config: UpstreamConfig, repo: GitRepo, pending: intent.Pending) -> _History:
-    """Provenance range of a patch conflict: from the release the patch was made on
+def _patch_history(
+    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, patch: str
+) -> _History:
+    """Provenance range of a conflict of ``patch``: from the release it was made on
     (``Forktool-Base``) to the release being integrated, in whichever order they are."""
     try:
         listed = series.load(config.root, config.name)
-        base = diff_format.base_of(listed.patches[listed.index(pending.patch)].data)
+        base = diff_format.base_of(listed.patches[listed.index(patch)].data)
     except ConfigError:
         base = None
     if base is None:

@@ -22,11 +22,12 @@ from rich.table import Table
 from rich.text import Text
 
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, Side
+from forktool.records.intent import Stage
 
 #: Version of the JSON document; bump it when a field changes meaning or disappears.
 SCHEMA = 1
 
-_STAGES = {"merge": "fork merge", "patch": "patch of the series"}
+_STAGES = {Stage.MERGE: "fork merge", Stage.PATCH: "patch of the series"}
 _HISTORY = {
     "commits": "upstream commits between the releases",
     "release-diff": "the release diff (no upstream history)",
@@ -89,8 +90,8 @@ def _headline(report: ConflictReport) -> str:
     what = (
         f"{blocking} path{'s' if blocking != 1 else ''} to resolve" if blocking else "no conflicts"
     )
-    where = _STAGES.get(report.stage, report.stage)
-    if report.stage == "patch" and report.patch:
+    where = _STAGES[report.stage]
+    if report.stage == Stage.PATCH and report.patch:
         where = f"patch {report.patch} of the series"
     return f"{what} ({where} stopped)"
 
@@ -109,10 +110,10 @@ def _lines(side: Side) -> str:
 def _side_label(report: ConflictReport, role: str) -> str:
     """What each side is, in words."""
     if role == "fork":
-        return f"the patch {report.patch}" if report.stage == "patch" else "fork (HEAD)"
+        return f"the patch {report.patch}" if report.stage == Stage.PATCH else "fork (HEAD)"
     if role == "upstream":
         return f"upstream {report.version}"
-    if report.stage == "patch":
+    if report.stage == Stage.PATCH:
         return "base (where the patch was made)"
     return f"base ({report.previous})" if report.previous else "base"
 
@@ -125,7 +126,7 @@ def _entry_title(entry: Entry) -> str:
 
 
 def _patches_label(report: ConflictReport, entry: Entry) -> str:
-    if report.stage == "patch" or entry.kind.startswith("patch-"):
+    if report.stage == Stage.PATCH or entry.kind.startswith("patch-"):
         return "patch"
     return "patches of the series that change this file"
 

@@ -3,10 +3,8 @@
 Codemod patches (:mod:`forktool.patches.api`) run on the in-memory tree. Diff patches go
 through git: applied as they are (no fuzz), else checked for being already upstream, else
 three-way merged with ``git apply --3way`` against the blobs they were made on; a patch
-that still conflicts is left out of the tree and reported ``conflict``.
-
-Health statuses: ``clean``, ``three-way``, ``conflict``, ``no-match``, ``upstreamed``,
-``error`` (with the exception).
+that still conflicts is left out of the tree and reported ``conflict``. Statuses:
+:class:`~forktool.model.PatchStatus`.
 """
 
 from __future__ import annotations
@@ -21,14 +19,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from forktool.git.repository import GitRepo
-from forktool.model import FileEntry, PatchHealth, Tree
+from forktool.model import FileEntry, PatchHealth, PatchKind, PatchStatus, Tree
 from forktool.patches.api import CodemodPatch, NoMatch, Upstreamed
 from forktool.patches.diff_format import base_of
-from forktool.patches.series import CODEMOD, PatchFile, Series
-
-CLEAN, THREE_WAY, CONFLICT = "clean", "three-way", "conflict"
-NO_MATCH, UPSTREAMED, ERROR = "no-match", "upstreamed", "error"
-STATUSES = (CLEAN, THREE_WAY, CONFLICT, NO_MATCH, UPSTREAMED, ERROR)
+from forktool.patches.series import PatchFile, Series
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ def apply_series(
     health: list[PatchHealth] = []
     tree_before: dict[str, str] = {}
     for position, patch in enumerate(series.patches):
-        if patch.kind == CODEMOD:
+        if patch.kind == PatchKind.CODEMOD:
             outcome = _apply_codemod(patch, current)
         else:
             retry = None
@@ -80,7 +74,7 @@ def apply_series(
             if materialize is not None and base is not None:
                 retry = functools.partial(materialize, base[1], position)
             outcome = _apply_diff(repo, patch, current, retry)
-            if outcome.status == CONFLICT:
+            if outcome.status == PatchStatus.CONFLICT:
                 tree_before[patch.name] = repo.write_tree(current)
         health.append(outcome)
     return SeriesResult(current, tuple(health), tree_before)
@@ -134,14 +128,14 @@ def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
     # KeyboardInterrupt included.
     except (Exception, SystemExit, KeyboardInterrupt) as exc:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return PatchHealth(patch.name, patch.kind, ERROR, detail)
+        return PatchHealth(patch.name, patch.kind, PatchStatus.ERROR, detail)
     if changed:
         tree.update(changed)
-        return PatchHealth(patch.name, patch.kind, CLEAN, paths=tuple(changed))
+        return PatchHealth(patch.name, patch.kind, PatchStatus.CLEAN, paths=tuple(changed))
     if upstreamed:
-        return PatchHealth(patch.name, patch.kind, UPSTREAMED, "; ".join(reasons))
+        return PatchHealth(patch.name, patch.kind, PatchStatus.UPSTREAMED, "; ".join(reasons))
     detail = "; ".join(reasons) or f"no file matches {', '.join(codemod.targets)}"
-    return PatchHealth(patch.name, patch.kind, NO_MATCH, detail)
+    return PatchHealth(patch.name, patch.kind, PatchStatus.NO_MATCH, detail)
 
 
 def _apply_diff(
@@ -153,26 +147,34 @@ def _apply_diff(
     """Apply one diff patch: directly, else upstreamed?, else three-way; update ``tree``."""
     base = repo.write_tree(tree)
     direct = repo.apply_patch(base, patch.data)
-    status = CLEAN
+    status = PatchStatus.CLEAN
     result = direct
     if direct.tree is None:
         if repo.apply_patch(base, patch.data, check_reverse=True).tree is not None:
-            return PatchHealth(patch.name, patch.kind, UPSTREAMED, "its change is already there")
+            return PatchHealth(
+                patch.name, patch.kind, PatchStatus.UPSTREAMED, "its change is already there"
+            )
         result = repo.apply_patch(base, patch.data, three_way=True)
         if _missing_blobs(result.error) and materialize is not None:
             try:
                 materialize()  # the base release's blobs, for the merge base
             except Exception as exc:  # still a patch outcome, not a failed run
-                return PatchHealth(patch.name, patch.kind, CONFLICT, f"base release: {exc}")
+                return PatchHealth(
+                    patch.name, patch.kind, PatchStatus.CONFLICT, f"base release: {exc}"
+                )
             result = repo.apply_patch(base, patch.data, three_way=True)
-        status = THREE_WAY
+        status = PatchStatus.THREE_WAY
         if result.conflicts:
             return PatchHealth(
-                patch.name, patch.kind, CONFLICT, "three-way merge conflicts", result.conflicts
+                patch.name,
+                patch.kind,
+                PatchStatus.CONFLICT,
+                "three-way merge conflicts",
+                result.conflicts,
             )
         if result.tree is None:
             reason = result.error or direct.error
-            kind = ERROR if _malformed(reason) else CONFLICT
+            kind = PatchStatus.ERROR if _malformed(reason) else PatchStatus.CONFLICT
             return PatchHealth(patch.name, patch.kind, kind, reason)
     assert result.tree is not None
     changed = repo.changed_files(base, result.tree)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forktool.errors import ConfigError
+from forktool.model import PatchKind
 
-CODEMOD, DIFF = "codemod", "diff"
-_KINDS = {".py": CODEMOD, ".patch": DIFF, ".diff": DIFF}
+_KINDS = {".py": PatchKind.CODEMOD, ".patch": PatchKind.DIFF, ".diff": PatchKind.DIFF}
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,13 @@ class PatchFile:
 
     Attributes:
         name: the file name as written in the series (e.g. ``add-greeting.py``).
-        kind: ``codemod`` or ``diff``.
+        kind: codemod or diff, from the file name's suffix.
         path: absolute path of the patch file.
         data: its bytes, read once when the series is loaded.
     """
 
     name: str
-    kind: str
+    kind: PatchKind
     path: Path
     data: bytes
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.git.repository import GitRepo
+from forktool.model import PatchStatus
 from forktool.patches import series
 from forktool.patches.diff_format import compose, split, with_base
 from forktool.records import intent, lockfile, state
@@ -168,20 +169,21 @@ def refresh_patch(config: UpstreamConfig, name: str | None) -> Path:
     """
     repo = GitRepo(config.fork_path) if (config.fork_path / ".git").exists() else None
     pending = intent.read_pending(repo, config.name) if repo else None
-    if repo is None or pending is None or pending.stage != "patch":
+    stopped = pending.patch_conflict if pending else None
+    if repo is None or pending is None or stopped is None:
         raise RepositoryError(
             f"no patch conflict of {config.name} is waiting",
             "refresh rewrites a patch after 'forktool sync' stopped on it",
         )
-    if name is not None and name != pending.patch:
+    if name is not None and name != stopped.patch:
         raise RepositoryError(
-            f"the patch that conflicted is {pending.patch}, not {name}",
-            f"run 'forktool patch refresh {pending.patch}'",
+            f"the patch that conflicted is {stopped.patch}, not {name}",
+            f"run 'forktool patch refresh {stopped.patch}'",
         )
     listed = series.load(config.root, config.name)
-    patch = listed.patches[listed.index(pending.patch)]
+    patch = listed.patches[listed.index(stopped.patch)]
     base = f"{config.name} {pending.version}"
-    data = refresh(repo, Path(pending.worktree), pending.patch_base, patch.data, base)
+    data = refresh(repo, Path(stopped.worktree), stopped.patch_base, patch.data, base)
     patch.path.write_bytes(data)
     return patch.path
 
@@ -206,4 +208,4 @@ def drop_patches(config: UpstreamConfig, names: list[str]) -> list[str]:
 
 def upstreamed(config: UpstreamConfig) -> list[str]:
     """Patches the newest transform reported ``upstreamed`` (from the series health)."""
-    return [h.name for h in state.read_health(config) if h.status == "upstreamed"]
+    return [h.name for h in state.read_health(config) if h.status == PatchStatus.UPSTREAMED]

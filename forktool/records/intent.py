@@ -11,11 +11,37 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
 from forktool.records.state import state_dir, write_json
+
+
+class Stage(StrEnum):
+    """Where a stopped sync stands: its fork merge conflicted, or a diff patch of the
+    series did (shown in a checkout of its own; nothing merged yet)."""
+
+    MERGE = "merge"
+    PATCH = "patch"
+
+
+@dataclass(frozen=True)
+class PatchConflict:
+    """A diff patch of the series that conflicted, and where it is shown.
+
+    Attributes:
+        patch / patch_sha256: the conflicting patch and its file's digest at the time.
+        worktree / patch_base: the checkout the conflict is shown in, and the commit (the
+            release just before the patch) it is shown on.
+    """
+
+    patch: str
+    patch_sha256: str
+    worktree: str
+    patch_base: str
 
 
 @dataclass(frozen=True)
@@ -29,12 +55,8 @@ class Pending:
         fork_before: the fork branch commit before the merge started.
         refs_before: full ref name -> commit id ("" = did not exist) before the sync
             moved it, so ``--abort`` can put every ref back.
-        conflicts: the unmerged paths when the merge stopped.
-        stage: ``merge`` (the fork merge conflicted) or ``patch`` (a diff patch of the
-            series conflicted; shown in ``worktree``, nothing merged yet).
-        patch / patch_sha256: the conflicting patch and its file's digest at the time.
-        worktree / patch_base: where the patch conflict is shown, and the commit (the
-            release just before the patch) it is shown on.
+        conflicts: the unmerged paths when the sync stopped.
+        patch_conflict: the diff patch that conflicted (stage ``patch``), else None.
         writes: what the merge writes into the fork's working tree, recorded before it
             starts: path -> [blob id before, blob id forktool writes] ("" = no file).
             Undoing touches a path only while it holds one of those two blobs.
@@ -49,12 +71,40 @@ class Pending:
     fork_before: str
     refs_before: dict[str, str]
     conflicts: list[str]
-    stage: str = "merge"
-    patch: str = ""
-    patch_sha256: str = ""
-    worktree: str = ""
-    patch_base: str = ""
+    patch_conflict: PatchConflict | None = None
     writes: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def stage(self) -> Stage:
+        """Whether the fork merge or a patch of the series conflicted."""
+        return Stage.MERGE if self.patch_conflict is None else Stage.PATCH
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as stored: one flat object, ``stage`` and the patch fields included."""
+        data = {k: v for k, v in asdict(self).items() if k != "patch_conflict"}
+        patch = asdict(self.patch_conflict) if self.patch_conflict else dict.fromkeys(_PATCH, "")
+        return {**data, "stage": self.stage, **patch}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pending:
+        """The record from its stored form (see :meth:`to_json`).
+
+        Raises:
+            TypeError, KeyError: fields are missing or of the wrong type.
+        """
+        known = {f.name for f in fields(cls)} - {"patch_conflict"}
+        patch = (
+            PatchConflict(**{k: data[k] for k in _PATCH})
+            if data.get("stage") == Stage.PATCH
+            else None
+        )
+        record = cls(**{k: v for k, v in data.items() if k in known}, patch_conflict=patch)
+        if not isinstance(record.writes, dict) or not isinstance(record.refs_before, dict):
+            raise TypeError("writes and refs_before must be objects")
+        return record
+
+
+_PATCH = tuple(f.name for f in fields(PatchConflict))
 
 
 def pending_path(repo: GitRepo, name: str) -> Path:
@@ -79,11 +129,8 @@ def read_pending(repo: GitRepo, name: str) -> Pending | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        known = {f.name for f in fields(Pending)}
-        pending = Pending(**{key: value for key, value in data.items() if key in known})
-        if not isinstance(pending.writes, dict) or not isinstance(pending.refs_before, dict):
-            raise TypeError("writes and refs_before must be objects")
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        pending = Pending.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise RepositoryError(
             f"forktool's record of a stopped sync, {path}, is damaged ({type(exc).__name__})",
             f"if no sync of {name} is waiting, delete that file and 'git status' the fork; "
@@ -94,7 +141,7 @@ def read_pending(repo: GitRepo, name: str) -> Pending | None:
 
 def write_pending(repo: GitRepo, pending: Pending) -> Path:
     """Save ``pending`` and the conflicts JSON (atomically); return the conflicts JSON path."""
-    write_json(pending_path(repo, pending.upstream), asdict(pending))
+    write_json(pending_path(repo, pending.upstream), pending.to_json())
     report = conflicts_path(repo, pending.upstream)
     write_json(
         report,

@@ -17,7 +17,7 @@ from typing import Any
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
-from forktool.model import PatchHealth, TransformResult
+from forktool.model import PatchHealth, PatchKind, PatchStatus, TransformResult
 
 
 def state_dir(repo: GitRepo) -> Path:
@@ -150,6 +150,12 @@ def read_health(config: UpstreamConfig) -> list[PatchHealth]:
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
     return [
-        PatchHealth(p["name"], p["kind"], p["status"], p["detail"], tuple(p["paths"]))
+        PatchHealth(
+            p["name"],
+            PatchKind(p["kind"]),
+            PatchStatus(p["status"]),
+            p["detail"],
+            tuple(p["paths"]),
+        )
         for p in data["patches"]
     ]

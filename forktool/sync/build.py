@@ -15,7 +15,7 @@ from pathlib import Path
 from forktool import upstream
 from forktool.config import PyPISource, UpstreamConfig
 from forktool.git.repository import GitRepo
-from forktool.model import Release, TransformResult
+from forktool.model import PatchStatus, Release, TransformResult
 from forktool.patches import apply
 from forktool.patches import series as series_mod
 from forktool.patches.apply import SeriesResult
@@ -46,7 +46,7 @@ class BuiltRelease:
     @property
     def patch_conflicts(self) -> list[str]:
         """Names of the diff patches that conflict, in series order."""
-        return [h.name for h in self.applied.health if h.status == apply.CONFLICT]
+        return [h.name for h in self.applied.health if h.status == PatchStatus.CONFLICT]
 
 
 def build_release(

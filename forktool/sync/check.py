@@ -8,6 +8,7 @@ moves, so a scheduled CI job can ask every day and open a pull request or an iss
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from packaging.version import Version
 
@@ -21,6 +22,20 @@ from forktool.records import lockfile
 from forktool.sync.build import Progress, build_release, commit_transformed
 
 
+class CheckStatus(StrEnum):
+    """Whether a release would integrate (:attr:`CheckResult.status`, JSON ``status``)."""
+
+    UP_TO_DATE = "up-to-date"
+    CLEAN = "clean"
+    CONFLICT = "conflict"  # the fork merge would conflict
+    PATCH_CONFLICT = "patch-conflict"  # a diff patch of the series would conflict
+
+    @property
+    def waits(self) -> bool:
+        """Whether a sync of the release would stop on conflicts (exit code 1)."""
+        return self in (CheckStatus.CONFLICT, CheckStatus.PATCH_CONFLICT)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """Whether a release would integrate.
@@ -29,8 +44,7 @@ class CheckResult:
         upstream: upstream name.
         integrated: the release integrated now.
         candidate: the release checked (the newest, or ``--to``).
-        status: ``up-to-date``, ``clean``, ``conflict`` (the fork merge would conflict)
-            or ``patch-conflict`` (a diff patch of the series would conflict).
+        status: whether it would integrate.
         conflicts: paths that would conflict (fork merge) or the conflicting patches.
         patches: the series health on the candidate release.
     """
@@ -38,7 +52,7 @@ class CheckResult:
     upstream: str
     integrated: str
     candidate: str
-    status: str
+    status: CheckStatus
     conflicts: tuple[str, ...] = ()
     patches: tuple[PatchHealth, ...] = ()
 
@@ -69,7 +83,7 @@ def check(
     progress(f"listing releases of {config.name}")
     release = upstream.resolve_release(config, to)
     if Version(release.version) <= Version(lock.version):
-        return CheckResult(config.name, lock.version, release.version, "up-to-date")
+        return CheckResult(config.name, lock.version, release.version, CheckStatus.UP_TO_DATE)
     fork = repo.resolve(f"refs/heads/{config.fork_branch}")
     if fork is None:
         raise RepositoryError(
@@ -82,7 +96,7 @@ def check(
         health = built.applied.health
         if built.patch_conflicts:
             return CheckResult(
-                config.name, lock.version, release.version, "patch-conflict",
+                config.name, lock.version, release.version, CheckStatus.PATCH_CONFLICT,
                 tuple(built.patch_conflicts), health,
             )  # fmt: skip
         transformed = commit_transformed(repo, config, built, lock.transformed)
@@ -90,5 +104,5 @@ def check(
         _, conflicts = repo.merge_tree(fork, transformed)
     finally:  # only fetched upstream tags can have moved: put them back
         repo.put_back(repo.moved_refs(refs_before), "forktool: check")
-    status = "conflict" if conflicts else "clean"
+    status = CheckStatus.CONFLICT if conflicts else CheckStatus.CLEAN
     return CheckResult(config.name, lock.version, release.version, status, conflicts, health)

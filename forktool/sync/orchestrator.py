@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from forktool.errors import (
     TransformError,
 )
 from forktool.git.repository import GitRepo, remove_repository
-from forktool.model import PatchHealth, Release
+from forktool.model import PatchHealth, PatchStatus, Release
 from forktool.patches import apply, workspace
 from forktool.patches import series as series_mod
 from forktool.records import intent, lockfile, state
@@ -36,15 +37,29 @@ from forktool.sync import integrate, recovery
 from forktool.sync.build import Progress, build_release, commit_transformed
 
 
+class SyncStatus(StrEnum):
+    """What one sync of one upstream did (:attr:`SyncResult.status`, JSON ``status``)."""
+
+    UP_TO_DATE = "up-to-date"
+    CREATED = "created"  # the first sync
+    MERGED = "merged"
+    CONFLICT = "conflict"  # the fork merge conflicts
+    PATCH_CONFLICT = "patch-conflict"  # a diff patch of the series conflicts; nothing merged
+    ABORTED = "aborted"
+
+    @property
+    def waits(self) -> bool:
+        """Whether conflicts wait for the user (exit code 1)."""
+        return self in (SyncStatus.CONFLICT, SyncStatus.PATCH_CONFLICT)
+
+
 @dataclass(frozen=True)
 class SyncResult:
     """What one sync (or ``--continue`` / ``--abort``) of one upstream did.
 
     Attributes:
         upstream: upstream name.
-        status: ``up-to-date``, ``created`` (first sync), ``merged``, ``conflict`` (the
-            fork merge conflicts), ``patch-conflict`` (a diff patch of the series
-            conflicts; nothing merged yet) or ``aborted``.
+        status: what the sync did.
         version: the release now integrated (or being integrated, on conflict).
         previous: the release integrated before, or None on the first sync.
         fork_repository: path of the fork repository.
@@ -61,7 +76,7 @@ class SyncResult:
     """
 
     upstream: str
-    status: str
+    status: SyncStatus
     version: str
     previous: str | None
     fork_repository: Path
@@ -83,7 +98,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     """Integrate release ``to`` (default: the newest) of ``config``'s upstream into the fork.
 
     Returns:
-        the result; ``status == "conflict"`` leaves the fork repository mid-merge.
+        the result; ``status`` :attr:`SyncStatus.CONFLICT` leaves the fork repository mid-merge.
 
     Raises:
         ForktoolError: bad input or an unsafe fork repository; nothing was changed.
@@ -95,7 +110,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     release = upstream.resolve_release(config, to)
     if lock and _check_direction(config, lock, release):
         return SyncResult(
-            config.name, "up-to-date", lock.version, lock.version, config.fork_path,
+            config.name, SyncStatus.UP_TO_DATE, lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
             **_refresh_shim(config, lock.version, only_if_missing=True),
         )  # fmt: skip
@@ -221,7 +236,7 @@ def sync_each(
     results: list[SyncResult] = []
     for version in steps:
         results.append(sync(config, version, progress))
-        if results[-1].status not in ("merged", "created", "up-to-date"):
+        if results[-1].status not in (SyncStatus.MERGED, SyncStatus.CREATED, SyncStatus.UP_TO_DATE):
             break
     return results
 
@@ -247,7 +262,7 @@ def _integrate_release(
 ) -> SyncResult:
     built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
     vendor, result, applied = built.vendor, built.transform, built.applied
-    failed = [h for h in applied.health if h.status == apply.ERROR]
+    failed = [h for h in applied.health if h.status == PatchStatus.ERROR]
     if failed:  # integrating without a customization would lose it silently
         raise TransformError(
             f"patch {failed[0].name} failed on {release.version}: {failed[0].detail}",
@@ -256,7 +271,7 @@ def _integrate_release(
     fork_before = repo.resolve("HEAD") or ""
     base = SyncResult(
         upstream=config.name,
-        status="merged" if lock else "created",
+        status=SyncStatus.MERGED if lock else SyncStatus.CREATED,
         version=release.version,
         previous=lock.version if lock else None,
         fork_repository=repo.path,
@@ -307,7 +322,9 @@ def _integrate_release(
     if outcome.commit is None:
         record = integrate.record_written(repo, record, outcome.conflicts + outcome.reused)
         report = intent.write_pending(repo, replace(record, conflicts=list(outcome.conflicts)))
-        return replace(base, status="conflict", conflicts=outcome.conflicts, conflicts_file=report)
+        return replace(
+            base, status=SyncStatus.CONFLICT, conflicts=outcome.conflicts, conflicts_file=report
+        )
     _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
     intent.clear_pending(repo, config.name)
     return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
@@ -330,17 +347,18 @@ def _stop_on_patch(
     conflicts = workspace.show_conflict(repo, worktree, base_commit, patch.data)
     pending = replace(
         pending,
-        stage="patch",
-        patch=name,
-        patch_sha256=hashlib.sha256(patch.data).hexdigest(),
-        worktree=str(worktree),
-        patch_base=base_commit,
+        patch_conflict=intent.PatchConflict(
+            patch=name,
+            patch_sha256=hashlib.sha256(patch.data).hexdigest(),
+            worktree=str(worktree),
+            patch_base=base_commit,
+        ),
         conflicts=list(conflicts),
     )
     report = intent.write_pending(repo, pending)
     return replace(
         base,
-        status="patch-conflict",
+        status=SyncStatus.PATCH_CONFLICT,
         conflicts=conflicts,
         conflicts_file=report,
         patch_worktree=worktree,
@@ -359,8 +377,8 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
             was not refreshed.
     """
     repo, pending = _pending(config)
-    if pending.stage == "patch":
-        return _continue_after_patch(config, repo, pending, progress)
+    if pending.patch_conflict is not None:
+        return _continue_after_patch(config, repo, pending, pending.patch_conflict, progress)
     previous = lockfile.read(config.lock_path)
     if not _waits_on_conflicts(repo, pending):
         return _settled(config, repo, pending, previous)
@@ -369,24 +387,28 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
     _write_lock(config, release, pending.vendor, pending.transformed, fork)
     intent.clear_pending(repo, config.name)
     return SyncResult(
-        config.name, "merged", pending.version, previous.version if previous else None,
+        config.name, SyncStatus.MERGED, pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
         **_refresh_shim(config, pending.version),
     )  # fmt: skip
 
 
 def _continue_after_patch(
-    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, progress: Progress
+    config: UpstreamConfig,
+    repo: GitRepo,
+    pending: intent.Pending,
+    stopped: intent.PatchConflict,
+    progress: Progress,
 ) -> SyncResult:
     listed = series_mod.load(config.root, config.name).patches
-    current = next((p for p in listed if p.name == pending.patch), None)
-    if current is not None and hashlib.sha256(current.data).hexdigest() == pending.patch_sha256:
+    current = next((p for p in listed if p.name == stopped.patch), None)
+    if current is not None and hashlib.sha256(current.data).hexdigest() == stopped.patch_sha256:
         raise RepositoryError(
-            f"patch {pending.patch} has not been refreshed since it conflicted",
-            f"resolve it in {pending.worktree}, then run "
-            f"'forktool patch refresh {pending.patch} --upstream {config.name}'",
+            f"patch {stopped.patch} has not been refreshed since it conflicted",
+            f"resolve it in {stopped.worktree}, then run "
+            f"'forktool patch refresh {stopped.patch} --upstream {config.name}'",
         )
-    repo.remove_worktree(Path(pending.worktree))
+    repo.remove_worktree(Path(stopped.worktree))
     intent.clear_pending(repo, config.name)
     return sync(config, pending.version, progress)
 
@@ -402,8 +424,8 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
             forktool did not write were kept (everything else is undone).
     """
     repo, pending = _pending(config)
-    if pending.stage == "patch":
-        repo.remove_worktree(Path(pending.worktree))
+    if pending.patch_conflict is not None:
+        repo.remove_worktree(Path(pending.patch_conflict.worktree))
         integrate.restore_refs(repo, pending)
         intent.clear_pending(repo, config.name)
     elif recovery.is_committed(repo, pending):
@@ -415,7 +437,7 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
         recovery.undo(repo, config, pending)
     lock = lockfile.read(config.lock_path)
     version = lock.version if lock else ""
-    return SyncResult(config.name, "aborted", version, version or None, repo.path)
+    return SyncResult(config.name, SyncStatus.ABORTED, version, version or None, repo.path)
 
 
 def _waits_on_conflicts(repo: GitRepo, pending: intent.Pending) -> bool:
@@ -448,7 +470,7 @@ def _settled(
     lock = lockfile.read(config.lock_path)
     if lock and lock.version == pending.version:
         return SyncResult(
-            config.name, "merged", lock.version, previous.version if previous else None,
+            config.name, SyncStatus.MERGED, lock.version, previous.version if previous else None,
             repo.path, lock.vendor, lock.transformed, lock.fork,
             **_refresh_shim(config, lock.version),
         )  # fmt: skip

@@ -44,7 +44,7 @@ def recover(repo: GitRepo, config: UpstreamConfig) -> None:
     """
     clear_stale_locks(repo, config, merging=False)
     pending = intent.read_pending(repo, config.name)
-    if pending is None or pending.stage != "merge":
+    if pending is None or pending.stage != intent.Stage.MERGE:
         return
     with interrupts.shielded():
         _settle(repo, config, pending)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -21,16 +22,22 @@ from forktool import upstream
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ForktoolError
 from forktool.git.repository import GitRepo
-from forktool.model import PatchHealth
+from forktool.model import PatchHealth, PatchStatus
 from forktool.patches import series as series_mod
 from forktool.records import intent, lockfile, state
 from forktool.shims import default_shim_version
 from forktool.upstream.urlauth import redact
 
-#: Status of a patch listed in the series that the last recorded transform did not run.
-NOT_APPLIED = "not applied yet"
-#: The overall ``state`` values, see :class:`UpstreamStatus`.
-STATES = ("waiting", "interrupted", "not-synced", "behind", "up-to-date", "unknown")
+
+class UpstreamState(StrEnum):
+    """Where an upstream's fork stands, in one word (:attr:`UpstreamStatus.state`)."""
+
+    WAITING = "waiting"  # a sync stopped on conflicts
+    INTERRUPTED = "interrupted"  # a sync was killed mid-merge; the next sync settles it
+    NOT_SYNCED = "not-synced"  # nothing integrated yet
+    BEHIND = "behind"  # newer releases exist
+    UP_TO_DATE = "up-to-date"
+    UNKNOWN = "unknown"  # releases not listed (offline, or listing failed)
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class PendingSync:
         abort: the command that undoes the sync.
     """
 
-    stage: str
+    stage: intent.Stage
     version: str
     conflicts: tuple[str, ...]
     unresolved: tuple[str, ...]
@@ -114,10 +121,7 @@ class UpstreamStatus:
 
     Attributes:
         upstream: the upstream's name.
-        state: one word for the whole: ``waiting`` (a sync stopped on conflicts),
-            ``interrupted`` (a sync was killed mid-merge), ``not-synced`` (nothing
-            integrated yet), ``behind`` (newer releases exist), ``up-to-date``, or
-            ``unknown`` (releases not listed: offline or the source failed).
+        state: one word for the whole.
         source_type: ``pypi`` or ``git``; source: the project name (PyPI) or the
             repository URL or path (git); index: the index URL (PyPI), else ""; URLs
             with their password redacted (``user:****@host``).
@@ -137,7 +141,7 @@ class UpstreamStatus:
     """
 
     upstream: str
-    state: str
+    state: UpstreamState
     source_type: str
     source: str
     index: str
@@ -155,7 +159,7 @@ class UpstreamStatus:
     @property
     def waiting(self) -> bool:
         """True when a sync stopped on conflicts and waits for ``--continue``/``--abort``."""
-        return self.state == "waiting"
+        return self.state == UpstreamState.WAITING
 
 
 def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
@@ -177,7 +181,8 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
     recorded_version, recorded = recorded_health(config)
     health = {h.name: h for h in recorded}
     patches = tuple(
-        health.get(p.name, PatchHealth(p.name, p.kind, NOT_APPLIED)) for p in listed.patches
+        health.get(p.name, PatchHealth(p.name, p.kind, PatchStatus.NOT_APPLIED))
+        for p in listed.patches
     )
     newest: str | None = None
     newer: tuple[str, ...] | None = None
@@ -251,26 +256,27 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
         return None
     name = config.name
     abort = f"forktool sync {name} --abort"
-    if record.stage == "patch":
-        worktree = Path(record.worktree)
+    if record.patch_conflict is not None:
+        patch = record.patch_conflict.patch
+        worktree = Path(record.patch_conflict.worktree)
         unresolved = GitRepo(worktree).unmerged_paths() if (worktree / ".git").exists() else ()
         return PendingSync(
-            stage="patch",
+            stage=intent.Stage.PATCH,
             version=record.version,
             conflicts=tuple(record.conflicts),
             unresolved=unresolved,
-            patch=record.patch,
+            patch=patch,
             resolve_in=worktree,
             interrupted=False,
             next_steps=(
-                f"forktool patch refresh {record.patch} --upstream {name}",
+                f"forktool patch refresh {patch} --upstream {name}",
                 f"forktool sync {name} --continue",
             ),
             abort=abort,
         )
     interrupted = not record.conflicts
     return PendingSync(
-        stage="merge",
+        stage=intent.Stage.MERGE,
         version=record.version,
         conflicts=tuple(record.conflicts),
         unresolved=repo.unmerged_paths(),
@@ -286,14 +292,14 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
 
 def _overall(
     integrated: str | None, newer: tuple[str, ...] | None, pending: PendingSync | None
-) -> str:
+) -> UpstreamState:
     if pending is not None:
-        return "interrupted" if pending.interrupted else "waiting"
+        return UpstreamState.INTERRUPTED if pending.interrupted else UpstreamState.WAITING
     if integrated is None:
-        return "not-synced"
+        return UpstreamState.NOT_SYNCED
     if newer is None:
-        return "unknown"
-    return "behind" if newer else "up-to-date"
+        return UpstreamState.UNKNOWN
+    return UpstreamState.BEHIND if newer else UpstreamState.UP_TO_DATE
 
 
 def shim_state(config: UpstreamConfig, integrated: str | None) -> ShimState:
