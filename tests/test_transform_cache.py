@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap, TransformResult
 from forktool.transform import transform_tree
 from forktool.transform_cache import TransformCache, code_version, fingerprint
-from tests.helpers import run_cli
+from tests.helpers import git, run_cli
 
 FLASK = RenameMap(
     packages={"flask": "framework"},
@@ -180,3 +181,23 @@ def test_every_field_of_the_rename_map_is_in_the_fingerprint() -> None:
         variant = dataclasses.replace(FLASK, **{field.name: changed})
         assert fingerprint(variant) != base, field.name
     assert fingerprint(dataclasses.replace(FLASK)) == base
+
+
+def test_a_patch_release_takes_unchanged_files_from_the_cache(definition: Path) -> None:
+    """Unchanged files of the next release are read from the cache, not renamed again: a
+    result planted in the cache for one of them is what the transformed branch gets."""
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = definition / "forks/mypkg"
+    planted = b"def upper(text):\n    return 'from the cache'\n"
+    with sqlite3.connect(fork / ".git/forktool/cache/transform.sqlite3") as db:
+        for path in ("src/ourpkg/helpers.py", "src/ourpkg/core.py"):
+            changed = db.execute(
+                "UPDATE outcome SET data = ? WHERE path = ?", (zlib.compress(planted), path)
+            ).rowcount
+            assert changed == 1, path
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.1")
+    assert result.exit_code == 0, result.output
+    # helpers.py is the same in 1.1: its cached result is used; core.py changed: renamed anew.
+    assert git(fork, "show", "transformed/mypkg:src/ourpkg/helpers.py") == planted.decode().strip()
+    core = git(fork, "show", "transformed/mypkg:src/ourpkg/core.py")
+    assert "import ourpkg.helpers" in core and '"Hello, "' in core
