@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -241,6 +242,33 @@ def test_leftovers_are_listed_after_sync(definition: Path, upstream_repo: Path) 
     as_json = json.loads(run_cli(definition, "leftovers", "mypkg", "--json").output)
     assert as_json["version"] == "1.5"
     assert [item["path"] for item in as_json["leftovers"]] == ["README.txt"]
+
+
+def test_leftovers_reason_lists_that_reason_only(definition: Path, upstream_repo: Path) -> None:
+    build_file_tree(
+        upstream_repo,
+        {
+            "README.txt": "Docs: https://mypkg.example.org/\nThe mypkg package\n",
+            "src/mypkg/names.py": 'NAME = "mypkg"\n',
+            "src/mypkg/py2.py": "import mypkg\nprint 'mypkg'\n",
+        },
+    )
+    git(upstream_repo, "add", "--all")
+    git(upstream_repo, "commit", "-qm", "leftovers of every reason")
+    git(upstream_repo, "tag", "v1.5")
+    assert run_cli(definition, "sync", "--to", "1.5").exit_code == 0
+    everything = json.loads(run_cli(definition, "leftovers", "--json").stdout)["leftovers"]
+    reasons = {item["reason"] for item in everything}
+    assert reasons == {"kept", "ambiguous", "unparseable"}
+    for reason in sorted(reasons):
+        listed = run_cli(definition, "leftovers", "--reason", reason, "--json")
+        assert listed.exit_code == 0, listed.output
+        assert json.loads(listed.stdout)["leftovers"] == [
+            item for item in everything if item["reason"] == reason
+        ]
+        output = run_cli(definition, "leftovers", "--reason", reason).output
+        entries = re.findall(r"^\S+:\d+: \S+ \((\S+)\) ", output, re.MULTILINE)
+        assert entries == [item["reason"] for item in everything if item["reason"] == reason]
 
 
 def test_every_sync_regenerates_the_shim(definition: Path) -> None:
