@@ -8,7 +8,7 @@ from typing import Any
 
 import tomlkit
 
-from tests.helpers import build_file_tree, git, run_cli, snapshot
+from tests.helpers import build_file_tree, git, run_cli
 from tests.test_status import everything, index_file
 
 
