@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 
-from tests.helpers import git, run_cli, snapshot
+from tests.helpers import build_file_tree, git, run_cli
+from tests.test_status import everything, index_file
 
 
 def fork_path(definition: Path) -> Path:
@@ -35,24 +37,48 @@ def resolve_keeping_fork(definition: Path) -> None:
     git(fork_path(definition), "add", "src/ourpkg/core.py")
 
 
-def test_check_clean_conflict_and_up_to_date_touch_nothing(definition: Path) -> None:
+def checked(definition: Path, *args: str, code: int) -> dict[str, Any]:
+    """``forktool check --json ARGS``'s one result; it must exit ``code`` and leave alone
+    the refs, HEAD, index, working tree (untracked files too), forktool's state files, the
+    definition, the shim and what sits beside the fork (no patch-conflict checkout)."""
+    beside = sorted(p.name for p in fork_path(definition).parent.iterdir())
+    before = everything(definition)
+    index = index_file(definition)
+    result = run_cli(definition, "check", "--json", *args)
+    assert result.exit_code == code, result.output
+    assert index_file(definition) == index
+    assert everything(definition) == before
+    assert sorted(p.name for p in fork_path(definition).parent.iterdir()) == beside
+    (found,) = json.loads(result.stdout)["results"]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_check_clean_conflict_patch_conflict_and_up_to_date_touch_nothing(
+    definition: Path,
+) -> None:
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    before = snapshot(fork_path(definition)), (definition / "upstream/mypkg.lock").read_text()
-    clean = run_cli(definition, "check", "--json")
-    assert clean.exit_code == 0, clean.output
-    (result,) = json.loads(clean.output)["results"]
-    assert (result["status"], result["candidate"], result["integrated"]) == ("clean", "1.1", "1.0")
+    fork = fork_path(definition)
+    build_file_tree(fork, {"notes.txt": "untracked\n", "staged.txt": "staged\n"})
+    git(fork, "add", "staged.txt")
 
+    clean = checked(definition, code=0)
+    assert (clean["status"], clean["candidate"], clean["integrated"]) == ("clean", "1.1", "1.0")
+    current = checked(definition, "--to", "1.0", code=0)
+    assert (current["status"], current["candidate"]) == ("up-to-date", "1.0")
+    assert "up to date at 1.0" in run_cli(definition, "check", "--to", "1.0").output
+
+    git(fork, "reset", "-q")  # staged.txt stays out of the fork commit
     edit_greeting(definition, '"Hi "')
-    before = snapshot(fork_path(definition)), (definition / "upstream/mypkg.lock").read_text()
-    conflict = run_cli(definition, "check")
-    assert conflict.exit_code == 1, conflict.output
-    assert "would conflict" in conflict.output and "src/ourpkg/core.py" in conflict.output
-    assert (snapshot(fork_path(definition)), (definition / "upstream/mypkg.lock").read_text()) == (
-        before
-    )
+    git(fork, "add", "staged.txt")
+    conflict = checked(definition, code=1)
+    assert (conflict["status"], conflict["conflicts"]) == ("conflict", ["src/ourpkg/core.py"])
+    text = run_cli(definition, "check")
+    assert "would conflict" in text.output and "src/ourpkg/core.py" in text.output
 
-    assert run_cli(definition, "check", "--to", "1.0").exit_code == 0
+    assert run_cli(definition, "patch", "add", "HEAD").exit_code == 0  # "Hi " meets 1.1's "Hello"
+    patch = checked(definition, code=1)
+    assert (patch["status"], patch["conflicts"]) == ("patch-conflict", ["fork-greeting.patch"])
 
 
 def test_check_before_any_sync_is_an_error(definition: Path) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
+import sys
 import time
 from pathlib import Path
 
 import tomlkit
+from forktool.sync.orchestrator.writerlock import exclusive
 
 from forktool import config
 from forktool.git.repository import GitRepo
-from forktool.sync.writerlock import exclusive
 from tests.helpers import git, run_cli, snapshot
 
 
@@ -37,22 +37,36 @@ def test_second_writer_is_refused_and_changes_nothing(definition: Path) -> None:
     )
 
 
+def blocked_on_a_lock(pid: int) -> bool:
+    """True while process ``pid`` waits for a ``flock`` another holds (Linux's
+    /proc/locks lists each waiter as ``N: -> FLOCK ADVISORY WRITE <pid> ...``)."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1:3] == ["->", "FLOCK"] and fields[5] == str(pid):
+            return True
+    return False
+
+
 def test_wait_blocks_until_the_other_writer_is_done(definition: Path) -> None:
-    cfg = config.load(definition, "mypkg")
-    released = threading.Event()
-
-    def hold() -> None:
-        with exclusive(cfg):
-            time.sleep(0.5)
-        released.set()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    time.sleep(0.1)
-    result = run_cli(definition, "sync", "--to", "1.0", "--wait")
-    holder.join()
-    assert released.is_set()
-    assert result.exit_code == 0, result.output
+    command = [sys.executable, "-m", "forktool", "--root", str(definition)]
+    with exclusive(config.load(definition, "mypkg")):
+        waiter = subprocess.Popen(
+            [*command, "sync", "--to", "1.0", "--wait"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120  # a bound on a hang, not a measurement
+        while waiter.poll() is None and not blocked_on_a_lock(waiter.pid):
+            assert time.monotonic() < deadline, "the sync neither waited nor finished"
+            time.sleep(0.02)
+        # While the lock is held, the sync waits for it and has done nothing yet.
+        assert waiter.poll() is None, waiter.communicate()
+        assert not fork_path(definition).exists()
+    out, err = waiter.communicate(timeout=120)
+    assert waiter.returncode == 0, err
+    assert "created the fork at 1.0" in out
+    assert lock_of(definition)["version"] == "1.0"
 
 
 def _intent(definition: Path) -> dict[str, object]:

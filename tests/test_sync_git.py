@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import tomlkit
 
 from forktool.shims import manifest
 from tests.helpers import build_file_tree, git, run_cli, snapshot
+from tests.test_bad_input import files_below
 
 FORK_EDIT = "    return mypkg.helpers.upper(greet(name))"
 
@@ -242,6 +244,33 @@ def test_leftovers_are_listed_after_sync(definition: Path, upstream_repo: Path) 
     assert [item["path"] for item in as_json["leftovers"]] == ["README.txt"]
 
 
+def test_leftovers_reason_lists_that_reason_only(definition: Path, upstream_repo: Path) -> None:
+    build_file_tree(
+        upstream_repo,
+        {
+            "README.txt": "Docs: https://mypkg.example.org/\nThe mypkg package\n",
+            "src/mypkg/names.py": 'NAME = "mypkg"\n',
+            "src/mypkg/py2.py": "import mypkg\nprint 'mypkg'\n",
+        },
+    )
+    git(upstream_repo, "add", "--all")
+    git(upstream_repo, "commit", "-qm", "leftovers of every reason")
+    git(upstream_repo, "tag", "v1.5")
+    assert run_cli(definition, "sync", "--to", "1.5").exit_code == 0
+    everything = json.loads(run_cli(definition, "leftovers", "--json").stdout)["leftovers"]
+    reasons = {item["reason"] for item in everything}
+    assert reasons == {"kept", "ambiguous", "unparseable"}
+    for reason in sorted(reasons):
+        listed = run_cli(definition, "leftovers", "--reason", reason, "--json")
+        assert listed.exit_code == 0, listed.output
+        assert json.loads(listed.stdout)["leftovers"] == [
+            item for item in everything if item["reason"] == reason
+        ]
+        output = run_cli(definition, "leftovers", "--reason", reason).output
+        entries = re.findall(r"^\S+:\d+: \S+ \((\S+)\) ", output, re.MULTILINE)
+        assert entries == [item["reason"] for item in everything if item["reason"] == reason]
+
+
 def test_every_sync_regenerates_the_shim(definition: Path) -> None:
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
     shim_dir = definition / "forks" / "mypkg.shim"
@@ -252,6 +281,59 @@ def test_every_sync_regenerates_the_shim(definition: Path) -> None:
     dry = run_cli(definition, "shims", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "would write MyPkg 1.1+ourpkg (OurPkg==1.1)" in dry.output
+
+
+def changed_outside_the_fork(definition: Path, before: dict[str, str]) -> set[str]:
+    """The paths below the definition, the fork repository aside, that differ from
+    ``before`` (a :func:`files_below` of it): added, removed or rewritten."""
+    after = files_below(definition, skip="forks/mypkg")
+    return {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+
+
+def test_shims_dry_run_writes_nothing_anywhere(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    shim_dir = definition / "forks" / "mypkg.shim"
+    (shim_dir / "mypkg-1.0+ourpkg-py3-none-any.whl").unlink()  # a write would bring it back
+    before = files_below(definition, skip="forks/mypkg")
+    fork_before = snapshot(fork_path(definition))
+    for out in (shim_dir, definition / "elsewhere"):
+        dry = run_cli(definition, "shims", "--dry-run", "--out", str(out), "--json")
+        assert dry.exit_code == 0, dry.output
+        document = json.loads(dry.stdout)
+        assert document["dry_run"] is True
+        assert document["wheel"] == str(out / "mypkg-1.0+ourpkg-py3-none-any.whl")
+    assert changed_outside_the_fork(definition, before) == set()
+    assert snapshot(fork_path(definition)) == fork_before
+
+
+def test_shims_out_writes_there_and_nowhere_else(definition: Path) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    before = files_below(definition, skip="forks/mypkg")
+    out = definition / "dist" / "shim"
+    result = run_cli(definition, "shims", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert str(out / "mypkg-1.0+ourpkg-py3-none-any.whl") in result.output
+    changed = changed_outside_the_fork(definition, before)
+    assert "dist/shim/mypkg-1.0+ourpkg-py3-none-any.whl" in changed
+    assert {rel.split("/")[0] for rel in changed} == {"dist"}
+
+
+def test_shim_out_of_the_definition_is_where_sync_and_shims_write(definition: Path) -> None:
+    toml = definition / "upstream" / "mypkg.toml"
+    toml.write_text(toml.read_text() + '\n[shim]\nout = "build/shims"\n')
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    out = definition / "build" / "shims"
+    wheel = out / "mypkg-1.0+ourpkg-py3-none-any.whl"
+    assert wheel.is_file()
+    assert not (definition / "forks" / "mypkg.shim").exists()
+    wheel.unlink()
+    before = files_below(definition, skip="forks/mypkg")
+    result = run_cli(definition, "shims")
+    assert result.exit_code == 0, result.output
+    assert wheel.is_file()
+    changed = changed_outside_the_fork(definition, before)
+    assert changed and {rel.split("/")[0] for rel in changed} == {"build"}
+    assert not (definition / "forks" / "mypkg.shim").exists()
 
 
 def test_an_up_to_date_sync_removes_an_older_shim_wheel_a_killed_sync_left(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import tomlkit
 
-from tests.helpers import git, run_cli, snapshot
+from tests.helpers import build_file_tree, git, git_save, run_cli, snapshot
 
 GREETING_CODEMOD = """\
 from forktool.patchapi import AddMethod
@@ -164,6 +164,25 @@ def test_replay_shows_health_per_release_and_changes_nothing(definition: Path) -
         ("1.0", "clean"),
         ("1.1", "conflict"),
     ]
+    assert snapshot(fork_path(definition)) == before
+
+
+def test_replay_covers_exactly_the_releases_from_to(definition: Path, upstream_repo: Path) -> None:
+    for tag in ("v1.3", "v1.4", "v1.5"):
+        build_file_tree(upstream_repo, {"NOTES.txt": f"{tag}\n"})
+        git_save(upstream_repo, tag, tag=tag)
+    _fork_commit_as_patch(definition)
+    before = snapshot(fork_path(definition))
+    for args, versions in (
+        (["--from", "1.1", "--to", "1.4"], ["1.1", "1.3", "1.4"]),
+        (["--from", "1.3"], ["1.3", "1.4", "1.5"]),
+        (["--to", "1.1"], ["1.0", "1.1"]),
+        (["--from", "1.4", "--to", "1.4"], ["1.4"]),
+    ):
+        result = run_cli(definition, "patch", "replay", *args, "--json")
+        assert result.exit_code == 0, result.output
+        releases = json.loads(result.output)["releases"]
+        assert [r["version"] for r in releases] == versions, args
     assert snapshot(fork_path(definition)) == before
 
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
+from forktool.transform.tree.cache import TransformCache, code_version, fingerprint
+from forktool.transform.tree.tree import transform_tree
 
 import forktool
 from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap, TransformResult
-from forktool.transform import cache, file, pool
-from forktool.transform.cache import TransformCache, code_version, fingerprint
-from forktool.transform.tree import transform_tree
-from tests.helpers import run_cli
+from forktool.transform.tree import cache, file, pool
+from tests.helpers import git, run_cli
 
 FLASK = RenameMap(
     packages={"flask": "framework"},
@@ -196,7 +197,28 @@ def test_the_code_a_rename_depends_on_is_all_hashed() -> None:
     used = {
         Path(module.__file__)
         for name, module in sys.modules.items()
-        if name.startswith(("forktool.codemods", "forktool.transform.file")) and module.__file__
+        if name.startswith(("forktool.codemods", "forktool.transform.tree.file"))
+        and module.__file__
     }
     assert Path(file.__file__) in used
     assert used <= hashed, sorted(str(p) for p in used - hashed)
+
+
+def test_a_patch_release_takes_unchanged_files_from_the_cache(definition: Path) -> None:
+    """Unchanged files of the next release are read from the cache, not renamed again: a
+    result planted in the cache for one of them is what the transformed branch gets."""
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = definition / "forks/mypkg"
+    planted = b"def upper(text):\n    return 'from the cache'\n"
+    with sqlite3.connect(fork / ".git/forktool/cache/transform.sqlite3") as db:
+        for path in ("src/ourpkg/helpers.py", "src/ourpkg/core.py"):
+            changed = db.execute(
+                "UPDATE outcome SET data = ? WHERE path = ?", (zlib.compress(planted), path)
+            ).rowcount
+            assert changed == 1, path
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.1")
+    assert result.exit_code == 0, result.output
+    # helpers.py is the same in 1.1: its cached result is used; core.py changed: renamed anew.
+    assert git(fork, "show", "transformed/mypkg:src/ourpkg/helpers.py") == planted.decode().strip()
+    core = git(fork, "show", "transformed/mypkg:src/ourpkg/core.py")
+    assert "import ourpkg.helpers" in core and '"Hello, "' in core
