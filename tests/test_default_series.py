@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 from click.testing import Result
-from forktool.patches.apply.apply import apply_series, load_codemod
 
 from forktool.git.repository import GitRepo
 from forktool.model import FileEntry, PatchKind
-from forktool.patches.apply import series
+from forktool.patches import series
+from forktool.patches.apply import apply_series, load_codemod
 from tests.helpers import run_cli
 from tests.indexserver import IndexServer
 from tests.standin_flask import AUTOESCAPE_LINES, flask_sdist

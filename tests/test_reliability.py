@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import tomlkit
-from forktool.sync.orchestrator.writerlock import exclusive
 
 from forktool import config
 from forktool.git.repository import GitRepo
+from forktool.sync.writerlock import exclusive
 from tests.helpers import git, run_cli, snapshot
 
 

@@ -12,13 +12,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-from forktool.transform.tree.cache import TransformCache, code_version, fingerprint
-from forktool.transform.tree.tree import transform_tree
 
 import forktool
 from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap, TransformResult
-from forktool.transform.tree import cache, file, pool
+from forktool.transform import cache, file, pool
+from forktool.transform.cache import TransformCache, code_version, fingerprint
+from forktool.transform.tree import transform_tree
 from tests.helpers import git, run_cli
 
 FLASK = RenameMap(
@@ -197,8 +197,7 @@ def test_the_code_a_rename_depends_on_is_all_hashed() -> None:
     used = {
         Path(module.__file__)
         for name, module in sys.modules.items()
-        if name.startswith(("forktool.codemods", "forktool.transform.tree.file"))
-        and module.__file__
+        if name.startswith(("forktool.codemods", "forktool.transform.file")) and module.__file__
     }
     assert Path(file.__file__) in used
     assert used <= hashed, sorted(str(p) for p in used - hashed)
