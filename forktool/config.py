@@ -9,6 +9,7 @@ from __future__ import annotations
 import keyword
 import os
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,19 @@ def check_tag_pattern(
         raise ConfigError(f"{label} is not a valid regular expression: {exc}", hint) from exc
 
 
+def index_url_problem(url: str) -> str:
+    """Why ``url`` cannot be a package index URL ("" when it can). The URL itself is not
+    quoted: it may carry a password."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it must start with http:// or https:// and name a host"
+    return ""
+
+
 def default_index() -> str:
     """The index a PyPI source uses when its definition names none: ``$FORKTOOL_INDEX``
     when set (a mirror or private index speaking PyPI's JSON API), else PyPI."""
@@ -363,11 +377,17 @@ def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSo
     if not isinstance(prereleases, bool):
         raise ConfigError(f"{where}: source.prereleases must be true or false", "fix its value")
     if kind == "pypi":
+        index = _string(table, "index", where, default=default_index(), prefix="source.")
+        index_problem = index_url_problem(index)
+        if index_problem:
+            named = "source.index" if "index" in table else f"${INDEX_VARIABLE}"
+            raise ConfigError(
+                f"{where}: {named} is not an index URL: {index_problem}",
+                "give an http:// or https:// URL of an index speaking PyPI's JSON API",
+            )
         return PyPISource(
             project=_string(table, "project", where, prefix="source."),
-            index=_string(table, "index", where, default=default_index(), prefix="source.").rstrip(
-                "/"
-            ),
+            index=index.rstrip("/"),
             prereleases=prereleases,
         )
     if kind == "git":

@@ -549,3 +549,30 @@ def test_codemod_exit_in_a_subprocess_run(synced: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "patch bye.py failed on 1.1: SystemExit: 0" in error_line(done.stderr)
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("index", "why"),
+    [
+        ("http://user:s3cret@[::1/pypi", "Invalid IPv6 URL"),
+        ("http://user:s3cret@host:99999/pypi", "Port out of range"),
+        ("ftp://user:s3cret@host/pypi", "it must start with http:// or https://"),
+    ],
+)
+@pytest.mark.parametrize("command", ["status", "sync", "check"])
+def test_an_index_url_that_is_no_url_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index: str, why: str, command: str
+) -> None:
+    """From $FORKTOOL_INDEX or [source] index: refused when the definition is read, the
+    password never shown."""
+    for source in ("", f'index = "{index}"'):
+        root = tmp_path / f"def{len(source)}"
+        write_definition(root, "mypkg", f'type = "pypi"\nproject = "mypkg"\n{source}')
+        monkeypatch.setenv(config.INDEX_VARIABLE, "" if source else index)
+        result = run_cli(root, command)
+        assert result.exit_code == 2, result.output
+        line = error_line(result.output)
+        named = "source.index" if source else "$FORKTOOL_INDEX"
+        assert f"{named} is not an index URL: {why}" in line, line
+        assert "s3cret" not in result.output
+        assert not (root / "forks").exists()
