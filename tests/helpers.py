@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from forktool.cli import main
+from forktool.git.repository import GitRepo
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Up Stream",
@@ -57,6 +58,28 @@ def git_save(repo: Path, message: str = "save", tag: str | None = None) -> str:
     if tag:
         git(repo, "tag", "-a", tag, "-m", f"release {tag}")
     return git(repo, "rev-parse", "HEAD")
+
+
+def saved_repo(path: Path, files: dict[str, str] | None = None) -> GitRepo:
+    """A repository at ``path`` on branch ``main``; with ``files``, one commit of them."""
+    git_init(path)
+    if files is not None:
+        build_file_tree(path, files)
+        git_save(path)
+    return GitRepo(path)
+
+
+def diverged(path: Path) -> tuple[GitRepo, str]:
+    """A repository on ``main`` and a commit of branch ``side``: both changed ``a.txt``
+    of their common base (``a.txt``, ``b.txt``), so merging them conflicts."""
+    repo = saved_repo(path, {"a.txt": "base\n", "b.txt": "b\n"})
+    git(path, "checkout", "--quiet", "-b", "side")
+    (path / "a.txt").write_text("side\n")
+    side = git_save(path, "side")
+    git(path, "checkout", "--quiet", "main")
+    (path / "a.txt").write_text("main\n")
+    git_save(path, "main")
+    return repo, side
 
 
 def write_definition(

@@ -101,7 +101,7 @@ def check(
             )  # fmt: skip
         transformed = commit_transformed(repo, config, built, lock.transformed)
         progress(f"merging {config.name} {release.version} with {config.fork_branch} in memory")
-        _, conflicts = repo.merge_tree(fork, transformed)
+        conflicts = repo.merge_preview(transformed, ours=fork).conflicts
     finally:  # only fetched upstream tags can have moved: put them back
         repo.put_back(repo.moved_refs(refs_before), "forktool: check")
     status = CheckStatus.CONFLICT if conflicts else CheckStatus.CLEAN

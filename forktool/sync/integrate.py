@@ -80,13 +80,13 @@ class MergePlan:
 
     Attributes:
         preview: the merge's tree and conflicted paths (see
-            :meth:`~forktool.git.repository.GitRepo.merge_preview`); None on a fresh repository,
+            :meth:`~forktool.git.merge.Merging.merge_preview`); None on a fresh repository,
             where the fork branch is simply checked out.
         writes: path -> [blob id before, blob id written] for every working-tree file the
             merge will write ("" = no file), for :attr:`Pending.writes`.
     """
 
-    preview: tuple[str, tuple[str, ...]] | None
+    preview: MergeOutcome | None
     writes: dict[str, list[str]]
 
 
@@ -103,7 +103,7 @@ def plan(repo: GitRepo, transformed: str) -> MergePlan:
     if repo.is_ancestor(transformed, head):
         return MergePlan(None, {})
     preview = repo.merge_preview(transformed)
-    changes = repo.tree_changes(head, preview[0])
+    changes = repo.tree_changes(head, preview.tree)
     return MergePlan(preview, {path: list(pair) for path, pair in changes.items()})
 
 

@@ -1,0 +1,245 @@
+"""Merging: the in-memory preview, the working-tree merge of a release, merge state.
+
+The only porcelain forktool uses is here: ``git merge`` / ``git commit`` / ``git merge
+--abort`` in the fork repository's own working tree, for a merge that conflicts.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from forktool.errors import RepositoryError
+from forktool.git.command import ANY, GitFailed, Result, config_env
+from forktool.git.index import Index
+from forktool.git.objects import BOT_EMAIL, BOT_NAME
+from forktool.git.refs import Refs
+from forktool.git.rerere import reused_paths
+from forktool.git.trees import Trees
+
+_FALLBACK_USER = {
+    "GIT_AUTHOR_NAME": BOT_NAME,
+    "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+    "GIT_COMMITTER_NAME": BOT_NAME,
+    "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+}
+_REFUSED_HINT = "fix what git names (untracked files in the way, a failing hook) and sync again"
+_DIFF3 = {"merge.conflictStyle": "diff3"}  # conflict markers show the base too
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """What a merge did, or (from :meth:`Merging.merge_preview`) would do.
+
+    Attributes:
+        commit: the new merge commit (or the HEAD that already contained the merged
+            commit) when a working-tree merge is clean; None on conflict and for a preview.
+        conflicts: paths left unmerged, sorted; empty when clean.
+        reused: paths git's rerere resolved with a recorded resolution.
+        tree: the merged tree id, conflicted files holding their markers; "" where the
+            merge computed none (nothing to merge, or git's own conflicted merge).
+    """
+
+    commit: str | None
+    conflicts: tuple[str, ...]
+    reused: tuple[str, ...] = ()
+    tree: str = ""
+
+
+class Merging(Refs, Index, Trees):
+    """Merges into this checkout's branch, and the state an unfinished one leaves."""
+
+    def merge_preview(self, commit: str, ours: str = "HEAD") -> MergeOutcome:
+        """What merging ``commit`` into ``ours`` (default HEAD) would leave in the working
+        tree; nothing changes.
+
+        Returns:
+            an outcome with no commit: ``tree`` is the merged tree (``git merge-tree
+            --write-tree``, in memory); on conflict it holds each conflicted file as ``git
+            merge`` writes it (the same labels, ``ours`` and ``commit``, and diff3
+            markers), so it names the very blobs a conflicted merge will write.
+
+        Raises:
+            GitFailed: git could not merge at all (e.g. no such commit).
+        """
+        args = ["merge-tree", "--write-tree", "--name-only", "--no-messages", ours, commit]
+        merged = self.run(args, ok=(0, 1), env=config_env(_DIFF3))  # 1: conflicts
+        lines = [line for line in merged.out.splitlines() if line.strip()]
+        if not lines:  # 1 without a tree: not a merge at all (e.g. no such commit)
+            raise GitFailed(merged)
+        first, *paths = lines
+        if merged.returncode == 0:
+            return MergeOutcome(None, (), tree=first)
+        return MergeOutcome(None, tuple(sorted(set(paths))), tree=first.strip())
+
+    def merge(self, commit: str, message: str, preview: MergeOutcome | None = None) -> MergeOutcome:
+        """Three-way merge ``commit`` into the checked-out branch with git's own merge.
+
+        Args:
+            preview: :meth:`merge_preview` of ``commit`` when the caller already has it
+                (None: computed here).
+
+        The merge base is whatever git computes (for forktool: the previous transformed
+        commit). A clean merge is made with plumbing, so a process killed at any point
+        leaves either the old branch or the new one, never git's half-done merge state:
+        ``merge-tree`` computes it in memory, ``commit-tree`` makes the merge commit,
+        ``read-tree -m -u`` updates index and working tree, and moving the branch is the
+        commit point (the ``pre-merge-commit`` and ``post-merge`` hooks still run). A merge
+        with conflicts is left to ``git merge`` in git's ordinary unmerged state.
+
+        Returns:
+            the outcome; on conflict the repository is left mid-merge.
+
+        Raises:
+            RepositoryError: git refused (e.g. untracked files would be overwritten, or a
+                hook said no); nothing was changed.
+        """
+        head = self.resolve("HEAD")
+        assert head is not None
+        if self.is_ancestor(commit, head):
+            return MergeOutcome(head, ())  # already merged: nothing to do, like git merge
+        in_the_way = [path for path in self.added_paths(head, commit) if self._occupied(path)]
+        if in_the_way:  # also what lets a killed checkout be undone without losing files
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: untracked working tree file "
+                f"{in_the_way[0]!r} would be overwritten by the merge",
+                "move it out of the way (or commit it) and sync again",
+            )
+        preview = preview or self.merge_preview(commit)
+        if preview.conflicts:
+            return self._merge_with_conflicts(commit, message)
+        self._or_refuse(["hook", "run", "--ignore-missing", "pre-merge-commit"])
+        merge_commit = self._or_refuse(
+            ["commit-tree", preview.tree, "-p", head, "-p", commit],
+            input=message.encode(), env=self._user_env(),
+        ).out.strip()  # fmt: skip
+        # Fresh stat data first (read-tree refuses "not uptodate" entries otherwise); its
+        # exit says only that some files differ. The index is only written here, where an
+        # interrupted sync is recovered.
+        self.run(["update-index", "-q", "--refresh"], ok=ANY)
+        self._or_refuse(["read-tree", "-m", "-u", head, merge_commit])
+        self.run(["update-ref", "-m", "forktool: merge", "HEAD", merge_commit, head])
+        self.run(["update-ref", "ORIG_HEAD", head])
+        # Like git merge: the post-merge hook's status is ignored.
+        self.run(["hook", "run", "--ignore-missing", "post-merge", "--", "0"], ok=ANY)
+        return MergeOutcome(merge_commit, (), tree=preview.tree)
+
+    def _occupied(self, path: str) -> bool:
+        return os.path.lexists(self.path / path)
+
+    def _or_refuse(
+        self, args: Sequence[str], input: bytes | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        """Run a step of a clean merge; any failure is git refusing the merge."""
+        done = self.run(args, ok=ANY, input=input, env=env)
+        if done.returncode != 0:
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: {done.reason()}", _REFUSED_HINT
+            )
+        return done
+
+    def _merge_with_conflicts(self, commit: str, message: str) -> MergeOutcome:
+        env = {**self._user_env(), **config_env(_DIFF3), "GIT_MERGE_AUTOEDIT": "no"}
+        args = ["merge", "--no-ff", "--no-edit", "-m", message, commit]
+        merged = self.run(args, ok=ANY, env=env)  # 1: conflicts, or a hook said no
+        if merged.returncode == 0:
+            return MergeOutcome(self.resolve("HEAD"), ())
+        conflicts = self.unmerged_paths()
+        reused = reused_paths(merged)
+        if conflicts:
+            return MergeOutcome(None, conflicts, reused)
+        if self.merge_head() and reused:  # rerere resolved every conflict
+            return MergeOutcome(self.commit_merge(message), (), reused)
+        if self.merge_head():  # stopped without conflicts: a hook said no
+            self.abort_merge()
+        raise RepositoryError(
+            f"git refused to merge into {self.path}: {merged.reason()}", _REFUSED_HINT
+        )
+
+    def _user_env(self) -> dict[str, str]:
+        """Fall back to forktool's identity when the user configured none."""
+        reader = self._repo.config_reader()
+        if reader.has_option("user", "name") and reader.has_option("user", "email"):
+            return {}
+        if os.environ.get("GIT_AUTHOR_NAME") or os.environ.get("GIT_COMMITTER_NAME"):
+            return {}
+        return dict(_FALLBACK_USER)
+
+    def commit_merge(self, message: str | None = None) -> str:
+        """Conclude a resolved merge; return the commit id.
+
+        Args:
+            message: the commit message; None uses git's prepared MERGE_MSG.
+
+        Raises:
+            RepositoryError: git refused to commit (e.g. a failing pre-commit hook).
+        """
+        args = ["-m", message] if message else ["--no-edit"]
+        committed = self.run(["commit", *args, "--quiet"], ok=ANY, env=self._user_env())
+        if committed.returncode != 0:
+            raise RepositoryError(
+                f"git refused to commit the merge: {committed.reason()}",
+                "fix what git names, then run --continue again",
+            )
+        head = self.resolve("HEAD")
+        assert head is not None
+        return head
+
+    def abort_merge(self) -> None:
+        """Undo an unfinished merge (``git merge --abort``).
+
+        Raises:
+            GitFailed: no merge is in progress.
+        """
+        self.run(["merge", "--abort"])
+
+    def merge_head(self) -> str | None:
+        """The commit being merged (MERGE_HEAD), or None when no merge is in progress."""
+        marker = self.git_dir / "MERGE_HEAD"
+        return marker.read_text().split()[0] if marker.exists() else None
+
+    def operation_in_progress(self) -> str | None:
+        """Name of an unfinished git operation (merge, rebase, ...), or None."""
+        markers = {
+            "MERGE_HEAD": "merge",
+            "CHERRY_PICK_HEAD": "cherry-pick",
+            "REVERT_HEAD": "revert",
+            "rebase-merge": "rebase",
+            "rebase-apply": "rebase or am",
+            "BISECT_LOG": "bisect",
+        }
+        for marker, name in markers.items():
+            if (self.git_dir / marker).exists():
+                return name
+        return None
+
+    def merge_file(self, ours: bytes, base: bytes, theirs: bytes, labels: list[str]) -> bytes:
+        """Three-way merge three texts (``git merge-file -p --diff3``); nothing changes.
+
+        Args:
+            labels: the marker labels of ours, base and theirs.
+
+        Returns:
+            the merged text, with ``<<<<<<< / ||||||| / ======= / >>>>>>>`` blocks where
+            the sides conflict.
+
+        Raises:
+            RepositoryError: git merge-file failed (not merely conflicted).
+        """
+        with tempfile.TemporaryDirectory(prefix="forktool-merge-file-") as tmp:
+            names = []
+            for name, data in zip(("ours", "base", "theirs"), (ours, base, theirs), strict=True):
+                (Path(tmp) / name).write_bytes(data)
+                names.append(str(Path(tmp) / name))
+            args = ["merge-file", "-p", "--diff3"]
+            for label in labels:
+                args += ["-L", label]
+            merged = self.run([*args, *names], ok=ANY)
+        # The exit status counts the conflicts; only a negative one (255) is an error.
+        if merged.returncode < 0 or merged.returncode > 127:
+            message = merged.stderr.decode(errors="replace").strip()
+            raise RepositoryError(f"git merge-file failed: {message}")
+        return merged.stdout

@@ -1,0 +1,124 @@
+"""The object store: blobs in and out, commits made with forktool's fixed identity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from forktool.errors import RepositoryError, SourceError
+from forktool.git.command import ANY, Commands
+from forktool.model import FileEntry
+
+#: Identity of vendor and transformed commits: fixed, so commit ids are reproducible.
+BOT_NAME = "forktool"
+BOT_EMAIL = "forktool@localhost"
+
+
+def git_date(when: datetime | None) -> str:
+    """Format ``when`` for GIT_*_DATE; None means the Unix epoch (reproducible).
+
+    Raises:
+        SourceError: ``when`` is before 1970-01-01 UTC: git records no earlier date.
+    """
+    stamp = 0 if when is None else int(when.timestamp())
+    if when is not None and stamp < 0:
+        raise SourceError(
+            f"the release is dated {when.isoformat()}, before 1970, which git commits cannot "
+            "record",
+            "forktool cannot import this release; integrate another one with --to VERSION",
+        )
+    return f"@{stamp} +0000"
+
+
+class Objects(Commands):
+    """Reading and writing objects; nothing here touches an index or a working tree."""
+
+    def store_blobs(self, entries: Iterable[FileEntry]) -> None:
+        """Write the contents of ``entries`` into the object store (as their
+        :attr:`~forktool.model.FileEntry.blob_id`), with one ``git fast-import`` for those
+        git does not have yet.
+
+        Raises:
+            RepositoryError: git could not write the objects.
+        """
+        missing = {entry.blob_id: entry.data for entry in entries}
+        for blob_id in self._present(set(missing)):
+            del missing[blob_id]
+        if not missing:
+            return
+        stream = [b"blob\ndata %d\n%s\n" % (len(data), data) for data in missing.values()]
+        stream.append(b"done\n")
+        imported = self.run(["fast-import", "--quiet", "--done"], ok=ANY, input=b"".join(stream))
+        if imported.returncode != 0:
+            raise RepositoryError(
+                f"cannot write into the object store of {self.path}: {imported.reason()}",
+                "make .git/objects writable for you (owner, permissions, free space), "
+                "then run again",
+            )
+
+    def _present(self, object_ids: set[str]) -> set[str]:
+        """The ids among ``object_ids`` already in the object store (one ``cat-file``)."""
+        if not object_ids:
+            return set()
+        query = "".join(f"{object_id}\n" for object_id in object_ids).encode()
+        out = self.run(["cat-file", "--batch-check=%(objectname)"], input=query).out
+        return {line for line in out.split("\n") if line in object_ids}
+
+    def blob(self, sha: str) -> bytes:
+        """The content of blob ``sha`` (hex id), read through GitPython's long-running
+        ``cat-file --batch``.
+
+        Raises:
+            ValueError: no object ``sha`` (GitPython's error).
+        """
+        return bytes(self._repo.odb.stream(bytes.fromhex(sha)).read())
+
+    def blob_at(self, treeish: str, path: str) -> bytes | None:
+        """The content of ``path`` in ``treeish`` (commit, tag or tree), or None when there
+        is no such file (or ``treeish`` does not exist)."""
+        # rev-parse: 0 found, 1 or 128 not found; cat-file -t of a found id cannot fail.
+        found = self.run(["rev-parse", "--verify", "--quiet", f"{treeish}:{path}"], ok=ANY)
+        if found.returncode != 0:
+            return None
+        sha = found.out
+        if self.run(["cat-file", "-t", sha]).out != "blob":
+            return None
+        return self.blob(sha)
+
+    def tree_of(self, commit: str) -> str:
+        """Return the tree id of ``commit`` (a commit, tag or tree).
+
+        Raises:
+            GitFailed: ``commit`` names no such object.
+        """
+        return self.run(["rev-parse", f"{commit}^{{tree}}"]).out
+
+    def commit_tree(
+        self,
+        tree: str,
+        parents: Iterable[str],
+        message: str,
+        when: datetime | None,
+    ) -> str:
+        """Create a commit with forktool's fixed identity and ``when`` as both dates.
+
+        Returns:
+            the new commit id (hex). The same inputs give the same id on any machine.
+
+        Raises:
+            SourceError: ``when`` is before 1970.
+            GitFailed: ``tree`` or a parent is not in the object store.
+        """
+        date = git_date(when)
+        env = {
+            "GIT_AUTHOR_NAME": BOT_NAME,
+            "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": BOT_NAME,
+            "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+            "GIT_COMMITTER_DATE": date,
+        }
+        args: list[str] = [tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self.run(["commit-tree", *args], input=message.encode(), env=env).out.strip()

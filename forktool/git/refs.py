@@ -1,0 +1,110 @@
+"""Refs: resolving and moving them, snapshots to put back, and tags of remote upstreams."""
+
+from __future__ import annotations
+
+import git
+
+from forktool.errors import SourceError
+from forktool.git.command import ANY, Commands, run
+
+_UNREACHABLE = "check the url in the [source] table and that the repository is reachable"
+
+
+class Refs(Commands):
+    """Reading and moving refs."""
+
+    def resolve(self, ref: str) -> str | None:
+        """Return the commit id ``ref`` points at, or None if it does not exist."""
+        # Every failure (1: no such ref, 128: not even a valid name) means "no commit".
+        found = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], ok=ANY)
+        return found.out if found.returncode == 0 else None
+
+    def has_commits(self) -> bool:
+        """True unless HEAD is unborn (a freshly initialised repository)."""
+        return self.resolve("HEAD") is not None
+
+    def current_branch(self) -> str | None:
+        """The branch HEAD is attached to, or None when HEAD is detached."""
+        found = self.run(["symbolic-ref", "--quiet", "--short", "HEAD"], ok=(0, 1))
+        return found.out if found.returncode == 0 else None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when ``ancestor`` is reachable from ``descendant`` (False when either is
+        not a commit)."""
+        # 1: not an ancestor; 128: no such commit.
+        checked = self.run(["merge-base", "--is-ancestor", ancestor, descendant], ok=(0, 1, 128))
+        return checked.returncode == 0
+
+    def set_ref(self, ref: str, commit: str | None, message: str) -> None:
+        """Point ``ref`` (full name, e.g. ``refs/heads/vendor/flask``) at ``commit``.
+
+        ``commit=None`` deletes the ref (a no-op when it does not exist).
+
+        Raises:
+            GitFailed: ``commit`` is not in the object store, or the ref is locked.
+        """
+        if commit is None:
+            if self.resolve(ref) is not None:
+                self.run(["update-ref", "-d", ref])
+            return
+        self.run(["update-ref", "-m", message, ref, commit])
+
+    def refs(self) -> dict[str, str]:
+        """Every ref of the repository: full name -> object id it points at."""
+        out = self.run(["for-each-ref", "--format=%(refname) %(objectname)"]).out
+        pairs = (line.split(" ", 1) for line in out.splitlines())
+        return {ref: sha for ref, sha in pairs}
+
+    def moved_refs(self, before: dict[str, str]) -> dict[str, str]:
+        """Refs created, moved or deleted since the snapshot ``before`` (from :meth:`refs`):
+        ref -> its id in ``before`` ("" when it is new)."""
+        now = self.refs()
+        return {
+            ref: before.get(ref, "")
+            for ref in sorted(set(now) | set(before))
+            if now.get(ref) != before.get(ref)
+        }
+
+    def put_back(self, moved: dict[str, str], message: str) -> None:
+        """Set each ref of ``moved`` (from :meth:`moved_refs`) back; "" deletes it."""
+        for ref, commit in moved.items():
+            self.set_ref(ref, commit or None, message)
+
+    @staticmethod
+    def ls_remote_tags(url: str) -> dict[str, str]:
+        """List the tags of the git repository at ``url`` (URL or local path).
+
+        Returns:
+            tag name (without ``refs/tags/``) -> commit id it points at (peeled).
+
+        Raises:
+            SourceError: the repository cannot be reached.
+        """
+        listed = run(git.cmd.Git(), ["ls-remote", "--tags", url], ok=ANY)
+        if listed.returncode != 0:
+            raise SourceError(f"cannot read tags from the git upstream {url}", _UNREACHABLE)
+        tags: dict[str, str] = {}
+        for line in listed.out.splitlines():
+            sha, ref = line.split("\t", 1)
+            name = ref.removeprefix("refs/tags/")
+            if name.endswith("^{}"):
+                tags[name[:-3]] = sha  # peeled commit of an annotated tag wins
+            else:
+                tags.setdefault(name, sha)
+        return tags
+
+    def fetch_tag(self, url: str, tag: str, dest_ref: str) -> str:
+        """Fetch ``tag`` from ``url`` into ``dest_ref`` of this repository.
+
+        Returns:
+            the commit id the tag points at.
+
+        Raises:
+            SourceError: the fetch failed.
+        """
+        args = ["fetch", "--no-tags", "--quiet", url, f"+refs/tags/{tag}:{dest_ref}"]
+        if self.run(args, ok=ANY).returncode != 0:
+            raise SourceError(f"cannot fetch tag {tag} from the git upstream {url}", _UNREACHABLE)
+        commit = self.resolve(dest_ref)
+        assert commit is not None
+        return commit

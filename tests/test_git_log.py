@@ -1,0 +1,40 @@
+"""forktool.git.log: commit metadata, and git log of paths and line ranges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from forktool.git.command import GitFailed
+from tests.helpers import git_save, saved_repo
+
+
+def test_commit_info_and_date(tmp_path: Path) -> None:
+    repo = saved_repo(tmp_path, {"a.txt": "a\n"})
+    (tmp_path / "a.txt").write_text("b\n")
+    commit = git_save(tmp_path, "subject line\n\nbody text\n")
+    assert repo.commit_info(commit) == ("Up Stream <up@example.org>", "subject line", "body text")
+    assert repo.commit_date(commit).tzinfo == UTC
+    assert repo.commit_date(commit) <= datetime.now(UTC)
+    assert len(repo.parents(commit)) == 1
+    with pytest.raises(GitFailed):
+        repo.commit_info("0" * 40)
+
+
+def test_path_and_line_log(tmp_path: Path) -> None:
+    repo = saved_repo(tmp_path, {"a.txt": "1\n2\n3\n", "b.txt": "b\n"})
+    first = repo.resolve("HEAD")
+    (tmp_path / "a.txt").write_text("1\nTWO\n3\n")
+    second = git_save(tmp_path, "change line 2")
+    (tmp_path / "b.txt").write_text("B\n")
+    git_save(tmp_path, "change b")
+    logged = repo.path_log(f"{first}..HEAD", "a.txt")
+    assert [(c.commit, c.subject, c.author) for c in logged] == [
+        (second, "change line 2", "Up Stream <up@example.org>")
+    ]
+    assert [c.commit for c in repo.line_log(f"{first}..HEAD", "a.txt", 2, 2)] == [second]
+    assert repo.line_log(f"{first}..HEAD", "a.txt", 3, 3) == []
+    assert repo.line_log("HEAD", "missing.txt", 1, 1) == []  # git cannot trace it
+    assert repo.path_log("no-such-rev", "a.txt") == []
