@@ -26,10 +26,12 @@ def _raise(signum: int, _frame: FrameType | None) -> None:
 
 
 @contextmanager
-def converted() -> Iterator[None]:
+def converted(*, last: bool = False) -> Iterator[None]:
     """Within the block, SIGINT and SIGTERM raise :class:`Interrupted` (in the main thread:
     Python delivers signals there only; elsewhere nothing changes). The previous handlers
-    come back after it."""
+    come back after it; with ``last`` (the process exits after the block) they are ignored
+    instead: the command is over, and an interrupt now would only kill the process on its
+    way out, without a word."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -38,7 +40,7 @@ def converted() -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_IGN if last else handler)
 
 
 def ignore_in_worker() -> None:

@@ -635,6 +635,11 @@ def _check_rerun(root: Path, expected: Expected) -> list[str]:
     """Rerun the same command; it must end where the uninterrupted run ended."""
     run = SyncProcess(root)
     code = run.finish()
+    partial = re.findall(r"(\S+) \(a first part of forktool's version\)", run.stderr)
+    if code == 2 and partial:  # a write the kill cut short, kept and named: the user drops
+        _discard(_fork(root), partial)  # it, as the message offers, and syncs again
+        run = SyncProcess(root)
+        code = run.finish()
     if code != 0:
         tail = "; ".join((run.stderr + "\n" + run.stdout).strip().splitlines()[-3:])
         return [f"rerun exited {code}: {tail}"]
@@ -682,6 +687,15 @@ def _check_rerun(root: Path, expected: Expected) -> list[str]:
             f" extra {', '.join(extra[:5]) or 'none'}; missing {', '.join(missing[:5]) or 'none'}"
         )
     return problems
+
+
+def _discard(fork: Path, paths: list[str]) -> None:
+    """What a user does with files a killed sync left half-written: back to the fork's."""
+    for path in paths:
+        if _run_git(fork, "cat-file", "-e", f"HEAD:{path}").returncode == 0:
+            _run_git(fork, "checkout", "HEAD", "--", path)
+        else:
+            (fork / path).unlink()
 
 
 def _event_seen(event: str, root: Path, before: Before) -> bool:

@@ -120,6 +120,25 @@ def test_interrupt_undoes_exits_128_plus_signal_then_edit_survives(
     assert user_bytes(fork) == edited
 
 
+def test_an_interrupt_after_the_command_is_over_changes_nothing(synced: Path) -> None:
+    """Run as the program, forktool ignores Ctrl-C once its command has finished: the
+    result stands and the process is not killed on its way out without a word."""
+    script = (
+        "import os, signal, sys\n"
+        "from forktool.cli import main\n"
+        "try:\n"
+        "    main(['--root', sys.argv[1], 'status', '--offline'], standalone_mode=False)\n"
+        "finally:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    print('still here')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(synced)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "still here"
+
+
 def test_killed_merge_is_undone_path_by_path_keeping_the_users_edits(synced: Path) -> None:
     fork = fork_path(synced)
     refs = git(fork, "for-each-ref")
@@ -180,6 +199,26 @@ def test_abort_keeps_a_partly_resolved_conflict(synced: Path) -> None:
     assert git(fork, "status", "--porcelain").split() == ["M", "src/ourpkg/core.py"]
     git(fork, "checkout", "--", "src/ourpkg/core.py")
     assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
+
+
+def test_abort_keeps_files_the_user_cut_short(synced: Path) -> None:
+    """A file cut to a first part of what the merge wrote is an edit as far as anyone can
+    tell (git's own interrupted write looks the same): kept and named, never put back."""
+    fork = fork_path(synced)
+    core = _conflicted(synced)
+    written = git(fork, "diff", "--cached", "--name-only", "HEAD").split()
+    clean = next(fork / path for path in written if path != "src/ourpkg/core.py")
+    clean.write_bytes(clean.read_bytes()[: len(clean.read_bytes()) // 2])
+    core.write_bytes(b"")
+    cut = {path: path.read_bytes() for path in (clean, core)}
+    result = run_cli(synced, "sync", "--abort")
+    assert result.exit_code == 2, result.output
+    for path, data in cut.items():
+        assert f"{path.relative_to(fork)} (a first part of forktool's version)" in result.output
+        assert path.read_bytes() == data
+    changed = sorted(git(fork, "status", "--porcelain").split()[1::2])
+    assert changed == sorted(str(path.relative_to(fork)) for path in cut)  # the rest undone
+    assert not pending(synced).exists()
 
 
 @pytest.mark.parametrize("command", ["sync", "--continue", "--abort"])

@@ -18,9 +18,17 @@ class ForktoolGroup(click.Group):
     line and exit code 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM), never
     in click's "Aborted!" with exit code 1, which means "conflicts wait"."""
 
+    #: Set when run as the program (the console script, ``python -m forktool``): the
+    #: process exits after the command.
+    is_program = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.is_program = True
+        return self.main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            with interrupts.converted():
+            with interrupts.converted(last=self.is_program):
                 return super().invoke(ctx)
         except (Interrupted, KeyboardInterrupt) as exc:
             signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT

@@ -13,7 +13,9 @@ from pathlib import Path
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo, MergeOutcome
-from forktool.records.intent import Pending, read_pending
+from forktool.records import lockfile
+from forktool.records.intent import Pending, clear_pending, read_pending
+from forktool.records.lockfile import Lock
 
 
 def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
@@ -62,16 +64,34 @@ def release_refs(config: UpstreamConfig, version: str) -> tuple[str, str, str]:
     return (config.release_tag(version), config.vendor_branch, config.transformed_branch)
 
 
-def move_release_refs(
-    repo: GitRepo, config: UpstreamConfig, version: str, vendor: str, transformed: str
-) -> None:
-    """Point the release tag and vendor branch at ``vendor``, the transformed branch at
-    ``transformed``."""
-    tag, vendor_branch, transformed_branch = release_refs(config, version)
-    message = f"forktool: sync {config.name} {version}"
-    repo.set_ref(tag, vendor, message)
-    repo.set_ref(vendor_branch, vendor, message)
-    repo.set_ref(transformed_branch, transformed, message)
+def move_release_refs(repo: GitRepo, config: UpstreamConfig, pending: Pending) -> None:
+    """Point the release tag and vendor branch at ``pending``'s vendor commit, the
+    transformed branch at its transformed commit (refs already there are left alone)."""
+    tag, vendor_branch, transformed_branch = release_refs(config, pending.version)
+    message = f"forktool: sync {config.name} {pending.version}"
+    wanted = {tag: pending.vendor, vendor_branch: pending.vendor}
+    wanted[transformed_branch] = pending.transformed
+    for ref, commit in wanted.items():
+        if repo.resolve(ref) != commit:
+            repo.set_ref(ref, commit, message)
+
+
+def finish(repo: GitRepo, config: UpstreamConfig, pending: Pending, fork: str) -> None:
+    """The commit point of a sync whose merge is committed as ``fork``: the release refs
+    move, the lock file records the release, and the intent record goes (last, so a kill
+    before it is finished again by the next sync). The one way a sync finishes: used by
+    ``sync``, ``sync --continue`` and recovery.
+
+    Raises:
+        RepositoryError: a ref or the lock file cannot be written.
+    """
+    move_release_refs(repo, config, pending)
+    lock = Lock(
+        pending.version, pending.sha256, pending.upstream_commit,
+        pending.vendor, pending.transformed, fork,
+    )  # fmt: skip
+    lockfile.write(config.lock_path, lock)
+    clear_pending(repo, config.name)
 
 
 @dataclass(frozen=True)
@@ -126,8 +146,12 @@ def integrate(
     if not repo.has_commits():
         repo.checkout_new_branch(config.fork_branch, transformed)
         return MergeOutcome(transformed, ())
-    message = f"Integrate {config.name} {version}\n\nTransformed commit: {transformed}\n"
-    return repo.merge(transformed, message, merge_plan.preview)
+    return repo.merge(transformed, merge_message(config, version, transformed), merge_plan.preview)
+
+
+def merge_message(config: UpstreamConfig, version: str, transformed: str) -> str:
+    """The fork merge's commit message (what ``git log`` shows of a sync)."""
+    return f"Integrate {config.name} {version}\n\nTransformed commit: {transformed}\n"
 
 
 def record_written(repo: GitRepo, pending: Pending, paths: tuple[str, ...]) -> Pending:

@@ -124,6 +124,12 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         with interrupts.shielded():
             if lockfile.read(config.lock_path) == lock:  # a new lock: the sync completed
                 _undo_run(config, repo, lock, refs_before, exc, fresh=fresh, created=created)
+            if isinstance(exc, Interrupted) and lockfile.read(config.lock_path) != lock:
+                exc.detail = (
+                    f"the sync of {config.name} {release.version} had completed (or was "
+                    "finished while undoing); only its shim may be missing or stale — run "
+                    f"'forktool shims {config.name}'"
+                )
         raise
 
 
@@ -283,7 +289,7 @@ def _integrate_release(
     pending = intent.Pending(
         upstream=config.name,
         version=release.version,
-        sha256=release.sha256 or "",
+        sha256=vendor.release.sha256 or "",
         upstream_commit=vendor.release.commit or "",
         vendor=vendor.commit,
         transformed="",
@@ -317,16 +323,15 @@ def _integrate_release(
     )
     intent.write_pending(repo, record)  # from here on, a killed sync is recovered by the next
     outcome = integrate.integrate(repo, config, transformed, release.version, merge_plan)
-    integrate.move_release_refs(repo, config, release.version, vendor.commit, transformed)
     base = replace(base, transformed=transformed, reused=outcome.reused)
     if outcome.commit is None:
+        integrate.move_release_refs(repo, config, record)
         record = integrate.record_written(repo, record, outcome.conflicts + outcome.reused)
         report = intent.write_pending(repo, replace(record, conflicts=list(outcome.conflicts)))
         return replace(
             base, status=SyncStatus.CONFLICT, conflicts=outcome.conflicts, conflicts_file=report
         )
-    _write_lock(config, vendor.release, vendor.commit, transformed, outcome.commit)
-    intent.clear_pending(repo, config.name)
+    integrate.finish(repo, config, record, outcome.commit)
     return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
 
 
@@ -383,9 +388,7 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
     if not _waits_on_conflicts(repo, pending):
         return _settled(config, repo, pending, previous)
     fork = integrate.conclude(repo, pending)
-    release = Release(pending.version, "", pending.sha256 or None, pending.upstream_commit or None)
-    _write_lock(config, release, pending.vendor, pending.transformed, fork)
-    intent.clear_pending(repo, config.name)
+    integrate.finish(repo, config, pending, fork)
     return SyncResult(
         config.name, SyncStatus.MERGED, pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
@@ -546,19 +549,3 @@ def _check_direction(config: UpstreamConfig, lock: Lock, release: Release) -> bo
             "forktool only moves a fork forward; give a newer --to",
         )
     return wanted == current
-
-
-def _write_lock(
-    config: UpstreamConfig, release: Release, vendor: str, transformed: str, fork: str
-) -> None:
-    lockfile.write(
-        config.lock_path,
-        Lock(
-            version=release.version,
-            sha256=release.sha256 or "",
-            upstream_commit=release.commit or "",
-            vendor=vendor,
-            transformed=transformed,
-            fork=fork,
-        ),
-    )

@@ -19,15 +19,13 @@ loss, Ctrl-C, git refusing to merge), the record says what to finish or undo:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 
 from forktool import interrupts
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo, stale_private_indexes
-from forktool.records import intent, lockfile
-from forktool.records.lockfile import Lock
+from forktool.records import intent
 from forktool.sync import integrate
 
 
@@ -57,7 +55,7 @@ def _settle(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> N
         repo.forget_merge()  # git died after its commit, before its own clean-up
         head = repo.resolve("HEAD")
         assert head is not None
-        _finish(repo, config, pending, head)
+        integrate.finish(repo, config, pending, head)
     elif merge_head == pending.transformed:
         if not pending.conflicts:
             _merge_cut_short(repo, config, pending)
@@ -109,7 +107,10 @@ def undo(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None
         repo.put_back(pending.refs_before, f"forktool: undo the sync of {config.name}")
         intent.clear_pending(repo, config.name)
     if kept:
-        shown = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
+        partial = repo.cut_short({path: pending.writes[path][1] for path in kept})
+        named = [f"{path} (a first part of forktool's version)" if path in partial else path
+                 for path in kept]  # fmt: skip
+        shown = ", ".join(named[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
         raise RepositoryError(
             f"the sync of {config.name} {pending.version} is undone, except {len(kept)} "
             f"paths that hold content forktool did not write, kept as they are: {shown}",
@@ -122,13 +123,13 @@ def _restore(repo: GitRepo, pending: intent.Pending) -> list[str]:
     """Put back every path of ``pending.writes`` that holds what forktool wrote; return
     the paths kept because they hold something else."""
     writes = {path: (pair[0], pair[1]) for path, pair in pending.writes.items()}
-    now = _contents(repo, writes, writes)
+    now = repo.worktree_blobs(writes)
     new_files = [
         path for path, (before, after) in writes.items() if not before and now[path] == after
     ]
     repo.remove_files(new_files)  # first: they may fill a directory where a file belongs
     rest = [path for path in writes if path not in new_files]
-    now = _contents(repo, writes, [path for path in rest if now[path] == "directory"]) | {
+    now = repo.worktree_blobs([path for path in rest if now[path] == "directory"]) | {
         path: now[path] for path in rest if now[path] != "directory"
     }
     restore = [path for path in rest if now[path] == writes[path][1]]
@@ -141,32 +142,6 @@ def _restore(repo: GitRepo, pending: intent.Pending) -> list[str]:
     return kept
 
 
-def _contents(
-    repo: GitRepo, writes: dict[str, tuple[str, str]], paths: Iterable[str]
-) -> dict[str, str]:
-    """The blob id each of ``paths`` holds now (see
-    :meth:`~forktool.git.repository.GitRepo.worktree_blobs`); a file holding a first part of the
-    blob forktool writes there counts as that blob: git's write of it was cut short."""
-    now = repo.worktree_blobs(paths)
-    unknown = {path: writes[path][1] for path, blob in now.items() if blob not in writes[path]}
-    for path in repo.cut_short(unknown):
-        now[path] = writes[path][1]
-    return now
-
-
-def _finish(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending, fork: str) -> None:
-    """The merge is committed as ``fork``: move the release refs and write the lock file."""
-    integrate.move_release_refs(repo, config, pending.version, pending.vendor, pending.transformed)
-    lockfile.write(
-        config.lock_path,
-        Lock(
-            pending.version, pending.sha256, pending.upstream_commit,
-            pending.vendor, pending.transformed, fork,
-        ),
-    )  # fmt: skip
-    intent.clear_pending(repo, config.name)
-
-
 def _merge_cut_short(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:
     """git wrote its merge state and died before committing or reporting conflicts."""
     unmerged = repo.unmerged_paths()
@@ -174,10 +149,8 @@ def _merge_cut_short(repo: GitRepo, config: UpstreamConfig, pending: intent.Pend
         intent.write_pending(repo, replace(pending, conflicts=list(unmerged)))
         return
     clear_stale_locks(repo, config, merging=True)
-    message = (
-        f"Integrate {config.name} {pending.version}\n\nTransformed commit: {pending.transformed}\n"
-    )
-    _finish(repo, config, pending, repo.commit_merge(message))
+    message = integrate.merge_message(config, pending.version, pending.transformed)
+    integrate.finish(repo, config, pending, repo.commit_merge(message))
 
 
 def clear_stale_locks(repo: GitRepo, config: UpstreamConfig, *, merging: bool) -> None:
