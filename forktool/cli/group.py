@@ -9,7 +9,20 @@ from typing import Any
 import click
 
 from forktool import interrupts
-from forktool.errors import Interrupted
+from forktool.cli.output import fail
+from forktool.errors import ForktoolError, Interrupted
+
+
+class ForktoolCommand(click.Command):
+    """A command whose :class:`ForktoolError` ends as the one-line error and exit code 2
+    (also as JSON under ``--json``: :func:`forktool.cli.output.fail`); the one place a
+    command's error is turned into output."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ForktoolError as exc:
+            fail(exc)
 
 
 class ForktoolGroup(click.Group):
@@ -17,6 +30,9 @@ class ForktoolGroup(click.Group):
     :class:`Interrupted` (the command undoes what it started), and an interrupt ends in one
     line and exit code 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM), never
     in click's "Aborted!" with exit code 1, which means "conflicts wait"."""
+
+    command_class = ForktoolCommand
+    group_class = type  # subgroups (``forktool patch``) are ForktoolGroups too
 
     #: Set when run as the program (the console script, ``python -m forktool``): the
     #: process exits after the command.

@@ -15,7 +15,7 @@ from rich.markup import escape
 from forktool import config as config_mod
 from forktool import scaffold
 from forktool.cli.group import main
-from forktool.cli.output import err, fail, out
+from forktool.cli.output import err, out
 from forktool.errors import ForktoolError
 
 
@@ -119,34 +119,31 @@ def init_command(
             console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
     interactive = not yes and _stdin_is_terminal()
-    try:
-        source = scaffold.make_source(project, url, index, tag_pattern)
-        names = scaffold.parse_names(packages, distribution, scripts, skipped)
-        name = upstream_name or scaffold.default_name(source)
-        scaffold.check_name(name)
-        if root is not None:
-            definition = root.resolve()
-        else:
-            try:
-                definition = config_mod.find_root(Path.cwd())
-            except ForktoolError:
-                definition = Path.cwd()  # no definition yet: start one here
-        scaffold.check_free(definition, name)
-        inspection = scaffold.inspect(source, name)
-        if interactive:
-            show(err, inspection)
+    source = scaffold.make_source(project, url, index, tag_pattern)
+    names = scaffold.parse_names(packages, distribution, scripts, skipped)
+    name = upstream_name or scaffold.default_name(source)
+    scaffold.check_name(name)
+    if root is not None:
+        definition = root.resolve()
+    else:
         try:
-            decided = scaffold.decide(inspection.guess, names, ask if interactive else None)
-        except click.Abort:
-            err.print()  # end the unanswered question's line
-            raise ForktoolError(
-                "stopped before every new name was given; nothing was written",
-                "run it again, or give the names as options (--package OLD=NEW, --yes)",
-            ) from None
-        plan = scaffold.make_plan(name, definition, inspection, decided, fork_path)
-        result = scaffold.write(plan)
-    except ForktoolError as exc:
-        fail(exc)
+            definition = config_mod.find_root(Path.cwd())
+        except ForktoolError:
+            definition = Path.cwd()  # no definition yet: start one here
+    scaffold.check_free(definition, name)
+    inspection = scaffold.inspect(source, name)
+    if interactive:
+        show(err, inspection)
+    try:
+        decided = scaffold.decide(inspection.guess, names, ask if interactive else None)
+    except click.Abort:
+        err.print()  # end the unanswered question's line
+        raise ForktoolError(
+            "stopped before every new name was given; nothing was written",
+            "run it again, or give the names as options (--package OLD=NEW, --yes)",
+        ) from None
+    plan = scaffold.make_plan(name, definition, inspection, decided, fork_path)
+    result = scaffold.write(plan)
     again = f"forktool --root {shlex.quote(str(root))} " if root is not None else "forktool "
     summary = {**scaffold.summary(result), "next": f"{again}sync {shlex.quote(name)}"}
     if as_json:

@@ -8,12 +8,13 @@ import click
 
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import fail, out
+from forktool.cli.output import out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
 from forktool.model import PatchHealth, PatchStatus
 from forktool.patches import series as series_mod
 from forktool.patches import workspace
+from forktool.records import intent
 from forktool.sync import replay as replay_mod
 from forktool.sync import status as status_mod
 from forktool.sync.writerlock import exclusive
@@ -52,13 +53,10 @@ def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> N
       forktool patch list --upstream flask  with several upstreams
       forktool patch list --json            as JSON (docs/json.md)
     """
-    try:
-        cfg = one_config(root, upstream_name)
-        listed = series_mod.load(cfg.root, cfg.name)
-        version, recorded = status_mod.recorded_health(cfg)
-        health = {h.name: h for h in recorded}
-    except ForktoolError as exc:
-        fail(exc)
+    cfg = one_config(root, upstream_name)
+    listed = series_mod.load(cfg.root, cfg.name)
+    version, recorded = status_mod.recorded_health(cfg)
+    health = {h.name: h for h in recorded}
     known = [
         health.get(p.name, PatchHealth(p.name, p.kind, PatchStatus.NOT_RUN)) for p in listed.patches
     ]
@@ -93,12 +91,9 @@ def patch_add(
                                                        choose the file name
       forktool patch add HEAD --upstream flask --json  with several upstreams; as JSON
     """
-    try:
-        cfg = one_config(root, upstream_name)
-        with exclusive(cfg):
-            path = workspace.add_patch(cfg, commit, name)
-    except ForktoolError as exc:
-        fail(exc)
+    cfg = one_config(root, upstream_name)
+    with exclusive(cfg):
+        path = workspace.add_patch(cfg, commit, name)
     if as_json:
         click.echo(views.patch_change_json("patch add", cfg.name, patch=path.name, path=path))
         return
@@ -126,12 +121,9 @@ def patch_refresh(
       forktool patch refresh cap-body-size.patch      name it
       forktool patch refresh --upstream flask --json  with several upstreams; as JSON
     """
-    try:
-        cfg = one_config(root, upstream_name)
-        with exclusive(cfg):
-            path = workspace.refresh_patch(cfg, patch_name)
-    except ForktoolError as exc:
-        fail(exc)
+    cfg = one_config(root, upstream_name)
+    with exclusive(cfg):
+        path = workspace.refresh_patch(cfg, patch_name)
     if as_json:
         click.echo(
             views.patch_change_json(
@@ -139,7 +131,7 @@ def patch_refresh(
                 cfg.name,
                 patch=path.name,
                 path=path,
-                next_step=f"forktool sync {cfg.name} --continue",
+                next_step=intent.continue_command(cfg.name),
             )
         )
         return
@@ -171,15 +163,12 @@ def patch_drop(
       forktool patch drop --upstreamed --upstream flask --json
                                                with several upstreams; as JSON
     """
-    try:
-        cfg = one_config(root, upstream_name)
-        names = list(patch_names) + (workspace.upstreamed(cfg) if upstreamed else [])
-        if not names:
-            raise ForktoolError("no patch to drop", "name patches, or use --upstreamed")
-        with exclusive(cfg):
-            dropped = workspace.drop_patches(cfg, list(dict.fromkeys(names)))
-    except ForktoolError as exc:
-        fail(exc)
+    cfg = one_config(root, upstream_name)
+    names = list(patch_names) + (workspace.upstreamed(cfg) if upstreamed else [])
+    if not names:
+        raise ForktoolError("no patch to drop", "name patches, or use --upstreamed")
+    with exclusive(cfg):
+        dropped = workspace.drop_patches(cfg, list(dict.fromkeys(names)))
     if as_json:
         click.echo(views.patch_change_json("patch drop", cfg.name, dropped=dropped))
         return
@@ -205,14 +194,11 @@ def patch_replay(
       forktool patch replay --upstream flask --json  with several upstreams; as JSON
     """
     rows = []
-    try:
-        cfg = one_config(root, upstream_name)
-        with exclusive(cfg):
-            for item in replay_mod.replay(cfg, start, end):
-                rows.append(item)
-                if not as_json:
-                    views.render_health(out, item.health, title=f"{cfg.name} {item.version}")
-    except ForktoolError as exc:
-        fail(exc)
+    cfg = one_config(root, upstream_name)
+    with exclusive(cfg):
+        for item in replay_mod.replay(cfg, start, end):
+            rows.append(item)
+            if not as_json:
+                views.render_health(out, item.health, title=f"{cfg.name} {item.version}")
     if as_json:
         click.echo(views.replay_json(rows, cfg.name))

@@ -10,7 +10,7 @@ import click
 from forktool import config as config_mod
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import err, fail
+from forktool.cli.output import err
 from forktool.errors import ForktoolError
 from forktool.model import RenameMap
 from forktool.transform import on_disk as rename_op
@@ -94,29 +94,26 @@ def rename_command(
                                                             read as setup.cfg
       forktool rename --json ./ext                          changes and leftovers as JSON
     """
-    try:
-        if not targets and not diff:
-            raise ForktoolError(
-                "forktool rename rewrites files in place and was given no PATH",
-                "name what to rewrite ('.' for the current directory, '-' for stdin), "
-                "or add --diff to see what would change",
-            )
-        rename_map = _rename_map(root, upstream_name, packages, distributions, scripts, keep)
-        plans = []
-        for target in targets or (".",):
-            if target == "-":
-                data, plan = rename_op.rename_text(sys.stdin.buffer.read(), stdin_name, rename_map)
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            else:
-                plan = rename_op.plan(Path(target), rename_map)
-                if diff and not as_json:
-                    click.echo(rename_op.unified_diff(plan), nl=False)
-                elif not diff:
-                    rename_op.apply(plan)
-            plans.append(plan)
-    except ForktoolError as exc:
-        fail(exc)
+    if not targets and not diff:
+        raise ForktoolError(
+            "forktool rename rewrites files in place and was given no PATH",
+            "name what to rewrite ('.' for the current directory, '-' for stdin), "
+            "or add --diff to see what would change",
+        )
+    rename_map = _rename_map(root, upstream_name, packages, distributions, scripts, keep)
+    plans = []
+    for target in targets or (".",):
+        if target == "-":
+            data, plan = rename_op.rename_text(sys.stdin.buffer.read(), stdin_name, rename_map)
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            plan = rename_op.plan(Path(target), rename_map)
+            if diff and not as_json:
+                click.echo(rename_op.unified_diff(plan), nl=False)
+            elif not diff:
+                rename_op.apply(plan)
+        plans.append(plan)
     if as_json:
         click.echo(views.rename_json(plans, applied=not diff))
         return

@@ -10,7 +10,7 @@ import click
 from forktool import config as config_mod
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import EXIT_CONFLICT, err, fail, out
+from forktool.cli.output import EXIT_CONFLICT, err, out
 from forktool.cli.upstream_config import one_config
 from forktool.conflicts import collect as conflicts_mod
 from forktool.conflicts import render
@@ -44,13 +44,10 @@ def status_command(
       forktool status flask --offline  no network: skip the newer releases
       forktool status --json           as JSON (docs/json.md)
     """
-    try:
-        definition = config_mod.definition_root(root)
-        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
-        configs = [config_mod.load(definition, name) for name in names]
-        found = [status_mod.status(cfg, offline=offline) for cfg in configs]
-    except ForktoolError as exc:
-        fail(exc)
+    definition = config_mod.definition_root(root)
+    names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+    configs = [config_mod.load(definition, name) for name in names]
+    found = [status_mod.status(cfg, offline=offline) for cfg in configs]
     if as_json:
         click.echo(views.status_json(found, offline=offline))
     else:
@@ -87,12 +84,9 @@ def leftovers_command(
       forktool leftovers flask --reason ambiguous  only what the rename could not decide
       forktool leftovers flask --json              as JSON (docs/json.md)
     """
-    try:
-        definition = config_mod.definition_root(root)
-        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
-        reports = [state.read_leftovers(config_mod.load(definition, n)) for n in names]
-    except ForktoolError as exc:
-        fail(exc)
+    definition = config_mod.definition_root(root)
+    names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+    reports = [state.read_leftovers(config_mod.load(definition, n)) for n in names]
     for data in reports:
         items = [Leftover(**item) for item in data["leftovers"]]
         items = [item for item in items if reason is None or item.reason == reason]
@@ -135,19 +129,16 @@ def report_command(
       forktool report --json  as JSON (docs/conflict-report.md)
     """
     if as_json and fmt not in ("terminal", "json"):
-        fail(ForktoolError(f"--json and --format {fmt} exclude each other", "pick one"))
+        raise ForktoolError(f"--json and --format {fmt} exclude each other", "pick one")
     fmt = "json" if as_json else fmt
-    try:
-        if output is not None:
-            _check_output(output)
-        cfg = one_config(root, upstream_name)
-        waiting = is_waiting(cfg)
-        if not waiting and fmt != "json":
-            out.print(f"{cfg.name}: no sync is waiting; nothing to report", highlight=False)
-            return
-        collected = conflicts_mod.collect(cfg) if waiting else None
-    except ForktoolError as exc:
-        fail(exc)
+    if output is not None:
+        _check_output(output)
+    cfg = one_config(root, upstream_name)
+    waiting = is_waiting(cfg)
+    if not waiting and fmt != "json":
+        out.print(f"{cfg.name}: no sync is waiting; nothing to report", highlight=False)
+        return
+    collected = conflicts_mod.collect(cfg) if waiting else None
     if collected is None:  # --format json, nothing waiting: say so in JSON
         _write_report(views.no_conflict_json(cfg.name) + "\n", output)
         return
@@ -188,10 +179,8 @@ def _write_report(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        fail(
-            ForktoolError(
-                f"cannot write the report to {output}: {exc.strerror or exc}",
-                "give another --output, or check that directory's permissions",
-            )
-        )
+        raise ForktoolError(
+            f"cannot write the report to {output}: {exc.strerror or exc}",
+            "give another --output, or check that directory's permissions",
+        ) from exc
     err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)

@@ -9,7 +9,7 @@ import click
 from forktool import shims
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import err, fail, out
+from forktool.cli.output import err, out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
 from forktool.records import lockfile
@@ -45,21 +45,16 @@ def shims_command(
       forktool shims flask --out dist/shim  somewhere else
       forktool shims --json                 what was written, as JSON
     """
-    try:
-        cfg = one_config(root, upstream_name)
-        lock = lockfile.read(cfg.lock_path)
-        if lock is None or not (cfg.fork_path / ".git").exists():
-            raise ForktoolError(
-                f"{cfg.name} has no fork yet", f"run 'forktool sync {cfg.name}' first"
-            )
-        target = out_dir or cfg.shim_out
-        assert target is not None
-        plan = shims.plan(cfg.fork_path, cfg.rename, lock.version, shim_version=cfg.shim_version)
-        if not dry_run:
-            with exclusive(cfg):
-                shims.write(plan, target)
-    except ForktoolError as exc:
-        fail(exc)
+    cfg = one_config(root, upstream_name)
+    lock = lockfile.read(cfg.lock_path)
+    if lock is None or not (cfg.fork_path / ".git").exists():
+        raise ForktoolError(f"{cfg.name} has no fork yet", f"run 'forktool sync {cfg.name}' first")
+    target = out_dir or cfg.shim_out
+    assert target is not None
+    plan = shims.plan(cfg.fork_path, cfg.rename, lock.version, shim_version=cfg.shim_version)
+    if not dry_run:
+        with exclusive(cfg):
+            shims.write(plan, target)
     verb = "would write" if dry_run else "wrote"
     if as_json:
         click.echo(views.shims_json(cfg.name, plan, target, dry_run=dry_run))

@@ -10,7 +10,7 @@ import click
 from forktool import config as config_mod
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, fail, out, show_error, show_progress
+from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, out, show_error, show_progress
 from forktool.errors import ForktoolError
 from forktool.sync.check import CheckResult, check
 from forktool.sync.orchestrator import (
@@ -64,17 +64,14 @@ def sync_command(
       forktool sync --json            results as JSON (docs/json.md)
     """
     if continue_ and abort:
-        fail(ForktoolError("--continue and --abort exclude each other", "pick one"))
+        raise ForktoolError("--continue and --abort exclude each other", "pick one")
     if (to or each) and (continue_ or abort):
-        fail(ForktoolError("--to and --each do not go with --continue or --abort", "drop them"))
-    try:
-        definition = config_mod.definition_root(root)
-        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
-        configs = [config_mod.load(definition, name) for name in names]
-    except ForktoolError as exc:
-        fail(exc)
+        raise ForktoolError("--to and --each do not go with --continue or --abort", "drop them")
+    definition = config_mod.definition_root(root)
+    names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+    configs = [config_mod.load(definition, name) for name in names]
     if to and len(configs) > 1:
-        fail(ForktoolError("--to needs an UPSTREAM when several are defined", "name one"))
+        raise ForktoolError("--to needs an UPSTREAM when several are defined", "name one")
     if (continue_ or abort) and not upstream_name:
         configs = [cfg for cfg in configs if is_waiting(cfg)] or configs[:1]
 
@@ -93,7 +90,7 @@ def sync_command(
                     done = [sync(cfg, to, progress)]
         except ForktoolError as exc:
             if len(configs) == 1:
-                fail(exc)
+                raise
             show_error(exc)  # go on with the other upstreams; exit 2 at the end
             errors.append((cfg.name, exc))
             continue
@@ -129,15 +126,12 @@ def check_command(
       forktool check --json            every upstream, as JSON (docs/json.md)
     """
     results: list[CheckResult] = []
-    try:
-        definition = config_mod.definition_root(root)
-        names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
-        for name in names:
-            cfg = config_mod.load(definition, name)
-            with exclusive(cfg, wait=True), show_progress(as_json) as progress:
-                results.append(check(cfg, to, progress))
-    except ForktoolError as exc:
-        fail(exc)
+    definition = config_mod.definition_root(root)
+    names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
+    for name in names:
+        cfg = config_mod.load(definition, name)
+        with exclusive(cfg, wait=True), show_progress(as_json) as progress:
+            results.append(check(cfg, to, progress))
     if as_json:
         click.echo(views.check_json(results))
     else:

@@ -19,6 +19,7 @@ from forktool.conflicts.collect import ConflictReport
 from forktool.conflicts.render import report_dict
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, PatchHealth, PatchStatus
+from forktool.records import intent
 from forktool.records.intent import Stage
 from forktool.shims import ShimPlan
 from forktool.sync.check import CheckResult, CheckStatus
@@ -76,9 +77,8 @@ def render_sync(console: Console, result: SyncResult) -> None:
         _plain(
             console,
             f"  resolve them in {result.patch_worktree} ('git status' there lists them), then "
-            f"run 'forktool patch refresh {_conflicting_patch(result)} --upstream "
-            f"{result.upstream}' and "
-            f"'forktool sync {result.upstream} --continue' (or '--abort' to undo the sync)",
+            f"run '{intent.refresh_command(result.upstream, _conflicting_patch(result))}' and "
+            f"'{intent.continue_command(result.upstream)}' (or '--abort' to undo the sync)",
         )
     if result.status == SyncStatus.CONFLICT:
         for path in result.conflicts:
@@ -87,7 +87,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
         _plain(
             console,
             f"  resolve them in {result.fork_repository} ('git status' lists them), 'git add' "
-            f"each, then run 'forktool sync {result.upstream} --continue' "
+            f"each, then run '{intent.continue_command(result.upstream)}' "
             "(or '--abort' to undo the sync)",
         )
 

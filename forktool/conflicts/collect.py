@@ -364,7 +364,7 @@ class _Run:
                 blocking=True,
                 detail=f"{patch.name} cannot be merged: {patch.detail}",
                 suggestion=f"make its change by hand in `{self.checkout.path}`, then "
-                f"`forktool patch refresh {patch.name} --upstream {self.config.name}`",
+                f"`{intent.refresh_command(self.config.name, patch.name)}`",
                 patches=(patch,),
             )
         ]
@@ -412,18 +412,17 @@ class _Run:
         """The one line that says how to finish (or undo) the stopped sync."""
         name = self.config.name
         if self.pending.patch_conflict is not None:
-            patch = self.pending.patch_conflict.patch
+            refresh, finish = intent.way_out(self.pending)
             return (
                 f"resolve the patch in `{self.checkout.path}`, `git add` each path there, run "
-                f"`forktool patch refresh {patch} --upstream {name}`, then "
-                f"`forktool sync {name} --continue` (or `--abort` to undo the sync)"
+                f"`{refresh}`, then `{finish}` (or `--abort` to undo the sync)"
             )
         if blocking == 0:
-            return f"every path is resolved: run `forktool sync {name} --continue`"
+            return f"every path is resolved: run `{intent.continue_command(name)}`"
         return (
             f"resolve the {_plural(blocking, 'conflicted path')} in `{self.checkout.path}`, "
             "`git add` each, "
-            f"then run `forktool sync {name} --continue` (or `--abort` to undo the sync)"
+            f"then run `{intent.continue_command(name)}` (or `--abort` to undo the sync)"
         )
 
     # -- one unmerged path ------------------------------------------------------------

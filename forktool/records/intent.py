@@ -161,3 +161,37 @@ def clear_pending(repo: GitRepo, name: str) -> None:
     # leaves a record the next sync recovers rather than a stray conflicts file.
     conflicts_path(repo, name).unlink(missing_ok=True)
     pending_path(repo, name).unlink(missing_ok=True)
+
+
+# The commands that get a fork out of a stopped sync: every message, status line and
+# report names them through these, so their wording is decided here once.
+
+
+def continue_command(upstream: str) -> str:
+    """``forktool sync UPSTREAM --continue``: finish a sync whose conflicts are resolved."""
+    return f"forktool sync {upstream} --continue"
+
+
+def abort_command(upstream: str) -> str:
+    """``forktool sync UPSTREAM --abort``: undo a stopped sync."""
+    return f"forktool sync {upstream} --abort"
+
+
+def refresh_command(upstream: str, patch: str) -> str:
+    """``forktool patch refresh PATCH --upstream UPSTREAM``: rewrite a conflicting patch
+    from its resolution."""
+    return f"forktool patch refresh {patch} --upstream {upstream}"
+
+
+def way_out(pending: Pending) -> tuple[str, ...]:
+    """The commands that finish ``pending``'s sync, in order: after a patch conflict,
+    refresh the patch then continue; after a merge conflict, continue; a sync killed
+    mid-merge (no conflicts recorded) is settled by the next ``forktool sync``."""
+    if pending.patch_conflict is not None:
+        return (
+            refresh_command(pending.upstream, pending.patch_conflict.patch),
+            continue_command(pending.upstream),
+        )
+    if not pending.conflicts:
+        return (f"forktool sync {pending.upstream}",)
+    return (continue_command(pending.upstream),)

@@ -14,7 +14,13 @@ from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo, MergeOutcome
 from forktool.records import lockfile
-from forktool.records.intent import Pending, clear_pending, read_pending
+from forktool.records.intent import (
+    Pending,
+    abort_command,
+    clear_pending,
+    continue_command,
+    read_pending,
+)
 from forktool.records.lockfile import Lock
 
 
@@ -28,7 +34,7 @@ def check_ready(repo: GitRepo, config: UpstreamConfig) -> None:
     if read_pending(repo, config.name):
         raise RepositoryError(
             f"a sync of {config.name} stopped on conflicts and is waiting in {repo.path}",
-            f"resolve them and run 'forktool sync {config.name} --continue', or '--abort'",
+            f"resolve them and run '{continue_command(config.name)}', or '--abort'",
         )
     if (repo.git_dir / "shallow").exists():
         raise RepositoryError(
@@ -193,7 +199,7 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
         return head
     raise RepositoryError(
         f"the fork repository is no longer in the merge of {pending.upstream} {pending.version}",
-        f"run 'forktool sync {pending.upstream} --abort' and sync again",
+        f"run '{abort_command(pending.upstream)}' and sync again",
     )
 
 

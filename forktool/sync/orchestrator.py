@@ -409,7 +409,7 @@ def _continue_after_patch(
         raise RepositoryError(
             f"patch {stopped.patch} has not been refreshed since it conflicted",
             f"resolve it in {stopped.worktree}, then run "
-            f"'forktool patch refresh {stopped.patch} --upstream {config.name}'",
+            f"'{intent.refresh_command(config.name, stopped.patch)}'",
         )
     repo.remove_worktree(Path(stopped.worktree))
     intent.clear_pending(repo, config.name)
@@ -434,7 +434,7 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
     elif recovery.is_committed(repo, pending):
         raise RepositoryError(
             f"the merge of {config.name} {pending.version} is already committed in the fork",
-            f"run 'forktool sync {config.name} --continue' to record it",
+            f"run '{intent.continue_command(config.name)}' to record it",
         )
     else:
         recovery.undo(repo, config, pending)

@@ -255,7 +255,7 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
     if repo is None or record is None:
         return None
     name = config.name
-    abort = f"forktool sync {name} --abort"
+    abort = intent.abort_command(name)
     if record.patch_conflict is not None:
         patch = record.patch_conflict.patch
         worktree = Path(record.patch_conflict.worktree)
@@ -268,10 +268,7 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
             patch=patch,
             resolve_in=worktree,
             interrupted=False,
-            next_steps=(
-                f"forktool patch refresh {patch} --upstream {name}",
-                f"forktool sync {name} --continue",
-            ),
+            next_steps=intent.way_out(record),
             abort=abort,
         )
     interrupted = not record.conflicts
@@ -283,9 +280,7 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
         patch="",
         resolve_in=repo.path,
         interrupted=interrupted,
-        next_steps=(f"forktool sync {name}",)
-        if interrupted
-        else (f"forktool sync {name} --continue",),
+        next_steps=intent.way_out(record),
         abort=abort,
     )
 
