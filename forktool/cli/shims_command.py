@@ -13,6 +13,7 @@ from forktool.cli.output import err, out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
 from forktool.records import lockfile
+from forktool.records.fork import find_fork
 from forktool.sync.writerlock import exclusive
 
 
@@ -47,7 +48,7 @@ def shims_command(
     """
     cfg = one_config(root, upstream_name)
     lock = lockfile.read(cfg.lock_path)
-    if lock is None or not (cfg.fork_path / ".git").exists():
+    if lock is None or find_fork(cfg) is None:
         raise ForktoolError(f"{cfg.name} has no fork yet", f"run 'forktool sync {cfg.name}' first")
     target = out_dir or cfg.shim_out
     assert target is not None

@@ -32,6 +32,7 @@ from forktool.git.repository import GitRepo, LoggedCommit
 from forktool.model import PatchHealth, PatchKind, PatchStatus, RenameMap
 from forktool.patches import diff_format, series
 from forktool.records import intent, lockfile, state
+from forktool.records.fork import open_fork
 from forktool.records.lockfile import Lock
 
 
@@ -218,12 +219,7 @@ def collect(config: UpstreamConfig) -> ConflictReport:
             for conflict resolution.
         ConfigError: the lock file is invalid.
     """
-    if not (config.fork_path / ".git").exists():
-        raise RepositoryError(
-            f"the fork repository {config.fork_path} does not exist",
-            f"there is nothing to report; run 'forktool sync {config.name}'",
-        )
-    repo = GitRepo(config.fork_path)
+    repo = open_fork(config, f"there is nothing to report; run 'forktool sync {config.name}'")
     try:
         return _collect(config, repo)
     finally:
@@ -327,7 +323,7 @@ class _Run:
         else:
             checkout, roles = repo, {BASE: 1, FORK: 2, UPSTREAM: 3}
             history = _History(
-                older_commit=_existing(repo, lock.upstream_commit if lock else ""),
+                older_commit=_existing(repo, lock.upstream_commit if lock else None),
                 newer_commit=_existing(repo, pending.upstream_commit),
                 older_vendor=_existing(repo, lock.vendor if lock else ""),
                 newer_vendor=_existing(repo, pending.vendor),
@@ -735,7 +731,7 @@ def _commit_url(config: UpstreamConfig) -> str:
     return f"https://{match['host']}/{match['project']}{separator}{{id}}"
 
 
-def _existing(repo: GitRepo, commit: str) -> str | None:
+def _existing(repo: GitRepo, commit: str | None) -> str | None:
     """``commit`` when it exists in ``repo``, else None."""
     return repo.resolve(commit) if commit else None
 

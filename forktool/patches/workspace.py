@@ -19,6 +19,7 @@ from forktool.model import PatchStatus
 from forktool.patches import series
 from forktool.patches.diff_format import compose, split, with_base
 from forktool.records import intent, lockfile, state
+from forktool.records.fork import find_fork
 
 
 def worktree_path(config: UpstreamConfig) -> Path:
@@ -136,12 +137,13 @@ def add_patch(config: UpstreamConfig, commit: str, filename: str | None) -> Path
                 f"patches/{config.name}/",
             )
     lock = lockfile.read(config.lock_path)
-    if lock is None or not (config.fork_path / ".git").exists():
+    repo = find_fork(config)
+    if lock is None or repo is None:
         raise ConfigError(
             f"{config.name} has no fork yet", f"run 'forktool sync {config.name}' first"
         )
     listed = [p.name for p in series.load(config.root, config.name).patches]
-    data, suggested = capture(GitRepo(config.fork_path), commit, f"{config.name} {lock.version}")
+    data, suggested = capture(repo, commit, f"{config.name} {lock.version}")
     name = filename or suggested
     if not name.endswith((".patch", ".diff")):
         name += ".patch"
@@ -167,7 +169,7 @@ def refresh_patch(config: UpstreamConfig, name: str | None) -> Path:
         RepositoryError: no patch conflict is waiting, ``name`` is another patch, or the
             resolution is incomplete (see :func:`refresh`).
     """
-    repo = GitRepo(config.fork_path) if (config.fork_path / ".git").exists() else None
+    repo = find_fork(config)
     pending = intent.read_pending(repo, config.name) if repo else None
     stopped = pending.patch_conflict if pending else None
     if repo is None or pending is None or stopped is None:

@@ -10,7 +10,7 @@ was interrupted.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class Pending:
 
     Attributes:
         upstream: upstream name; version: the release being integrated.
-        sha256 / upstream_commit: the release's source identity ("" when not applicable).
+        sha256 / upstream_commit: the release's source identity (None when not applicable).
         vendor / transformed: the release's vendor and transformed commits.
         fork_before: the fork branch commit before the merge started.
         refs_before: full ref name -> commit id ("" = did not exist) before the sync
@@ -64,8 +64,8 @@ class Pending:
 
     upstream: str
     version: str
-    sha256: str
-    upstream_commit: str
+    sha256: str | None
+    upstream_commit: str | None
     vendor: str
     transformed: str
     fork_before: str
@@ -99,6 +99,10 @@ class Pending:
             else None
         )
         record = cls(**{k: v for k, v in data.items() if k in known}, patch_conflict=patch)
+        # records of older forktools spell an absent identity ""
+        record = replace(
+            record, sha256=record.sha256 or None, upstream_commit=record.upstream_commit or None
+        )
         if not isinstance(record.writes, dict) or not isinstance(record.refs_before, dict):
             raise TypeError("writes and refs_before must be objects")
         return record

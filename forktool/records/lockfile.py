@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import tomlkit
@@ -27,15 +27,16 @@ class Lock:
 
     Attributes:
         version: the upstream release version.
-        sha256: the sdist's sha256 (PyPI upstream) or "".
-        upstream_commit: the upstream commit of the release tag (git upstream) or "".
+        sha256: the sdist's sha256 (PyPI upstream), else None.
+        upstream_commit: the upstream commit of the release tag (git upstream), else None.
+        (The file spells None as "": TOML has no null.)
         vendor: vendor commit id; transformed: transformed commit id; fork: the fork
             branch commit that integrated it (all 40-hex).
     """
 
     version: str
-    sha256: str
-    upstream_commit: str
+    sha256: str | None
+    upstream_commit: str | None
     vendor: str
     transformed: str
     fork: str
@@ -87,6 +88,7 @@ def read(path: Path) -> Lock | None:
             f"lock file {where}: every value must be a string",
             f"restore it from git (git checkout -- upstream/{where})",
         )
+    lock = replace(lock, sha256=lock.sha256 or None, upstream_commit=lock.upstream_commit or None)
     try:
         Version(lock.version)
     except InvalidVersion as exc:
@@ -108,7 +110,7 @@ def write(path: Path, lock: Lock) -> None:
     doc = tomlkit.document()
     doc.add(tomlkit.comment(_HEADER))
     for key, value in asdict(lock).items():
-        doc[key.replace("_", "-")] = value
+        doc[key.replace("_", "-")] = "" if value is None else value
     tmp = path.with_suffix(".lock.tmp")
     tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
     os.replace(tmp, path)

@@ -18,6 +18,7 @@ from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
 from forktool.model import PatchHealth, PatchKind, PatchStatus, TransformResult
+from forktool.records.fork import find_fork
 
 
 def state_dir(repo: GitRepo) -> Path:
@@ -80,9 +81,8 @@ def read_stub_memo(path: Path) -> dict[str, list[str]]:
 
 
 def _fork_state(config: UpstreamConfig) -> Path | None:
-    if not (config.fork_path / ".git").exists():
-        return None
-    return state_dir(GitRepo(config.fork_path))
+    repo = find_fork(config)
+    return state_dir(repo) if repo else None
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

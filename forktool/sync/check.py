@@ -15,10 +15,10 @@ from packaging.version import Version
 from forktool import upstream
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
-from forktool.git.repository import GitRepo
 from forktool.model import PatchHealth
 from forktool.patches import series as series_mod
 from forktool.records import lockfile
+from forktool.records.fork import open_fork
 from forktool.sync.build import Progress, build_release, commit_transformed
 
 
@@ -73,12 +73,7 @@ def check(
             f"{config.name} has no integrated release to check against",
             f"run 'forktool sync {config.name}' first",
         )
-    if not (config.fork_path / ".git").exists():
-        raise RepositoryError(
-            f"the fork repository {config.fork_path} does not exist",
-            "clone it there, or delete the lock file to start over",
-        )
-    repo = GitRepo(config.fork_path)
+    repo = open_fork(config, "clone it there, or delete the lock file to start over")
     series = series_mod.load(config.root, config.name)
     progress(f"listing releases of {config.name}")
     release = upstream.resolve_release(config, to)

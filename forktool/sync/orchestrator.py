@@ -32,6 +32,7 @@ from forktool.model import PatchHealth, PatchStatus, Release
 from forktool.patches import apply, workspace
 from forktool.patches import series as series_mod
 from forktool.records import intent, lockfile, state
+from forktool.records.fork import find_fork, open_fork
 from forktool.records.lockfile import Lock
 from forktool.sync import integrate, recovery
 from forktool.sync.build import Progress, build_release, commit_transformed
@@ -185,7 +186,7 @@ def _refresh_shim(
     """
     if not config.rename.distributions or config.shim_out is None:
         return {"shim_note": "no [rename.distributions]: no shim generated"}
-    memo_path = state.stub_memo_path(GitRepo(config.fork_path))
+    memo_path = state.stub_memo_path(open_fork(config, f"run 'forktool sync {config.name}'"))
     memo = state.StubMemo(state.read_stub_memo(memo_path))
     try:
         plan = shims.plan(
@@ -289,8 +290,8 @@ def _integrate_release(
     pending = intent.Pending(
         upstream=config.name,
         version=release.version,
-        sha256=vendor.release.sha256 or "",
-        upstream_commit=vendor.release.commit or "",
+        sha256=vendor.release.sha256,
+        upstream_commit=vendor.release.commit,
         vendor=vendor.commit,
         transformed="",
         fork_before=fork_before,
@@ -486,18 +487,14 @@ def _settled(
 
 def is_waiting(config: UpstreamConfig) -> bool:
     """True when a sync of ``config`` stopped on conflicts and waits for --continue/--abort."""
-    if not (config.fork_path / ".git").exists():
-        return False
-    return intent.pending_path(GitRepo(config.fork_path), config.name).exists()
+    repo = find_fork(config)
+    return repo is not None and intent.pending_path(repo, config.name).exists()
 
 
 def _pending(config: UpstreamConfig) -> tuple[GitRepo, intent.Pending]:
-    if not (config.fork_path / ".git").exists():
-        raise RepositoryError(
-            f"the fork repository {config.fork_path} does not exist",
-            f"there is nothing to continue or abort; run 'forktool sync {config.name}'",
-        )
-    repo = GitRepo(config.fork_path)
+    repo = open_fork(
+        config, f"there is nothing to continue or abort; run 'forktool sync {config.name}'"
+    )
     pending = intent.read_pending(repo, config.name)
     if pending is None:
         raise RepositoryError(

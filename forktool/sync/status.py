@@ -25,6 +25,7 @@ from forktool.git.repository import GitRepo
 from forktool.model import PatchHealth, PatchStatus
 from forktool.patches import series as series_mod
 from forktool.records import intent, lockfile, state
+from forktool.records.fork import find_fork
 from forktool.shims import default_shim_version
 from forktool.upstream.urlauth import redact
 
@@ -175,7 +176,7 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
     lock = lockfile.read(config.lock_path)
     integrated = lock.version if lock else None
     listed = series_mod.load(config.root, config.name)
-    repo = _open(config.fork_path)
+    repo = find_fork(config)
     fork = _fork_state(config, repo)
     pending = _pending(config, repo)
     recorded_version, recorded = recorded_health(config)
@@ -222,17 +223,14 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
 def recorded_health(config: UpstreamConfig) -> tuple[str | None, list[PatchHealth]]:
     """The release the last recorded series health is from (None: none recorded), and
     that health (see :func:`forktool.records.state.read_health`)."""
-    if not (config.fork_path / ".git").exists():
+    repo = find_fork(config)
+    if repo is None:
         return None, []
-    path = state.state_dir(GitRepo(config.fork_path)) / f"{config.name}.series.json"
+    path = state.state_dir(repo) / f"{config.name}.series.json"
     if not path.exists():
         return None, []
     version = json.loads(path.read_text(encoding="utf-8")).get("version")
     return (str(version) if version else None), state.read_health(config)
-
-
-def _open(path: Path) -> GitRepo | None:
-    return GitRepo(path) if (path / ".git").exists() else None
 
 
 def _fork_state(config: UpstreamConfig, repo: GitRepo | None) -> ForkState:
