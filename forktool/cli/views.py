@@ -49,7 +49,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
     if result.status in (SyncStatus.CREATED, SyncStatus.MERGED):
         _plain(console, f"  fork repository: {result.fork_repository}")
         _plain(console, f"  fork commit:     {result.fork[:12]}")
-        _plain(console, f"  shim:            {result.shim or result.shim_note}")
+        _plain(console, f"  shim:            {result.shim.wheel or result.shim.note}")
     if result.leftovers:
         counts = ", ".join(f"{n} {reason}" for reason, n in sorted(result.leftovers.items()))
         _plain(
@@ -107,7 +107,8 @@ def sync_json(result: SyncResult) -> dict[str, Any]:
     data["fork_repository"] = str(result.fork_repository)
     data["conflicts_file"] = str(result.conflicts_file) if result.conflicts_file else None
     data["patch_worktree"] = str(result.patch_worktree) if result.patch_worktree else None
-    data["shim"] = str(result.shim) if result.shim else None
+    data["shim"] = str(result.shim.wheel) if result.shim.wheel else None
+    data["shim_note"] = result.shim.note
     data["conflicts"] = list(result.conflicts)
     return data
 

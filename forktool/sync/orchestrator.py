@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from packaging.version import Version
 
@@ -55,6 +54,20 @@ class SyncStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class ShimOutcome:
+    """What a sync did about the shim distribution.
+
+    Attributes:
+        wheel: the shim wheel of the integrated release (written now, or already there),
+            or None when there is none.
+        note: why there is no wheel ("" when there is one).
+    """
+
+    wheel: Path | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class SyncResult:
     """What one sync (or ``--continue`` / ``--abort``) of one upstream did.
 
@@ -72,8 +85,7 @@ class SyncResult:
         patches: the health of each patch of the series on this release.
         patch_worktree: where a conflicting patch is shown (``patch-conflict`` only).
         reused: paths whose conflict git's rerere resolved with a recorded resolution.
-        shim: the shim wheel regenerated for this release (None: see ``shim_note``).
-        shim_note: why no shim was generated, when it was not.
+        shim: the shim wheel of this release, or why there is none.
     """
 
     upstream: str
@@ -91,8 +103,7 @@ class SyncResult:
     patches: tuple[PatchHealth, ...] = ()
     patch_worktree: Path | None = None
     reused: tuple[str, ...] = ()
-    shim: Path | None = None
-    shim_note: str = ""
+    shim: ShimOutcome = ShimOutcome()
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
@@ -113,7 +124,7 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         return SyncResult(
             config.name, SyncStatus.UP_TO_DATE, lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
-            **_refresh_shim(config, lock.version, only_if_missing=True),
+            shim=_refresh_shim(config, lock.version, only_if_missing=True),
         )  # fmt: skip
     created = None if repo else _first_missing(config.fork_path)
     fresh = repo is None
@@ -173,7 +184,7 @@ def _undo_run(
 
 def _refresh_shim(
     config: UpstreamConfig, version: str, *, only_if_missing: bool = False
-) -> dict[str, Any]:
+) -> ShimOutcome:
     """Regenerate the shim distribution for the integrated ``version``.
 
     Args:
@@ -181,11 +192,11 @@ def _refresh_shim(
             killed while writing it); an up-to-date sync changes nothing otherwise.
 
     Returns:
-        the ``shim`` / ``shim_note`` fields of the result: a failure here does not undo
-        the finished merge, it is reported (and ``forktool shims`` says it again).
+        the wheel, or why there is none: a failure here does not undo the finished
+        merge, it is reported (and ``forktool shims`` says it again).
     """
     if not config.rename.distributions or config.shim_out is None:
-        return {"shim_note": "no [rename.distributions]: no shim generated"}
+        return ShimOutcome(note="no [rename.distributions]: no shim generated")
     memo_path = state.stub_memo_path(open_fork(config, f"run 'forktool sync {config.name}'"))
     memo = state.StubMemo(state.read_stub_memo(memo_path))
     try:
@@ -198,12 +209,12 @@ def _refresh_shim(
         )
         state.write_json(memo_path, {"schema": 1, "private_names": memo.used})
         if only_if_missing and shims.is_complete(plan, config.shim_out):
-            return {"shim": config.shim_out / plan.wheel_name}
+            return ShimOutcome(config.shim_out / plan.wheel_name)
         result = shims.write(plan, config.shim_out)
     except ForktoolError as exc:
         hint = f" — {exc.hint}" if exc.hint else ""
-        return {"shim_note": f"shim not generated: {exc.message}{hint}"}
-    return {"shim": result.wheel}
+        return ShimOutcome(note=f"shim not generated: {exc.message}{hint}")
+    return ShimOutcome(result.wheel)
 
 
 def rerere_cache(config: UpstreamConfig) -> Path:
@@ -333,7 +344,7 @@ def _integrate_release(
             base, status=SyncStatus.CONFLICT, conflicts=outcome.conflicts, conflicts_file=report
         )
     integrate.finish(repo, config, record, outcome.commit)
-    return replace(base, fork=outcome.commit, **_refresh_shim(config, release.version))
+    return replace(base, fork=outcome.commit, shim=_refresh_shim(config, release.version))
 
 
 def _stop_on_patch(
@@ -393,7 +404,7 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
     return SyncResult(
         config.name, SyncStatus.MERGED, pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
-        **_refresh_shim(config, pending.version),
+        shim=_refresh_shim(config, pending.version),
     )  # fmt: skip
 
 
@@ -476,7 +487,7 @@ def _settled(
         return SyncResult(
             config.name, SyncStatus.MERGED, lock.version, previous.version if previous else None,
             repo.path, lock.vendor, lock.transformed, lock.fork,
-            **_refresh_shim(config, lock.version),
+            shim=_refresh_shim(config, lock.version),
         )  # fmt: skip
     raise RepositoryError(
         f"no sync of {config.name} is waiting: the merge of {pending.version} was not in "
