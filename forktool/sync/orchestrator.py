@@ -34,7 +34,7 @@ from forktool.records import intent, lockfile, state
 from forktool.records.fork import find_fork, open_fork
 from forktool.records.lockfile import Lock
 from forktool.sync import integrate, recovery
-from forktool.sync.build import Progress, build_release, commit_transformed
+from forktool.sync.build import BuiltRelease, Progress, build_release, commit_transformed
 
 
 class SyncStatus(StrEnum):
@@ -278,55 +278,89 @@ def _integrate_release(
     refs_before: dict[str, str],
     progress: Progress,
 ) -> SyncResult:
+    """The steps of one sync after the checks: build, record, then merge or stop."""
     built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
-    vendor, result, applied = built.vendor, built.transform, built.applied
-    failed = [h for h in applied.health if h.status == PatchStatus.ERROR]
+    _refuse_failed_patches(built, release)
+    base = _result(config, repo, lock, release, built)
+    pending = _intent(config, repo, release, built)
+    _record_state(config, repo, release, built)
+    if built.patch_conflicts:
+        pending = replace(pending, refs_before=repo.moved_refs(refs_before))
+        return _stop_on_patch(
+            config, repo, series, built.applied, built.patch_conflicts[0], pending, base
+        )
+    transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
+    progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+    return _merge(config, repo, replace(pending, transformed=transformed), refs_before, base)
+
+
+def _refuse_failed_patches(built: BuiltRelease, release: Release) -> None:
+    failed = [h for h in built.applied.health if h.status == PatchStatus.ERROR]
     if failed:  # integrating without a customization would lose it silently
         raise TransformError(
             f"patch {failed[0].name} failed on {release.version}: {failed[0].detail}",
             "fix the patch or remove it from the series ('forktool patch list' shows all)",
         )
-    fork_before = repo.resolve("HEAD") or ""
-    base = SyncResult(
+
+
+def _result(
+    config: UpstreamConfig, repo: GitRepo, lock: Lock | None, release: Release, built: BuiltRelease
+) -> SyncResult:
+    """What the sync reports whatever the merge does: the release, leftovers, health."""
+    return SyncResult(
         upstream=config.name,
         status=SyncStatus.MERGED if lock else SyncStatus.CREATED,
         version=release.version,
         previous=lock.version if lock else None,
         fork_repository=repo.path,
-        vendor=vendor.commit,
-        leftovers=dict(Counter(leftover.reason for leftover in result.leftovers)),
-        failures=dict(result.failures),
-        patches=applied.health,
+        vendor=built.vendor.commit,
+        leftovers=dict(Counter(leftover.reason for leftover in built.transform.leftovers)),
+        failures=dict(built.transform.failures),
+        patches=built.applied.health,
     )
-    pending = intent.Pending(
+
+
+def _intent(
+    config: UpstreamConfig, repo: GitRepo, release: Release, built: BuiltRelease
+) -> intent.Pending:
+    """The intent record's start: the release and where the fork branch is now."""
+    return intent.Pending(
         upstream=config.name,
         version=release.version,
-        sha256=vendor.release.sha256,
-        upstream_commit=vendor.release.commit,
-        vendor=vendor.commit,
+        sha256=built.vendor.release.sha256,
+        upstream_commit=built.vendor.release.commit,
+        vendor=built.vendor.commit,
         transformed="",
-        fork_before=fork_before,
+        fork_before=repo.resolve("HEAD") or "",
         refs_before={},
         conflicts=[],
     )
-    # The state files describe the release this sync integrates or stops on; a sync that
-    # fails leaves those of the last one.
-    state.write_leftovers(repo, config.name, release.version, result)
-    state.write_health(repo, config.name, release.version, applied.health)
-    if built.patch_conflicts:
-        pending = replace(pending, refs_before=repo.moved_refs(refs_before))
-        return _stop_on_patch(
-            config, repo, series, applied, built.patch_conflicts[0], pending, base
-        )
-    transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
-    progress(f"merging {config.name} {release.version} into {config.fork_branch}")
+
+
+def _record_state(
+    config: UpstreamConfig, repo: GitRepo, release: Release, built: BuiltRelease
+) -> None:
+    """The state files describe the release this sync integrates or stops on; a sync that
+    fails before this leaves those of the last one."""
+    state.write_leftovers(repo, config.name, release.version, built.transform)
+    state.write_health(repo, config.name, release.version, built.applied.health)
+
+
+def _merge(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    pending: intent.Pending,
+    refs_before: dict[str, str],
+    base: SyncResult,
+) -> SyncResult:
+    """Record the intent, three-way merge ``pending.transformed`` into the fork, then
+    finish, or stop with the conflicts recorded."""
     if repo.has_commits():
         repo.enable_rerere(rerere_cache(config))
-    managed = integrate.release_refs(config, release.version)
-    merge_plan = integrate.plan(repo, transformed)
+    managed = integrate.release_refs(config, pending.version)
+    merge_plan = integrate.plan(repo, pending.transformed)
     record = replace(
         pending,
-        transformed=transformed,
         refs_before={
             **repo.moved_refs(refs_before),
             **{ref: refs_before.get(ref, "") for ref in managed},
@@ -334,8 +368,8 @@ def _integrate_release(
         writes=merge_plan.writes,
     )
     intent.write_pending(repo, record)  # from here on, a killed sync is recovered by the next
-    outcome = integrate.integrate(repo, config, transformed, release.version, merge_plan)
-    base = replace(base, transformed=transformed, reused=outcome.reused)
+    outcome = integrate.integrate(repo, config, record.transformed, record.version, merge_plan)
+    base = replace(base, transformed=record.transformed, reused=outcome.reused)
     if outcome.commit is None:
         integrate.move_release_refs(repo, config, record)
         record = integrate.record_written(repo, record, outcome.conflicts + outcome.reused)
@@ -344,7 +378,7 @@ def _integrate_release(
             base, status=SyncStatus.CONFLICT, conflicts=outcome.conflicts, conflicts_file=report
         )
     integrate.finish(repo, config, record, outcome.commit)
-    return replace(base, fork=outcome.commit, shim=_refresh_shim(config, release.version))
+    return replace(base, fork=outcome.commit, shim=_refresh_shim(config, record.version))
 
 
 def _stop_on_patch(
