@@ -209,8 +209,14 @@ def index_url_problem(url: str) -> str:
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a port out of range)
-    except ValueError as exc:
-        return str(exc)
+    except ValueError:
+        # urllib's own text may quote a piece of the password: say it in our words
+        if "@" in url:
+            return (
+                "it cannot be read as a URL; characters like / # ? @ in a user or "
+                "password must be percent-encoded"
+            )
+        return "it cannot be read as a URL (a bracketed host or the port is malformed)"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "it must start with http:// or https:// and name a host"
     return ""

@@ -554,8 +554,9 @@ def test_codemod_exit_in_a_subprocess_run(synced: Path) -> None:
 @pytest.mark.parametrize(
     ("index", "why"),
     [
-        ("http://user:s3cret@[::1/pypi", "Invalid IPv6 URL"),
-        ("http://user:s3cret@host:99999/pypi", "Port out of range"),
+        ("http://user:s3cret@[::1/pypi", "it cannot be read as a URL"),
+        ("http://user:s3cret@host:99999/pypi", "it cannot be read as a URL"),
+        ("http://user:s3cret/x@host/pypi", "it cannot be read as a URL"),
         ("ftp://user:s3cret@host/pypi", "it must start with http:// or https://"),
     ],
 )
@@ -576,3 +577,27 @@ def test_an_index_url_that_is_no_url_is_one_line(
         assert f"{named} is not an index URL: {why}" in line, line
         assert "s3cret" not in result.output
         assert not (root / "forks").exists()
+
+
+def test_init_with_an_index_url_that_is_no_url(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path / "def", "init", "--pypi", "mypkg", "--index", "http://u:s3cret@[::1/x",
+        "--package", "ourpkg", "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--index is not an index URL: it cannot be read as a URL" in error_line(result.output)
+    assert "s3cret" not in result.output
+    assert not (tmp_path / "def").exists()
+
+
+def test_series_health_this_forktool_cannot_read_is_one_line(synced: Path) -> None:
+    """A status a newer forktool wrote (or an edit) in .git/forktool/<name>.series.json."""
+    record = synced / "forks/mypkg/.git/forktool/mypkg.series.json"
+    record.write_text(
+        '{"schema": 1, "upstream": "mypkg", "version": "1.0", "patches": '
+        '[{"name": "a.patch", "kind": "diff", "status": "frobbed", "detail": "", "paths": []}]}'
+    )
+    for args in (("status", "--offline"), ("patch", "list")):
+        result = run_cli(synced, *args)
+        assert result.exit_code == 2, result.output
+        assert "is not one this forktool reads" in error_line(result.output)

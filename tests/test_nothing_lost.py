@@ -316,3 +316,13 @@ def test_workers_die_with_a_killed_forktool_and_the_lock_goes_with_it(synced: Pa
     result = run_cli(synced, "sync", "--to", "1.5")
     assert "another forktool" not in result.output
     assert result.exit_code == 0, result.output
+
+
+def test_the_intent_record_spells_an_absent_identity_as_older_forktools_read_it() -> None:
+    """None (a git upstream has no sha256) is stored as "", as the lock file has it."""
+    from forktool.records.intent import Pending
+
+    record = Pending("mypkg", "1.1", None, "abc", "v", "t", "f", {}, [])
+    stored = record.to_json()
+    assert (stored["sha256"], stored["upstream_commit"], stored["stage"]) == ("", "abc", "merge")
+    assert Pending.from_json(stored) == record

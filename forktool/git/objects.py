@@ -76,12 +76,14 @@ class Objects(Commands):
     def blob_at(self, treeish: str, path: str) -> bytes | None:
         """The content of ``path`` in ``treeish`` (commit, tag or tree), or None when there
         is no such file (or ``treeish`` does not exist)."""
-        # rev-parse: 0 found, 1 or 128 not found; cat-file -t of a found id cannot fail.
+        # rev-parse: 0 found, 1 or 128 not found; cat-file -t fails for a gitlink (a
+        # submodule's commit, not in this repository): no file either.
         found = self.run(["rev-parse", "--verify", "--quiet", f"{treeish}:{path}"], ok=ANY)
         if found.returncode != 0:
             return None
         sha = found.out
-        if self.run(["cat-file", "-t", sha]).out != "blob":
+        kind = self.run(["cat-file", "-t", sha], ok=ANY)
+        if kind.returncode != 0 or kind.out != "blob":
             return None
         return self.blob(sha)
 

@@ -83,7 +83,9 @@ class Pending:
         """The record as stored: one flat object, ``stage`` and the patch fields included."""
         data = {k: v for k, v in asdict(self).items() if k != "patch_conflict"}
         patch = asdict(self.patch_conflict) if self.patch_conflict else dict.fromkeys(_PATCH, "")
-        return {**data, "stage": self.stage, **patch}
+        # None as "" (as the lock file spells it): what older forktools read
+        absent = {key: "" for key in ("sha256", "upstream_commit") if data[key] is None}
+        return {**data, **absent, "stage": self.stage, **patch}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pending:

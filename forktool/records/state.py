@@ -149,13 +149,20 @@ def read_health(config: UpstreamConfig) -> list[PatchHealth]:
     if path is None or not path.exists():
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        PatchHealth(
-            p["name"],
-            PatchKind(p["kind"]),
-            PatchStatus(p["status"]),
-            p["detail"],
-            tuple(p["paths"]),
-        )
-        for p in data["patches"]
-    ]
+    try:
+        return [
+            PatchHealth(
+                p["name"],
+                PatchKind(p["kind"]),
+                PatchStatus(p["status"]),
+                p["detail"],
+                tuple(p["paths"]),
+            )
+            for p in data["patches"]
+        ]
+    except (ValueError, KeyError, TypeError) as exc:  # e.g. a status a newer forktool wrote
+        raise RepositoryError(
+            f"forktool's record of the series health, {path}, is not one this forktool reads "
+            f"({type(exc).__name__}: {exc})",
+            "sync again to write it anew",
+        ) from exc

@@ -145,7 +145,15 @@ def make_source(
             raise ConfigError(
                 f"--pypi {project!r} is not a project name", "give the name as on the index"
             )
-        return PyPISource(project.strip(), (index or config_mod.default_index()).rstrip("/"))
+        chosen = index or config_mod.default_index()
+        index_problem = config_mod.index_url_problem(chosen)
+        if index_problem:
+            named = "--index" if index else f"${config_mod.INDEX_VARIABLE}"
+            raise ConfigError(
+                f"{named} is not an index URL: {index_problem}",
+                "give an http:// or https:// URL of an index speaking PyPI's JSON API",
+            )
+        return PyPISource(project.strip(), chosen.rstrip("/"))
     assert url is not None
     if index is not None:
         raise ConfigError("--index goes with --pypi", "drop it, or use --pypi PROJECT")

@@ -1,4 +1,5 @@
-"""Integrate a transformed release into the fork branch, and finish or undo a conflict.
+"""Integrate a transformed release into the fork branch, and finish a sync (undoing one is
+:mod:`forktool.sync.recovery`'s).
 
 The merge is git's own three-way merge in the fork repository's working tree. When it
 conflicts, the repository is left in git's ordinary unmerged state and the intent record

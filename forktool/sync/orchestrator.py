@@ -136,13 +136,22 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
         with interrupts.shielded():
             if lockfile.read(config.lock_path) == lock:  # a new lock: the sync completed
                 _undo_run(config, repo, lock, refs_before, exc, fresh=fresh, created=created)
-            if isinstance(exc, Interrupted) and lockfile.read(config.lock_path) != lock:
-                exc.detail = (
-                    f"the sync of {config.name} {release.version} had completed (or was "
-                    "finished while undoing); only its shim may be missing or stale — run "
-                    f"'forktool shims {config.name}'"
-                )
+            if isinstance(exc, Interrupted):
+                _note_completed(config, lock, exc)
         raise
+
+
+def _note_completed(config: UpstreamConfig, lock: Lock | None, exc: Interrupted) -> None:
+    """Make an interrupt that came after the sync completed (its lock file written, by the
+    run or by recovery while undoing) say so, instead of "undone"."""
+    with contextlib.suppress(ForktoolError):
+        after = lockfile.read(config.lock_path)
+        if after is not None and after != lock:
+            exc.detail = (
+                f"the sync of {config.name} {after.version} had completed (or was finished "
+                "while undoing); only its shim may be missing or stale — run "
+                f"'forktool shims {config.name}'"
+            )
 
 
 def _undo_run(
@@ -427,10 +436,18 @@ def continue_sync(config: UpstreamConfig, progress: Progress = lambda _: None) -
         RepositoryError: no sync is waiting, conflicts remain, or the conflicting patch
             was not refreshed.
     """
+    previous = lockfile.read(config.lock_path)
+    try:
+        return _continue(config, previous, progress)
+    except Interrupted as exc:
+        _note_completed(config, previous, exc)
+        raise
+
+
+def _continue(config: UpstreamConfig, previous: Lock | None, progress: Progress) -> SyncResult:
     repo, pending = _pending(config)
     if pending.patch_conflict is not None:
         return _continue_after_patch(config, repo, pending, pending.patch_conflict, progress)
-    previous = lockfile.read(config.lock_path)
     if not _waits_on_conflicts(repo, pending):
         return _settled(config, repo, pending, previous)
     fork = integrate.conclude(repo, pending)

@@ -14,10 +14,10 @@ from packaging.version import Version
 
 from forktool import upstream
 from forktool.config import UpstreamConfig
-from forktool.errors import SourceError
+from forktool.errors import RepositoryError, SourceError
 from forktool.model import PatchHealth
 from forktool.patches import series as series_mod
-from forktool.records.fork import open_fork
+from forktool.records.fork import find_fork
 from forktool.sync.build import build_release
 
 
@@ -42,7 +42,12 @@ def replay(config: UpstreamConfig, start: str | None, end: str | None) -> Iterat
     """
     low = upstream.parse_version(start, "--from") if start else None
     high = upstream.parse_version(end, "--to") if end else None
-    repo = open_fork(config, f"run 'forktool sync {config.name}' first")
+    repo = find_fork(config)
+    if repo is None:
+        raise RepositoryError(
+            f"the fork repository {config.fork_path} does not exist yet",
+            f"run 'forktool sync {config.name}' first",
+        )
     series = series_mod.load(config.root, config.name)
     chosen = [
         r
