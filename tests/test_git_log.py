@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forktool.git.command import GitFailed
-from tests.helpers import git_save, saved_repo
+from tests.helpers import git, git_save, saved_repo
 
 
 def test_commit_info_and_date(tmp_path: Path) -> None:
@@ -38,3 +38,28 @@ def test_path_and_line_log(tmp_path: Path) -> None:
     assert repo.line_log(f"{first}..HEAD", "a.txt", 3, 3) == []
     assert repo.line_log("HEAD", "missing.txt", 1, 1) == []  # git cannot trace it
     assert repo.path_log("no-such-rev", "a.txt") == []
+
+
+def test_blame_names_who_last_wrote_each_line_through_merges_and_renames(tmp_path: Path) -> None:
+    quoted = "tab\tand é.txt"  # git C-quotes it in blame's output
+    repo = saved_repo(tmp_path, {quoted: "1\n2\n3\n4\n"})
+    first = repo.resolve("HEAD")
+    git(tmp_path, "checkout", "-q", "-b", "side")
+    (tmp_path / quoted).write_text("1\n2\n3\nFOUR\n")
+    side = git_save(tmp_path, "side: four")
+    git(tmp_path, "checkout", "-q", "main")
+    (tmp_path / quoted).write_text("ONE\n2\n3\n4\n")
+    main = git_save(tmp_path, "main: one")
+    git(tmp_path, "merge", "-q", "--no-edit", "side")
+    git(tmp_path, "mv", quoted, "b.txt")
+    moved = git_save(tmp_path, "rename")
+
+    blamed = repo.blame(moved, "b.txt", [(1, 1), (3, 4)])
+
+    assert [(b.commit.commit, b.line) for b in blamed] == [(main, 1), (first, 3), (side, 4)]
+    assert {b.path for b in blamed} == {quoted}  # blame follows the rename
+    logged = {c.commit: c for c in repo.path_log(moved)}  # the same metadata as git log
+    assert [b.commit for b in blamed] == [logged[main], logged[first], logged[side]]
+    assert repo.blame(moved, "b.txt", []) == []
+    assert repo.blame(moved, "missing.txt", [(1, 1)]) == []
+    assert repo.blame(moved, "b.txt", [(9, 9)]) == []  # past the end

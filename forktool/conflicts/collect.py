@@ -5,8 +5,9 @@ One report covers every kind of trouble of the release being integrated: content
 rename/delete and add/add conflicts, a conflicting diff patch of the series, patches that
 no longer match or fail, and files the rename could not transform. For each conflicted hunk
 it names the upstream commits between the two releases that changed those lines (or, with
-no upstream history, the release diff's hunks) and the fork commits since the last sync
-that changed them. :func:`collect` builds it; :mod:`forktool.conflicts.render` renders it.
+no upstream history, the release diff's hunks) and the fork commits that last wrote the
+fork's side of them, at any age (``git blame`` through forktool's integration merges).
+:func:`collect` builds it; :mod:`forktool.conflicts.render` renders it.
 
 Sides are named by role, not by git stage: in the fork merge the fork is "ours" (stage 2)
 and upstream "theirs" (stage 3); in a patch conflict the patch is applied onto the release,
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from forktool.codemods.paths import rename_path
 from forktool.config import GitSource, UpstreamConfig
 from forktool.conflicts import text as ctext
 from forktool.errors import ConfigError, RepositoryError
-from forktool.git.repository import GitRepo, LoggedCommit
+from forktool.git.repository import BlamedLine, GitRepo, LoggedCommit
 from forktool.model import PatchHealth, PatchKind, PatchStatus, RenameMap
 from forktool.patches import diff_format, series
 from forktool.records import intent, lockfile, state
@@ -64,12 +66,16 @@ class Commit:
     Attributes:
         id: full commit id; subject: first line of its message; author: ``Name <email>``;
         date: author date, ISO 8601 with offset.
+        conflict_resolution: True for a fork commit that is one of forktool's integration
+            merges, named because its conflict resolution wrote the lines (they differ
+            from both of its parents there).
     """
 
     id: str
     subject: str
     author: str
     date: str
+    conflict_resolution: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,9 @@ class Hunk:
             lines, newest first (git upstream with history only).
         upstream_changes: the release diff's hunks (``git diff -U0`` of the vendor commits,
             upstream paths) that overlap these lines, when no upstream history exists.
-        fork_commits: fork-branch commits since the last sync that changed these lines.
+        fork_commits: the fork commits that last wrote the fork side's lines, at any age
+            (``git blame`` of ``HEAD``), newest first; lines upstream wrote (transformed
+            and vendor commits, integration merges that took them) are left out.
         suggestion: one line: a concrete next step for this hunk.
     """
 
@@ -301,6 +309,7 @@ class _Run:
     reverse: RenameMap
     health: tuple[PatchHealth, ...]
     _maps: dict[tuple[str, str], ctext.LineMap] = field(default_factory=dict)
+    _upstream: dict[str, bool] = field(default_factory=dict)
     _base_tree: dict[str, str] | None = None
 
     @classmethod
@@ -541,11 +550,6 @@ class _Run:
             upstream_commits = self._upstream_line_commits(upstream_path, sides, texts)
         elif self.history.kind == "release-diff":
             upstream_changes = self._release_changes(upstream_path, sides, texts)
-        fork_commits: tuple[Commit, ...] = ()
-        lines = ctext.log_span(sides[FORK].span, len(texts[FORK].splitlines()))
-        if self.fork_range and lines:
-            found = self.repo.line_log(self.fork_range, path, *lines)
-            fork_commits = tuple(_commit(c) for c in found)
         return Hunk(
             line=line,
             base=sides[BASE],
@@ -553,7 +557,7 @@ class _Run:
             upstream=sides[UPSTREAM],
             upstream_commits=upstream_commits,
             upstream_changes=upstream_changes,
-            fork_commits=fork_commits,
+            fork_commits=self._fork_line_commits(path, sides[FORK], texts[FORK]),
             suggestion=ctext.suggest(sides[BASE].text, sides[FORK].text, sides[UPSTREAM].text),
         )
 
@@ -598,6 +602,74 @@ class _Run:
             if ctext.overlaps(old, spans[0]) or ctext.overlaps(new, spans[1])
         )
 
+    def _fork_line_commits(self, path: str, side: Side, text: str) -> tuple[Commit, ...]:
+        """The fork commits that last wrote the fork side's lines, at any age, newest first.
+
+        ``git blame HEAD`` on the lines; blame follows both parents of each integration
+        merge, so it reaches the commit that really wrote a line. Lines it attributes to
+        upstream's commits (the transformed commit being merged and its ancestors: earlier
+        transformed commits, vendor commits, upstream history) are upstream's; a line it
+        attributes to an integration merge is the merge's conflict resolution only when it
+        differs from both parents there. A fork side with no lines (the fork removed them)
+        has nothing to blame: ``git log -L`` of the lines around the gap over the fork's
+        own commits names who removed them. Only in a fork merge (the fork side of a patch
+        conflict is the patch).
+        """
+        tip = self._upstream_tip()
+        lines = ctext.log_span(side.span, len(text.splitlines()))
+        if tip is None or lines is None:
+            return ()
+        if side.count == 0:
+            found = self.repo.line_log(f"{tip}..HEAD", path, *lines)
+            return tuple(_commit(c, self._integration_merge(c.commit)) for c in found)
+        kept: dict[str, Commit] = {}
+        for line in self.repo.blame("HEAD", path, [lines]):
+            sha = line.commit.commit
+            if sha in kept or self._is_upstream(sha):
+                continue
+            if not self._integration_merge(sha):
+                kept[sha] = _commit(line.commit)
+            elif self._resolved_in(line):
+                kept[sha] = _commit(line.commit, resolution=True)
+        return tuple(sorted(kept.values(), key=lambda c: _when(c.date), reverse=True))
+
+    def _upstream_tip(self) -> str | None:
+        """The transformed commit being merged: it and its ancestors are upstream's."""
+        if self.pending.stage != intent.Stage.MERGE:
+            return None
+        return _existing(self.repo, self.pending.transformed)
+
+    def _is_upstream(self, commit: str) -> bool:
+        """Whether ``commit`` is upstream's: a transformed or vendor commit (or upstream
+        history), reachable from the transformed commit being merged."""
+        if commit not in self._upstream:
+            tip = self._upstream_tip()
+            self._upstream[commit] = bool(tip) and self.repo.is_ancestor(commit, tip or "")
+        return self._upstream[commit]
+
+    def _integration_merge(self, commit: str) -> bool:
+        """Whether ``commit`` is one of forktool's integration merges: a merge whose
+        second parent is upstream's (a transformed commit)."""
+        parents = self.repo.parents(commit)
+        return len(parents) == 2 and self._is_upstream(parents[1])
+
+    def _resolved_in(self, line: BlamedLine) -> bool:
+        """Whether the integration merge ``line.commit`` wrote ``line`` itself: the line
+        differs from both parents' at the same place (a diff alignment of the file)."""
+        merged = self._text_at(line.commit.commit, line.path)
+        if merged is None or not 0 < line.line <= len(merged):
+            return False
+        for parent in self.repo.parents(line.commit.commit):
+            theirs = self._text_at(parent, line.path) or []
+            start, count = self._map_lines(merged, theirs).span((line.line, 1))
+            if count and 0 < start <= len(theirs) and theirs[start - 1] == merged[line.line - 1]:
+                return False
+        return True
+
+    def _text_at(self, commit: str, path: str) -> list[str] | None:
+        data = self.repo.blob_at(commit, path)
+        return None if data is None else data.decode("utf-8", "replace").splitlines()
+
     def _file_upstream_commits(self, *paths: str) -> tuple[Commit, ...]:
         """Upstream commits between the releases that changed the files ``paths`` (fork
         paths; "" ignored)."""
@@ -621,9 +693,13 @@ class _Run:
 
     def _map(self, renamed: str, pristine: str) -> ctext.LineMap:
         """Line map from a renamed (and patched) text to the pristine upstream text."""
-        key = (renamed, pristine)
+        return self._map_lines(renamed.splitlines(), pristine.splitlines())
+
+    def _map_lines(self, old: list[str], new: list[str]) -> ctext.LineMap:
+        """Line map from one version of a file to another (cached)."""
+        key = ("\n".join(old), "\n".join(new))
         if key not in self._maps:
-            self._maps[key] = ctext.LineMap(renamed.splitlines(), pristine.splitlines())
+            self._maps[key] = ctext.LineMap(old, new)
         return self._maps[key]
 
     # -- paths, patches, state --------------------------------------------------------
@@ -769,5 +845,9 @@ def _patch_summary(data: bytes) -> str:
     return f"{subject} ({author})" if subject and author else subject
 
 
-def _commit(found: LoggedCommit) -> Commit:
-    return Commit(found.commit, found.subject, found.author, found.date)
+def _commit(found: LoggedCommit, resolution: bool = False) -> Commit:
+    return Commit(found.commit, found.subject, found.author, found.date, resolution)
+
+
+def _when(date: str) -> datetime:
+    return datetime.fromisoformat(date)

@@ -1,9 +1,11 @@
-"""History: commits' metadata, and ``git log`` of paths and line ranges (blame)."""
+"""History: commits' metadata, ``git log`` of paths and line ranges, and ``git blame``."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from forktool.git.command import ANY, Commands
 
@@ -24,6 +26,21 @@ class LoggedCommit:
     author: str
     date: str
     subject: str
+
+
+@dataclass(frozen=True)
+class BlamedLine:
+    """One line as ``git blame`` attributes it.
+
+    Attributes:
+        commit: the commit that last wrote the line.
+        path: the file's path in that commit (blame follows renames).
+        line: the line's 1-based number in that commit's version of the file.
+    """
+
+    commit: LoggedCommit
+    path: str
+    line: int
 
 
 def _parse_log(out: str) -> list[LoggedCommit]:
@@ -80,3 +97,73 @@ class Log(Commands):
         empty when git cannot list them (e.g. no such revision)."""
         logged = self.run(["log", _LOG_FORMAT, revisions, "--", *paths], ok=ANY)
         return _parse_log(logged.out) if logged.returncode == 0 else []
+
+    def blame(self, commit: str, path: str, ranges: Iterable[tuple[int, int]]) -> list[BlamedLine]:
+        """Who last wrote lines of ``path`` as of ``commit``: ``git blame --porcelain``,
+        following every parent of merges.
+
+        Args:
+            ranges: inclusive 1-based ``(first, last)`` line ranges of ``commit``'s file.
+
+        Returns:
+            one entry per line of the ranges, in file order; empty when there are no ranges
+            or git cannot blame them (no such file, a range past its end).
+        """
+        args = [f"-L{first},{last}" for first, last in ranges]
+        if not args:
+            return []
+        blamed = self.run(["blame", "--porcelain", *args, commit, "--", path], ok=ANY)
+        return _parse_blame(blamed.text) if blamed.returncode == 0 else []
+
+
+_BLAME_HEADER = re.compile(r"^([0-9a-f]{40,64}) (\d+) \d+(?: \d+)?$")
+
+
+def _parse_blame(out: str) -> list[BlamedLine]:
+    """``git blame --porcelain`` output as lines: a header per line (commit, line in it),
+    the commit's details the first time it appears, its file name per group of lines."""
+    details: dict[str, dict[str, str]] = {}
+    lines: list[tuple[str, int, str]] = []
+    commit, number, filename = "", 0, ""
+    for row in out.splitlines():
+        header = _BLAME_HEADER.match(row)
+        if header:
+            commit, number = header[1], int(header[2])
+            details.setdefault(commit, {})
+        elif row.startswith("\t"):
+            lines.append((commit, number, filename))
+        else:
+            key, _, value = row.partition(" ")
+            if key == "filename":
+                filename = _unquote(value)
+            details[commit].setdefault(key, value)
+    commits = {sha: _blamed_commit(sha, fields) for sha, fields in details.items()}
+    return [BlamedLine(commits[sha], path, number) for sha, number, path in lines]
+
+
+def _blamed_commit(commit: str, fields: dict[str, str]) -> LoggedCommit:
+    """A commit from blame's details: author, author-mail, -time, -tz, summary."""
+    tz = fields.get("author-tz", "+0000")
+    sign = -1 if tz.startswith("-") else 1
+    offset = timedelta(hours=int(tz[1:3] or 0), minutes=int(tz[3:5] or 0)) * sign
+    when = datetime.fromtimestamp(int(fields.get("author-time", "0")), timezone(offset))
+    author = f"{fields.get('author', '')} {fields.get('author-mail', '')}".strip()
+    return LoggedCommit(commit, author, when.isoformat(), fields.get("summary", ""))
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13}
+_ESCAPE = re.compile(r"\\([0-7]{3}|.)", re.DOTALL)
+
+
+def _unquote(name: str) -> str:
+    """A path as git writes it: C-quoted (``"a\\tb"``, octal bytes) when it needs to be."""
+    if not (len(name) > 1 and name.startswith('"') and name.endswith('"')):
+        return name
+
+    def byte(escape: re.Match[str]) -> str:
+        code = escape[1]
+        value = int(code, 8) if len(code) == 3 else _ESCAPES.get(code, ord(code))
+        return bytes([value]).decode("utf-8", "surrogateescape")
+
+    text = _ESCAPE.sub(byte, name[1:-1])
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")

@@ -16,7 +16,7 @@ import git
 
 from forktool.errors import RepositoryError
 from forktool.git.index import ApplyOutcome
-from forktool.git.log import Log, LoggedCommit
+from forktool.git.log import BlamedLine, Log, LoggedCommit
 from forktool.git.merge import MergeOutcome, Merging
 from forktool.git.objects import BOT_EMAIL, BOT_NAME
 from forktool.git.rerere import Rerere
@@ -27,6 +27,7 @@ __all__ = [
     "BOT_EMAIL",
     "BOT_NAME",
     "ApplyOutcome",
+    "BlamedLine",
     "GitRepo",
     "LoggedCommit",
     "MergeOutcome",
