@@ -97,3 +97,61 @@ def test_shared_formats_show_repository_relative_paths_json_absolute(definition:
     data = json.loads(target.read_text())
     assert data["fork_repository"] == str(fork)
     assert data["resolve_in"] == str(fork)
+
+
+# -- the sync's closing lines, status, sync --each -----------------------------------------
+
+
+def test_a_sync_stopped_on_conflicts_names_the_report(definition: Path) -> None:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = definition / "forks" / "mypkg"
+    core = fork / CORE
+    core.write_text(core.read_text().replace('"hello "', '"Yo "'))
+    git(fork, "commit", "-qam", "fork: a friendlier greeting")
+    result = run_cli(definition, "sync", "mypkg", "--to", "1.1")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == "  see the conflict report: forktool report mypkg"
+
+
+def test_status_counts_a_path_resolved_only_without_markers(definition: Path) -> None:
+    fork = stopped(definition)
+    core = fork / CORE
+    git(fork, "add", CORE)  # still holds the markers git wrote
+    assert "<<<<<<< " in core.read_text()
+    result = run_cli(definition, "status", "--offline")
+    assert result.exit_code == 1
+    assert f"    conflict {CORE}" in result.output.splitlines()
+    data = json.loads(run_cli(definition, "status", "--offline", "--json").output)
+    assert data["upstreams"][0]["pending"]["unresolved"] == [CORE]
+    assert run_cli(definition, "sync", "--continue").exit_code == 2  # and --continue agrees
+
+    kept = [line for line in core.read_text().splitlines(keepends=True)
+            if not line.startswith(("<<<<<<<", "|||||||", "=======", ">>>>>>>"))]  # fmt: skip
+    core.write_text("".join(kept))
+    git(fork, "add", CORE)
+    result = run_cli(definition, "status", "--offline")
+    assert f"    resolved {CORE}" in result.output.splitlines()
+    assert run_cli(definition, "sync", "--continue").exit_code == 0
+
+
+def test_sync_each_prints_a_line_per_release(definition: Path, upstream_repo: Path) -> None:
+    (upstream_repo / "NEWS.txt").write_text("1.3\n")
+    git(upstream_repo, "add", "NEWS.txt")
+    git(upstream_repo, "commit", "-qm", "release 1.3")
+    git(upstream_repo, "tag", "v1.3")
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    result = run_cli(definition, "sync", "mypkg", "--each")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if line.startswith("release ")] == [
+        "release 1 of 2: mypkg 1.1",
+        "release 2 of 2: mypkg 1.3",
+    ]
+    first, second = (
+        lines.index("release 1 of 2: mypkg 1.1"),
+        lines.index("release 2 of 2: mypkg 1.3"),
+    )
+    assert "mypkg: integrated 1.1 (was 1.0)" in lines[first + 1 : second]
+    assert lines.count("mypkg: integrated 1.3 (was 1.1)") == 1  # each result printed once
+    data = json.loads(run_cli(definition, "sync", "mypkg", "--each", "--json").output)
+    assert data["command"] == "sync"  # no line of text in the JSON

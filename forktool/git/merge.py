@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,6 +196,12 @@ class Merging(Refs, Index, Trees):
         """
         self.run(["merge", "--abort"])
 
+    def marked_paths(self, paths: Iterable[str]) -> tuple[str, ...]:
+        """The ``paths`` whose working-tree file still holds a conflict marker line
+        (``<<<<<<< `` or ``>>>>>>> `` at the start of a line), in the order given; a path
+        with no file holds none."""
+        return tuple(path for path in paths if _has_markers(self.path / path))
+
     def merge_head(self) -> str | None:
         """The commit being merged (MERGE_HEAD), or None when no merge is in progress."""
         marker = self.git_dir / "MERGE_HEAD"
@@ -243,3 +249,11 @@ class Merging(Refs, Index, Trees):
             message = merged.stderr.decode(errors="replace").strip()
             raise RepositoryError(f"git merge-file failed: {message}")
         return merged.stdout
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return False
+    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in text.splitlines())

@@ -8,7 +8,6 @@ conflicts, the repository is left in git's ordinary unmerged state and the inten
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
@@ -185,7 +184,7 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
             f"{len(unmerged)} paths are still unmerged, e.g. {unmerged[0]}",
             "resolve them, 'git add' each, then run --continue again",
         )
-    marked = [p for p in pending.conflicts if _has_markers(repo.path / p)]
+    marked = repo.marked_paths(pending.conflicts)
     if marked:
         raise RepositoryError(
             f"{marked[0]} still contains conflict markers",
@@ -206,11 +205,3 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
 def restore_refs(repo: GitRepo, pending: Pending) -> None:
     """Put every ref the stopped sync moved back where it was (deleting new ones)."""
     repo.put_back(pending.refs_before, f"forktool: abort sync of {pending.upstream}")
-
-
-def _has_markers(path: Path) -> bool:
-    try:
-        text = path.read_bytes()
-    except OSError:
-        return False
-    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in text.splitlines())
