@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
+from forktool.git.merge import MergeLabels
 from forktool.git.repository import GitRepo, MergeOutcome
 from forktool.records import lockfile
 from forktool.records.intent import (
@@ -109,14 +110,24 @@ class MergePlan:
             where the fork branch is simply checked out.
         writes: path -> [blob id before, blob id written] for every working-tree file the
             merge will write ("" = no file), for :attr:`Pending.writes`.
+        labels: what the conflict markers name the sides (:func:`merge_labels`).
     """
 
     preview: MergeOutcome | None
     writes: dict[str, list[str]]
+    labels: MergeLabels | None = None
 
 
-def plan(repo: GitRepo, transformed: str) -> MergePlan:
-    """Work out, without writing anything, what :func:`integrate` will write.
+def merge_labels(config: UpstreamConfig, previous: str | None, version: str) -> MergeLabels:
+    """The names a sync's conflict markers give the sides: ``fork main``, ``flask 3.0.3
+    (base)`` (the release integrated before) and ``flask 3.1.3``."""
+    base = f"{config.name} {previous} (base)" if previous else "base"
+    return MergeLabels(f"fork {config.fork_branch}", base, f"{config.name} {version}")
+
+
+def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> MergePlan:
+    """Work out, without writing anything, what :func:`integrate` will write, conflict
+    markers named by ``labels``.
 
     Raises:
         RepositoryError: git could not merge at all.
@@ -127,9 +138,9 @@ def plan(repo: GitRepo, transformed: str) -> MergePlan:
         return MergePlan(None, {path: list(pair) for path, pair in changes.items()})
     if repo.is_ancestor(transformed, head):
         return MergePlan(None, {})
-    preview = repo.merge_preview(transformed)
+    preview = repo.merge_preview(transformed, labels=labels)
     changes = repo.tree_changes(head, preview.tree)
-    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()})
+    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()}, labels)
 
 
 def integrate(
@@ -151,7 +162,8 @@ def integrate(
     if not repo.has_commits():
         repo.checkout_new_branch(config.fork_branch, transformed)
         return MergeOutcome(transformed, ())
-    return repo.merge(transformed, merge_message(config, version, transformed), merge_plan.preview)
+    message = merge_message(config, version, transformed)
+    return repo.merge(transformed, message, merge_plan.preview, merge_plan.labels)
 
 
 def merge_message(config: UpstreamConfig, version: str, transformed: str) -> str:

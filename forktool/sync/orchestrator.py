@@ -372,7 +372,8 @@ def _merge(
     if repo.has_commits():
         repo.enable_rerere(rerere_cache(config))
     managed = integrate.release_refs(config, pending.version)
-    merge_plan = integrate.plan(repo, pending.transformed)
+    labels = integrate.merge_labels(config, base.previous, pending.version)
+    merge_plan = integrate.plan(repo, pending.transformed, labels)
     record = replace(
         pending,
         refs_before={
