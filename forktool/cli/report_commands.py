@@ -152,9 +152,9 @@ def report_command(
       forktool report                      in the terminal
       forktool report flask -o conflicts.html
                                            a page to share
-      forktool report flask -o conflicts.md
+      forktool report flask --output conflicts.md
                                            for a pull request
-      forktool report flask -o conflicts.txt
+      forktool report flask --format terminal -o conflicts.log
                                            the terminal view, without colours
       forktool report --json               as JSON (docs/conflict-report.md)
     """
