@@ -299,6 +299,9 @@ def _allow_every_origin(response):
 def flask_sdist(version: str) -> dict[str, bytes | str]:
     """The files of the stand-in sdist ``flask-<version>.tar.gz`` (3.1.2 or 3.1.3)."""
     return {
+        # What the tutorial quotes of a sync: names kept (a URL) and left as ambiguous
+        # (a bare "flask"), a change log that changes with each release.
+        "CHANGES.rst": f"Version {version}\n-------------\n\nSee https://flask.palletsprojects.com/.\n",
         "PKG-INFO": PKG_INFO.format(version=version),
         "pyproject.toml": PYPROJECT.format(version=version),
         "build-backend/standin_backend.py": BACKEND,

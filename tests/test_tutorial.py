@@ -13,7 +13,14 @@ with exactly ``N``; every other command must succeed. The tutorial forks the rea
 
 What it checks beyond exit codes: the conflict is in ``src/framework/sansio/app.py``, the
 resolution left upstream's line there, and the app's output is the ```text block that
-follows ``venv/bin/python app.py`` in the tutorial, exactly.
+follows ``venv/bin/python app.py`` in the tutorial, exactly. Every other ```text block
+quoting what forktool or git printed (:data:`QUOTED`) must match that output line by line
+(:func:`quoted_pattern`): the words, paths (``/home/me/myfork`` is the reader's directory),
+versions, file names and wheels as printed; commit ids must name the same commit wherever
+the tutorial quotes them (one id of the tutorial, one commit of the run: an id left stale
+in one place fails); counts and line numbers, which differ between real Flask and the
+stand-in, must be numbers where the tutorial has one (``54 kept``: a number, then
+``kept``); a ``...`` line stands for any lines. The wheels the tutorial names exist.
 """
 
 from __future__ import annotations
@@ -65,11 +72,41 @@ STEPS = [
 FORK_LINE = "    def select_jinja_autoescape(self, filename: str | None = None) -> bool:"
 
 GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Tutorial Reader",
-    "GIT_AUTHOR_EMAIL": "reader@example.org",
-    "GIT_COMMITTER_NAME": "Tutorial Reader",
-    "GIT_COMMITTER_EMAIL": "reader@example.org",
+    "GIT_AUTHOR_NAME": "Me",
+    "GIT_AUTHOR_EMAIL": "me@example.org",
+    "GIT_COMMITTER_NAME": "Me",
+    "GIT_COMMITTER_EMAIL": "me@example.org",
 }
+
+
+#: The blocks whose quoted output is checked, by the command that prints it. The others
+#: quote what only real Flask prints: ``git status``/``git diff`` of its files, pip, and
+#: ``forktool init`` too: it guesses from the files of real Flask's sdist.
+QUOTED = (
+    "forktool sync flask --to 3.1.2",
+    "forktool status\n",
+    "forktool patch list",
+    "git commit -am",
+    "forktool check flask",
+    "forktool sync flask --to 3.1.3",
+    "forktool report flask",
+    "forktool status  # exits 1",
+    "forktool sync flask --continue",
+    "forktool shims flask",
+)
+
+#: A commit id as the tutorial quotes one: 7 to 40 hex digits, at least one a digit and
+#: one a letter (not a version, not a word).
+COMMIT_ID = re.compile(r"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+
+#: An sdist's sha256 (real Flask's, in the tutorial).
+SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+
+#: A count or line number: digits not part of a version (``3.1.2``) or an id.
+NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.]*\d)(?!\.\d)")
+
+TUTORIAL_ROOT = "/home/me/myfork"
+PYPI = "https://pypi.org/pypi"
 
 
 @dataclass(frozen=True)
@@ -87,6 +124,95 @@ def fenced_blocks(text: str) -> list[Block]:
         Block(m["lang"], m["body"], text.count("\n", 0, m.start()) + 1)
         for m in FENCE.finditer(text)
     ]
+
+
+def _normalized(line: str) -> str:
+    """``line`` with runs of blanks and of box-drawing lines made one: rich pads tables
+    and panels to the widest cell, which differs between real Flask and the stand-in."""
+    return re.sub(r"─+", "─", re.sub(r"[ \t]+", " ", line)).strip()
+
+
+def quoted_pattern(line: str, root: str) -> tuple[re.Pattern[str], list[str]]:
+    """A pattern matching the output line that ``line`` of the tutorial quotes.
+
+    Returns:
+        the pattern (on :func:`_normalized` text) and the commit ids of ``line``, in the
+        order of the pattern's groups (each group captures the id printed there).
+    """
+    text = _normalized(line).replace(TUTORIAL_ROOT, "\0ROOT\0")
+    text = text.replace(PYPI, "\0INDEX\0")
+    ids: list[str] = []
+    parts: list[str] = []
+    position = 0
+    tokens = sorted(
+        [(m.start(), m.end(), "sha256") for m in SHA256.finditer(text)]
+        + [(m.start(), m.end(), "id") for m in COMMIT_ID.finditer(text)]
+        + [(m.start(), m.end(), "number") for m in NUMBER.finditer(text)]
+        + [(m.start(), m.end(), "root") for m in re.finditer("\0ROOT\0", text)]
+        + [(m.start(), m.end(), "index") for m in re.finditer("\0INDEX\0", text)]
+    )
+    for start, end, kind in tokens:
+        if start < position:
+            continue  # a number inside an id
+        parts.append(re.escape(text[position:start]))
+        if kind == "id":
+            ids.append(text[start:end])
+            parts.append(r"([0-9a-f]{7,40})")
+        elif kind == "sha256":  # of the real sdist
+            parts.append(r"[0-9a-f]{64}")
+        elif kind == "number":
+            parts.append(r"\d+")
+        elif kind == "root":
+            parts.append(re.escape(root))
+        else:
+            parts.append(r"http://127\.0\.0\.1:\d+/pypi")  # the loopback index
+        position = end
+    parts.append(re.escape(text[position:]))
+    return re.compile("".join(parts)), ids
+
+
+def check_quoted(quoted: str, output: str, root: str, ids: dict[str, str], where: str) -> None:
+    """Fail unless ``output`` is what ``quoted`` (a ```text block) says it is: line by line
+    (see :func:`quoted_pattern`), ``...`` lines matching any lines, each commit id of the
+    tutorial the same commit (by its first 7 digits) wherever it is quoted. ``ids`` maps
+    the tutorial's ids to the run's, over the whole tutorial."""
+    progress = "… "  # forktool's progress lines on stderr, not quoted
+    actual = [_normalized(line) for line in output.splitlines() if not line.startswith(progress)]
+    expected = quoted.splitlines()
+    at = 0
+    skipping = False
+    for line in expected:
+        if _normalized(line) == "...":
+            skipping = True
+            continue
+        pattern, quoted_ids = quoted_pattern(line, root)
+        while at < len(actual):
+            match = pattern.fullmatch(actual[at])
+            at += 1
+            if match:
+                break
+            if not skipping:
+                pytest.fail(
+                    f"docs/tutorial.md, {where}: the tutorial says\n  {line}\n"
+                    f"but forktool printed\n  {actual[at - 1]}\n--- output\n{output}",
+                    pytrace=False,
+                )
+        else:
+            pytest.fail(
+                f"docs/tutorial.md, {where}: the tutorial quotes a line nothing printed:\n"
+                f"  {line}\n--- output\n{output}",
+                pytrace=False,
+            )
+        skipping = False
+        for doc_id, run_id in zip(quoted_ids, match.groups(), strict=True):
+            known = ids.setdefault(doc_id[:7], run_id[:7])
+            assert known == run_id[:7], (
+                f"docs/tutorial.md, {where}: {doc_id} names commit {run_id[:7]} here, "
+                f"but {known} elsewhere: a stale commit id"
+            )
+    if not skipping:
+        rest = [line for line in actual[at:] if line]
+        assert not rest, f"docs/tutorial.md, {where}: printed lines it does not quote: {rest}"
 
 
 def with_exit_checks(body: str) -> tuple[str, list[int]]:
@@ -223,9 +349,17 @@ def test_tutorial(tmp_path: Path, index_server: IndexServer) -> None:
     fork = definition / "forks" / "flask"
     autoescape = fork / "src" / "framework" / "sansio" / "app.py"
 
+    ids: dict[str, str] = {}
+    checked = 0
     for block in shell:
         output = reader.run(block)
         print(f"--- docs/tutorial.md:{block.line}\n{block.body}--- output\n{output}")
+        after = blocks[blocks.index(block) + 1] if block is not blocks[-1] else None
+        if any(command in block.body for command in QUOTED):
+            assert after is not None and after.lang == "text", f"no output quoted at {block.line}"
+            where = f"the output quoted at line {after.line}"
+            check_quoted(after.body, output, str(definition), ids, where)
+            checked += 1
         if "forktool sync flask --to 3.1.3" in block.body:
             assert "conflict src/framework/sansio/app.py" in output
             assert (fork / ".git" / "MERGE_HEAD").exists()
@@ -245,6 +379,13 @@ def test_tutorial(tmp_path: Path, index_server: IndexServer) -> None:
         elif block is run_app:
             assert output == expected_app_output
 
+    assert checked == len(QUOTED), "a quoted block lost its command"
+    assert len(set(ids.values())) == len(ids), f"two of the tutorial's ids, one commit: {ids}"
+    shim = definition / "forks" / "flask.shim"
+    # What the tutorial says the shim directory holds once the shim is made (step 7 on).
+    named = set(re.findall(r"flask-[\w.+]+-py3-none-any\.whl", text[text.index("## 7.") :]))
+    present = {path.name for path in shim.glob("*.whl")}
+    assert named == present, f"docs/tutorial.md names the wheels {named}; the shim has {present}"
     assert definition.is_dir(), "the tutorial works in ./myfork"
     # Every `# exits N` line ran, and exited N.
     expected_codes = [code for b in shell for code in with_exit_checks(b.body)[1]]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from forktool import config as config_mod
 from forktool.cli import views
@@ -97,42 +101,68 @@ def leftovers_command(
         views.render_leftovers(out, items, data["failures"])
 
 
+FORMATS = ("terminal", "markdown", "json", "html")
+
+#: The format ``--output FILE`` implies, by the file's extension (lower-cased).
+FORMAT_OF_EXTENSION = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "terminal",
+}
+
+#: The width of the terminal view written to a file: stacked sides, as on a narrow console.
+TEXT_WIDTH = 100
+
+
 @main.command("report")
 @click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["terminal", "markdown", "json", "html"]),
-    default="terminal", show_default=True, help="How to render the conflict report.",
+    "--format", "fmt", type=click.Choice(FORMATS),
+    help="How to render the conflict report (default: terminal; with --output, from the "
+    "file's extension: .md, .json, .html, .txt).",
 )  # fmt: skip
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output.",
+    help="Write to this file instead of standard output (terminal: plain text, no colours).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.pass_obj
 def report_command(
-    root: Path | None, upstream_name: str | None, fmt: str, output: Path | None, as_json: bool
+    root: Path | None,
+    upstream_name: str | None,
+    fmt: str | None,
+    output: Path | None,
+    as_json: bool,
 ) -> None:
     """Explain a stopped sync: every conflict, its hunks, and who changed those lines.
 
-    Exit code 0: nothing is left to resolve; 1: conflicts wait; 2: error.
+    With --output, the format is the file's extension (.md Markdown, .json JSON, .html
+    HTML, .txt the terminal view as plain text) unless --format says otherwise. Markdown
+    and HTML, meant to be shared, show paths relative to the fork definition; JSON keeps
+    them absolute. Exit code 0: nothing is left to resolve; 1: conflicts wait; 2: error.
 
     Examples:
 
     \b
-      forktool report         in the terminal
-      forktool report flask --format html -o conflicts.html
-                              a page to share
-      forktool report flask --format markdown --output conflicts.md
-                              for a pull request
-      forktool report --json  as JSON (docs/conflict-report.md)
+      forktool report                      in the terminal
+      forktool report flask -o conflicts.html
+                                           a page to share
+      forktool report flask --output conflicts.md
+                                           for a pull request
+      forktool report flask --format terminal -o conflicts.log
+                                           the terminal view, without colours
+      forktool report --json               as JSON (docs/conflict-report.md)
     """
-    if as_json and fmt not in ("terminal", "json"):
+    if as_json and fmt not in (None, "terminal", "json"):
         raise ForktoolError(f"--json and --format {fmt} exclude each other", "pick one")
-    fmt = "json" if as_json else fmt
     if output is not None:
         _check_output(output)
+    fmt = "json" if as_json else fmt or _format_of(output)
     cfg = one_config(root, upstream_name)
     waiting = is_waiting(cfg)
     if not waiting and fmt != "json":
@@ -144,16 +174,89 @@ def report_command(
         return
     if fmt == "terminal" and output is None:
         render.render_terminal(out, collected)
+    elif fmt == "terminal":
+        _write_report(_plain_text(collected), output)
+    elif fmt == "json":
+        _write_report(views.conflict_json(collected), output)
     else:
-        to_text = {
-            "markdown": render.to_markdown,
-            "json": views.conflict_json,
-            "html": render.to_html,
-            "terminal": render.to_markdown,  # a file gets the plain-text form
-        }[fmt]
-        _write_report(to_text(collected), output)
+        to_text = render.to_markdown if fmt == "markdown" else render.to_html
+        _write_report(to_text(shareable(collected, cfg.root)), output)
     if collected.conflicts:  # entries that still block --continue
         sys.exit(EXIT_CONFLICT)
+
+
+def _format_of(output: Path | None) -> str:
+    """The format ``--output`` implies (``terminal`` on standard output).
+
+    Raises:
+        ForktoolError: the file's extension names no format.
+    """
+    if output is None:
+        return "terminal"
+    found = FORMAT_OF_EXTENSION.get(output.suffix.lower())
+    if found is None:
+        raise ForktoolError(
+            f"cannot tell the report's format from the name {output.name}",
+            "name the file .md, .json, .html or .txt, or give --format",
+        )
+    return found
+
+
+def _plain_text(collected: conflicts_mod.ConflictReport) -> str:
+    """The terminal view as plain text: no colour or other escape codes."""
+    console = Console(
+        file=io.StringIO(), width=TEXT_WIDTH, color_system=None, force_terminal=False,
+        record=True,
+    )  # fmt: skip
+    render.render_terminal(console, collected)
+    return console.export_text()
+
+
+def shareable(
+    collected: conflicts_mod.ConflictReport, definition: Path
+) -> conflicts_mod.ConflictReport:
+    """``collected`` with the local paths it shows (fork repository, where to resolve)
+    made relative to the fork definition ``definition``, for a report others read (a pull
+    request): ``forks/flask``; a fork outside the definition shows its directory's name.
+    The prose (next step, details, suggestions) says them the same way; file text is
+    left as it is."""
+    local = (collected.resolve_in, collected.fork_repository)
+    shown = {str(path): shared_path(path, definition) for path in local}
+    order = sorted(shown, key=len, reverse=True)  # the checkout may sit inside the fork
+
+    def said(text: str) -> str:
+        for path in order:
+            text = text.replace(path, shown[path])
+        return text
+
+    def hunk(item: conflicts_mod.Hunk) -> conflicts_mod.Hunk:
+        return replace(item, suggestion=said(item.suggestion))
+
+    entries = tuple(
+        replace(
+            entry,
+            detail=said(entry.detail),
+            suggestion=said(entry.suggestion),
+            hunks=tuple(hunk(h) for h in entry.hunks),
+        )
+        for entry in collected.entries
+    )
+    return replace(
+        collected,
+        fork_repository=Path(shown[str(collected.fork_repository)]),
+        resolve_in=Path(shown[str(collected.resolve_in)]),
+        next_step=said(collected.next_step),
+        entries=entries,
+    )
+
+
+def shared_path(path: Path, definition: Path) -> str:
+    """``path`` as others can read it: relative to the fork definition when inside it,
+    else the directory's name."""
+    path, definition = path.resolve(), definition.resolve()
+    if path.is_relative_to(definition):
+        return os.path.relpath(path, definition)
+    return path.name
 
 
 def _check_output(output: Path) -> None:

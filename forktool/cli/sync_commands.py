@@ -14,6 +14,7 @@ from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, out, show_error, show
 from forktool.errors import ForktoolError
 from forktool.sync.check import CheckResult, check
 from forktool.sync.orchestrator import (
+    ReleaseDone,
     SyncResult,
     abort_sync,
     continue_sync,
@@ -76,6 +77,7 @@ def sync_command(
         configs = [cfg for cfg in configs if is_waiting(cfg)] or configs[:1]
 
     results: list[SyncResult] = []
+    shown: list[SyncResult] = []  # printed as they came (sync --each)
     errors: list[tuple[str, ForktoolError]] = []
     for cfg in configs:
         try:
@@ -85,7 +87,7 @@ def sync_command(
                 elif abort:
                     done = [abort_sync(cfg)]
                 elif each:
-                    done = sync_each(cfg, to, progress)
+                    done = sync_each(cfg, to, progress, each_shown(as_json, shown))
                 else:
                     done = [sync(cfg, to, progress)]
         except ForktoolError as exc:
@@ -97,13 +99,27 @@ def sync_command(
         results.extend(done)
         if not as_json:
             for result in done:
-                views.render_sync(out, result)
+                if not any(result is seen for seen in shown):
+                    views.render_sync(out, result)
     if as_json:
         click.echo(views.dumps(results, errors))
     if errors:
         sys.exit(EXIT_ERROR)
     if any(r.status.waits for r in results):
         sys.exit(EXIT_CONFLICT)
+
+
+def each_shown(as_json: bool, shown: list[SyncResult]) -> ReleaseDone:
+    """What ``sync --each`` does after each release: print ``release 3 of 7: <version>``
+    and its result at once (nothing under ``--json``), adding the result to ``shown``."""
+
+    def show(position: int, total: int, result: SyncResult) -> None:
+        if as_json:
+            return
+        views.render_release(out, position, total, result)
+        shown.append(result)
+
+    return show
 
 
 @main.command("check")

@@ -80,6 +80,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"run '{intent.refresh_command(result.upstream, _conflicting_patch(result))}' and "
             f"'{intent.continue_command(result.upstream)}' (or '--abort' to undo the sync)",
         )
+        _plain(console, f"  see the conflict report: {report_command(result.upstream)}")
     if result.status == SyncStatus.CONFLICT:
         for path in result.conflicts:
             console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
@@ -90,6 +91,18 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"each, then run '{intent.continue_command(result.upstream)}' "
             "(or '--abort' to undo the sync)",
         )
+        _plain(console, f"  see the conflict report: {report_command(result.upstream)}")
+
+
+def render_release(console: Console, position: int, total: int, result: SyncResult) -> None:
+    """Print one release of ``sync --each``: ``release 3 of 7: <version>``, then its result."""
+    _plain(console, f"release {position} of {total}: {result.upstream} {result.version}")
+    render_sync(console, result)
+
+
+def report_command(upstream: str) -> str:
+    """The command that explains a stopped sync of ``upstream``."""
+    return f"forktool report {upstream}"
 
 
 def _conflicting_patch(result: SyncResult) -> str:

@@ -7,8 +7,9 @@ The only porcelain forktool uses is here: ``git merge`` / ``git commit`` / ``git
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from forktool.git.index import Index
 from forktool.git.objects import BOT_EMAIL, BOT_NAME
 from forktool.git.refs import Refs
 from forktool.git.rerere import reused_paths
-from forktool.git.trees import Trees
+from forktool.git.trees import Trees, private_index
+from forktool.model import FileEntry
 
 _FALLBACK_USER = {
     "GIT_AUTHOR_NAME": BOT_NAME,
@@ -28,6 +30,68 @@ _FALLBACK_USER = {
 }
 _REFUSED_HINT = "fix what git names (untracked files in the way, a failing hook) and sync again"
 _DIFF3 = {"merge.conflictStyle": "diff3"}  # conflict markers show the base too
+
+
+@dataclass(frozen=True)
+class MergeLabels:
+    """The names conflict markers give the three sides, instead of git's ``HEAD``, the
+    merge base's abbreviated id and the merged commit's id.
+
+    A sync's: ``<<<<<<< fork main``, ``||||||| flask 3.0.3 (base)``, ``>>>>>>> flask
+    3.1.3`` (a side git names with a path, in a rename conflict, keeps it: ``fork
+    main:src/old.py``).
+    """
+
+    ours: str
+    base: str
+    theirs: str
+
+
+def relabel(data: bytes, git_ours: str, git_theirs: str, labels: MergeLabels) -> bytes:
+    """``data``, a file git merged, with the labels of its conflict markers replaced by
+    ``labels``; every other byte as it was.
+
+    A conflict block is recognised by its opening line: markers of one length (7, or
+    ``conflict-marker-size``) followed by ``git_ours`` (or ``git_ours:<path>``); its base
+    line (``|||||||``) takes ``labels.base`` and its closing line, when it names
+    ``git_theirs``, ``labels.theirs``. Lines that merely look like markers elsewhere, and
+    blocks already relabelled, are left alone, so relabelling twice changes nothing.
+    """
+    lines = data.splitlines(keepends=True)
+    size = 0  # marker length of the open block; 0: outside a block
+    seen_base = False
+    for number, line in enumerate(lines):
+        body = line.rstrip(b"\r\n")
+        end = line[len(body) :]
+        if not size:
+            opened = _label_of(body, b"<", git_ours)
+            if opened is not None:
+                size, rest = opened
+                lines[number] = _marker(b"<", size, labels.ours, rest) + end
+                seen_base = False
+            continue
+        if not seen_base and body.startswith(b"|" * size + b" "):
+            lines[number] = _marker(b"|", size, labels.base, b"") + end
+            seen_base = True
+        elif body.startswith(b">" * size + b" "):
+            closed = _label_of(body, b">", git_theirs)
+            if closed is not None and closed[0] == size:
+                lines[number] = _marker(b">", size, labels.theirs, closed[1]) + end
+                size = 0
+    return b"".join(lines)
+
+
+def _label_of(line: bytes, char: bytes, label: str) -> tuple[int, bytes] | None:
+    """(marker length, ``:<path>`` or b"") when ``line`` is a marker of ``char`` naming
+    ``label``, else None."""
+    match = re.fullmatch(rb"(%s{7,}) %s(:.*)?" % (re.escape(char), re.escape(label.encode())), line)
+    if match is None:
+        return None
+    return len(match[1]), match[2] or b""
+
+
+def _marker(char: bytes, size: int, label: str, rest: bytes) -> bytes:
+    return char * size + b" " + label.encode() + rest
 
 
 @dataclass(frozen=True)
@@ -52,15 +116,21 @@ class MergeOutcome:
 class Merging(Refs, Index, Trees):
     """Merges into this checkout's branch, and the state an unfinished one leaves."""
 
-    def merge_preview(self, commit: str, ours: str = "HEAD") -> MergeOutcome:
+    def merge_preview(
+        self, commit: str, ours: str = "HEAD", labels: MergeLabels | None = None
+    ) -> MergeOutcome:
         """What merging ``commit`` into ``ours`` (default HEAD) would leave in the working
-        tree; nothing changes.
+        tree; nothing changes (but for the relabelled blobs stored in the object store).
+
+        Args:
+            labels: the names :meth:`merge` with the same ``labels`` gives the conflict
+                markers (None: git's own, ``ours`` and ``commit``).
 
         Returns:
             an outcome with no commit: ``tree`` is the merged tree (``git merge-tree
-            --write-tree``, in memory); on conflict it holds each conflicted file as ``git
-            merge`` writes it (the same labels, ``ours`` and ``commit``, and diff3
-            markers), so it names the very blobs a conflicted merge will write.
+            --write-tree``, in memory); on conflict it holds each conflicted file as
+            :meth:`merge` writes it (the same labels and diff3 markers), so it names the
+            very blobs a conflicted merge will write.
 
         Raises:
             GitFailed: git could not merge at all (e.g. no such commit).
@@ -73,14 +143,53 @@ class Merging(Refs, Index, Trees):
         first, *paths = lines
         if merged.returncode == 0:
             return MergeOutcome(None, (), tree=first)
-        return MergeOutcome(None, tuple(sorted(set(paths))), tree=first.strip())
+        conflicts = tuple(sorted(set(paths)))
+        tree = first.strip()
+        if labels is not None:
+            tree = self._relabelled_tree(tree, conflicts, ours, commit, labels)
+        return MergeOutcome(None, conflicts, tree=tree)
 
-    def merge(self, commit: str, message: str, preview: MergeOutcome | None = None) -> MergeOutcome:
+    def _relabelled_tree(
+        self, tree: str, paths: Sequence[str], ours: str, commit: str, labels: MergeLabels
+    ) -> str:
+        """``tree`` with the files at ``paths`` relabelled (:func:`relabel`)."""
+        listed = self.run(["ls-tree", "-z", tree, "--", *paths]).text
+        changed = []
+        for record in listed.split("\0"):
+            if "\t" not in record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, kind, sha = meta.split()
+            if kind != "blob" or mode == "120000":
+                continue
+            data = self.blob(sha)
+            new = relabel(data, ours, commit, labels)
+            if new != data:
+                entry = FileEntry(new)
+                self.store_blobs([entry])
+                changed.append(f"{mode} {entry.blob_id}\t{path}\0")
+        if not changed:
+            return tree
+        with private_index(self.git_dir, "relabel") as env:
+            self.run(["read-tree", tree], env=env)
+            self.run(
+                ["update-index", "-z", "--index-info"], input="".join(changed).encode(), env=env
+            )
+            return self.run(["write-tree"], env=env).out
+
+    def merge(
+        self,
+        commit: str,
+        message: str,
+        preview: MergeOutcome | None = None,
+        labels: MergeLabels | None = None,
+    ) -> MergeOutcome:
         """Three-way merge ``commit`` into the checked-out branch with git's own merge.
 
         Args:
-            preview: :meth:`merge_preview` of ``commit`` when the caller already has it
-                (None: computed here).
+            preview: :meth:`merge_preview` of ``commit`` (with the same ``labels``) when
+                the caller already has it (None: computed here).
+            labels: what the conflict markers name the sides (None: git's own labels).
 
         The merge base is whatever git computes (for forktool: the previous transformed
         commit). A clean merge is made with plumbing, so a process killed at any point
@@ -108,9 +217,9 @@ class Merging(Refs, Index, Trees):
                 f"{in_the_way[0]!r} would be overwritten by the merge",
                 "move it out of the way (or commit it) and sync again",
             )
-        preview = preview or self.merge_preview(commit)
+        preview = preview or self.merge_preview(commit, labels=labels)
         if preview.conflicts:
-            return self._merge_with_conflicts(commit, message)
+            return self._merge_with_conflicts(commit, message, labels)
         self._or_refuse(["hook", "run", "--ignore-missing", "pre-merge-commit"])
         merge_commit = self._or_refuse(
             ["commit-tree", preview.tree, "-p", head, "-p", commit],
@@ -141,7 +250,9 @@ class Merging(Refs, Index, Trees):
             )
         return done
 
-    def _merge_with_conflicts(self, commit: str, message: str) -> MergeOutcome:
+    def _merge_with_conflicts(
+        self, commit: str, message: str, labels: MergeLabels | None
+    ) -> MergeOutcome:
         env = {**self._user_env(), **config_env(_DIFF3), "GIT_MERGE_AUTOEDIT": "no"}
         args = ["merge", "--no-ff", "--no-edit", "-m", message, commit]
         merged = self.run(args, ok=ANY, env=env)  # 1: conflicts, or a hook said no
@@ -150,6 +261,8 @@ class Merging(Refs, Index, Trees):
         conflicts = self.unmerged_paths()
         reused = reused_paths(merged)
         if conflicts:
+            if labels is not None:
+                self.relabel_files(conflicts, commit, labels)
             return MergeOutcome(None, conflicts, reused)
         if self.merge_head() and reused:  # rerere resolved every conflict
             return MergeOutcome(self.commit_merge(message), (), reused)
@@ -195,6 +308,29 @@ class Merging(Refs, Index, Trees):
             GitFailed: no merge is in progress.
         """
         self.run(["merge", "--abort"])
+
+    def relabel_files(self, paths: Iterable[str], commit: str, labels: MergeLabels) -> None:
+        """Give the conflict markers ``git merge`` of ``commit`` wrote in the working-tree
+        files at ``paths`` the names ``labels`` (:func:`relabel`; each file replaced whole,
+        its mode kept). Idempotent: a file already relabelled is not written."""
+        for path in paths:
+            target = self.path / path
+            if target.is_symlink() or not target.is_file():
+                continue
+            data = target.read_bytes()
+            new = relabel(data, "HEAD", commit, labels)
+            if new == data:
+                continue
+            temporary = target.with_name(f".{target.name}.forktool-relabel")
+            temporary.write_bytes(new)
+            os.chmod(temporary, target.stat().st_mode)
+            os.replace(temporary, target)
+
+    def marked_paths(self, paths: Iterable[str]) -> tuple[str, ...]:
+        """The ``paths`` whose working-tree file still holds a conflict marker line
+        (``<<<<<<< `` or ``>>>>>>> `` at the start of a line), in the order given; a path
+        with no file holds none."""
+        return tuple(path for path in paths if _has_markers(self.path / path))
 
     def merge_head(self) -> str | None:
         """The commit being merged (MERGE_HEAD), or None when no merge is in progress."""
@@ -243,3 +379,11 @@ class Merging(Refs, Index, Trees):
             message = merged.stderr.decode(errors="replace").strip()
             raise RepositoryError(f"git merge-file failed: {message}")
         return merged.stdout
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return False
+    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in text.splitlines())

@@ -9,10 +9,10 @@ conflicts, the repository is left in git's ordinary unmerged state and the inten
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
+from forktool.git.merge import MergeLabels
 from forktool.git.repository import GitRepo, MergeOutcome
 from forktool.records import lockfile
 from forktool.records.intent import (
@@ -111,14 +111,24 @@ class MergePlan:
             where the fork branch is simply checked out.
         writes: path -> [blob id before, blob id written] for every working-tree file the
             merge will write ("" = no file), for :attr:`Pending.writes`.
+        labels: what the conflict markers name the sides (:func:`merge_labels`).
     """
 
     preview: MergeOutcome | None
     writes: dict[str, list[str]]
+    labels: MergeLabels | None = None
 
 
-def plan(repo: GitRepo, transformed: str) -> MergePlan:
-    """Work out, without writing anything, what :func:`integrate` will write.
+def merge_labels(config: UpstreamConfig, previous: str | None, version: str) -> MergeLabels:
+    """The names a sync's conflict markers give the sides: ``fork main``, ``flask 3.0.3
+    (base)`` (the release integrated before) and ``flask 3.1.3``."""
+    base = f"{config.name} {previous} (base)" if previous else "base"
+    return MergeLabels(f"fork {config.fork_branch}", base, f"{config.name} {version}")
+
+
+def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> MergePlan:
+    """Work out, without writing anything, what :func:`integrate` will write, conflict
+    markers named by ``labels``.
 
     Raises:
         RepositoryError: git could not merge at all.
@@ -129,9 +139,9 @@ def plan(repo: GitRepo, transformed: str) -> MergePlan:
         return MergePlan(None, {path: list(pair) for path, pair in changes.items()})
     if repo.is_ancestor(transformed, head):
         return MergePlan(None, {})
-    preview = repo.merge_preview(transformed)
+    preview = repo.merge_preview(transformed, labels=labels)
     changes = repo.tree_changes(head, preview.tree)
-    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()})
+    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()}, labels)
 
 
 def integrate(
@@ -153,7 +163,8 @@ def integrate(
     if not repo.has_commits():
         repo.checkout_new_branch(config.fork_branch, transformed)
         return MergeOutcome(transformed, ())
-    return repo.merge(transformed, merge_message(config, version, transformed), merge_plan.preview)
+    message = merge_message(config, version, transformed)
+    return repo.merge(transformed, message, merge_plan.preview, merge_plan.labels)
 
 
 def merge_message(config: UpstreamConfig, version: str, transformed: str) -> str:
@@ -186,7 +197,7 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
             f"{len(unmerged)} paths are still unmerged, e.g. {unmerged[0]}",
             "resolve them, 'git add' each, then run --continue again",
         )
-    marked = [p for p in pending.conflicts if _has_markers(repo.path / p)]
+    marked = repo.marked_paths(pending.conflicts)
     if marked:
         raise RepositoryError(
             f"{marked[0]} still contains conflict markers",
@@ -207,11 +218,3 @@ def conclude(repo: GitRepo, pending: Pending) -> str:
 def restore_refs(repo: GitRepo, pending: Pending) -> None:
     """Put every ref the stopped sync moved back where it was (deleting new ones)."""
     repo.put_back(pending.refs_before, f"forktool: abort sync of {pending.upstream}")
-
-
-def _has_markers(path: Path) -> bool:
-    try:
-        text = path.read_bytes()
-    except OSError:
-        return False
-    return any(line.startswith((b"<<<<<<< ", b">>>>>>> ")) for line in text.splitlines())

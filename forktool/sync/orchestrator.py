@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -232,11 +233,23 @@ def rerere_cache(config: UpstreamConfig) -> Path:
     return config.root / "patches" / config.name / "rr-cache"
 
 
+#: Told of each release ``sync --each`` tried: its position (from 1), how many releases
+#: the range holds, and the result.
+ReleaseDone = Callable[[int, int, "SyncResult"], None]
+
+
 def sync_each(
-    config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None
+    config: UpstreamConfig,
+    to: str | None,
+    progress: Progress = lambda _: None,
+    done: ReleaseDone = lambda position, total, result: None,
 ) -> list[SyncResult]:
     """Integrate every release after the integrated one up to ``to`` (default: newest),
     one at a time, stopping at the first that does not integrate cleanly.
+
+    Args:
+        done: called after each release of the range, as soon as it is tried (not when
+            the range holds none: then the one result is only returned).
 
     Returns:
         one result per release tried, in order (the last may be a conflict).
@@ -261,8 +274,9 @@ def sync_each(
     if not steps:
         return [sync(config, to, progress)]
     results: list[SyncResult] = []
-    for version in steps:
+    for position, version in enumerate(steps, 1):
         results.append(sync(config, version, progress))
+        done(position, len(steps), results[-1])
         if results[-1].status not in (SyncStatus.MERGED, SyncStatus.CREATED, SyncStatus.UP_TO_DATE):
             break
     return results
@@ -367,7 +381,8 @@ def _merge(
     if repo.has_commits():
         repo.enable_rerere(rerere_cache(config))
     managed = integrate.release_refs(config, pending.version)
-    merge_plan = integrate.plan(repo, pending.transformed)
+    labels = integrate.merge_labels(config, base.previous, pending.version)
+    merge_plan = integrate.plan(repo, pending.transformed, labels)
     record = replace(
         pending,
         refs_before={

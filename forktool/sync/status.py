@@ -73,7 +73,9 @@ class PendingSync:
             series conflicted; nothing merged yet).
         version: the release being integrated.
         conflicts: the conflicted paths the sync recorded when it stopped.
-        unresolved: the paths still unmerged now (``git add`` resolves them).
+        unresolved: the recorded paths not resolved yet: still unmerged (``git add``
+            resolves them), or added while their file still holds conflict markers
+            (``--continue`` refuses those).
         patch: the conflicting patch (stage ``patch``), else "".
         resolve_in: where to resolve: the fork repository or the patch-conflict checkout.
         interrupted: True when the sync was killed mid-merge rather than stopped on
@@ -257,7 +259,8 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
     if record.patch_conflict is not None:
         patch = record.patch_conflict.patch
         worktree = Path(record.patch_conflict.worktree)
-        unresolved = GitRepo(worktree).unmerged_paths() if (worktree / ".git").exists() else ()
+        checkout = GitRepo(worktree) if (worktree / ".git").exists() else None
+        unresolved = _unresolved(checkout, record.conflicts) if checkout else ()
         return PendingSync(
             stage=intent.Stage.PATCH,
             version=record.version,
@@ -274,13 +277,21 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
         stage=intent.Stage.MERGE,
         version=record.version,
         conflicts=tuple(record.conflicts),
-        unresolved=repo.unmerged_paths(),
+        unresolved=_unresolved(repo, record.conflicts),
         patch="",
         resolve_in=repo.path,
         interrupted=interrupted,
         next_steps=intent.way_out(record),
         abort=abort,
     )
+
+
+def _unresolved(repo: GitRepo, conflicts: list[str]) -> tuple[str, ...]:
+    """The paths not resolved yet: unmerged, or ``conflicts`` whose file still holds
+    conflict markers (``git add`` of such a file is not a resolution)."""
+    unmerged = repo.unmerged_paths()
+    marked = repo.marked_paths(path for path in conflicts if path not in unmerged)
+    return tuple(sorted({*unmerged, *marked}))
 
 
 def _overall(
