@@ -201,6 +201,27 @@ def test_abort_keeps_a_partly_resolved_conflict(synced: Path) -> None:
     assert run_cli(synced, "sync", "--to", "1.1").exit_code == 1
 
 
+def test_a_conflicted_file_as_git_wrote_it_before_its_markers_were_named_is_forktools(
+    synced: Path,
+) -> None:
+    """git writes its own marker labels and forktool renames them after; a kill in between
+    leaves git's version, which undo must recognise as forktool's (by its blob id)."""
+    fork = fork_path(synced)
+    core = _conflicted(synced)
+    assert "<<<<<<< fork main" in core.read_text()
+    record = json.loads(pending(synced).read_text())
+    before, named, raw = record["writes"]["src/ourpkg/core.py"]
+    assert git(fork, "hash-object", "src/ourpkg/core.py") == named
+    core.write_bytes(subprocess.run(
+        ["git", "cat-file", "blob", raw], cwd=fork, capture_output=True, check=True
+    ).stdout)  # fmt: skip
+    assert "<<<<<<< HEAD" in core.read_text()
+    result = run_cli(synced, "sync", "--abort")
+    assert result.exit_code == 0, result.output
+    assert git(fork, "hash-object", "src/ourpkg/core.py") == before
+    assert git(fork, "status", "--porcelain") == ""
+
+
 def test_abort_keeps_files_the_user_cut_short(synced: Path) -> None:
     """A file cut to a first part of what the merge wrote is an edit as far as anyone can
     tell (git's own interrupted write looks the same): kept and named, never put back."""

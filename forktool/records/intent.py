@@ -58,8 +58,9 @@ class Pending:
         conflicts: the unmerged paths when the sync stopped.
         patch_conflict: the diff patch that conflicted (stage ``patch``), else None.
         writes: what the merge writes into the fork's working tree, recorded before it
-            starts: path -> [blob id before, blob id forktool writes] ("" = no file).
-            Undoing touches a path only while it holds one of those two blobs.
+            starts: path -> [blob id before, blob id forktool writes, and for a
+            conflicted file the blob git writes before forktool names its markers]
+            ("" = no file). Undoing touches a path only while it holds one of those.
     """
 
     upstream: str

@@ -109,7 +109,8 @@ class MergePlan:
         preview: the merge's tree and conflicted paths (see
             :meth:`~forktool.git.merge.Merging.merge_preview`); None on a fresh repository,
             where the fork branch is simply checked out.
-        writes: path -> [blob id before, blob id written] for every working-tree file the
+        writes: path -> [blob id before, blob id written, (for a conflicted file) the blob
+            git writes before forktool names its markers] for every working-tree file the
             merge will write ("" = no file), for :attr:`Pending.writes`.
         labels: what the conflict markers name the sides (:func:`merge_labels`).
     """
@@ -141,7 +142,15 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
         return MergePlan(None, {})
     preview = repo.merge_preview(transformed, labels=labels)
     changes = repo.tree_changes(head, preview.tree)
-    return MergePlan(preview, {path: list(pair) for path, pair in changes.items()}, labels)
+    writes = {path: list(pair) for path, pair in changes.items()}
+    if labels is not None and preview.conflicts:
+        # git writes its own labels first and forktool renames them after: a kill in
+        # between leaves git's version, which is forktool's too (the third blob id)
+        raw = repo.tree_changes(head, repo.merge_preview(transformed).tree)
+        for path in preview.conflicts:
+            if path in writes and path in raw and raw[path][1] != writes[path][1]:
+                writes[path].append(raw[path][1])
+    return MergePlan(preview, writes, labels)
 
 
 def integrate(
@@ -178,7 +187,7 @@ def record_written(repo: GitRepo, pending: Pending, paths: tuple[str, ...]) -> P
     now = repo.worktree_blobs(path for path in paths if path in pending.writes)
     writes = dict(pending.writes)
     for path, blob in now.items():
-        writes[path] = [writes[path][0], blob]
+        writes[path] = [writes[path][0], blob, *writes[path][2:]]
     return replace(pending, writes=writes)
 
 

@@ -122,17 +122,15 @@ def undo(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None
 def _restore(repo: GitRepo, pending: intent.Pending) -> list[str]:
     """Put back every path of ``pending.writes`` that holds what forktool wrote; return
     the paths kept because they hold something else."""
-    writes = {path: (pair[0], pair[1]) for path, pair in pending.writes.items()}
+    writes = pending.writes  # path -> [before, forktool's blob, git's own labels' blob?]
     now = repo.worktree_blobs(writes)
-    new_files = [
-        path for path, (before, after) in writes.items() if not before and now[path] == after
-    ]
+    new_files = [path for path, pair in writes.items() if not pair[0] and now[path] in pair[1:]]
     repo.remove_files(new_files)  # first: they may fill a directory where a file belongs
     rest = [path for path in writes if path not in new_files]
     now = repo.worktree_blobs([path for path in rest if now[path] == "directory"]) | {
         path: now[path] for path in rest if now[path] != "directory"
     }
-    restore = [path for path in rest if now[path] == writes[path][1]]
+    restore = [path for path in rest if now[path] in writes[path][1:]]
     kept = sorted(path for path in rest if now[path] not in writes[path])
     commit = pending.fork_before or None
     if commit is not None:
