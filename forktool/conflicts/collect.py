@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -108,7 +108,11 @@ class Hunk:
         upstream_changes: the release diff's hunks (``git diff -U0`` of the vendor commits,
             upstream paths) that overlap these lines, when no upstream history exists.
         fork_commits: fork-branch commits since the last sync that changed these lines.
-        suggestion: one line: a concrete next step for this hunk.
+        suggestion: one line: a concrete next step for this hunk, saying what it keeps and
+            drops of each side.
+        kind / why: why the sides conflict (:func:`~forktool.conflicts.text.classify`).
+        proposed: a merged text that keeps both sides' changes, when they touch no common
+            line (:func:`~forktool.conflicts.text.propose`); None otherwise.
     """
 
     line: int
@@ -119,6 +123,9 @@ class Hunk:
     upstream_changes: tuple[str, ...] = ()
     fork_commits: tuple[Commit, ...] = ()
     suggestion: str = ""
+    kind: ctext.HunkKind = ctext.HunkKind.SAME_LINES
+    why: str = ""
+    proposed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -435,7 +442,7 @@ class _Run:
         if has[FORK] and has[UPSTREAM]:
             kind = EntryKind.CONTENT if has[BASE] else EntryKind.ADD_ADD
             hunks, note = self._hunks(path, stages)
-            detail = "both sides changed the same lines" if has[BASE] else "both sides added it"
+            detail = _content_detail(hunks) if has[BASE] else "both sides added it"
             return Entry(
                 path=path,
                 upstream_path=upstream_path,
@@ -504,8 +511,28 @@ class _Run:
         hunks = []
         for index, block in enumerate(merged.blocks):
             sides = {role: Side(*spans[role][index], "".join(block.texts[role])) for role in spans}
-            hunks.append(self._with_provenance(path, block.line, sides, whole))
+            hunk = self._with_provenance(path, block.line, sides, whole)
+            hunks.append(self._explained(hunk, whole))
         return hunks, note
+
+    def _explained(self, hunk: Hunk, texts: dict[str, str]) -> Hunk:
+        """``hunk`` with why it conflicts, a merged text when one keeps both sides, and the
+        step that follows from them."""
+        base, fork, upstream = hunk.base.text, hunk.fork.text, hunk.upstream.text
+        reason = ctext.classify(base, fork, upstream, texts[FORK], texts[UPSTREAM])
+        proposed = None
+        if reason.kind in (ctext.HunkKind.ADJACENT, ctext.HunkKind.WHITESPACE):
+            proposed = ctext.propose(base, fork, upstream, self._merge_text)
+        suggestion = ctext.suggest(base, fork, upstream, proposed)
+        return replace(
+            hunk, kind=reason.kind, why=reason.why, proposed=proposed, suggestion=suggestion
+        )
+
+    def _merge_text(self, ours: str, base: str, theirs: str) -> str:
+        """``git merge-file`` of three texts (fork, base, upstream)."""
+        labels = [FORK, BASE, UPSTREAM]
+        merged = self.repo.merge_file(ours.encode(), base.encode(), theirs.encode(), labels)
+        return merged.decode("utf-8", "replace")
 
     def _merged(self, path: str, blobs: dict[str, bytes]) -> tuple[ctext.Merged, str]:
         """The working-tree file's conflict blocks; recomputed from the index stages
@@ -751,6 +778,17 @@ def _deletion_step(path: str, deleted_by: str, upstream_stage: int) -> str:
         f"the fork deleted this file; upstream changed it: keep it deleted (`git rm {path}`) "
         f"or take upstream's version (`git checkout {keep} {path}` then `git add {path}`)"
     )
+
+
+def _content_detail(hunks: list[Hunk]) -> str:
+    """What happened to a file both sides changed: why its hunks conflict."""
+    whys = {hunk.why for hunk in hunks}
+    if not whys:
+        return "both sides changed it"
+    if len(whys) != 1:
+        return f"both sides changed lines close together ({_plural(len(hunks), 'hunk')})"
+    why = whys.pop()
+    return why if len(hunks) == 1 else f"{why} ({len(hunks)} hunks)"
 
 
 def _plural(count: int, noun: str) -> str:
