@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,19 @@ def conflicting_fork(definition: Path) -> Path:
     git(fork, "rm", "-q", "src/ourpkg/helpers.py")
     git(fork, "commit", "-qm", "fork: drop helpers")
     return fork
+
+
+def stopped_sync(
+    tmp_path: Path, upstream: Path, fork_change: Callable[[Path], object], message: str = "fork"
+) -> Path:
+    """Sync release 1.0 of the git ``upstream``, commit ``fork_change`` in the fork, then
+    sync 1.1, which stops on conflicts; the definition."""
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork_change(fork_of(definition))
+    git(fork_of(definition), "commit", "-qam", message)
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    return definition
 
 
 def stopped_report(definition: Path) -> ConflictReport:
@@ -509,6 +522,8 @@ PROPOSALS = [
     # a deletion next to the other side's change, either way round
     ("a\nb\n", "b\n", "a\nB\n", "B\n"),
     ("a\nb\n", "A\nb\n", "a\n", "A\n"),
+    # lines are git's lines: a form feed does not end one
+    ("a = 1\n\x0c\n", "a = 2\n\x0c\n", "a = 1\n\x0c\nb = 1\n", "a = 2\n\x0c\nb = 1\n"),
     # real conflicts: no proposal
     ("x(1)\n", "x(2)\n", "x(3)\n", None),
     ("", "D\n", "C\n", None),
@@ -539,12 +554,9 @@ def test_rename_delete(tmp_path: Path) -> None:
     git_save(repo, "release 1.0", tag="v1.0")
     git(repo, "mv", "src/mypkg/old.py", "src/mypkg/legacy.py")
     git_save(repo, "rename old to legacy", tag="v1.1")
-    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{repo}"')
-    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    fork = fork_of(definition)
-    git(fork, "rm", "-q", "src/ourpkg/old.py")
-    git(fork, "commit", "-qm", "fork: no legacy")
-    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    definition = stopped_sync(
+        tmp_path, repo, lambda fork: git(fork, "rm", "-q", "src/ourpkg/old.py"), "fork: no legacy"
+    )
 
     [renamed] = collect(load(definition)).conflicts
 
@@ -570,12 +582,9 @@ def test_upstream_inserting_next_to_the_forks_change_is_explained_and_merged(
     git_save(repo, "release 1.0", tag="v1.0")
     edit(repo, "src/mypkg/conf.py", "A = 1\n", "A = 1\nB = 2\nC = 3\n")
     git_save(repo, "conf: B and C", tag="v1.1")
-    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{repo}"')
-    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    fork = fork_of(definition)
-    edit(fork, "src/ourpkg/conf.py", "A = 1\n", "A = 10\n")
-    git(fork, "commit", "-qam", "fork: A is 10")
-    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    definition = stopped_sync(
+        tmp_path, repo, lambda fork: edit(fork, "src/ourpkg/conf.py", "A = 1\n", "A = 10\n")
+    )
 
     conf = entry(collect(load(definition)), "src/ourpkg/conf.py")
 

@@ -310,10 +310,8 @@ def classify(
         fork_file / upstream_file: that side's whole file, to tell lines it moved elsewhere
             from lines it deleted ("" when unknown).
     """
-    base_lines, lines = (
-        base.splitlines(),
-        {FORK: fork.splitlines(), UPSTREAM: upstream.splitlines()},
-    )
+    base_lines = base.splitlines()
+    lines = {FORK: fork.splitlines(), UPSTREAM: upstream.splitlines()}
     if lines[FORK] == lines[UPSTREAM]:
         return Reason(HunkKind.SAME_LINES, "both sides made the same change")
     spaced = [role for role in (FORK, UPSTREAM) if _squashed(lines[role]) == _squashed(base_lines)]
@@ -383,6 +381,7 @@ MergeText = Callable[[str, str, str], str]
 # A line no source file holds, put after every line so that git's merge sees an unchanged
 # line between any two lines (see :func:`propose`).
 _SYNC = "\x1f forktool: one line \x1f\n"
+_GIT_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
 def propose(base: str, fork: str, upstream: str, merge: MergeText) -> str | None:
@@ -410,8 +409,9 @@ def propose(base: str, fork: str, upstream: str, merge: MergeText) -> str | None
 
 
 def _lines(text: str) -> list[str]:
-    """``text``'s lines split as git does, at ``\\n`` only, endings kept."""
-    return text.splitlines(keepends=True) if "\n" in text else ([text] if text else [])
+    """``text``'s lines split as git does, at ``\\n`` only (not at form feeds and the
+    like, as :meth:`str.splitlines` would), endings kept."""
+    return _GIT_LINE.findall(text)
 
 
 def _mergeable(text: str) -> bool:
