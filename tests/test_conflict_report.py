@@ -14,6 +14,7 @@ from rich.console import Console
 from forktool import config as config_mod
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, PatchRef, Side, collect
 from forktool.conflicts.render import render_terminal, to_html, to_json, to_markdown
+from forktool.conflicts.text import HunkKind
 from tests.helpers import git, run_cli
 from tests.test_conflicts import close_repositories
 
@@ -25,6 +26,7 @@ UP = Commit("a" * 40, "greet: capitalise <the> greeting", "Up Stream <up@example
             "2024-11-01T13:13:05-07:00")  # fmt: skip
 FORK = Commit("b" * 40, "fork: friendlier | greeting", "Fork Hand <f@example.org>",
               "2025-01-02T10:00:00+00:00")  # fmt: skip
+LONG = "return compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")"
 HOSTILE = '    x = "</pre><script>alert(1)</script>"  # ``` [bold]not markup[/] |\n'
 
 
@@ -38,11 +40,16 @@ def sample() -> ConflictReport:
         upstream=Side(6, 1, '    return "Hello, " + name\n'),
         upstream_commits=(UP,),
         fork_commits=(FORK,),
-        suggestion="take upstream's side, then re-apply the fork's line: `x = 1`",
+        suggestion="take upstream's side, then re-apply the fork's line: `x = 1`, which drops "
+        f"upstream's line `{LONG}` (both changed it); or combine the two",
+        kind=HunkKind.SAME_LINES,
+        why="both sides changed the same line",
     )
     added = Hunk(0, Side(0, 0, ""), Side(1, 1, "A = 1\n"), Side(1, 1, "B = 2\n"),
                  upstream_changes=("@@ -0,0 +1 @@\n+B = 2\n",),
-                 suggestion="keep both")  # fmt: skip
+                 suggestion="take the proposed text; drops nothing", kind=HunkKind.ADJACENT,
+                 why="upstream inserted 1 line next to the fork's changed line",
+                 proposed="A = 1\nB = 2\n")  # fmt: skip
     return ConflictReport(
         upstream="mypkg",
         version="1.1",
@@ -111,6 +118,14 @@ def test_json_has_exactly_the_documented_fields() -> None:
                 assert list(commit) == fields["Commit"]
     hunk = data["entries"][0]["hunks"][0]
     assert hunk["fork"]["text"].endswith(HOSTILE)
+    assert (hunk["kind"], hunk["why"], hunk["proposed"]) == (
+        "same-lines",
+        "both sides changed the same line",
+        None,
+    )
+    assert f"drops upstream's line `{LONG}` (both" in hunk["suggestion"]  # whole, never cut
+    added = data["entries"][1]["hunks"][0]
+    assert (added["kind"], added["proposed"]) == ("adjacent", "A = 1\nB = 2\n")
     assert hunk["upstream_commits"][0]["subject"] == UP.subject
     assert data["fork_repository"] == "/work/forks/mypkg"
 
@@ -142,7 +157,14 @@ def test_markdown_has_the_table_sections_and_fences() -> None:
     assert "````python\n" in text and HOSTILE.rstrip("\n") in text
     assert "greet: capitalise \\<the\\> greeting — Up Stream, 2024-11-01" in text
     assert "fork: friendlier \\| greeting — Fork Hand, 2025-01-02" in text
-    assert "**Suggested:** take upstream's side, then re-apply the fork's line: `x = 1`" in text
+    assert "**Why:** both sides changed the same line  \n" in text
+    assert (
+        "**Suggested:** take upstream's side, then re-apply the fork's line: `x = 1`, which "
+        f"**⚠ drops upstream's line `{LONG}` (both changed it)**; or combine the two"
+    ) in text
+    assert "…" not in text.split("## Warnings")[0].replace("… ", "")
+    assert "**Proposed text (keeps both sides; git's merge, line by line):**" in text
+    assert "```python\nA = 1\nB = 2\n```" in text
     assert "## Warnings (not blocking)" in text
     assert text.index("## Warnings") < text.index("### `patch gone.py` — patch-no-match")
     assert "*(no lines)*" in text  # the empty base of add/add
@@ -210,6 +232,10 @@ def test_html_is_well_formed_escaped_and_self_contained() -> None:
     # Each side, captioned with its lines, numbered from its first line.
     assert "fork (HEAD) · lines 5–6" in text and "base (1.0) · line 5" in text
     assert re.search(r'<span class="n">6</span><span class="t">\s*x = ', page)
+    assert f'<strong class="drop">⚠ drops upstream&#x27;s line <code>{LONG}</code>' in page
+    assert "Why: upstream inserted 1 line next to the fork’s changed line" not in text
+    assert "Why: upstream inserted 1 line next to the fork's changed line" in text
+    assert "proposed text (keeps both sides; git's merge, line by line)" in text
 
 
 def test_html_of_empty_report() -> None:
@@ -235,7 +261,18 @@ def test_terminal_shows_sides_commits_and_steps(width: int) -> None:
     assert f"{'b' * 10} fork: friendlier | greeting (Fork Hand, 2025-01-02)" in text
     assert "upstream 1.1 · line 6" in text
     assert "suggested: take upstream's side, then re-apply the fork's line: x = 1" in text
+    assert "why: upstream inserted 1 line next to the fork's changed line" in text
+    assert "proposed text (keeps both sides; git's merge, line by line)" in text
+    assert f"drops upstream's line {LONG[:59]}… (both changed it)" in text  # shortened here
     assert "next: resolve the 3 conflicted paths, then forktool sync mypkg --continue" in text
+
+
+def test_terminal_shows_a_clause_that_drops_upstream_lines_in_red() -> None:
+    console = Console(record=True, width=200, color_system="standard")
+    render_terminal(console, sample())
+    styled = console.export_text(styles=True)
+    assert re.search(r"\x1b\[1;31mdrops upstream's line ", styled)
+    assert not re.search(r"\x1b\[[0-9;]*31m[^\x1b]*re-apply", styled)  # only that clause
 
 
 # -- a real report, end to end ------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from forktool import config as config_mod
 from forktool.conflicts import text
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, collect
 from forktool.errors import RepositoryError
+from forktool.git.repository import GitRepo
 from tests.helpers import build_file_tree, git, git_init, git_save, run_cli, write_definition
 from tests.indexserver import IndexServer
 
@@ -130,6 +131,19 @@ def conflicting_fork(definition: Path) -> Path:
     return fork
 
 
+def stopped_sync(
+    tmp_path: Path, upstream: Path, fork_change: Callable[[Path], object], message: str = "fork"
+) -> Path:
+    """Sync release 1.0 of the git ``upstream``, commit ``fork_change`` in the fork, then
+    sync 1.1, which stops on conflicts; the definition."""
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork_change(fork_of(definition))
+    git(fork_of(definition), "commit", "-qam", message)
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    return definition
+
+
 def stopped_report(definition: Path) -> ConflictReport:
     conflicting_fork(definition)
     result = run_cli(definition, "sync", "--to", "1.1")
@@ -166,6 +180,10 @@ def test_content_conflict_names_both_sides_and_their_commits(definition: Path) -
     commit = hunk.upstream_commits[0]
     assert commit.author == "Up Stream <up@example.org>" and len(commit.id) == 40
     assert "re-apply the fork's line" in hunk.suggestion and "Hi there" in hunk.suggestion
+    assert (hunk.kind, hunk.why) == ("same-lines", "both sides changed the same line")
+    assert 'drops upstream\'s line `return "Hello, " + name`' in hunk.suggestion
+    assert hunk.proposed is None
+    assert core.detail == "both sides changed the same line"
 
 
 def test_both_sides_adding_keys_suggests_keeping_both(definition: Path) -> None:
@@ -177,7 +195,10 @@ def test_both_sides_adding_keys_suggests_keeping_both(definition: Path) -> None:
     assert (hunk.upstream.start, hunk.upstream.text) == (4, '    "C": 3,\n')
     assert subjects(hunk.upstream_commits) == ["settings: add C"]
     assert subjects(hunk.fork_commits) == ["fork: add D"]
-    assert hunk.suggestion == "keep both: the fork's `D` and upstream's new `C`"
+    assert hunk.suggestion == "keep both: the fork's `D` and upstream's new `C`; drops nothing"
+    assert hunk.kind == "adjacent"
+    assert hunk.why == "both sides inserted lines at the same place (the fork 1, upstream 1)"
+    assert hunk.proposed is None  # which goes first is for a person to say
 
 
 def test_file_level_conflicts(definition: Path) -> None:
@@ -396,18 +417,134 @@ def test_line_map_and_overlaps() -> None:
 
 SUGGESTIONS = [
     ("", '    "X": 1,\n', '    "X": 2,\n    "Y": 3,\n', "both sides add `X`: keep one value "
-     "(fork: `1`, upstream: `2`); keep upstream's new `Y` too"),
-    ("old\n", "", "new\n", "the fork removed these lines"),
+     "(fork: `1`, upstream: `2`); keeping the fork's value drops upstream's `2`; keep "
+     "upstream's new `Y` too"),
+    ("old\n", "", "new\n", "keep them removed, which drops upstream's line `new`"),
     ("old\n", "mine\n", "", "upstream removed these lines"),
     ("a = 1\n", "a = 1\nb = 2\n", "b = 2\na = 1\n", "both sides add `b` alike: keep it once"),
-    ("f(a)\n", "f(a, b)\n", "# why\nf(a, b)\n", "upstream's side already holds the fork's"),
-    ("x(1)\n", "x(2)\n", "x(3)\n", "take upstream's side, then re-apply the fork's line: `x(2)`"),
+    ("f(a)\n", "f(a, b)\n", "# why\nf(a, b)\n", "upstream's side: it already holds the fork's"),
+    ("x(1)\n", "x(2)\n", "x(3)\n", "take upstream's side, then re-apply the fork's line: `x(2)`, "
+     "which drops upstream's line `x(3)` (both changed it)"),
+    ("if x:\n    y()\n", "if x:\n        y()\n", "if x:\n    z()\n", "the fork only changed "
+     "whitespace here: take upstream's side"),
+    ("if x:\n    y()\n", "if x:\n    z()\n", "if x:\n  y()\n", "keep the fork's side, which "
+     "drops upstream's whitespace change"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("base", "fork", "upstream", "expected"), SUGGESTIONS)
 def test_suggestions(base: str, fork: str, upstream: str, expected: str) -> None:
     assert expected in text.suggest(base, fork, upstream)
+
+
+def test_a_suggestion_that_drops_upstream_lines_says_so() -> None:
+    """Every suggestion says what it drops: nothing, the fork's lines, or upstream's (named)."""
+    for base, fork, upstream, *_ in SUGGESTIONS + SHAPES:
+        advice = text.suggest(base, fork, upstream)
+        said = ("drops nothing", "drops the fork's", text.DROPS_UPSTREAM)
+        assert any(words in advice for words in said), advice
+    taking_fork = text.suggest("x(1)\n", "x(2)\n", "x(3)\n")
+    assert "drops upstream's line `x(3)`" in taking_fork
+    long = "    " + "value = compute(" + ", ".join(f"argument_{i}" for i in range(20)) + ")\n"
+    whole = text.suggest("", "a = 1\n", long)
+    assert long.strip() not in whole  # named by key, not shown
+    removed = text.suggest("old\n", "", long)
+    assert f"`{long.strip()}`" in removed and "…" not in removed  # never cut
+
+
+# Hunk shapes as (base, fork, upstream) -> kind and why.
+SHAPES = [
+    ("a = 1\n", "a = 2\n", "a = 1\nb = 1\nc = 1\n", "adjacent",
+     "upstream inserted 2 lines next to the fork's changed line"),
+    ("a = 1\n", "a = 2\n", "b = 1\nc = 1\na = 1\n", "adjacent",
+     "upstream inserted 2 lines next to the fork's changed line"),
+    ("a = 1\n", "z = 0\na = 1\n", "a = 3\n", "adjacent",
+     "the fork inserted 1 line next to upstream's changed line"),
+    ("a = 1\nb = 1\n", "a = 2\nb = 1\n", "a = 1\nb = 2\n", "adjacent",
+     "upstream changed 1 line next to the fork's changed line"),
+    ("a\nb\nc\n", "x\ny\nz\n", "a\nQ\nb\nc\n", "adjacent",
+     "upstream inserted 1 line among the fork's 3 changed lines"),
+    ("", "D\n", "C\nE\n", "adjacent",
+     "both sides inserted lines at the same place (the fork 1, upstream 2)"),
+    ("x(1)\n", "x(2)\n", "x(3)\n", "same-lines", "both sides changed the same line"),
+    ("a\nb\n", "A\nB\n", "a\nC\n", "same-lines", "both sides changed the same line"),
+    ("old = 1\nkeep()\n", "new = 1\nkeep()\n", "keep()\n", "deleted",
+     "upstream deleted 1 line the fork changed"),
+    ("old = 1\n", "", "old = 2\n", "deleted", "the fork deleted 1 line upstream changed"),
+    ("if x:\n    y()\n", "if x:\n        y()\n", "if x:\n    z()\n", "whitespace",
+     "the fork only changed whitespace (indentation, spacing or blank lines) where upstream "
+     "changed 1 line"),
+    ("y()\n", "y( )\n\n", "y ()\n", "whitespace",
+     "both sides only changed whitespace (indentation, spacing or blank lines)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("base", "fork", "upstream", "kind", "why"), SHAPES)
+def test_classify(base: str, fork: str, upstream: str, kind: str, why: str) -> None:
+    reason = text.classify(base, fork, upstream)
+    assert (reason.kind, reason.why) == (kind, why)
+
+
+def test_classify_tells_a_move_from_a_deletion() -> None:
+    moved = "def helper_function():\n    return 1\n"
+    base, fork = moved, "def helper_function():\n    return 2\n"
+    upstream_file = "import os\n\n\nclass K:\n    pass\n\n\n" + moved
+    reason = text.classify(base, fork, "", upstream_file=upstream_file)
+    assert (reason.kind, reason.why) == (
+        "deleted",
+        "upstream moved 1 line the fork changed elsewhere in the file",
+    )
+    assert text.classify(base, fork, "", upstream_file="import os\n").why == (
+        "upstream deleted 1 line the fork changed"
+    )
+
+
+@pytest.fixture
+def merge_file(tmp_path: Path) -> Iterator[text.MergeText]:
+    """git's own three-way merge of texts (``git merge-file`` through forktool's wrapper)."""
+    repo = GitRepo(git_init(tmp_path / "merging"))
+
+    def merge(ours: str, base: str, theirs: str) -> str:
+        merged = repo.merge_file(ours.encode(), base.encode(), theirs.encode(), ["f", "b", "u"])
+        return merged.decode()
+
+    yield merge
+    repo.close()
+
+
+PROPOSALS = [
+    # upstream inserts after, or before, the fork's changed line
+    ("a = 1\n", "a = 2\n", "a = 1\nb = 1\nc = 1\n", "a = 2\nb = 1\nc = 1\n"),
+    ("a = 1\n", "a = 2\n", "b = 1\nc = 1\na = 1\n", "b = 1\nc = 1\na = 2\n"),
+    # the fork inserts next to upstream's change; independent edits of neighbouring lines
+    ("a = 1\n", "a = 1\nz = 0\n", "a = 3\n", "a = 3\nz = 0\n"),
+    ("a\nb\n", "A\nb\n", "a\nB\n", "A\nB\n"),
+    # a deletion next to the other side's change, either way round
+    ("a\nb\n", "b\n", "a\nB\n", "B\n"),
+    ("a\nb\n", "A\nb\n", "a\n", "A\n"),
+    # lines are git's lines: a form feed does not end one
+    ("a = 1\n\x0c\n", "a = 2\n\x0c\n", "a = 1\n\x0c\nb = 1\n", "a = 2\n\x0c\nb = 1\n"),
+    # real conflicts: no proposal
+    ("x(1)\n", "x(2)\n", "x(3)\n", None),
+    ("", "D\n", "C\n", None),
+    ("a\nb\nc\n", "x\ny\nz\n", "a\nQ\nb\nc\n", None),
+    ("old\n", "", "new\n", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("base", "fork", "upstream", "expected"), PROPOSALS)
+def test_proposed_text_keeps_both_sides_only_where_they_do_not_overlap(
+    merge_file: text.MergeText, base: str, fork: str, upstream: str, expected: str | None
+) -> None:
+    assert text.propose(base, fork, upstream, merge_file) == expected
+
+
+def test_no_proposal_for_texts_git_cannot_merge_line_by_line(
+    merge_file: text.MergeText,
+) -> None:
+    assert text.propose("a\n", "A\n", "a\nb", merge_file) is None  # no final newline
+    markers = "<<<<<<< x\n"
+    assert text.propose("a\n", "A\n", f"a\n{markers}", merge_file) is None
 
 
 def test_rename_delete(tmp_path: Path) -> None:
@@ -417,12 +554,9 @@ def test_rename_delete(tmp_path: Path) -> None:
     git_save(repo, "release 1.0", tag="v1.0")
     git(repo, "mv", "src/mypkg/old.py", "src/mypkg/legacy.py")
     git_save(repo, "rename old to legacy", tag="v1.1")
-    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{repo}"')
-    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    fork = fork_of(definition)
-    git(fork, "rm", "-q", "src/ourpkg/old.py")
-    git(fork, "commit", "-qm", "fork: no legacy")
-    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    definition = stopped_sync(
+        tmp_path, repo, lambda fork: git(fork, "rm", "-q", "src/ourpkg/old.py"), "fork: no legacy"
+    )
 
     [renamed] = collect(load(definition)).conflicts
 
@@ -438,3 +572,28 @@ def test_rename_delete(tmp_path: Path) -> None:
     )
     assert subjects(renamed.upstream_commits) == ["rename old to legacy"]
     assert subjects(renamed.fork_commits) == ["fork: no legacy"]
+
+
+def test_upstream_inserting_next_to_the_forks_change_is_explained_and_merged(
+    tmp_path: Path,
+) -> None:
+    repo = git_init(tmp_path / "up")
+    build_file_tree(repo, {"src/mypkg/__init__.py": "", "src/mypkg/conf.py": "A = 1\nZ = 0\n"})
+    git_save(repo, "release 1.0", tag="v1.0")
+    edit(repo, "src/mypkg/conf.py", "A = 1\n", "A = 1\nB = 2\nC = 3\n")
+    git_save(repo, "conf: B and C", tag="v1.1")
+    definition = stopped_sync(
+        tmp_path, repo, lambda fork: edit(fork, "src/ourpkg/conf.py", "A = 1\n", "A = 10\n")
+    )
+
+    conf = entry(collect(load(definition)), "src/ourpkg/conf.py")
+
+    [hunk] = conf.hunks
+    assert (hunk.base.text, hunk.fork.text) == ("A = 1\n", "A = 10\n")
+    assert hunk.upstream.text == "A = 1\nB = 2\nC = 3\n"
+    assert hunk.kind == text.HunkKind.ADJACENT
+    assert hunk.why == "upstream inserted 2 lines next to the fork's changed line"
+    assert conf.detail == hunk.why
+    assert hunk.proposed == "A = 10\nB = 2\nC = 3\n"
+    assert hunk.suggestion.startswith("take the proposed text")
+    assert "drops nothing" in hunk.suggestion

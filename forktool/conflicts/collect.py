@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -116,7 +116,11 @@ class Hunk:
         fork_commits: the fork commits that last wrote the fork side's lines, at any age
             (``git blame`` of ``HEAD``), newest first; lines upstream wrote (transformed
             and vendor commits, integration merges that took them) are left out.
-        suggestion: one line: a concrete next step for this hunk.
+        suggestion: one line: a concrete next step for this hunk, saying what it keeps and
+            drops of each side.
+        kind / why: why the sides conflict (:func:`~forktool.conflicts.text.classify`).
+        proposed: a merged text that keeps both sides' changes, when they touch no common
+            line (:func:`~forktool.conflicts.text.propose`); None otherwise.
     """
 
     line: int
@@ -127,6 +131,9 @@ class Hunk:
     upstream_changes: tuple[str, ...] = ()
     fork_commits: tuple[Commit, ...] = ()
     suggestion: str = ""
+    kind: ctext.HunkKind = ctext.HunkKind.SAME_LINES
+    why: str = ""
+    proposed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -444,7 +451,7 @@ class _Run:
         if has[FORK] and has[UPSTREAM]:
             kind = EntryKind.CONTENT if has[BASE] else EntryKind.ADD_ADD
             hunks, note = self._hunks(path, stages)
-            detail = "both sides changed the same lines" if has[BASE] else "both sides added it"
+            detail = _content_detail(hunks) if has[BASE] else "both sides added it"
             return Entry(
                 path=path,
                 upstream_path=upstream_path,
@@ -513,8 +520,28 @@ class _Run:
         hunks = []
         for index, block in enumerate(merged.blocks):
             sides = {role: Side(*spans[role][index], "".join(block.texts[role])) for role in spans}
-            hunks.append(self._with_provenance(path, block.line, sides, whole))
+            hunk = self._with_provenance(path, block.line, sides, whole)
+            hunks.append(self._explained(hunk, whole))
         return hunks, note
+
+    def _explained(self, hunk: Hunk, texts: dict[str, str]) -> Hunk:
+        """``hunk`` with why it conflicts, a merged text when one keeps both sides, and the
+        step that follows from them."""
+        base, fork, upstream = hunk.base.text, hunk.fork.text, hunk.upstream.text
+        reason = ctext.classify(base, fork, upstream, texts[FORK], texts[UPSTREAM])
+        proposed = None
+        if reason.kind in (ctext.HunkKind.ADJACENT, ctext.HunkKind.WHITESPACE):
+            proposed = ctext.propose(base, fork, upstream, self._merge_text)
+        suggestion = ctext.suggest(base, fork, upstream, proposed)
+        return replace(
+            hunk, kind=reason.kind, why=reason.why, proposed=proposed, suggestion=suggestion
+        )
+
+    def _merge_text(self, ours: str, base: str, theirs: str) -> str:
+        """``git merge-file`` of three texts (fork, base, upstream)."""
+        labels = [FORK, BASE, UPSTREAM]
+        merged = self.repo.merge_file(ours.encode(), base.encode(), theirs.encode(), labels)
+        return merged.decode("utf-8", "replace")
 
     def _merged(self, path: str, blobs: dict[str, bytes]) -> tuple[ctext.Merged, str]:
         """The working-tree file's conflict blocks; recomputed from the index stages
@@ -827,6 +854,17 @@ def _deletion_step(path: str, deleted_by: str, upstream_stage: int) -> str:
         f"the fork deleted this file; upstream changed it: keep it deleted (`git rm {path}`) "
         f"or take upstream's version (`git checkout {keep} {path}` then `git add {path}`)"
     )
+
+
+def _content_detail(hunks: list[Hunk]) -> str:
+    """What happened to a file both sides changed: why its hunks conflict."""
+    whys = {hunk.why for hunk in hunks}
+    if not whys:
+        return "both sides changed it"
+    if len(whys) != 1:
+        return f"both sides changed lines close together ({_plural(len(hunks), 'hunk')})"
+    why = whys.pop()
+    return why if len(hunks) == 1 else f"{why} ({len(hunks)} hunks)"
 
 
 def _plural(count: int, noun: str) -> str:

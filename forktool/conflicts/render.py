@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, Side
+from forktool.conflicts.text import DROPS_UPSTREAM
 from forktool.records.intent import Stage
 
 #: Version of the JSON document; bump it when a field changes meaning or disappears.
@@ -152,6 +153,25 @@ def _spans(text: str) -> list[tuple[str, bool]]:
     return [*parts, (text[at:], False)]
 
 
+# The clause of a suggestion that says which upstream lines it drops: to the next ";"
+# outside code spans, or the end.
+_DROP_CLAUSE = re.compile(re.escape(DROPS_UPSTREAM) + r"(?:[^`;]|`[^`\n]*`)*")
+
+
+def _clauses(text: str) -> list[tuple[str, bool]]:
+    """``text`` split into (part, drops_upstream) pairs at its clauses that drop upstream
+    lines."""
+    parts, at = [], 0
+    for match in _DROP_CLAUSE.finditer(text):
+        parts += [(text[at : match.start()], False), (match.group(0), True)]
+        at = match.end()
+    return [part for part in [*parts, (text[at:], False)] if part[0]]
+
+
+#: What the proposed text is, wherever it is shown.
+_PROPOSED = "proposed text (keeps both sides; git's merge, line by line)"
+
+
 def _provenance(entry_or_hunk: Entry | Hunk) -> list[tuple[str, Sequence[Commit]]]:
     scope = "these lines" if isinstance(entry_or_hunk, Hunk) else "this file"
     return [
@@ -163,6 +183,10 @@ def _provenance(entry_or_hunk: Entry | Hunk) -> list[tuple[str, Sequence[Commit]
 # -- terminal -----------------------------------------------------------------------------
 
 _TERMINAL_LINES = 40  # per side; the JSON, Markdown and HTML reports show everything
+_TERMINAL_CODE = 60  # characters of code in a suggestion; the other formats show it whole
+# (drops upstream lines, is code) -> style of a part of a suggestion
+_TERMINAL_STYLES = {(False, False): "", (False, True): "cyan", (True, False): "bold red",
+                    (True, True): "bold red"}  # fmt: skip
 _SIDE_BY_SIDE = 160  # columns from which the three sides stand side by side
 
 
@@ -195,7 +219,10 @@ def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> N
     for number, hunk in enumerate(entry.hunks, start=1):
         where = f" at line {hunk.line}" if hunk.line else ""
         console.print(f"\n[bold]hunk {number}[/]{where}", highlight=False)
+        _plain(console, f"why: {hunk.why}")
         console.print(_terminal_sides(console, report, entry, hunk))
+        if hunk.proposed is not None:
+            console.print(_terminal_panel(entry, _PROPOSED, hunk.proposed, None))
         for title, commits in _provenance(hunk):
             _terminal_commits(console, report, title, commits)
         for change in hunk.upstream_changes:
@@ -208,22 +235,11 @@ def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> N
 def _terminal_sides(
     console: Console, report: ConflictReport, entry: Entry, hunk: Hunk
 ) -> RenderableType:
-    lexer = Syntax.guess_lexer(entry.path or "x.txt")
     panels = []
     for role in _SIDES:
         side: Side = getattr(hunk, role)
-        lines = side.text.splitlines()
-        shown = "\n".join(lines[:_TERMINAL_LINES])
-        body: RenderableType = (
-            Syntax(shown, lexer, line_numbers=True, start_line=max(side.start, 1),
-                   background_color="default", word_wrap=True)
-            if lines else Text("(no lines)", style="dim")
-        )  # fmt: skip
-        if len(lines) > _TERMINAL_LINES:
-            more = Text(f"… {len(lines) - _TERMINAL_LINES} more lines", style="dim")
-            body = Group(body, more)
         title = f"{_side_label(report, role)} · {_lines(side)}"
-        panels.append(Panel(body, title=escape(title), title_align="left", expand=True))
+        panels.append(_terminal_panel(entry, title, side.text, max(side.start, 1)))
     if console.width < _SIDE_BY_SIDE:
         return Group(*panels)
     grid = Table.grid(expand=True, padding=(0, 1))
@@ -231,6 +247,22 @@ def _terminal_sides(
         grid.add_column(ratio=1)
     grid.add_row(*panels)
     return grid
+
+
+def _terminal_panel(entry: Entry, title: str, text: str, start: int | None) -> Panel:
+    """``text`` of ``entry``'s file in a titled panel, numbered from line ``start`` (None:
+    not numbered), at most :data:`_TERMINAL_LINES` lines."""
+    lines = text.splitlines()
+    shown = "\n".join(lines[:_TERMINAL_LINES])
+    body: RenderableType = (
+        Syntax(shown, Syntax.guess_lexer(entry.path or "x.txt"), line_numbers=start is not None,
+               start_line=start or 1, background_color="default", word_wrap=True)
+        if lines else Text("(no lines)", style="dim")
+    )  # fmt: skip
+    if len(lines) > _TERMINAL_LINES:
+        more = Text(f"… {len(lines) - _TERMINAL_LINES} more lines", style="dim")
+        body = Group(body, more)
+    return Panel(body, title=escape(title), title_align="left", expand=True)
 
 
 def _terminal_commits(
@@ -245,9 +277,14 @@ def _terminal_commits(
 
 
 def _rich_text(label: str, text: str, style: str) -> Text:
+    """``label`` then ``text``: code spans in cyan (shortened past 60 characters), the
+    clauses that drop upstream lines in red."""
     out = Text(label, style=style)
-    for part, code in _spans(text):
-        out.append(part, style="cyan" if code else "")
+    for clause, drops in _clauses(text):
+        for part, code in _spans(clause):
+            if code and len(part) > _TERMINAL_CODE:
+                part = part[: _TERMINAL_CODE - 1] + "…"
+            out.append(part, style=_TERMINAL_STYLES[drops, code])
     return out
 
 
@@ -317,12 +354,16 @@ def _md_entry(report: ConflictReport, entry: Entry, level: str) -> list[str]:
     for number, hunk in enumerate(entry.hunks, start=1):
         where = f" — line {hunk.line}" if hunk.line else ""
         out += ["", f"{level}# Hunk {number}{where}", ""]
+        out.append(f"**Why:** {_md_text(hunk.why)}  ")
         out.append(f"**Suggested:** {_md_rich(hunk.suggestion)}")
         language = _language(entry.path)
         for role in _SIDES:
             side: Side = getattr(hunk, role)
             out += ["", f"**{_md_text(_side_label(report, role))}**, {_lines(side)}:", ""]
             out += _md_fence(side.text, language, _MARKDOWN_LINES)
+        if hunk.proposed is not None:
+            out += ["", f"**{_md_text(_PROPOSED[0].upper() + _PROPOSED[1:])}:**", ""]
+            out += _md_fence(hunk.proposed, language, _MARKDOWN_LINES)
         for title, commits in _provenance(hunk):
             out += _md_commits(report, title, commits)
         if hunk.upstream_changes:
@@ -386,8 +427,13 @@ def _md_text(text: str) -> str:
 
 
 def _md_rich(text: str) -> str:
-    """Text with backtick code spans: the spans as Markdown code, the rest escaped."""
-    return "".join(_md_code(part) if code else _md_text(part) for part, code in _spans(text))
+    """Text with backtick code spans: the spans as Markdown code, the rest escaped; a clause
+    that drops upstream lines in bold, after a warning sign."""
+    out = []
+    for clause, drops in _clauses(text):
+        rich = "".join(_md_code(part) if code else _md_text(part) for part, code in _spans(clause))
+        out.append(f"**⚠ {rich.strip()}**" if drops else rich)
+    return "".join(out)
 
 
 def _md_cell(text: str) -> str:
@@ -437,6 +483,8 @@ table.summary th { background: #f3f4f6; }
 .side { border: 1px solid var(--line); border-top: 4px solid var(--base); border-radius: 6px;
   margin: 0; min-width: 0; }
 .side.fork { border-top-color: var(--fork); } .side.upstream { border-top-color: var(--upstream); }
+.side.proposed { border-top-color: var(--upstream); border-top-style: double; margin-top: 12px; }
+.drop { color: var(--bad); background: #fef2f2; }
 .side figcaption { padding: 4px 10px; font-size: 13px; color: #374151; background: #f9fafb; }
 .side pre { margin: 0; padding: 8px 0; background: var(--code); }
 .side .l { display: grid; grid-template-columns: 3.5em 1fr; column-gap: 10px;
@@ -519,10 +567,14 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
     for number, hunk in enumerate(entry.hunks, start=1):
         where = f" — line {hunk.line}" if hunk.line else ""
         parts.append(f"<h3>Hunk {number}{where}</h3>")
+        parts.append(f'<p class="meta"><strong>Why:</strong> {e(hunk.why)}</p>')
         suggestion = _html_rich(hunk.suggestion)
         parts.append(f'<p class="suggest"><strong>Suggested:</strong> {suggestion}</p>')
         figures = [_html_side(report, role, getattr(hunk, role)) for role in _SIDES]
         parts.append(f'<div class="sides">{"".join(figures)}</div>')
+        if hunk.proposed is not None:
+            proposed = Side(0, hunk.proposed.count("\n"), hunk.proposed)
+            parts.append(f'<div class="sides">{_html_side(report, "proposed", proposed)}</div>')
         parts.append(_html_provenance(report, hunk))
         if hunk.upstream_changes:
             diff = e("".join(hunk.upstream_changes))
@@ -533,12 +585,13 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
 
 
 def _html_side(report: ConflictReport, role: str, side: Side) -> str:
+    """A side of a hunk (or the proposed text: role ``proposed``, not numbered)."""
     e = _esc
-    caption = f"{_side_label(report, role)} · {_lines(side)}"
+    caption = _PROPOSED if role == "proposed" else f"{_side_label(report, role)} · {_lines(side)}"
     lines = side.text.splitlines()
     if lines:
         numbered = "".join(
-            f'<span class="l"><span class="n">{side.start + i}</span>'
+            f'<span class="l"><span class="n">{side.start + i if side.start else ""}</span>'
             f'<span class="t">{e(line)}</span></span>'
             for i, line in enumerate(lines)
         )
@@ -577,10 +630,15 @@ def _html_commit_id(report: ConflictReport, commit: Commit, *, link: bool) -> st
 
 
 def _html_rich(text: str) -> str:
-    """Text with backtick code spans, as escaped HTML with ``<code>`` elements."""
-    return "".join(
-        f"<code>{_esc(part)}</code>" if code else _esc(part) for part, code in _spans(text)
-    )
+    """Text with backtick code spans, as escaped HTML with ``<code>`` elements; a clause
+    that drops upstream lines highlighted, after a warning sign."""
+    out = []
+    for clause, drops in _clauses(text):
+        rich = "".join(
+            f"<code>{_esc(part)}</code>" if code else _esc(part) for part, code in _spans(clause)
+        )
+        out.append(f'<strong class="drop">⚠ {rich}</strong>' if drops else rich)
+    return "".join(out)
 
 
 def _esc(text: str) -> str:

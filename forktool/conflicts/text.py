@@ -1,5 +1,7 @@
 """Text logic of the conflict report, free of git: conflict-marker blocks, line alignment
-between similar texts, unified-diff hunks, and the suggested next step for a hunk.
+between similar texts, unified-diff hunks, and for a conflicted hunk: why its sides
+conflict (:func:`classify`), a merged text that keeps both (:func:`propose`, with a merge
+function given by the caller) and the suggested next step (:func:`suggest`).
 
 Line ranges are :data:`Span` pairs ``(start, count)``: ``start`` is the 1-based first line;
 for ``count == 0`` it is the line before which the empty range sits; ``start == 0`` means
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 #: ``(start, count)``: a 1-based line range (see the module docstring).
 Span = tuple[int, int]
@@ -201,7 +204,241 @@ def overlaps(first: Span, second: Span | None) -> bool:
     return lo1 <= hi2 and lo2 <= hi1
 
 
+# -- why a hunk conflicts -----------------------------------------------------------------
+
+FORK, UPSTREAM = "fork", "upstream"
+_WHO = {FORK: "the fork", UPSTREAM: "upstream"}
+_WHOSE = {FORK: "the fork's", UPSTREAM: "upstream's"}
+_OTHER = {FORK: UPSTREAM, UPSTREAM: FORK}
+
+
+class HunkKind(StrEnum):
+    """Why a hunk conflicts, from how each side changed the base lines."""
+
+    SAME_LINES = "same-lines"  # both sides changed the same base lines
+    ADJACENT = "adjacent"  # no base line changed by both: insertions or changes side by side
+    DELETED = "deleted"  # one side deleted (or moved away) lines the other changed
+    WHITESPACE = "whitespace"  # one side changed only whitespace
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a hunk conflicts: its :class:`HunkKind`, and one line that names the sides
+    ("upstream inserted 2 lines next to the fork's changed line")."""
+
+    kind: HunkKind
+    why: str
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What one side did to a hunk's base lines (0-based base line indices).
+
+    Attributes:
+        changed: base lines it replaced with other lines.
+        deleted: base lines it deleted outright.
+        inserted: base line index -> number of lines it inserted before that line.
+    """
+
+    changed: frozenset[int]
+    deleted: frozenset[int]
+    inserted: dict[int, int]
+
+    @classmethod
+    def of(cls, base: list[str], side: list[str]) -> _Change:
+        changed: set[int] = set()
+        deleted: set[int] = set()
+        inserted: dict[int, int] = {}
+        for tag, i1, i2, j1, j2 in _opcodes(base, side):
+            if tag == "replace":
+                changed.update(range(i1, i2))
+            elif tag == "delete":
+                deleted.update(range(i1, i2))
+            elif tag == "insert":
+                inserted[i1] = j2 - j1
+        return cls(frozenset(changed), frozenset(deleted), inserted)
+
+    @property
+    def touched(self) -> frozenset[int]:
+        """The base lines it changed or deleted."""
+        return self.changed | self.deleted
+
+    @property
+    def insertions(self) -> int:
+        return sum(self.inserted.values())
+
+    def verb(self) -> str:
+        """``changed 1 line``, ``inserted 2 lines``, ``changed 1 line and deleted 2 lines``."""
+        parts = [
+            f"{verb} {_plural(count, 'line')}"
+            for verb, count in (
+                ("changed", len(self.changed)),
+                ("inserted", self.insertions),
+                ("deleted", len(self.deleted)),
+            )
+            if count
+        ]
+        return " and ".join(parts) or "changed nothing"
+
+    def noun(self, role: str) -> str:
+        """``the fork's changed line``, ``upstream's 2 inserted lines``, ``the fork's changes``."""
+        kinds = [
+            (adjective, count)
+            for adjective, count in (
+                ("changed", len(self.changed)),
+                ("inserted", self.insertions),
+                ("deleted", len(self.deleted)),
+            )
+            if count
+        ]
+        if len(kinds) != 1:
+            return f"{_WHOSE[role]} changes"
+        adjective, count = kinds[0]
+        if adjective == "deleted":
+            return f"{_WHOSE[role]} deletion of {_plural(count, 'line')}"
+        number = "" if count == 1 else f"{count} "
+        return f"{_WHOSE[role]} {number}{adjective} {'line' if count == 1 else 'lines'}"
+
+
+def classify(
+    base: str, fork: str, upstream: str, fork_file: str = "", upstream_file: str = ""
+) -> Reason:
+    """Why a hunk with these three sides conflicts, naming the side that did what.
+
+    Args:
+        base / fork / upstream: the hunk's text on each side.
+        fork_file / upstream_file: that side's whole file, to tell lines it moved elsewhere
+            from lines it deleted ("" when unknown).
+    """
+    base_lines = base.splitlines()
+    lines = {FORK: fork.splitlines(), UPSTREAM: upstream.splitlines()}
+    if lines[FORK] == lines[UPSTREAM]:
+        return Reason(HunkKind.SAME_LINES, "both sides made the same change")
+    spaced = [role for role in (FORK, UPSTREAM) if _squashed(lines[role]) == _squashed(base_lines)]
+    changes = {role: _Change.of(base_lines, lines[role]) for role in (FORK, UPSTREAM)}
+    whitespace = "whitespace (indentation, spacing or blank lines)"
+    if len(spaced) == 2:
+        return Reason(HunkKind.WHITESPACE, f"both sides only changed {whitespace}")
+    if spaced:
+        role, other = spaced[0], _OTHER[spaced[0]]
+        return Reason(
+            HunkKind.WHITESPACE,
+            f"{_WHO[role]} only changed {whitespace} where {_WHO[other]} {changes[other].verb()}",
+        )
+    files = {FORK: fork_file, UPSTREAM: upstream_file}
+    for role in (UPSTREAM, FORK):
+        other = _OTHER[role]
+        gone = changes[role].deleted & changes[other].changed
+        if gone or (not lines[role] and changes[other].changed):
+            count = _plural(len(gone or changes[other].changed), "line")
+            removed = [base_lines[i] for i in sorted(changes[role].deleted)]
+            if _found_in(removed, files[role]):
+                why = f"{_WHO[role]} moved {count} {_WHO[other]} changed elsewhere in the file"
+            else:
+                why = f"{_WHO[role]} deleted {count} {_WHO[other]} changed"
+            return Reason(HunkKind.DELETED, why)
+    shared = changes[FORK].touched & changes[UPSTREAM].touched
+    if shared:
+        what = "line" if len(shared) == 1 else f"{len(shared)} lines"
+        return Reason(HunkKind.SAME_LINES, f"both sides changed the same {what}")
+    inserters = [role for role in (UPSTREAM, FORK) if not changes[role].touched]
+    if len(inserters) == 2:
+        counts = f"the fork {changes[FORK].insertions}, upstream {changes[UPSTREAM].insertions}"
+        return Reason(HunkKind.ADJACENT, f"both sides inserted lines at the same place ({counts})")
+    role = inserters[0] if inserters else UPSTREAM
+    change, theirs = changes[role], changes[_OTHER[role]]
+    where = "next to"
+    if inserters and theirs.touched:
+        low, high = min(theirs.touched), max(theirs.touched)
+        where = "among" if any(low < at <= high for at in change.inserted) else "next to"
+    return Reason(
+        HunkKind.ADJACENT, f"{_WHO[role]} {change.verb()} {where} {theirs.noun(_OTHER[role])}"
+    )
+
+
+def _squashed(lines: list[str]) -> list[str]:
+    """The non-blank lines without their whitespace: equal when only whitespace
+    (indentation, spacing, blank lines) differs (as ``git diff -w`` sees it)."""
+    return ["".join(line.split()) for line in lines if line.strip()]
+
+
+def _found_in(lines: list[str], text: str) -> bool:
+    """True when the non-blank ``lines`` (at least one of them 8 characters or more) occur
+    together, in order, in ``text`` (indentation aside)."""
+    needle = [line.strip() for line in lines if line.strip()]
+    if not any(len(line) >= 8 for line in needle):
+        return False
+    hay = [line.strip() for line in text.splitlines() if line.strip()]
+    return any(hay[i : i + len(needle)] == needle for i in range(len(hay) - len(needle) + 1))
+
+
+# -- a merged text that keeps both sides --------------------------------------------------
+
+#: Merges three texts, ``(ours, base, theirs) -> merged``, with conflict markers where
+#: the sides conflict (``git merge-file``).
+MergeText = Callable[[str, str, str], str]
+
+# A line no source file holds, put after every line so that git's merge sees an unchanged
+# line between any two lines (see :func:`propose`).
+_SYNC = "\x1f forktool: one line \x1f\n"
+_GIT_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def propose(base: str, fork: str, upstream: str, merge: MergeText) -> str | None:
+    """A text that keeps both sides' changes of a hunk, when they touch no common base line;
+    None when they do (or the texts cannot be merged line by line).
+
+    ``merge`` (``git merge-file``) does the merging. Left alone it calls changes to
+    *neighbouring* lines a conflict, which is why the hunk exists; so each text is given to
+    it with a sync line after every line, which puts an unchanged line between any two, and
+    only changes to the same lines conflict. Git's diff places an inserted block next to
+    the line after it, so the lines are also merged in reverse order (which merges an
+    insertion *before* the other side's change); a clean result is taken when the two
+    passes do not disagree.
+    """
+    texts = (fork, base, upstream)
+    if any(not _mergeable(text) for text in texts):
+        return None
+    results = []
+    for order in (1, -1):
+        encoded = ["".join(line + _SYNC for line in _lines(text)[::order]) for text in texts]
+        decoded = _unsync(merge(*encoded))
+        if decoded is not None:
+            results.append("".join(decoded[::order]))
+    return results[0] if results and len(set(results)) == 1 else None
+
+
+def _lines(text: str) -> list[str]:
+    """``text``'s lines split as git does, at ``\\n`` only (not at form feeds and the
+    like, as :meth:`str.splitlines` would), endings kept."""
+    return _GIT_LINE.findall(text)
+
+
+def _mergeable(text: str) -> bool:
+    """True when every line ends with a newline and none is a sync or marker line."""
+    lines = _lines(text)
+    return all(line.endswith("\n") and line != _SYNC and not _marker(line) for line in lines)
+
+
+def _unsync(merged: str) -> list[str] | None:
+    """The lines of a merge of sync-lined texts, without the sync lines; None when the
+    merge left conflict markers."""
+    lines = _lines(merged)
+    content, syncs = lines[0::2], lines[1::2]
+    if len(content) != len(syncs) or any(line != _SYNC for line in syncs):
+        return None
+    if any(line == _SYNC or _marker(line) for line in content):
+        return None
+    return content
+
+
 # -- suggestions --------------------------------------------------------------------------
+
+#: How a suggestion that would lose upstream lines says so; the renderers mark the clause
+#: from this phrase to the next ";" (or the end). Every other suggestion says
+#: "drops nothing" or what it drops of the fork's ("drops the fork's ...").
+DROPS_UPSTREAM = "drops upstream's"
+_NOTHING = "drops nothing"
 
 # A dict entry ("KEY": value), a def/class, or an assignment (name = value).
 _KEY = re.compile(
@@ -211,26 +448,46 @@ _KEY = re.compile(
 )
 
 
-def suggest(base: str, fork: str, upstream: str) -> str:
-    """One concrete next step for a conflicted hunk, from its three sides' text.
+def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) -> str:
+    """One concrete next step for a conflicted hunk, from its three sides' text, saying what
+    it keeps and what it drops of each side; a step that drops upstream lines says
+    :data:`DROPS_UPSTREAM` and names them.
 
-    Recognises: the same change on both sides, a deletion against a change, both sides
-    only adding lines (naming the keys, functions or names they add, and any both add),
-    upstream already holding the fork's lines; otherwise: take upstream's side and
-    re-apply the fork's lines it lacks.
+    Recognises: a proposed merged text (see :func:`propose`), the same change on both
+    sides, a deletion against a change, both sides only adding lines (naming the keys,
+    functions or names they add, and any both add), upstream already holding the fork's
+    lines; otherwise: take upstream's side and re-apply the fork's lines it lacks.
     """
     base_lines, fork_lines, up_lines = base.splitlines(), fork.splitlines(), upstream.splitlines()
+    fork_change, up_change = _Change.of(base_lines, fork_lines), _Change.of(base_lines, up_lines)
+    if proposed is not None:
+        return (
+            f"take the proposed text (both sides merged line by line): it keeps "
+            f"{fork_change.noun(FORK)} and {up_change.noun(UPSTREAM)}; {_NOTHING}"
+        )
     if fork_lines == up_lines:
-        return "both sides made the same change: keep either side"
+        return f"both sides made the same change: keep either side; {_NOTHING}"
+    if _squashed(fork_lines) == _squashed(base_lines):
+        return (
+            "the fork only changed whitespace here: take upstream's side (drops the fork's "
+            "whitespace change; redo it if it matters)"
+        )
+    if _squashed(up_lines) == _squashed(base_lines):
+        return (
+            "upstream only changed whitespace here: keep the fork's side, which "
+            f"{DROPS_UPSTREAM} whitespace change (redo it if it matters, e.g. indentation)"
+        )
     if not up_lines:
         return (
-            "upstream removed these lines and the fork changed them: drop them, or move "
-            "the fork's change to where upstream does this now"
+            "upstream removed these lines and the fork changed them: drop them (keeps "
+            f"upstream's removal, drops {fork_change.noun(FORK)}), or move the fork's change "
+            "to where upstream does this now"
         )
     if not fork_lines:
         return (
-            "the fork removed these lines and upstream changed them: keep them removed, "
-            "or take upstream's new version"
+            "the fork removed these lines and upstream changed them: take upstream's new "
+            f"version (drops the fork's removal), or keep them removed, which "
+            f"{_dropping(up_lines)}"
         )
     fork_added, up_added = _added(base_lines, fork_lines), _added(base_lines, up_lines)
     if fork_added is not None and up_added is not None:
@@ -239,18 +496,52 @@ def suggest(base: str, fork: str, upstream: str) -> str:
     missing = [
         line for line in _changed(base_lines, fork_lines) if line.strip() not in upstream_has
     ]
+    # Upstream's lines where it changed base lines the fork changed or removed too.
+    overwritten = _lines_at(base_lines, up_lines, fork_change.touched & up_change.touched)
     if not missing:
-        if _changed(base_lines, fork_lines):
-            return "upstream's side already holds the fork's lines: keep upstream's side"
-        return "the fork only removed lines here: take upstream's side and remove them again"
+        if not _changed(base_lines, fork_lines):
+            step = "the fork only removed lines here: take upstream's side and remove them again"
+            return (
+                f"{step}, which {_dropping(overwritten)}" if overwritten else f"{step}; {_NOTHING}"
+            )
+        return f"keep upstream's side: it already holds the fork's lines; {_NOTHING}"
     what = "line" if len(missing) == 1 else f"{len(missing)} lines, first"
-    return f"take upstream's side, then re-apply the fork's {what}: {_code(missing[0])}"
+    step = f"take upstream's side, then re-apply the fork's {what}: {_code(missing[0])}"
+    if overwritten:
+        return f"{step}, which {_dropping(overwritten)} (both changed it); or combine the two"
+    if up_change.deleted & fork_change.changed:
+        return (
+            f"{step}, which undoes upstream's removal of that line; or leave it out, which "
+            "drops the fork's change"
+        )
+    return f"{step}; {_NOTHING}"
+
+
+def _dropping(lines: list[str]) -> str:
+    """``drops upstream's line `x``` / ``drops upstream's 2 lines `x`, `y```."""
+    shown = [line for line in lines if line.strip()] or lines
+    what = "line" if len(shown) == 1 else f"{len(shown)} lines"
+    return f"{DROPS_UPSTREAM} {what} {', '.join(_code(line) for line in shown)}".rstrip()
+
+
+def _lines_at(base: list[str], side: list[str], indices: frozenset[int]) -> list[str]:
+    """``side``'s lines that replace base lines ``indices``."""
+    return [
+        line
+        for tag, i1, i2, j1, j2 in _opcodes(base, side)
+        if tag == "replace" and any(i1 <= i < i2 for i in indices)
+        for line in side[j1:j2]
+    ]
+
+
+def _opcodes(base: list[str], side: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
+    return difflib.SequenceMatcher(None, base, side, autojunk=False).get_opcodes()
 
 
 def _added(base: list[str], side: list[str]) -> list[str] | None:
     """The lines ``side`` adds when it keeps every base line in order; else None."""
     added: list[str] = []
-    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, base, side, False).get_opcodes():
+    for tag, _, _, j1, j2 in _opcodes(base, side):
         if tag in ("delete", "replace"):
             return None
         if tag == "insert":
@@ -260,10 +551,9 @@ def _added(base: list[str], side: list[str]) -> list[str] | None:
 
 def _changed(base: list[str], side: list[str]) -> list[str]:
     """The non-blank lines ``side`` has where ``base`` has other lines or none, in order."""
-    opcodes = difflib.SequenceMatcher(None, base, side, False).get_opcodes()
     return [
         line
-        for tag, _, _, j1, j2 in opcodes
+        for tag, _, _, j1, j2 in _opcodes(base, side)
         if tag in ("insert", "replace")
         for line in side[j1:j2]
         if line.strip()
@@ -297,22 +587,26 @@ def _both_added(fork_added: list[str], up_added: list[str]) -> str:
         rest = [k for k in up_keys if k not in fork_keys]
         tail = f"; keep upstream's new {_names(rest)} too" if rest else ""
         if fork_keys[key] == up_keys[key]:
-            return f"both sides add {_code(key)} alike: keep it once{tail}"
+            return f"both sides add {_code(key)} alike: keep it once{tail}; {_NOTHING}"
         return (
             f"both sides add {_code(key)}: keep one value (fork: {_code(fork_keys[key])}, "
-            f"upstream: {_code(up_keys[key])}){tail}"
+            f"upstream: {_code(up_keys[key])}); keeping the fork's value "
+            f"{DROPS_UPSTREAM} {_code(up_keys[key])}{tail}"
         )
     fork_what = _names(list(fork_keys)) if fork_keys else f"{len(fork_added)} added lines"
     up_what = _names(list(up_keys)) if up_keys else f"{len(up_added)} added lines"
-    return f"keep both: the fork's {fork_what} and upstream's new {up_what}"
+    return f"keep both: the fork's {fork_what} and upstream's new {up_what}; {_NOTHING}"
 
 
 def _names(keys: list[str]) -> str:
-    shown = ", ".join(_code(key) for key in keys[:4])
-    return shown + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+    return ", ".join(_code(key) for key in keys)
 
 
-def _code(line: str, width: int = 60) -> str:
-    """``line`` as inline code (backticks), shortened to ``width`` characters."""
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _code(line: str) -> str:
+    """``line`` as inline code (backticks), whole: only the terminal may shorten it."""
     text = line.strip().replace("`", "'")
-    return f"`{text if len(text) <= width else text[: width - 1] + '…'}`"
+    return f"`{text}`"
