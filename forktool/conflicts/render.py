@@ -173,10 +173,14 @@ _PROPOSED = "proposed text (keeps both sides; git's merge, line by line)"
 
 
 def _provenance(entry_or_hunk: Entry | Hunk) -> list[tuple[str, Sequence[Commit]]]:
-    scope = "these lines" if isinstance(entry_or_hunk, Hunk) else "this file"
+    if isinstance(entry_or_hunk, Hunk):
+        fork = "fork commits that last wrote these lines (git blame)"
+        scope = "these lines"
+    else:
+        fork, scope = "fork commits since the last sync that changed this file", "this file"
     return [
         (f"upstream commits that changed {scope}", entry_or_hunk.upstream_commits),
-        (f"fork commits since the last sync that changed {scope}", entry_or_hunk.fork_commits),
+        (fork, entry_or_hunk.fork_commits),
     ]
 
 
