@@ -123,7 +123,7 @@ def mentioning(
     if not terms:
         return ()
     pattern = re.compile(
-        r"(?<![\w.])(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
         + r")(?![\w])"
     )  # fmt: skip
     return tuple(entry for entry in entries if pattern.search(entry.text))
