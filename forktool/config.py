@@ -41,7 +41,7 @@ _TRANSPORT_HELPER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.-]*::")
 _RESERVED_BRANCHES = ("vendor", "transformed", "forktool")
 
 _TOP_KEYS = {"source", "rename", "fork", "shim"}
-_SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases"}
+_SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases", "repository"}
 _RENAME_KEYS = {"packages", "distributions", "scripts", "keep", "symbols", "docs"}
 _FORK_KEYS = {"path", "branch"}
 _SHIM_KEYS = {"out", "version"}
@@ -49,11 +49,17 @@ _SHIM_KEYS = {"out", "version"}
 
 @dataclass(frozen=True)
 class PyPISource:
-    """Releases are sdists of ``project`` on a package index speaking PyPI's JSON API."""
+    """Releases are sdists of ``project`` on a package index speaking PyPI's JSON API.
+
+    ``repository`` (optional) is the project's git repository (URL or absolute path): when
+    set, the conflict report fetches each release's tag from it for upstream commits and
+    the changelog. Nothing is ever fetched from it otherwise.
+    """
 
     project: str
     index: str = DEFAULT_INDEX
     prereleases: bool = False
+    repository: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,29 +401,47 @@ def _source(table: dict[str, Any], where: str, root: Path) -> PyPISource | GitSo
             project=_string(table, "project", where, prefix="source."),
             index=index.rstrip("/"),
             prereleases=prereleases,
+            repository=(
+                _git_url(table, "repository", where, root) if "repository" in table else None
+            ),
+        )
+    if "repository" in table:
+        raise ConfigError(
+            f"{where}: source.repository is for PyPI upstreams",
+            "a git upstream's history is its source.url already: remove source.repository",
         )
     if kind == "git":
         pattern = _string(
             table, "tag-pattern", where, default=DEFAULT_TAG_PATTERN, prefix="source."
         )
         check_tag_pattern(pattern, f"{where}: source.tag-pattern")
-        url = _string(table, "url", where, prefix="source.")
-        problem = git_url_problem(url)
-        if problem:
-            raise ConfigError(
-                f"{where}: source.url {url!r} {problem}",
-                "give an https://, ssh:// or git@host:path URL, or a local path",
-            )
-        if not REMOTE_URL.match(url) and not Path(url).is_absolute():
-            url = str((root / url).resolve())  # a local path is relative to the definition
         return GitSource(
-            url=url,
+            url=_git_url(table, "url", where, root),
             tag_pattern=pattern,
             prereleases=prereleases,
         )
     raise ConfigError(
         f'{where}: source.type must be "pypi" or "git", not {kind!r}', "fix source.type"
     )
+
+
+def _git_url(table: dict[str, Any], key: str, where: str, root: Path) -> str:
+    """``source.<key>``, a git repository's URL or path (a local path relative to the
+    definition made absolute).
+
+    Raises:
+        ConfigError: not a string, or git must not be handed it (:func:`git_url_problem`).
+    """
+    url = _string(table, key, where, prefix="source.")
+    problem = git_url_problem(url)
+    if problem:
+        raise ConfigError(
+            f"{where}: source.{key} {url!r} {problem}",
+            "give an https://, ssh:// or git@host:path URL, or a local path",
+        )
+    if not REMOTE_URL.match(url) and not Path(url).is_absolute():
+        url = str((root / url).resolve())  # a local path is relative to the definition
+    return url
 
 
 def _check_keys(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:

@@ -62,6 +62,48 @@ def test_git_source(tmp_path: Path) -> None:
     assert cfg.source.url == "/srv/flask"
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://github.com/pallets/flask", "https://github.com/pallets/flask"),
+        ("git@github.com:pallets/flask.git", "git@github.com:pallets/flask.git"),
+        ("/srv/flask.git", "/srv/flask.git"),
+        ("up/flask", "{root}/up/flask"),  # a local path is relative to the definition
+    ],
+)
+def test_pypi_source_repository(tmp_path: Path, given: str, expected: str) -> None:
+    text = GOOD.replace('project = "flask"', f'project = "flask"\nrepository = "{given}"')
+    cfg = config.load(write(tmp_path, text), "flask")
+    assert cfg.source == PyPISource("flask", repository=expected.format(root=tmp_path.resolve()))
+    assert config.load(write(tmp_path, GOOD), "flask").source == PyPISource("flask")
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ('"ext::sh -c touch% /tmp/x"', "transport-helper syntax (ext::)"),
+        ('"fd::3"', "transport-helper syntax"),
+        ('"--upload-pack=touch /tmp/x"', "starts with '-'"),
+        ('"https://x/\\u0007"', "control character"),
+        ('""', "source.repository must be a non-empty string"),
+        ("3", "source.repository must be a non-empty string"),
+    ],
+)
+def test_pypi_source_repository_refused(tmp_path: Path, value: str, says: str) -> None:
+    text = GOOD.replace('project = "flask"', f'project = "flask"\nrepository = {value}')
+    with pytest.raises(ConfigError) as info:
+        config.load(write(tmp_path, text), "flask")
+    assert says in info.value.message and "source.repository" in info.value.message
+
+
+def test_repository_is_refused_on_a_git_source(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'type = "pypi"\nproject = "flask"', 'type = "git"\nurl = "/srv/flask"\nrepository = "/x"'
+    )
+    with pytest.raises(ConfigError, match="source.repository is for PyPI upstreams"):
+        config.load(write(tmp_path, text), "flask")
+
+
 def test_find_root_walks_up(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     deep = tmp_path / "a" / "b"

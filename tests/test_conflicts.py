@@ -13,10 +13,12 @@ import git as gitpython
 import pytest
 
 from forktool import config as config_mod
-from forktool.conflicts import text
+from forktool.conflicts import changelog, text
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, collect
+from forktool.conflicts.render import to_html, to_json, to_markdown
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
+from forktool.upstream.repository import pull_request
 from tests.helpers import build_file_tree, git, git_init, git_save, run_cli, write_definition
 from tests.indexserver import IndexServer
 
@@ -360,19 +362,23 @@ def sdist(version: str, greeting: str) -> dict[str, bytes | str]:
     }
 
 
-def test_pypi_upstream_gives_the_release_diff(tmp_path: Path, index_server: IndexServer) -> None:
-    index_server.add_release("mypkg", "1.0", sdist("1.0", '"hello "'))
-    index_server.add_release("mypkg", "1.1", sdist("1.1", '"Hello, "'))
-    definition = write_definition(
-        tmp_path / "def", "mypkg", f'type = "pypi"\nproject = "mypkg"\nindex = "{index_server.url}"'
-    )
+def pypi_greeting_conflict(tmp_path: Path, index: IndexServer, extra: str = "") -> ConflictReport:
+    """Sync 1.0 of the PyPI upstream ``mypkg`` on ``index`` (``extra``: more [source]
+    lines), change the greeting in the fork, then stop syncing 1.1 on it: the report."""
+    source = f'type = "pypi"\nproject = "mypkg"\nindex = "{index.url}"\n{extra}'
+    definition = write_definition(tmp_path / "def", "mypkg", source)
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
     fork = fork_of(definition)
     edit(fork, "src/ourpkg/core.py", '"hello "', '"Hi there, "')
     git(fork, "commit", "-qam", "fork: friendlier greeting")
     assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    return collect(load(definition))
 
-    report = collect(load(definition))
+
+def test_pypi_upstream_gives_the_release_diff(tmp_path: Path, index_server: IndexServer) -> None:
+    index_server.add_release("mypkg", "1.0", sdist("1.0", '"hello "'))
+    index_server.add_release("mypkg", "1.1", sdist("1.1", '"Hello, "'))
+    report = pypi_greeting_conflict(tmp_path, index_server)
 
     assert (report.source, report.history) == ("pypi", "release-diff")
     [hunk] = entry(report, "src/ourpkg/core.py").hunks
@@ -597,3 +603,105 @@ def test_upstream_inserting_next_to_the_forks_change_is_explained_and_merged(
     assert hunk.proposed == "A = 10\nB = 2\nC = 3\n"
     assert hunk.suggestion.startswith("take the proposed text")
     assert "drops nothing" in hunk.suggestion
+
+
+# -- a PyPI upstream with its git repository: commits, sdist vs tag, changelog --------------
+
+CHANGES = """\
+Version {version}
+-------------
+
+-   Greetings are capitalised in ``mypkg.core``. (#7)
+-   Escape the ``name`` before greeting it. :ghsa:`4grg-w6v8-c28g`
+-   Unrelated: documentation typos.
+
+{older}"""
+
+
+def test_pypi_upstream_with_repository_gives_commits_and_changelog(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    repo = git_init(tmp_path / "mypkg-src")
+    files = {"pyproject.toml": PYPROJECT.format(version="1.0"), "src/mypkg/__init__.py": "",
+             "src/mypkg/core.py": CORE, "tox.ini": "[tox]\n",
+             "CHANGES.rst": "Version 1.0\n-----------\n\n-   First release.\n"}  # fmt: skip
+    build_file_tree(repo, files)
+    git_save(repo, "release 1.0", tag="1.0")
+    git(repo, "checkout", "-qb", "feature")
+    edit(repo, "src/mypkg/core.py", '"hello "', '"Hello, "')
+    git_save(repo, "greet: capitalise the greeting")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #7 from me/feature")
+    edit(repo, "src/mypkg/core.py", "def shout", "def yell")
+    git_save(repo, "rename shout to yell (#8)")
+    older = (repo / "CHANGES.rst").read_text()
+    (repo / "CHANGES.rst").write_text(CHANGES.format(version="1.1", older=older))
+    edit(repo, "pyproject.toml", '"1.0"', '"1.1"')
+    git_save(repo, "release 1.1", tag="v1.1")
+
+    def sdist_of(tag: str, version: str) -> dict[str, bytes | str]:
+        tree = git(repo, "ls-tree", "-r", "--name-only", tag).splitlines()
+        files: dict[str, bytes | str] = {p: git(repo, "show", f"{tag}:{p}") + "\n" for p in tree}
+        del files["tox.ini"]  # left out of the sdist; PKG-INFO added
+        files["PKG-INFO"] = f"Metadata-Version: 2.1\nName: MyPkg\nVersion: {version}\n"
+        return files
+
+    index_server.add_release("mypkg", "1.0", sdist_of("1.0", "1.0"))
+    index_server.add_release("mypkg", "1.1", sdist_of("v1.1", "1.1"))
+    report = pypi_greeting_conflict(tmp_path, index_server, f'repository = "{repo}"')
+    fork = fork_of(tmp_path / "def")
+
+    assert (report.source, report.history) == ("pypi", "commits")
+    [hunk] = entry(report, "src/ourpkg/core.py").hunks
+    line = 1 + textwrap.dedent(CORE).splitlines().index('    return "hello " + name')
+    expected = git(
+        repo, "log", f"-L{line},{line}:src/mypkg/core.py", "-s", "--format=%H %s", "1.0..v1.1"
+    ).splitlines()
+    assert [f"{c.id} {c.subject}" for c in hunk.upstream_commits] == expected
+    assert "greet: capitalise the greeting" in subjects(hunk.upstream_commits)
+    numbers = {c.subject: c.pull_request for c in hunk.upstream_commits}
+    assert numbers.get("Merge pull request #7 from me/feature", 7) == 7
+    assert numbers["greet: capitalise the greeting"] is None
+    assert hunk.upstream_changes == ()
+    # Only the tags needed, kept where a git upstream's are.
+    tags = git(fork, "for-each-ref", "--format=%(refname)", "refs/forktool/").splitlines()
+    assert tags == ["refs/forktool/mypkg/tags/1.0", "refs/forktool/mypkg/tags/v1.1"]
+
+    assert report.repository is not None
+    assert report.repository.tags == {"1.0": "1.0", "1.1": "v1.1"}
+    difference = report.repository.sdist_vs_tag
+    assert difference is not None
+    assert (difference.only_in_sdist, difference.only_in_tag) == (("PKG-INFO",), ("tox.ini",))
+
+    assert report.changelog == "CHANGES.rst"
+    texts = {e.text: e for e in hunk.changelog}
+    assert "Greetings are capitalised in ``mypkg.core``. (#7)" in texts  # names the module
+    security = texts["Escape the ``name`` before greeting it. :ghsa:`4grg-w6v8-c28g`"]  # a symbol
+    assert (security.version, security.security) == ("1.1", True)
+    assert security.advisories == ("GHSA-4grg-w6v8-c28g",)
+    assert "Unrelated: documentation typos." not in texts
+    assert "First release." not in texts  # 1.0 is the release integrated before
+
+    markdown, json_text = to_markdown(report), to_json(report)
+    assert "**⚠ SECURITY (GHSA-4grg-w6v8-c28g)**" in markdown
+    assert "1 files only in the sdist, 1 only in the tag" in markdown
+    assert '"security": true' in json_text and '"pull_request"' in json_text
+    assert "SECURITY (GHSA-4grg-w6v8-c28g)" in to_html(report)
+
+
+def test_changelog_sections_advisories_and_pull_requests() -> None:
+    text = (
+        "# Changelog\n\n## Unreleased\n\n- not released yet, names core.py\n\n"
+        "## [2.0] - 2024-05-01\n\n* Fix `mypkg.core.greet`. CVE-2024-1234, PYSEC-2024-9\n"
+        "  and GHSA-ABCD-efgh-2345.\n\n## 1.0\n\n- core.py: first\n"
+    )
+    entries = changelog.parse(text)
+    assert [(e.version, e.security) for e in entries] == [("2.0", True), ("1.0", False)]
+    assert entries[0].advisories == ("CVE-2024-1234", "PYSEC-2024-9", "GHSA-abcd-efgh-2345")
+    assert changelog.between(entries, "1.0", "2.0") == entries[:1]
+    assert changelog.mentioning(entries, "src/mypkg/core.py", set()) == tuple(entries)
+    assert changelog.mentioning(entries, "src/mypkg/other.py", {"greet"}) == (entries[0],)
+    assert changelog.find(["src/x.py", "docs/changes.rst", "HISTORY.md"]) == "HISTORY.md"
+    assert pull_request("Merge pull request #1234 from a/b") == 1234
+    assert pull_request("fix the thing (#56)") == 56
+    assert pull_request("fix #56 later") is None

@@ -127,6 +127,54 @@ def test_pypi_init_then_sync_gives_a_renamed_fork(tmp_path: Path, published: Ind
     )
 
 
+def test_pypi_init_offers_the_repository_named_by_project_url(
+    tmp_path: Path, index_server: IndexServer
+) -> None:
+    files = sdist("1.0")
+    files["PKG-INFO"] = (
+        "Metadata-Version: 2.1\nName: MyPkg\nVersion: 1.0\n"
+        "Project-URL: Documentation, https://mypkg.example/docs\n"
+        "Project-URL: Source, https://git.example/me/mypkg/\n\n"
+        "Project-URL: Source, https://not.headers/any/more\n"
+    )
+    index_server.add_release("mypkg", "1.0", files)
+    root = tmp_path / "def"
+    args = ["init", "--pypi", "mypkg", "--index", index_server.url, "--package", "ourpkg"]
+    result = run_cli(root, *args, "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["guessed"]["repository"] == "https://git.example/me/mypkg"
+
+    text = (root / "upstream" / "mypkg.toml").read_text()
+    offered = next(line for line in text.splitlines() if "repository" in line)
+    assert offered.startswith('# repository = "https://git.example/me/mypkg"')  # offered only
+    assert "Project-URL" in offered
+    loaded = config.load(root, "mypkg")
+    assert isinstance(loaded.source, PyPISource) and loaded.source.repository is None
+    uncommented = text.replace(offered, offered.removeprefix("# ").split("  #")[0])
+    (root / "upstream" / "mypkg.toml").write_text(uncommented)
+    assert config.load(root, "mypkg").source == PyPISource(
+        "mypkg", index_server.url, repository="https://git.example/me/mypkg"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Project-URL: Repository, https://a.example/r", "Project-URL: Code, https://b/c"],
+         "https://a.example/r"),
+        (["Project-URL: Code, https://b.example/c", "Project-URL: Source Code, https://s/c"],
+         "https://s/c"),
+        (["Project-URL: Homepage, https://h.example/"], ""),
+        (["Project-URL: Source, ext::sh -c x"], ""),
+        (["Project-URL: Source, https://x.example/a\x07b"], ""),
+        ([], ""),
+    ],
+)  # fmt: skip
+def test_guess_repository(lines: list[str], expected: str) -> None:
+    pkg_info = "Metadata-Version: 2.1\nName: x\n" + "".join(f"{line}\n" for line in lines)
+    assert scaffold.guess_repository(tree({"PKG-INFO": pkg_info})) == expected
+
+
 def test_git_init_then_sync_gives_a_renamed_fork(tmp_path: Path, upstream_repo: Path) -> None:
     root = tmp_path / "def"
     result = run_cli(root, "init", "--git", str(upstream_repo), "--package", "ourpkg", "--yes")

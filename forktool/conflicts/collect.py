@@ -27,8 +27,10 @@ from packaging.version import InvalidVersion, Version
 
 from forktool.codemods.passes.roots import expand_roots
 from forktool.codemods.paths import rename_path
-from forktool.config import GitSource, UpstreamConfig
+from forktool.config import GitSource, PyPISource, UpstreamConfig
+from forktool.conflicts import changelog
 from forktool.conflicts import text as ctext
+from forktool.conflicts.changelog import ChangelogEntry
 from forktool.errors import ConfigError, RepositoryError
 from forktool.git.repository import BlamedLine, GitRepo, LoggedCommit
 from forktool.model import PatchHealth, PatchKind, PatchStatus, RenameMap
@@ -36,6 +38,9 @@ from forktool.patches import diff_format, series
 from forktool.records import intent, lockfile, state
 from forktool.records.fork import open_fork
 from forktool.records.lockfile import Lock
+from forktool.upstream import repository
+from forktool.upstream.repository import ReleaseTags, TreeDifference
+from forktool.upstream.urlauth import redact
 
 
 class EntryKind(StrEnum):
@@ -69,6 +74,8 @@ class Commit:
         conflict_resolution: True for a fork commit that is one of forktool's integration
             merges, named because its conflict resolution wrote the lines (they differ
             from both of its parents there).
+        pull_request: the pull request its subject names (``Merge pull request #1234``,
+            ``… (#1234)``), or None.
     """
 
     id: str
@@ -76,6 +83,7 @@ class Commit:
     author: str
     date: str
     conflict_resolution: bool = False
+    pull_request: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,8 @@ class Hunk:
         kind / why: why the sides conflict (:func:`~forktool.conflicts.text.classify`).
         proposed: a merged text that keeps both sides' changes, when they touch no common
             line (:func:`~forktool.conflicts.text.propose`); None otherwise.
+        changelog: upstream's changelog entries of the releases in between that name the
+            file or a symbol of the hunk's base or upstream side.
     """
 
     line: int
@@ -134,6 +144,7 @@ class Hunk:
     kind: ctext.HunkKind = ctext.HunkKind.SAME_LINES
     why: str = ""
     proposed: str | None = None
+    changelog: tuple[ChangelogEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +189,24 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class SourceRepository:
+    """A PyPI upstream's git repository (``[source] repository``), as the report used it.
+
+    Attributes:
+        url: the repository, any password in it replaced by ``****``.
+        tags: version -> its tag in the repository, for the two releases when found.
+        problem: why the repository's tags could not be read ("" when they could).
+        sdist_vs_tag: how the sdist of the release being integrated differs from its tag's
+            tree (None when the tag was not found).
+    """
+
+    url: str
+    tags: dict[str, str]
+    problem: str = ""
+    sdist_vs_tag: TreeDifference | None = None
+
+
+@dataclass(frozen=True)
 class ConflictReport:
     """Everything a stopped sync of one upstream left to resolve.
 
@@ -195,7 +224,10 @@ class ConflictReport:
         entries: every file or patch with trouble, blocking ones first, by path.
         next_step: one line: how to finish or undo the sync.
         commit_url: a link to an upstream commit with ``{id}`` for its id, for git
-            upstreams on a known forge ("" otherwise).
+            upstreams (and PyPI upstreams' repositories) on a known forge ("" otherwise).
+        repository: a PyPI upstream's git repository and what the report found in it
+            (None: the definition names none).
+        changelog: the release's changelog file the hunks' entries come from ("": none).
     """
 
     upstream: str
@@ -210,6 +242,8 @@ class ConflictReport:
     next_step: str
     patch: str = ""
     commit_url: str = ""
+    repository: SourceRepository | None = None
+    changelog: str = ""
 
     @property
     def conflicts(self) -> tuple[Entry, ...]:
@@ -271,6 +305,8 @@ def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
         next_step=run.next_step(sum(e.blocking for e in entries)),
         patch=pending.patch_conflict.patch if pending.patch_conflict else "",
         commit_url=_commit_url(config),
+        repository=run.source_repository(),
+        changelog=run.changelog_path,
     )
 
 
@@ -297,8 +333,10 @@ class _History:
 
     @property
     def newer_tree(self) -> str | None:
-        """A treeish holding the newer release's pristine files (vendor == upstream tree)."""
-        return self.newer_vendor or self.newer_commit
+        """A treeish holding the newer release's pristine files: the upstream commit, whose
+        lines ``git log -L`` counts (a git upstream's vendor tree is the same tree; a PyPI
+        upstream's sdist may differ from its tag), else the vendor commit."""
+        return self.newer_commit or self.newer_vendor
 
 
 @dataclass
@@ -315,6 +353,9 @@ class _Run:
     fork_range: str | None
     reverse: RenameMap
     health: tuple[PatchHealth, ...]
+    release_tags: ReleaseTags | None = None
+    changelog_path: str = ""
+    changelog: tuple[ChangelogEntry, ...] = ()
     _maps: dict[tuple[str, str], ctext.LineMap] = field(default_factory=dict)
     _upstream: dict[str, bool] = field(default_factory=dict)
     _base_tree: dict[str, str] | None = None
@@ -325,6 +366,7 @@ class _Run:
     ) -> _Run:
         rename = config.rename
         vendor = _existing(repo, pending.vendor)
+        tags = _release_tags(config, repo)
         reverse = RenameMap(
             packages={new: old for old, new in rename.packages.items()},
             distributions={new: old for old, new in rename.distributions.items()},
@@ -334,20 +376,42 @@ class _Run:
             worktree = Path(pending.patch_conflict.worktree)
             checkout = GitRepo(worktree) if worktree.exists() else repo
             roles = {BASE: 1, UPSTREAM: 2, FORK: 3}  # the patch is applied onto the release
-            history = _patch_history(config, repo, pending, pending.patch_conflict.patch)
+            history = _patch_history(config, repo, pending, pending.patch_conflict.patch, tags)
             fork_range = None
         else:
             checkout, roles = repo, {BASE: 1, FORK: 2, UPSTREAM: 3}
             history = _History(
-                older_commit=_existing(repo, lock.upstream_commit if lock else None),
-                newer_commit=_existing(repo, pending.upstream_commit),
+                older_commit=_release_commit(config, repo, lock.version, tags, lock.upstream_commit)
+                if lock
+                else None,
+                newer_commit=_release_commit(
+                    config, repo, pending.version, tags, pending.upstream_commit
+                ),
                 older_vendor=_existing(repo, lock.vendor if lock else ""),
                 newer_vendor=_existing(repo, pending.vendor),
             )
             fork_range = f"{lock.fork}..HEAD" if lock and repo.resolve(lock.fork) else None
         health = tuple(state.read_health(config))  # written by the stopped sync
+        path, entries = _changelog(repo, (vendor, history.newer_commit))
         return cls(
-            config, repo, pending, lock, checkout, roles, history, fork_range, reverse, health
+            config, repo, pending, lock, checkout, roles, history, fork_range, reverse, health,
+            tags, path, tuple(changelog.between(entries, lock.version if lock else None,
+                                                 pending.version)),
+        )  # fmt: skip
+
+    def source_repository(self) -> SourceRepository | None:
+        """The PyPI upstream's repository and what was found in it (None: none named)."""
+        tags, source = self.release_tags, self.config.source
+        if tags is None or not isinstance(source, PyPISource) or source.repository is None:
+            return None
+        tag = tags.tags.get(self.pending.version)
+        vendor = _existing(self.repo, self.pending.vendor)
+        difference = None
+        if tag and vendor:
+            upstream = repository.tags_prefix(self.config.name) + tag
+            difference = repository.compare_trees(self.repo, vendor, upstream)
+        return SourceRepository(
+            redact(source.repository), dict(tags.tags), tags.problem, difference
         )
 
     # -- entries by kind --------------------------------------------------------------
@@ -586,7 +650,11 @@ class _Run:
             upstream_changes=upstream_changes,
             fork_commits=self._fork_line_commits(path, sides[FORK], texts[FORK]),
             suggestion=ctext.suggest(sides[BASE].text, sides[FORK].text, sides[UPSTREAM].text),
-        )
+            changelog=changelog.mentioning(
+                self.changelog, upstream_path, changelog.symbols(sides[BASE].text,
+                                                                 sides[UPSTREAM].text)
+            ),
+        )  # fmt: skip
 
     # -- provenance -------------------------------------------------------------------
 
@@ -776,7 +844,11 @@ class _Run:
 
 
 def _patch_history(
-    config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, patch: str
+    config: UpstreamConfig,
+    repo: GitRepo,
+    pending: intent.Pending,
+    patch: str,
+    tags: ReleaseTags | None,
 ) -> _History:
     """Provenance range of a conflict of ``patch``: from the release it was made on
     (``Forktool-Base``) to the release being integrated, in whichever order they are."""
@@ -788,9 +860,9 @@ def _patch_history(
     if base is None:
         return _History()
     made_on, this = base[1], pending.version
-    made_on_commit = _release_commit(config, repo, made_on)
+    made_on_commit = _release_commit(config, repo, made_on, tags)
     made_on_vendor = repo.resolve(config.release_tag(made_on))
-    this_commit = _existing(repo, pending.upstream_commit)
+    this_commit = _release_commit(config, repo, this, tags, pending.upstream_commit)
     this_vendor = _existing(repo, pending.vendor)
     try:
         newer_is_this = Version(this) >= Version(made_on)
@@ -801,12 +873,32 @@ def _patch_history(
     return _History(this_commit, made_on_commit, this_vendor, made_on_vendor, BASE)
 
 
-def _release_commit(config: UpstreamConfig, repo: GitRepo, version: str) -> str | None:
-    """The upstream commit of ``version`` of a git upstream, from the tags forktool fetched
-    into ``refs/forktool/<name>/tags/``; None when it was never fetched."""
+def _release_tags(config: UpstreamConfig, repo: GitRepo) -> ReleaseTags | None:
+    """The release tags of a PyPI upstream's ``[source] repository`` (None: none named)."""
+    source = config.source
+    if not isinstance(source, PyPISource) or source.repository is None:
+        return None
+    return ReleaseTags(repo, config.name, source.project, source.repository)
+
+
+def _release_commit(
+    config: UpstreamConfig,
+    repo: GitRepo,
+    version: str,
+    tags: ReleaseTags | None,
+    recorded: str | None = None,
+) -> str | None:
+    """The upstream commit of ``version``: ``recorded`` (from the lock file or the intent
+    record) when it exists; for a git upstream, from the tags forktool fetched into
+    ``refs/forktool/<name>/tags/``; for a PyPI upstream with a repository, its tag there
+    (fetched now if need be); None when unknown."""
+    if recorded and repo.resolve(recorded):
+        return repo.resolve(recorded)
+    if tags is not None:
+        return tags.commit(version)
     if not isinstance(config.source, GitSource):
         return None
-    prefix = f"refs/forktool/{config.name}/tags/"
+    prefix = repository.tags_prefix(config.name)
     pattern = re.compile(config.source.tag_pattern)
     for ref in repo.refs():
         match = pattern.fullmatch(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
@@ -826,8 +918,11 @@ _FORGE = re.compile(
 
 
 def _commit_url(config: UpstreamConfig) -> str:
-    """Commit link template of a git upstream on a known forge ("" otherwise)."""
-    match = _FORGE.match(config.source.url) if isinstance(config.source, GitSource) else None
+    """Commit link template of a git upstream (or a PyPI upstream's repository) on a known
+    forge ("" otherwise)."""
+    source = config.source
+    url = source.url if isinstance(source, GitSource) else source.repository
+    match = _FORGE.match(url) if url else None
     if match is None:
         return ""
     separator = "/-/commit/" if match["host"] == "gitlab.com" else "/commit/"
@@ -884,8 +979,22 @@ def _patch_summary(data: bytes) -> str:
 
 
 def _commit(found: LoggedCommit, resolution: bool = False) -> Commit:
-    return Commit(found.commit, found.subject, found.author, found.date, resolution)
+    pull = repository.pull_request(found.subject)
+    return Commit(found.commit, found.subject, found.author, found.date, resolution, pull)
 
 
 def _when(date: str) -> datetime:
     return datetime.fromisoformat(date)
+
+
+def _changelog(
+    repo: GitRepo, treeishes: tuple[str | None, ...]
+) -> tuple[str, list[ChangelogEntry]]:
+    """The changelog of the release (its path and entries), read from the first of
+    ``treeishes`` (the sdist, then the tag's tree) that has one; ``("", [])`` if none."""
+    for treeish in treeishes:
+        path = changelog.find(repo.tree_blobs(treeish)) if treeish else None
+        data = repo.blob_at(treeish, path) if treeish and path else None
+        if path and data is not None:
+            return path, changelog.parse(data.decode("utf-8", "replace"))
+    return "", []

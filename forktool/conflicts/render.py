@@ -62,6 +62,8 @@ def report_dict(report: ConflictReport) -> dict[str, Any]:
         "resolve_in": str(report.resolve_in),
         "patch": report.patch,
         "commit_url": report.commit_url,
+        "repository": asdict(report.repository) if report.repository else None,
+        "changelog": report.changelog,
         "next_step": report.next_step,
         "summary": {
             "entries": len(report.entries),
@@ -184,6 +186,33 @@ def _provenance(entry_or_hunk: Entry | Hunk) -> list[tuple[str, Sequence[Commit]
     ]
 
 
+def _repository_line(report: ConflictReport) -> str:
+    """One line on a PyPI upstream's repository: the tags found, how the sdist differs from
+    its tag ("" when the definition names no repository)."""
+    found = report.repository
+    if found is None:
+        return ""
+    tags = ", ".join(f"{version}: {tag}" for version, tag in found.tags.items()) or "none found"
+    line = f"upstream repository {found.url} (tags {tags})"
+    if found.problem:
+        line += f"; {found.problem}"
+    diff = found.sdist_vs_tag
+    if diff is not None:
+        line += (
+            f"; the sdist of {report.version} vs its tag: {len(diff.only_in_sdist)} files only "
+            f"in the sdist, {len(diff.only_in_tag)} only in the tag, {len(diff.differing)} differ"
+        )
+    return line
+
+
+def _changelog_items(hunk: Hunk) -> list[tuple[str, str]]:
+    """``(flag, text)`` per changelog entry of ``hunk``: flag is ``SECURITY (ids)`` or ""."""
+    return [
+        (f"SECURITY ({', '.join(e.advisories)})" if e.security else "", f"{e.version}: {e.text}")
+        for e in hunk.changelog
+    ]
+
+
 # -- terminal -----------------------------------------------------------------------------
 
 _TERMINAL_LINES = 40  # per side; the JSON, Markdown and HTML reports show everything
@@ -200,6 +229,8 @@ def render_terminal(console: Console, report: ConflictReport) -> None:
     console.print(f"[bold]{escape(_title(report))}[/]: {escape(_headline(report))}", soft_wrap=True)
     _plain(console, f"  resolve in: {report.resolve_in}")
     _plain(console, f"  upstream provenance: {_HISTORY.get(report.history, report.history)}")
+    if report.repository:
+        _plain(console, f"  {_repository_line(report)}")
     for entry in report.entries:
         _terminal_entry(console, report, entry)
     console.print()
@@ -232,6 +263,12 @@ def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> N
         for change in hunk.upstream_changes:
             _plain(console, "release diff:")
             console.print(Syntax(change.rstrip("\n"), "diff", background_color="default"))
+        if hunk.changelog:
+            _plain(console, f"changelog ({report.changelog}) of the releases in between:")
+        for flag, item in _changelog_items(hunk):
+            line = Text("  ")
+            line.append(f"{flag} " if flag else "", style="bold white on red")
+            console.print(line.append(item), soft_wrap=True, highlight=False)
         console.print(_rich_text("suggested: ", hunk.suggestion, "green"), soft_wrap=True)
     console.print(_rich_text("to do: ", entry.suggestion, "green"), soft_wrap=True)
 
@@ -311,6 +348,7 @@ def to_markdown(report: ConflictReport) -> str:
         "",
         f"**{_md_text(_headline(report))}** in {_md_code(str(report.resolve_in))}. "
         f"Upstream provenance: {_HISTORY.get(report.history, report.history)}.",
+        *(["", _md_text(_repository_line(report)) + "."] if report.repository else []),
         "",
         f"**Next step:** {_md_rich(report.next_step)}",
         "",
@@ -373,6 +411,12 @@ def _md_entry(report: ConflictReport, entry: Entry, level: str) -> list[str]:
         if hunk.upstream_changes:
             out += ["", "Release diff hunks that overlap these lines:", ""]
             out += _md_fence("".join(hunk.upstream_changes), "diff", _MARKDOWN_LINES)
+        if hunk.changelog:
+            out += ["", f"Changelog ({_md_code(report.changelog)}) of the releases in between:", ""]
+            out += [
+                f"- {f'**⚠ {flag}** ' if flag else ''}{_md_text(item)}"
+                for flag, item in _changelog_items(hunk)
+            ]
     return out
 
 
@@ -501,6 +545,7 @@ table.summary th { background: #f3f4f6; }
 .prov h4 { margin: 6px 0; font-size: 14px; }
 .prov ul { margin: 0; padding-left: 20px; }
 .sha { font-family: ui-monospace, monospace; }
+.security { background: var(--bad); color: white; padding: 0 6px; border-radius: 4px; }
 pre.diff { background: var(--code); padding: 8px 10px; border: 1px solid var(--line); }
 """
 
@@ -527,6 +572,7 @@ def to_html(report: ConflictReport) -> str:
         f'<p class="meta"><strong>{e(_headline(report))}</strong> in '
         f"<code>{e(str(report.resolve_in))}</code>. Upstream provenance: "
         f"{e(_HISTORY.get(report.history, report.history))}.</p>",
+        f'<p class="meta">{e(_repository_line(report))}.</p>' if report.repository else "",
         f'<p class="next"><strong>Next step:</strong> {_html_rich(report.next_step)}</p>',
         '<table class="summary"><thead><tr><th>Path</th><th>Kind</th><th>Hunks</th>'
         "<th>Upstream commits</th><th>Fork commits</th><th>Suggested step</th></tr></thead>"
@@ -584,6 +630,14 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
             diff = e("".join(hunk.upstream_changes))
             parts.append("<h4>Release diff hunks that overlap these lines</h4>")
             parts.append(f'<pre class="diff">{diff}</pre>')
+        if hunk.changelog:
+            items = "".join(
+                f"<li>{f'<strong class=security>⚠ {e(flag)}</strong> ' if flag else ''}"
+                f"{e(item)}</li>"
+                for flag, item in _changelog_items(hunk)
+            )
+            title = f"Changelog (<code>{e(report.changelog)}</code>) of the releases in between"
+            parts.append(f"<h4>{title}</h4><ul>{items}</ul>")
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -36,6 +36,7 @@ from forktool.scaffold.guessing import (
     guess_distribution,
     guess_entry_point_groups,
     guess_packages,
+    guess_repository,
     guess_scripts,
 )
 from forktool.scaffold.names import (
@@ -92,6 +93,7 @@ __all__ = [
     "guess_distribution",
     "guess_entry_point_groups",
     "guess_packages",
+    "guess_repository",
     "guess_scripts",
     "headline",
     "inspect",

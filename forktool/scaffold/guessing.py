@@ -23,6 +23,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from forktool.config import git_url_problem
 from forktool.model import Tree
 
 #: Top-level directories and modules that are not the library: never guessed as packages.
@@ -57,6 +58,9 @@ class Guess:
         entry_point_groups: entry-point groups the packages' own code loads plugins from
             (``flask.commands``): extensions register under these names, so the rename
             must keep them.
+        repository: the project's git repository named by ``PKG-INFO`` (``Project-URL:
+            Source``, ``Repository`` or ``Code``), "" when none; offered, never used
+            unless the user keeps it (:func:`guess_repository`).
     """
 
     packages: tuple[str, ...]
@@ -64,6 +68,7 @@ class Guess:
     scripts: tuple[str, ...]
     origins: Mapping[str, str] = field(default_factory=dict)
     entry_point_groups: tuple[str, ...] = ()
+    repository: str = ""
 
 
 def guess(tree: Tree, fallback_distribution: str) -> Guess:
@@ -94,6 +99,7 @@ def guess(tree: Tree, fallback_distribution: str) -> Guess:
         scripts=tuple(scripts),
         origins={k: v for k, v in origins.items() if v},
         entry_point_groups=guess_entry_point_groups(tree, ordered),
+        repository=guess_repository(tree),
     )
 
 
@@ -234,6 +240,33 @@ def guess_distribution(tree: Tree) -> tuple[str | None, str]:
         if isinstance(literal, str) and DIST_NAME.match(literal):
             return literal, "setup.py"
     return None, ""
+
+
+#: ``Project-URL`` labels naming the source repository, best first (compared lowercased,
+#: without spaces, ``-`` and ``_``).
+_REPOSITORY_LABELS = ("source", "sourcecode", "repository", "code")
+
+
+def guess_repository(tree: Tree) -> str:
+    """The project's git repository as ``PKG-INFO`` names it: the ``Project-URL`` labelled
+    ``Source`` (or ``Source Code``, ``Repository``, ``Code``), when it is an http(s) URL
+    git may be handed (:func:`forktool.config.git_url_problem`); "" otherwise."""
+    found: dict[str, str] = {}
+    for line in _text(tree, "PKG-INFO").splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line
+        key, _, value = line.partition(":")
+        label, _, url = value.partition(",")
+        label = re.sub(r"[\s_-]+", "", label).lower()
+        url = url.strip().rstrip("/")
+        if (
+            key.strip().lower() == "project-url"
+            and label in _REPOSITORY_LABELS
+            and re.match(r"https?://[^/\s]+/\S", url)
+            and git_url_problem(url) is None
+        ):
+            found.setdefault(label, url)
+    return next((found[label] for label in _REPOSITORY_LABELS if label in found), "")
 
 
 def guess_scripts(tree: Tree) -> tuple[list[str], str]:

@@ -184,6 +184,7 @@ def summary(result: InitResult) -> dict[str, Any]:
             "distribution": guessed.distribution,
             "scripts": list(guessed.scripts),
             "entry_point_groups": list(guessed.entry_point_groups),
+            "repository": guessed.repository,
             "from": dict(guessed.origins),
         },
         "fork": {"path": plan.fork_path},
@@ -230,6 +231,13 @@ def render_definition(plan: Plan) -> str:
                         "never written here"
                     )
                 )
+        if guessed.repository:
+            # Offered only: the conflict report fetches tags from it once it is uncommented.
+            line = f"repository = {tomlkit.string(guessed.repository).as_string()}"
+            table.add(tomlkit.comment(
+                f"{line}{' ' * max(1, _COMMENT_COLUMN - 2 - len(line))}# from PKG-INFO "
+                "Project-URL; uncomment for upstream commits and changelog in `forktool report`"
+            ))  # fmt: skip
     else:
         _add(table, "type", "git", "releases are tags of a git repository")
         _add(table, "url", source.url, "URL, or a path relative to this directory")

@@ -9,6 +9,7 @@ from packaging.version import InvalidVersion, Version
 from forktool.config import GitSource
 from forktool.git.repository import GitRepo
 from forktool.model import Release
+from forktool.upstream.repository import tags_prefix
 
 
 def list_releases(source: GitSource) -> list[Release]:
@@ -52,4 +53,4 @@ def fetch_release(repo: GitRepo, name: str, release: Release) -> str:
         SourceError: the fetch failed.
     """
     assert release.tag is not None
-    return repo.fetch_tag(release.url, release.tag, f"refs/forktool/{name}/tags/{release.tag}")
+    return repo.fetch_tag(release.url, release.tag, tags_prefix(name) + release.tag)
