@@ -681,6 +681,10 @@ def test_pypi_upstream_with_repository_gives_commits_and_changelog(
     assert security.advisories == ("GHSA-4grg-w6v8-c28g",)
     assert "Unrelated: documentation typos." not in texts
     assert "First release." not in texts  # 1.0 is the release integrated before
+    assert text.DROPS_UPSTREAM in hunk.suggestion  # so reverting the fix is said first
+    assert hunk.suggestion.startswith(
+        "careful, upstream's change here is a security fix (GHSA-4grg-w6v8-c28g): "
+    )
 
     markdown, json_text = to_markdown(report), to_json(report)
     assert "**⚠ SECURITY (GHSA-4grg-w6v8-c28g)**" in markdown

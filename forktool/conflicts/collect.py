@@ -597,6 +597,12 @@ class _Run:
         if reason.kind in (ctext.HunkKind.ADJACENT, ctext.HunkKind.WHITESPACE):
             proposed = ctext.propose(base, fork, upstream, self._merge_text)
         suggestion = ctext.suggest(base, fork, upstream, proposed)
+        advisories = [a for entry in hunk.changelog if entry.security for a in entry.advisories]
+        if advisories and ctext.DROPS_UPSTREAM in suggestion:  # louder: it reverts a fix
+            suggestion = (
+                f"careful, upstream's change here is a security fix ({', '.join(advisories)}): "
+                f"{suggestion}"
+            )
         return replace(
             hunk, kind=reason.kind, why=reason.why, proposed=proposed, suggestion=suggestion
         )
