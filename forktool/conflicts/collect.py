@@ -450,10 +450,10 @@ class _Run:
         recorded by the transform of the release being integrated."""
         entries = []
         for item in self.health:
-            if item.status not in ("no-match", "error"):
+            if item.status not in (PatchStatus.NO_MATCH, PatchStatus.ERROR):
                 continue
             path = item.paths[0] if item.paths else ""
-            no_match = item.status == "no-match"
+            no_match = item.status == PatchStatus.NO_MATCH
             entries.append(
                 Entry(
                     path=path,

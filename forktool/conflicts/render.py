@@ -356,8 +356,7 @@ def to_markdown(report: ConflictReport) -> str:
         "| --- | --- | ---: | --- | --- | --- |",
     ]
     for entry in report.entries:
-        ups = _unique(c for h in entry.hunks for c in h.upstream_commits) or entry.upstream_commits
-        forks = _unique(c for h in entry.hunks for c in h.fork_commits) or entry.fork_commits
+        ups, forks = _entry_commits(entry)
         out.append(
             f"| {_md_cell(_md_code(_entry_title(entry)))} | {entry.kind} | {len(entry.hunks)} "
             f"| {_md_cell(_md_commit_ids(report, ups, link=True))} "
@@ -494,6 +493,13 @@ def _language(path: str) -> str:
     return _LANGUAGES.get(suffix, "")
 
 
+def _entry_commits(entry: Entry) -> tuple[Sequence[Commit], Sequence[Commit]]:
+    """The upstream and the fork commits of ``entry``: its hunks' (each once), else its own."""
+    ups = _unique(c for h in entry.hunks for c in h.upstream_commits) or entry.upstream_commits
+    forks = _unique(c for h in entry.hunks for c in h.fork_commits) or entry.fork_commits
+    return ups, forks
+
+
 def _unique(commits: Any) -> tuple[Commit, ...]:
     seen: dict[str, Commit] = {}
     for commit in commits:
@@ -558,8 +564,7 @@ def to_html(report: ConflictReport) -> str:
     e = _esc
     rows = []
     for index, entry in enumerate(report.entries):
-        ups = _unique(c for h in entry.hunks for c in h.upstream_commits) or entry.upstream_commits
-        forks = _unique(c for h in entry.hunks for c in h.fork_commits) or entry.fork_commits
+        ups, forks = _entry_commits(entry)
         rows.append(
             f'<tr><td><a href="#entry-{index}"><code>{e(_entry_title(entry))}</code></a></td>'
             f"<td>{e(entry.kind)}</td><td>{len(entry.hunks)}</td>"
