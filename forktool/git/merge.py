@@ -321,10 +321,16 @@ class Merging(Refs, Index, Trees):
             new = relabel(data, "HEAD", commit, labels)
             if new == data:
                 continue
-            temporary = target.with_name(f".{target.name}.forktool-relabel")
+            # Written beside git's own files, not in the working tree: an interrupt
+            # between the write and the rename leaves nothing the user would see.
+            temporary = self.git_dir / "forktool-relabel.tmp"
             temporary.write_bytes(new)
             os.chmod(temporary, target.stat().st_mode)
-            os.replace(temporary, target)
+            try:
+                os.replace(temporary, target)
+            except OSError:  # the git dir on another file system: write in place
+                target.write_bytes(new)
+                temporary.unlink(missing_ok=True)
 
     def marked_paths(self, paths: Iterable[str]) -> tuple[str, ...]:
         """The ``paths`` whose working-tree file still holds a conflict marker line
