@@ -783,28 +783,40 @@ class ConflictedFile:
     """One conflicted file as the report sees it, without provenance.
 
     Attributes:
-        path: path in the fork; file: its working-tree file (in the fork repository, or in
-            the patch-conflict checkout).
+        path: path in the fork.
+        checkout: where it is resolved: the fork repository, or the patch-conflict checkout.
         hunks: its conflicted blocks with their sides, ``kind``, ``why``, ``proposed`` and
             ``suggestion`` (no commits or changelog), in file order, as the report has them.
         texts: role -> that side's whole file (its index stage; "" when absent).
         ours / theirs: the roles of the ``<<<<<<<`` and ``>>>>>>>`` sections of its
             markers (stages 2 and 3).
         note: why it has no hunks, or that the file no longer shows them ("" if neither).
+        finish: the commands that finish the sync once every path is resolved
+            (:func:`forktool.records.intent.way_out`).
     """
 
     path: str
-    file: Path
+    checkout: Path
     hunks: tuple[Hunk, ...]
     texts: dict[str, str]
     ours: str
     theirs: str
     note: str = ""
+    finish: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> Path:
+        """The working-tree file."""
+        return self.checkout / self.path
 
 
 def conflicted_file(config: UpstreamConfig, path: str) -> ConflictedFile:
     """The hunks of ``path`` in the sync of ``config`` that stopped on conflicts, as the
     report shows them (without provenance: no history is read or fetched).
+
+    Args:
+        path: a path of the fork repository (of the patch-conflict checkout, in a patch
+            conflict), or a file inside it named from the current directory.
 
     Raises:
         RepositoryError: there is no fork repository, no sync of ``config`` is waiting,
@@ -820,18 +832,29 @@ def conflicted_file(config: UpstreamConfig, path: str) -> ConflictedFile:
             )
         checkout, roles = _checkout(repo, pending)
         try:
+            path = _in_checkout(path, checkout.path)
             stages = checkout.unmerged_stages()
             if path not in stages:
                 raise RepositoryError(
                     f"{path} is not conflicted in {checkout.path}",
                     f"'forktool report {config.name}' lists the conflicted paths",
                 )
-            return _FileReader(repo, checkout, roles).read(path, stages[path])
+            found = _FileReader(repo, checkout, roles).read(path, stages[path])
+            return replace(found, finish=intent.way_out(pending))
         finally:
             if checkout is not repo:
                 checkout.close()
     finally:
         repo.close()
+
+
+def _in_checkout(path: str, checkout: Path) -> str:
+    """``path`` as a path of ``checkout``: a file path inside it (absolute, or relative to
+    the current directory) made relative to it; any other path taken as one already."""
+    where = Path(path).absolute().resolve()
+    if where.exists() and where.is_relative_to(checkout.resolve()):
+        return where.relative_to(checkout.resolve()).as_posix()
+    return path
 
 
 def _checkout(repo: GitRepo, pending: intent.Pending) -> tuple[GitRepo, dict[str, int]]:
@@ -855,7 +878,7 @@ class _FileReader:
     def read(self, path: str, stages: dict[int, str]) -> ConflictedFile:
         """The conflicted blocks of ``path``, explained (no provenance)."""
         ours, theirs = self._stage_roles()
-        found = ConflictedFile(path, self.checkout.path / path, (), {}, ours, theirs)
+        found = ConflictedFile(path, self.checkout.path, (), {}, ours, theirs)
         blobs = {
             role: self.repo.blob(stages[stage]) if stage in stages else None
             for role, stage in self.roles.items()
@@ -899,7 +922,7 @@ class _FileReader:
         """The working-tree file's conflict blocks; recomputed from the index stages
         (``git merge-file --diff3``) when it has none or lacks the base sections."""
         try:
-            shown = (self.checkout.path / path).read_text(encoding="utf-8", errors="replace")
+            shown = (self.checkout.path / path).read_bytes().decode("utf-8", "replace")
         except OSError:
             shown = ""
         ours, theirs = self._stage_roles()
