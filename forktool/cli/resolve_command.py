@@ -51,9 +51,11 @@ def resolve_command(
     Examples:
 
     \b
-      forktool resolve src/ourpkg/conf.py --take proposed
-      forktool resolve src/ourpkg/core.py --take upstream --hunk 2
-      forktool resolve src/ourpkg/core.py --take fork --json   as JSON (docs/json.md)
+      forktool resolve src/framework/app.py --take proposed     every hunk of the file
+      forktool resolve src/framework/app.py --take upstream --hunk 2
+                                                                 only the second hunk
+      forktool resolve app.py --take fork --upstream flask      with several upstreams
+      forktool resolve src/framework/app.py --take fork --json  as JSON (docs/json.md)
     """
     cfg = one_config(root, upstream_name)
     with exclusive(cfg):
