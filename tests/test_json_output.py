@@ -106,12 +106,7 @@ def run_every_command(definition: Path) -> Outputs:
     runs.run("sync", code=1)
     runs.run("status", code=1)
     runs.run("report", code=1)
-    worktree = definition / "forks" / "mypkg.patch-conflict"
-    text = (worktree / "src/ourpkg/core.py").read_text()
-    head, rest = text.split("<<<<<<<", 1)
-    tail = rest.split(">>>>>>>", 1)[1].split("\n", 1)[1]
-    (worktree / "src/ourpkg/core.py").write_text(head + '    return "Howdy, " + name\n' + tail)
-    git(worktree, "add", "src/ourpkg/core.py")
+    runs.run("resolve", "src/ourpkg/core.py", "--take", "fork")  # the patch's side, staged
     runs.run("patch", "refresh")
     runs.run("sync", "--continue")
     runs.run("status")
@@ -120,6 +115,7 @@ def run_every_command(definition: Path) -> Outputs:
     runs.run("status", "nosuch", code=2)
     runs.run("patch", "drop", "nosuch.patch", code=2)
     runs.run("report", "--format", "html", code=2)
+    runs.run("resolve", "src/ourpkg/core.py", "--take", "fork", code=2)  # nothing waiting
     # Last: a second upstream changes what the commands above would default to.
     upstream = str(definition.parent / "upstream-src")
     runs.run("init", "other", "--git", upstream, "--package", "mypkg=otherpkg", "--yes")
@@ -165,6 +161,8 @@ def test_every_document_has_the_documented_keys(definition: Path) -> None:
     assert union(checks) == set(docs["check"]["Check result"])
     patches += [p for r in checks for p in r["patches"]]
     patches += [p for d in runs.documents["patch list"] for p in d["patches"]]
+    resolved = [h for d in runs.documents["resolve"] for h in d["hunks"]]
+    assert resolved and union(resolved) == set(docs["resolve"]["Resolved hunk"])
     replays = [r for d in runs.documents["patch replay"] for r in d["releases"]]
     patches += [p for r in replays for p in r["patches"]]
     assert patches and union(patches) == set(docs["Patch"][""])

@@ -61,7 +61,7 @@ STEPS = [
     ("a fork commit", "git commit -am"),
     ("meet a conflict", "forktool sync flask --to 3.1.3  # exits 1"),
     ("the conflict report", "forktool report flask  # exits 1"),
-    ("resolve it", "git add src/framework/sansio/app.py"),
+    ("resolve it", "forktool resolve src/framework/sansio/app.py --take upstream"),
     ("finish the sync", "forktool sync flask --continue"),
     ("generate the shim", "forktool shims flask"),
     ("a virtual environment", "python -m venv venv"),

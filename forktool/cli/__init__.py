@@ -14,6 +14,7 @@ from forktool.cli import (  # noqa: F401  (imported for their commands, register
     patch_commands,
     rename_command,
     report_commands,
+    resolve_command,
     shims_command,
     sync_commands,
 )

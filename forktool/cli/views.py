@@ -17,6 +17,7 @@ from rich.table import Table
 
 from forktool.conflicts.collect import ConflictReport
 from forktool.conflicts.render import report_dict
+from forktool.conflicts.resolve import Resolution
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, PatchHealth, PatchStatus
 from forktool.records import intent
@@ -475,3 +476,45 @@ def _shim_line(item: UpstreamStatus) -> str:
     if shim.state == "stale" and shim.wheel is not None:
         return f"stale: {shim.wheel.name} in {shim.out}, expected {shim.expected} — {redo}"
     return f"missing: no {shim.distribution} wheel in {shim.out}, expected {shim.expected} — {redo}"
+
+
+def resolve_next_step(resolution: Resolution, upstream: str) -> str:
+    """One line after ``forktool resolve``: what is left, and the command that follows."""
+    path, left = resolution.path, resolution.left
+    if not resolution.staged:
+        hunks = "1 hunk" if left == 1 else f"{left} hunks"
+        return f"{hunks} left in {path}: resolve them, then `git add {path}`"
+    if resolution.unmerged:
+        count = len(resolution.unmerged)
+        paths = "1 conflicted path" if count == 1 else f"{count} conflicted paths"
+        return f"{paths} left: `forktool report {upstream}` explains them"
+    return "every path is resolved: run " + " then ".join(f"`{c}`" for c in resolution.finish)
+
+
+def render_resolution(console: Console, resolution: Resolution, upstream: str) -> None:
+    """``forktool resolve``: one line per hunk put in place, then whether the file was
+    staged and what follows."""
+    for taken in resolution.taken:
+        line = f"hunk {taken.number} (line {taken.line}): {taken.outcome}"
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    staged = f"staged {resolution.path}" if resolution.staged else "not staged"
+    console.print(
+        f"{staged}; {resolve_next_step(resolution, upstream)}",
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+def resolve_json(resolution: Resolution, upstream: str) -> str:
+    """The JSON printed by ``forktool resolve --json``."""
+    return _document(
+        "resolve",
+        upstream=upstream,
+        path=resolution.path,
+        file=resolution.file,
+        take=resolution.take,
+        hunks=[asdict(taken) for taken in resolution.taken],
+        left=resolution.left,
+        staged=resolution.staged,
+        unmerged=list(resolution.unmerged),
+        next_step=resolve_next_step(resolution, upstream),
+    )

@@ -372,14 +372,11 @@ class _Run:
             distributions={new: old for old, new in rename.distributions.items()},
             roots=expand_roots(repo.tree_blobs(vendor), rename).roots if vendor else (),
         )
+        checkout, roles = _checkout(repo, pending)
         if pending.patch_conflict is not None:
-            worktree = Path(pending.patch_conflict.worktree)
-            checkout = GitRepo(worktree) if worktree.exists() else repo
-            roles = {BASE: 1, UPSTREAM: 2, FORK: 3}  # the patch is applied onto the release
             history = _patch_history(config, repo, pending, pending.patch_conflict.patch, tags)
             fork_range = None
         else:
-            checkout, roles = repo, {BASE: 1, FORK: 2, UPSTREAM: 3}
             history = _History(
                 older_commit=_release_commit(config, repo, lock.version, tags, lock.upstream_commit)
                 if lock
@@ -568,78 +565,14 @@ class _Run:
 
     def _hunks(self, path: str, stages: dict[int, str]) -> tuple[list[Hunk], str]:
         """The conflicted blocks of ``path``, with provenance; plus a note ("" if none)."""
-        blobs = {
-            role: self.repo.blob(stages[stage]) if stage in stages else None
-            for role, stage in self.roles.items()
-        }
-        if any(b"\0" in data for data in blobs.values() if data is not None):
-            return [], "binary file: no line-by-line hunks"
-        texts = {
-            role: None if data is None else data.decode("utf-8", "replace")
-            for role, data in blobs.items()
-        }
-        merged, note = self._merged(path, {r: d or b"" for r, d in blobs.items()})
-        spans = {role: merged.locate(role, texts[role]) for role in (BASE, FORK, UPSTREAM)}
-        whole = {role: text or "" for role, text in texts.items()}
-        hunks = []
-        for index, block in enumerate(merged.blocks):
-            sides = {role: Side(*spans[role][index], "".join(block.texts[role])) for role in spans}
-            hunk = self._with_provenance(path, block.line, sides, whole)
-            hunks.append(self._explained(hunk, whole))
-        return hunks, note
+        found = _FileReader(self.repo, self.checkout, self.roles).read(path, stages)
+        hunks = [self._with_provenance(path, hunk, found.texts) for hunk in found.hunks]
+        return hunks, found.note
 
-    def _explained(self, hunk: Hunk, texts: dict[str, str]) -> Hunk:
-        """``hunk`` with why it conflicts, a merged text when one keeps both sides, and the
-        step that follows from them."""
-        base, fork, upstream = hunk.base.text, hunk.fork.text, hunk.upstream.text
-        reason = ctext.classify(base, fork, upstream, texts[FORK], texts[UPSTREAM])
-        proposed = None
-        if reason.kind in (ctext.HunkKind.ADJACENT, ctext.HunkKind.WHITESPACE):
-            proposed = ctext.propose(base, fork, upstream, self._merge_text)
-        suggestion = ctext.suggest(base, fork, upstream, proposed)
-        advisories = [a for entry in hunk.changelog if entry.security for a in entry.advisories]
-        if advisories and ctext.DROPS_UPSTREAM in suggestion:  # louder: it reverts a fix
-            suggestion = (
-                f"careful, upstream's change here is a security fix ({', '.join(advisories)}): "
-                f"{suggestion}"
-            )
-        return replace(
-            hunk, kind=reason.kind, why=reason.why, proposed=proposed, suggestion=suggestion
-        )
-
-    def _merge_text(self, ours: str, base: str, theirs: str) -> str:
-        """``git merge-file`` of three texts (fork, base, upstream)."""
-        labels = [FORK, BASE, UPSTREAM]
-        merged = self.repo.merge_file(ours.encode(), base.encode(), theirs.encode(), labels)
-        return merged.decode("utf-8", "replace")
-
-    def _merged(self, path: str, blobs: dict[str, bytes]) -> tuple[ctext.Merged, str]:
-        """The working-tree file's conflict blocks; recomputed from the index stages
-        (``git merge-file --diff3``) when it has none or lacks the base sections."""
-        try:
-            shown = (self.checkout.path / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            shown = ""
-        ours, theirs = self._stage_roles()
-        in_tree = ctext.parse_blocks(shown, ours, theirs)
-        if in_tree.blocks and all(b.has_base for b in in_tree.blocks):
-            return in_tree, ""
-        labels = [ours, BASE, theirs]
-        output = self.repo.merge_file(blobs[ours], blobs[BASE], blobs[theirs], labels)
-        computed = ctext.parse_blocks(output.decode("utf-8", "replace"), ours, theirs)
-        if len(in_tree.blocks) == len(computed.blocks):  # point at the working tree's lines
-            return computed.at_lines([b.line for b in in_tree.blocks]), ""
-        note = "" if in_tree.blocks else "the working-tree file has no conflict markers left"
-        return computed.at_lines([0] * len(computed.blocks)), note
-
-    def _stage_roles(self) -> tuple[str, str]:
-        """The roles of stage 2 ("ours") and stage 3 ("theirs")."""
-        by_stage = {stage: role for role, stage in self.roles.items()}
-        return by_stage[2], by_stage[3]
-
-    def _with_provenance(
-        self, path: str, line: int, sides: dict[str, Side], texts: dict[str, str]
-    ) -> Hunk:
+    def _with_provenance(self, path: str, hunk: Hunk, texts: dict[str, str]) -> Hunk:
+        """``hunk`` with the commits (or release diff hunks) that changed its lines on each
+        side, and the changelog entries that name them."""
+        sides = {BASE: hunk.base, FORK: hunk.fork, UPSTREAM: hunk.upstream}
         upstream_commits: tuple[Commit, ...] = ()
         upstream_changes: tuple[str, ...] = ()
         upstream_path = self.upstream_path(path)
@@ -647,20 +580,17 @@ class _Run:
             upstream_commits = self._upstream_line_commits(upstream_path, sides, texts)
         elif self.history.kind == "release-diff":
             upstream_changes = self._release_changes(upstream_path, sides, texts)
-        return Hunk(
-            line=line,
-            base=sides[BASE],
-            fork=sides[FORK],
-            upstream=sides[UPSTREAM],
+        entries = changelog.mentioning(
+            self.changelog, upstream_path, changelog.symbols(sides[BASE].text, sides[UPSTREAM].text)
+        )
+        return replace(
+            hunk,
             upstream_commits=upstream_commits,
             upstream_changes=upstream_changes,
             fork_commits=self._fork_line_commits(path, sides[FORK], texts[FORK]),
-            suggestion=ctext.suggest(sides[BASE].text, sides[FORK].text, sides[UPSTREAM].text),
-            changelog=changelog.mentioning(
-                self.changelog, upstream_path, changelog.symbols(sides[BASE].text,
-                                                                 sides[UPSTREAM].text)
-            ),
-        )  # fmt: skip
+            changelog=entries,
+            suggestion=_warn_security(hunk.suggestion, entries),
+        )
 
     # -- provenance -------------------------------------------------------------------
 
@@ -846,6 +776,174 @@ class _Run:
         return dict(data.get("failures", {}))
 
 
+# -- one conflicted file's hunks, without provenance -----------------------------------
+
+
+@dataclass(frozen=True)
+class ConflictedFile:
+    """One conflicted file as the report sees it, without provenance.
+
+    Attributes:
+        path: path in the fork.
+        checkout: where it is resolved: the fork repository, or the patch-conflict checkout.
+        hunks: its conflicted blocks with their sides, ``kind``, ``why``, ``proposed`` and
+            ``suggestion`` (no commits or changelog), in file order, as the report has them.
+        texts: role -> that side's whole file (its index stage; "" when absent).
+        ours / theirs: the roles of the ``<<<<<<<`` and ``>>>>>>>`` sections of its
+            markers (stages 2 and 3).
+        note: why it has no hunks, or that the file no longer shows them ("" if neither).
+        finish: the commands that finish the sync once every path is resolved
+            (:func:`forktool.records.intent.way_out`).
+    """
+
+    path: str
+    checkout: Path
+    hunks: tuple[Hunk, ...]
+    texts: dict[str, str]
+    ours: str
+    theirs: str
+    note: str = ""
+    finish: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> Path:
+        """The working-tree file."""
+        return self.checkout / self.path
+
+
+def conflicted_file(config: UpstreamConfig, path: str) -> ConflictedFile:
+    """The hunks of ``path`` in the sync of ``config`` that stopped on conflicts, as the
+    report shows them (without provenance: no history is read or fetched).
+
+    Args:
+        path: a path of the fork repository (of the patch-conflict checkout, in a patch
+            conflict), or a file inside it named from the current directory.
+
+    Raises:
+        RepositoryError: there is no fork repository, no sync of ``config`` is waiting,
+            or ``path`` is not an unmerged path of it.
+    """
+    repo = open_fork(config, f"there is nothing to resolve; run 'forktool sync {config.name}'")
+    try:
+        pending = intent.read_pending(repo, config.name)
+        if pending is None:
+            raise RepositoryError(
+                f"no sync of {config.name} is waiting for conflict resolution",
+                f"'forktool status {config.name}' says where the fork stands",
+            )
+        checkout, roles = _checkout(repo, pending)
+        try:
+            path = _in_checkout(path, checkout.path)
+            stages = checkout.unmerged_stages()
+            if path not in stages:
+                raise RepositoryError(
+                    f"{path} is not conflicted in {checkout.path}",
+                    f"'forktool report {config.name}' lists the conflicted paths",
+                )
+            found = _FileReader(repo, checkout, roles).read(path, stages[path])
+            return replace(found, finish=intent.way_out(pending))
+        finally:
+            if checkout is not repo:
+                checkout.close()
+    finally:
+        repo.close()
+
+
+def _in_checkout(path: str, checkout: Path) -> str:
+    """``path`` as a path of ``checkout``: a file path inside it (absolute, or relative to
+    the current directory) made relative to it; any other path taken as one already."""
+    where = Path(path).absolute().resolve()
+    if where.exists() and where.is_relative_to(checkout.resolve()):
+        return where.relative_to(checkout.resolve()).as_posix()
+    return path
+
+
+def _checkout(repo: GitRepo, pending: intent.Pending) -> tuple[GitRepo, dict[str, int]]:
+    """Where the conflicts of ``pending`` are resolved, and role -> index stage there."""
+    if pending.patch_conflict is None:
+        return repo, {BASE: 1, FORK: 2, UPSTREAM: 3}
+    worktree = Path(pending.patch_conflict.worktree)
+    checkout = GitRepo(worktree) if worktree.exists() else repo
+    return checkout, {BASE: 1, UPSTREAM: 2, FORK: 3}  # the patch is applied onto the release
+
+
+@dataclass(frozen=True)
+class _FileReader:
+    """Reads a conflicted file's hunks: from ``repo``'s objects and ``checkout``'s
+    working tree, sides by role (``roles``: role -> index stage)."""
+
+    repo: GitRepo
+    checkout: GitRepo
+    roles: dict[str, int]
+
+    def read(self, path: str, stages: dict[int, str]) -> ConflictedFile:
+        """The conflicted blocks of ``path``, explained (no provenance)."""
+        ours, theirs = self._stage_roles()
+        found = ConflictedFile(path, self.checkout.path, (), {}, ours, theirs)
+        blobs = {
+            role: self.repo.blob(stages[stage]) if stage in stages else None
+            for role, stage in self.roles.items()
+        }
+        if any(b"\0" in data for data in blobs.values() if data is not None):
+            return replace(found, note="binary file: no line-by-line hunks")
+        texts = {
+            role: None if data is None else data.decode("utf-8", "replace")
+            for role, data in blobs.items()
+        }
+        merged, note = self._merged(path, {r: d or b"" for r, d in blobs.items()})
+        spans = {role: merged.locate(role, texts[role]) for role in (BASE, FORK, UPSTREAM)}
+        whole = {role: text or "" for role, text in texts.items()}
+        hunks = []
+        for index, block in enumerate(merged.blocks):
+            sides = {role: Side(*spans[role][index], "".join(block.texts[role])) for role in spans}
+            hunk = Hunk(block.line, sides[BASE], sides[FORK], sides[UPSTREAM])
+            hunks.append(self._explained(hunk, whole))
+        return replace(found, hunks=tuple(hunks), texts=whole, note=note)
+
+    def _explained(self, hunk: Hunk, texts: dict[str, str]) -> Hunk:
+        """``hunk`` with why it conflicts, a merged text when one keeps both sides, and the
+        step that follows from them."""
+        base, fork, upstream = hunk.base.text, hunk.fork.text, hunk.upstream.text
+        reason = ctext.classify(base, fork, upstream, texts[FORK], texts[UPSTREAM])
+        proposed = None
+        if reason.kind in (ctext.HunkKind.ADJACENT, ctext.HunkKind.WHITESPACE):
+            proposed = ctext.propose(base, fork, upstream, self._merge_text)
+        suggestion = ctext.suggest(base, fork, upstream, proposed)
+        return replace(
+            hunk, kind=reason.kind, why=reason.why, proposed=proposed, suggestion=suggestion
+        )
+
+    def _merge_text(self, ours: str, base: str, theirs: str) -> str:
+        """``git merge-file`` of three texts (fork, base, upstream)."""
+        labels = [FORK, BASE, UPSTREAM]
+        merged = self.repo.merge_file(ours.encode(), base.encode(), theirs.encode(), labels)
+        return merged.decode("utf-8", "replace")
+
+    def _merged(self, path: str, blobs: dict[str, bytes]) -> tuple[ctext.Merged, str]:
+        """The working-tree file's conflict blocks; recomputed from the index stages
+        (``git merge-file --diff3``) when it has none or lacks the base sections."""
+        try:
+            shown = (self.checkout.path / path).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            shown = ""
+        ours, theirs = self._stage_roles()
+        in_tree = ctext.parse_blocks(shown, ours, theirs)
+        if in_tree.blocks and all(b.has_base for b in in_tree.blocks):
+            return in_tree, ""
+        labels = [ours, BASE, theirs]
+        output = self.repo.merge_file(blobs[ours], blobs[BASE], blobs[theirs], labels)
+        computed = ctext.parse_blocks(output.decode("utf-8", "replace"), ours, theirs)
+        if len(in_tree.blocks) == len(computed.blocks):  # point at the working tree's lines
+            return computed.at_lines([b.line for b in in_tree.blocks]), ""
+        note = "" if in_tree.blocks else "the working-tree file has no conflict markers left"
+        return computed.at_lines([0] * len(computed.blocks)), note
+
+    def _stage_roles(self) -> tuple[str, str]:
+        """The roles of stage 2 ("ours") and stage 3 ("theirs")."""
+        by_stage = {stage: role for role, stage in self.roles.items()}
+        return by_stage[2], by_stage[3]
+
+
 # -- upstream history of a patch conflict -------------------------------------------------
 
 
@@ -1004,3 +1102,14 @@ def _changelog(
         if path and data is not None:
             return path, changelog.parse(data.decode("utf-8", "replace"))
     return "", []
+
+
+def _warn_security(suggestion: str, entries: tuple[ChangelogEntry, ...]) -> str:
+    """``suggestion``, said louder when it drops upstream lines of a security fix (a
+    changelog entry of the hunk names an advisory)."""
+    advisories = [a for entry in entries if entry.security for a in entry.advisories]
+    if not advisories or ctext.DROPS_UPSTREAM not in suggestion:
+        return suggestion
+    return f"careful, upstream's change here is a security fix ({', '.join(advisories)}): " + (
+        suggestion
+    )

@@ -42,6 +42,12 @@ class Block:
     offsets: dict[str, int]
     has_base: bool
 
+    @property
+    def length(self) -> int:
+        """Its number of lines in the merged text, marker lines included."""
+        markers = 4 if self.has_base else 3
+        return markers + sum(len(lines) for lines in self.texts.values())
+
 
 @dataclass(frozen=True)
 class Merged:
@@ -461,10 +467,8 @@ def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) ->
     base_lines, fork_lines, up_lines = base.splitlines(), fork.splitlines(), upstream.splitlines()
     fork_change, up_change = _Change.of(base_lines, fork_lines), _Change.of(base_lines, up_lines)
     if proposed is not None:
-        return (
-            f"take the proposed text (both sides merged line by line): it keeps "
-            f"{fork_change.noun(FORK)} and {up_change.noun(UPSTREAM)}; {_NOTHING}"
-        )
+        both = _both(fork_change, up_change)
+        return f"take the proposed text (both sides merged line by line): it {both}"
     if fork_lines == up_lines:
         return f"both sides made the same change: keep either side; {_NOTHING}"
     if _squashed(fork_lines) == _squashed(base_lines):
@@ -517,11 +521,54 @@ def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) ->
     return f"{step}; {_NOTHING}"
 
 
-def _dropping(lines: list[str]) -> str:
-    """``drops upstream's line `x``` / ``drops upstream's 2 lines `x`, `y```."""
+def _dropping(lines: list[str], role: str = UPSTREAM) -> str:
+    """``drops upstream's line `x``` / ``drops the fork's 2 lines `x`, `y```."""
     shown = [line for line in lines if line.strip()] or lines
     what = "line" if len(shown) == 1 else f"{len(shown)} lines"
-    return f"{DROPS_UPSTREAM} {what} {', '.join(_code(line) for line in shown)}".rstrip()
+    return f"drops {_WHOSE[role]} {what} {', '.join(_code(line) for line in shown)}".rstrip()
+
+
+def _both(fork_change: _Change, up_change: _Change) -> str:
+    """``keeps the fork's changed line and upstream's 2 inserted lines; drops nothing``."""
+    return f"keeps {fork_change.noun(FORK)} and {up_change.noun(UPSTREAM)}; {_NOTHING}"
+
+
+# -- what a choice kept and dropped ------------------------------------------------------
+
+#: What ``forktool resolve --take`` can put in place of a conflict block.
+PROPOSED = "proposed"
+
+
+def taken(choice: str, base: str, fork: str, upstream: str) -> str:
+    """What putting ``choice`` (:data:`PROPOSED`, ``fork`` or ``upstream``) in place of a
+    hunk keeps and drops of each side, in :func:`suggest`'s words: ``took upstream's side
+    (upstream's 2 inserted lines); drops the fork's line `A = 10```. A side's lines are
+    dropped when the kept text lacks them (whitespace counts), or when it keeps base lines
+    that side deleted.
+    """
+    base_lines = base.splitlines()
+    if choice == PROPOSED:
+        changes = (_Change.of(base_lines, side.splitlines()) for side in (fork, upstream))
+        return f"took the proposed text: {_both(*changes)}"
+    kept, other = (fork, upstream) if choice == FORK else (upstream, fork)
+    role = FORK if choice == FORK else UPSTREAM
+    kept_lines = kept.splitlines()
+    what = _Change.of(base_lines, kept_lines).noun(role) if kept != base else "the base lines"
+    lost = _lost(base_lines, other.splitlines(), kept_lines, _OTHER[role])
+    return f"took {_WHOSE[role]} side ({what}); {lost}"
+
+
+def _lost(base: list[str], side: list[str], kept: list[str], role: str) -> str:
+    """What keeping ``kept`` drops of ``role``'s ``side``: its changed lines ``kept``
+    lacks, else its deletion of base lines ``kept`` still has, else nothing."""
+    have = set(kept)
+    missing = [line for line in _changed(base, side) if line not in have]
+    if missing:
+        return _dropping(missing, role)
+    deleted = [base[i] for i in sorted(_Change.of(base, side).deleted) if base[i] in have]
+    if deleted:
+        return f"drops {_WHOSE[role]} deletion of {_plural(len(deleted), 'line')}"
+    return _NOTHING
 
 
 def _lines_at(base: list[str], side: list[str], indices: frozenset[int]) -> list[str]:

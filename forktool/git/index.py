@@ -101,6 +101,18 @@ class Index(Commands):
         self.run(["add", "--all"])
         return self.run(["write-tree"]).out
 
+    def stage_paths(self, paths: Iterable[str]) -> None:
+        """Stage the working-tree files at ``paths`` as they are (``git add``), which also
+        marks an unmerged path resolved; every other path is left as it is.
+
+        Raises:
+            GitFailed: git could not (e.g. the index is locked).
+        """
+        listed = "".join(f"{path}\0" for path in paths)
+        if listed:
+            args = ["add", "--pathspec-from-file=-", "--pathspec-file-nul"]
+            self.run(args, input=listed.encode(), env={"GIT_LITERAL_PATHSPECS": "1"})
+
     def restore_paths(self, commit: str | None, paths: Iterable[str], *, files: bool) -> None:
         """Put the index entries of ``paths`` back to ``commit`` (None: no entry, for an
         unborn branch) and, with ``files``, their working-tree files too.
