@@ -6,6 +6,8 @@ import ``conflicts/``, which collects and keeps the report (see docs/architectur
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from forktool.cli.output import err
 from forktool.config import UpstreamConfig
 from forktool.conflicts import kept
@@ -15,6 +17,7 @@ from forktool.git.repository import GitRepo
 from forktool.model import InMemoryMerge
 from forktool.records import lockfile
 from forktool.records.fork import find_fork
+from forktool.records.lockfile import Lock
 from forktool.sync.integrate import merge_labels
 from forktool.sync.orchestrator import SyncResult, SyncStatus
 
@@ -63,7 +66,13 @@ class Keeper:
             if waited and stopped_before and not result.reused:
                 kept.keep(repo, kept.ended(repo, waited, result.fork))
             else:
-                kept.keep(repo, self._in_memory(repo, result))
+                kept.keep(repo, self._in_memory(repo, result, self.before))
+        elif (
+            result.status == SyncStatus.UP_TO_DATE
+            and result.fork
+            and kept.read(self.config, result.version) is None  # finished by recovery
+        ):
+            kept.keep(repo, self._in_memory(repo, replace(result, previous=None), None))
 
     def _merge(
         self, repo: GitRepo, result: SyncResult, fork: str, transformed: str
@@ -79,13 +88,17 @@ class Keeper:
             result.version, upstream_commit, result.vendor, transformed, fork, tree
         )
 
-    def _in_memory(self, repo: GitRepo, result: SyncResult) -> ConflictReport:
+    def _in_memory(
+        self, repo: GitRepo, result: SyncResult, previous: Lock | None
+    ) -> ConflictReport:
         """The report of a sync that did not stop: its merge computed again from the
-        committed merge's parents, ended as committed (clean, or settled by rerere)."""
+        committed merge's parents, ended as committed (clean, or settled by rerere).
+        ``previous``: the lock before it (None: unknown, for a sync an interrupted run left
+        for recovery to finish)."""
         parents = repo.parents(result.fork)
         fork, transformed = parents if len(parents) == 2 else ("", result.transformed)
         merge = self._merge(repo, result, fork, transformed)
-        report = collect_merge(self.config, merge, self.before, result.patches)
+        report = collect_merge(self.config, merge, previous, result.patches)
         blobs = repo.tree_blobs(merge.tree) if merge.tree else {}
         conflicted = {e.path: blobs.get(e.path, "") for e in report.conflicts}
         reused = result.reused or ()

@@ -78,7 +78,7 @@ def report_dict(report: ConflictReport) -> dict[str, Any]:
             "kinds": dict(sorted(kinds.items())),
         },
         "entries": [asdict(entry) for entry in report.entries],
-        **({"outcome": asdict(report.outcome)} if report.outcome else {}),
+        "outcome": asdict(report.outcome) if report.outcome else None,
     }
 
 
