@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 from tests.helpers import git, run_cli, snapshot
-from tests.test_conflicts import (  # noqa: F401 (fixtures)
-    close_repositories,
-    conflicting_fork,
-    definition,
-    fork_of,
-    upstream,
-)
+from tests.test_conflicts import close_repositories, conflicting_fork
+from tests.test_conflicts import definition as conflicts_definition
+from tests.test_conflicts import upstream as conflicts_upstream
+
+# the fixtures of test_conflicts: an upstream whose 1.1 collides with the fork's changes
+__all__ = ["close_repositories"]
+upstream = conflicts_upstream
+definition = conflicts_definition
 
 KEPT = Path(".git/forktool/reports/mypkg/1.1.json")
 
