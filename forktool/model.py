@@ -180,3 +180,26 @@ class PatchHealth:
     status: PatchStatus
     detail: str = ""
     paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InMemoryMerge:
+    """A release's merge into the fork, computed without touching the fork's checkout
+    (``forktool check``, or a merge already committed): what the conflict report of it is
+    collected from (:func:`~forktool.conflicts.collect.collect_merge`).
+
+    Attributes:
+        version: the release merged.
+        upstream_commit: its upstream commit (None when unknown).
+        vendor / transformed: the release's vendor and transformed commits.
+        fork: the fork commit it is merged into ("" on a first sync: nothing to merge).
+        tree: the merged tree, conflicted files holding the markers a sync writes ("" when
+            not computed).
+    """
+
+    version: str
+    upstream_commit: str | None
+    vendor: str
+    transformed: str
+    fork: str
+    tree: str = ""

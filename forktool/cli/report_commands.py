@@ -17,8 +17,8 @@ from forktool.cli.group import main
 from forktool.cli.output import EXIT_CONFLICT, err, out
 from forktool.cli.upstream_config import one_config
 from forktool.conflicts import collect as conflicts_mod
-from forktool.conflicts import render
-from forktool.errors import ForktoolError
+from forktool.conflicts import kept, render
+from forktool.errors import ForktoolError, RepositoryError
 from forktool.model import Leftover
 from forktool.records import state
 from forktool.sync import status as status_mod
@@ -131,6 +131,10 @@ TEXT_WIDTH = 100
     help="Write to this file instead of standard output (terminal: plain text, no colours).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option(
+    "--release", metavar="VERSION",
+    help="Show the report kept of the sync of this release (how it stopped, how it ended).",
+)  # fmt: skip
 @click.pass_obj
 def report_command(
     root: Path | None,
@@ -138,6 +142,7 @@ def report_command(
     fmt: str | None,
     output: Path | None,
     as_json: bool,
+    release: str | None,
 ) -> None:
     """Explain a stopped sync: every conflict, its hunks, and who changed those lines.
 
@@ -157,6 +162,8 @@ def report_command(
       forktool report flask --format terminal -o conflicts.log
                                            the terminal view, without colours
       forktool report --json               as JSON (docs/conflict-report.md)
+      forktool report flask --release 3.1.3
+                                           the report kept of the sync of 3.1.3
     """
     if as_json and fmt not in (None, "terminal", "json"):
         raise ForktoolError(f"--json and --format {fmt} exclude each other", "pick one")
@@ -164,6 +171,9 @@ def report_command(
         _check_output(output)
     fmt = "json" if as_json else fmt or _format_of(output)
     cfg = one_config(root, upstream_name)
+    if release is not None:
+        show_report(_kept(cfg, release), fmt, output, cfg.root)
+        return
     waiting = is_waiting(cfg)
     if not waiting and fmt != "json":
         out.print(f"{cfg.name}: no sync is waiting; nothing to report", highlight=False)
@@ -172,6 +182,27 @@ def report_command(
     if collected is None:  # --format json, nothing waiting: say so in JSON
         _write_report(views.no_conflict_json(cfg.name) + "\n", output)
         return
+    show_report(collected, fmt, output, cfg.root)
+    if collected.conflicts:  # entries that still block --continue
+        sys.exit(EXIT_CONFLICT)
+
+
+def _kept(cfg: config_mod.UpstreamConfig, release: str) -> conflicts_mod.ConflictReport:
+    """The kept report of ``release``.
+
+    Raises:
+        RepositoryError: no sync of ``release`` kept one.
+    """
+    found = kept.read(cfg, release)
+    if found is None:
+        raise RepositoryError(f"no kept report of {cfg.name} {release}", "")
+    return found
+
+
+def show_report(
+    collected: conflicts_mod.ConflictReport, fmt: str, output: Path | None, definition: Path
+) -> None:
+    """Print ``collected`` in ``fmt`` (or write it to ``output``)."""
     if fmt == "terminal" and output is None:
         render.render_terminal(out, collected)
     elif fmt == "terminal":
@@ -180,9 +211,7 @@ def report_command(
         _write_report(views.conflict_json(collected), output)
     else:
         to_text = render.to_markdown if fmt == "markdown" else render.to_html
-        _write_report(to_text(shareable(collected, cfg.root)), output)
-    if collected.conflicts:  # entries that still block --continue
-        sys.exit(EXIT_CONFLICT)
+        _write_report(to_text(shareable(collected, definition)), output)
 
 
 def _format_of(output: Path | None) -> str:

@@ -10,8 +10,13 @@ import click
 from forktool import config as config_mod
 from forktool.cli import views
 from forktool.cli.group import main
+from forktool.cli.kept_reports import Keeper
 from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, out, show_error, show_progress
+from forktool.cli.report_commands import shareable
+from forktool.conflicts.collect import ConflictReport, collect_merge
+from forktool.conflicts.render import to_markdown
 from forktool.errors import ForktoolError
+from forktool.records import lockfile
 from forktool.sync.check import CheckResult, check
 from forktool.sync.orchestrator import (
     ReleaseDone,
@@ -82,14 +87,17 @@ def sync_command(
     for cfg in configs:
         try:
             with exclusive(cfg, wait=wait), show_progress(as_json) as progress:
+                keeper = Keeper(cfg)
                 if continue_:
                     done = [continue_sync(cfg, progress)]
                 elif abort:
                     done = [abort_sync(cfg)]
                 elif each:
-                    done = sync_each(cfg, to, progress, each_shown(as_json, shown))
+                    done = sync_each(cfg, to, progress, each_shown(as_json, shown, keeper))
                 else:
                     done = [sync(cfg, to, progress)]
+                for result in done:
+                    keeper.keep(result)
         except ForktoolError as exc:
             if len(configs) == 1:
                 raise
@@ -109,11 +117,13 @@ def sync_command(
         sys.exit(EXIT_CONFLICT)
 
 
-def each_shown(as_json: bool, shown: list[SyncResult]) -> ReleaseDone:
-    """What ``sync --each`` does after each release: print ``release 3 of 7: <version>``
-    and its result at once (nothing under ``--json``), adding the result to ``shown``."""
+def each_shown(as_json: bool, shown: list[SyncResult], keeper: Keeper) -> ReleaseDone:
+    """What ``sync --each`` does after each release: keep its report, print ``release 3
+    of 7: <version>`` and its result at once (nothing under ``--json``), adding the
+    result to ``shown``."""
 
     def show(position: int, total: int, result: SyncResult) -> None:
+        keeper.keep(result)
         if as_json:
             return
         views.render_release(out, position, total, result)
@@ -126,9 +136,13 @@ def each_shown(as_json: bool, shown: list[SyncResult]) -> ReleaseDone:
 @click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
 @click.option("--to", "to", metavar="VERSION", help="Release to check (default: newest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "json"]),
+    help="Print the full conflict report of the would-be merge (docs/conflict-report.md).",
+)  # fmt: skip
 @click.pass_obj
 def check_command(
-    root: Path | None, upstream_name: str | None, to: str | None, as_json: bool
+    root: Path | None, upstream_name: str | None, to: str | None, as_json: bool, fmt: str | None
 ) -> None:
     """Tell whether the newest release would integrate cleanly; change nothing.
 
@@ -140,18 +154,48 @@ def check_command(
       forktool check flask             would the newest release merge cleanly?
       forktool check flask --to 3.1.3  would 3.1.3?
       forktool check --json            every upstream, as JSON (docs/json.md)
+      forktool check flask --format markdown
+                                       the conflict report it would stop on, for CI
     """
+    if as_json and fmt == "markdown":
+        raise ForktoolError("--json and --format markdown exclude each other", "pick one")
     results: list[CheckResult] = []
+    reports: list[ConflictReport | None] = []
     definition = config_mod.definition_root(root)
     names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
     for name in names:
         cfg = config_mod.load(definition, name)
-        with exclusive(cfg, wait=True), show_progress(as_json) as progress:
+        with exclusive(cfg, wait=True), show_progress(as_json or fmt is not None) as progress:
             results.append(check(cfg, to, progress))
-    if as_json:
+            reports.append(_would_be(cfg, results[-1]) if fmt else None)
+    if fmt == "json":
+        click.echo(views.check_report_json(results, reports))
+    elif fmt == "markdown":
+        click.echo(check_markdown(results, reports, definition), nl=False)
+    elif as_json:
         click.echo(views.check_json(results))
     else:
         for result in results:
             views.render_check(out, result)
     if any(r.status.waits for r in results):
         sys.exit(EXIT_CONFLICT)
+
+
+def _would_be(cfg: config_mod.UpstreamConfig, result: CheckResult) -> ConflictReport | None:
+    """The conflict report of the merge ``result`` computed in memory (None: none was)."""
+    if result.merge is None:
+        return None
+    return collect_merge(cfg, result.merge, lockfile.read(cfg.lock_path), result.patches)
+
+
+def check_markdown(
+    results: list[CheckResult], reports: list[ConflictReport | None], definition: Path
+) -> str:
+    """``forktool check --format markdown``: each upstream's check headline, then the
+    conflict report of its would-be merge (paths relative to ``definition``)."""
+    parts = []
+    for result, report in zip(results, reports, strict=True):
+        parts.append(f"**{views.check_headline(result)}**\n")
+        if report is not None and report.entries:
+            parts.append(to_markdown(shareable(report, definition)))
+    return "\n".join(parts)

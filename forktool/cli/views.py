@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from forktool.conflicts.collect import ConflictReport
 from forktool.conflicts.render import report_dict
@@ -250,9 +251,34 @@ def render_check(console: Console, result: CheckResult) -> None:
 def check_json(results: Sequence[CheckResult]) -> str:
     """The JSON printed by ``forktool check --json``: ``{"schema": 1, "command": "check",
     "results": [{"upstream", "integrated", "candidate", "status", "conflicts", "patches"}]}``."""
+    shown = [{k: v for k, v in asdict(r).items() if k != "merge"} for r in results]
+    return json.dumps({"schema": 1, "command": "check", "results": shown}, indent=1)
+
+
+def check_report_json(
+    results: Sequence[CheckResult], reports: Sequence[ConflictReport | None]
+) -> str:
+    """The JSON of ``forktool check --format json``: :func:`check_json`'s, each result with
+    a ``report``: the conflict report of its would-be merge (docs/conflict-report.md),
+    null when there is none (up to date, or a patch of the series would conflict)."""
+    shown = [
+        {
+            **{k: v for k, v in asdict(r).items() if k != "merge"},
+            "report": report_dict(report) if report else None,
+        }
+        for r, report in zip(results, reports, strict=True)
+    ]
     return json.dumps(
-        {"schema": 1, "command": "check", "results": [asdict(r) for r in results]}, indent=1
+        {"schema": 1, "command": "check", "results": shown}, indent=2, ensure_ascii=False
     )
+
+
+def check_headline(result: CheckResult) -> str:
+    """The check's headline as plain text (for Markdown)."""
+    headline = _CHECK_HEADLINES[result.status].format(
+        u=result.upstream, c=result.candidate, i=result.integrated, n=len(result.conflicts)
+    )
+    return Text.from_markup(headline).plain
 
 
 # -- JSON documents of the other commands (see docs/json.md) ------------------------------
@@ -290,9 +316,11 @@ def leftovers_json(data: Mapping[str, Any], items: Sequence[Leftover]) -> str:
 
 def conflict_json(collected: ConflictReport) -> str:
     """The JSON of ``forktool report --json``: the conflict report of
-    docs/conflict-report.md with ``command`` and ``waiting`` (true) added after ``schema``."""
+    docs/conflict-report.md with ``command`` and ``waiting`` (true; false for a kept report,
+    ``--release``, which has an ``outcome``) added after ``schema``."""
     data = report_dict(collected)
-    document = {"schema": data.pop("schema"), "command": "report", "waiting": True, **data}
+    waiting = collected.outcome is None  # a kept report says how it ended instead
+    document = {"schema": data.pop("schema"), "command": "report", "waiting": waiting, **data}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -33,7 +33,7 @@ from forktool.conflicts import text as ctext
 from forktool.conflicts.changelog import ChangelogEntry
 from forktool.errors import ConfigError, RepositoryError
 from forktool.git.repository import BlamedLine, GitRepo, LoggedCommit
-from forktool.model import PatchHealth, PatchKind, PatchStatus, RenameMap
+from forktool.model import InMemoryMerge, PatchHealth, PatchKind, PatchStatus, RenameMap
 from forktool.patches import diff_format, series
 from forktool.records import intent, lockfile, state
 from forktool.records.fork import open_fork
@@ -206,6 +206,50 @@ class SourceRepository:
     sdist_vs_tag: TreeDifference | None = None
 
 
+class Ending(StrEnum):
+    """How a sync of a release ended, as its kept report records it (JSON ``outcome``)."""
+
+    CONFLICT = "conflict"  # stopped on conflicts, waiting (or abandoned)
+    CLEAN = "clean"  # merged without a conflict
+    BY_HAND = "resolved-by-hand"  # the user resolved the conflicts, then --continue
+    RECORDED = "recorded-resolution"  # git's rerere resolved them with recorded resolutions
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One conflicted path of a kept report and how its conflict was resolved.
+
+    Attributes:
+        path: the path in the fork.
+        conflicted: blob id of the file as the sync stopped, conflict markers and all
+            ("" when there was no file).
+        by: :attr:`Ending.BY_HAND` or :attr:`Ending.RECORDED`; :attr:`Ending.CONFLICT`
+            while the sync waits.
+        diff: unified diff from the conflicted file to the committed merge's ("" while
+            the sync waits).
+    """
+
+    path: str
+    conflicted: str
+    by: Ending
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the sync a kept report describes ended.
+
+    Attributes:
+        status: clean, resolved by hand, by recorded resolution, or still in conflict.
+        fork: the committed merge ("" while the sync waits).
+        paths: each conflicted path and its resolution.
+    """
+
+    status: Ending
+    fork: str = ""
+    paths: tuple[Resolution, ...] = ()
+
+
 @dataclass(frozen=True)
 class ConflictReport:
     """Everything a stopped sync of one upstream left to resolve.
@@ -228,6 +272,7 @@ class ConflictReport:
         repository: a PyPI upstream's git repository and what the report found in it
             (None: the definition names none).
         changelog: the release's changelog file the hunks' entries come from ("": none).
+        outcome: how the sync ended (kept reports only, ``forktool report --release``).
     """
 
     upstream: str
@@ -244,6 +289,7 @@ class ConflictReport:
     commit_url: str = ""
     repository: SourceRepository | None = None
     changelog: str = ""
+    outcome: Outcome | None = None
 
     @property
     def conflicts(self) -> tuple[Entry, ...]:
@@ -290,7 +336,57 @@ def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
     finally:
         if run.checkout is not repo:
             run.checkout.close()
-    entries += run.warning_entries()
+    return _report(run, entries, run.next_step(sum(e.blocking for e in entries)))
+
+
+def collect_merge(
+    config: UpstreamConfig,
+    merge: InMemoryMerge,
+    previous: Lock | None,
+    health: tuple[PatchHealth, ...],
+) -> ConflictReport:
+    """Build the conflict report of ``merge``, a merge computed in memory (``git
+    merge-tree``): what a sync of ``merge.version`` would stop on (``forktool check``), or
+    what a sync that is over stopped on before a recorded resolution settled it. The same
+    report :func:`collect` gives once a sync stops on that merge: the three sides of each
+    path come from the merge's stages, the conflict blocks from ``merge.tree``'s files.
+
+    Args:
+        previous: the release integrated before ``merge`` (its lock), None on a first sync.
+        health: the series health on the release.
+
+    Raises:
+        RepositoryError: there is no fork repository.
+    """
+    repo = open_fork(config, f"there is nothing to report; run 'forktool sync {config.name}'")
+    try:
+        pending = intent.Pending(
+            upstream=config.name, version=merge.version, sha256=None,
+            upstream_commit=merge.upstream_commit, vendor=merge.vendor,
+            transformed=merge.transformed, fork_before=merge.fork, refs_before={},
+            conflicts=[],
+        )  # fmt: skip
+        run = _Run.start(config, repo, pending, previous, health)
+        run.fork_head = merge.fork or "HEAD"
+        if run.fork_range and previous:
+            run.fork_range = f"{previous.fork}..{run.fork_head}"
+        run.unmerged = repo.merge_stages(merge.fork, merge.transformed) if merge.fork else {}
+        run.merged_tree = merge.tree
+        entries = run.merge_entries()
+        step = (
+            f"a sync of {merge.version} stops on {_plural(len(entries), 'conflicted path')}"
+            if entries
+            else f"{merge.version} merges cleanly"
+        )
+        return _report(run, entries, step)
+    finally:
+        repo.close()
+
+
+def _report(run: _Run, entries: list[Entry], next_step: str) -> ConflictReport:
+    """The report of ``run`` with ``entries`` (and the warnings) in order."""
+    config, repo, pending = run.config, run.repo, run.pending
+    entries = entries + run.warning_entries()
     entries.sort(key=lambda e: (not e.blocking, e.path, e.kind))
     return ConflictReport(
         upstream=config.name,
@@ -302,7 +398,7 @@ def _collect(config: UpstreamConfig, repo: GitRepo) -> ConflictReport:
         fork_repository=repo.path,
         resolve_in=run.checkout.path,
         entries=tuple(entries),
-        next_step=run.next_step(sum(e.blocking for e in entries)),
+        next_step=next_step,
         patch=pending.patch_conflict.patch if pending.patch_conflict else "",
         commit_url=_commit_url(config),
         repository=run.source_repository(),
@@ -359,10 +455,18 @@ class _Run:
     _maps: dict[tuple[str, str], ctext.LineMap] = field(default_factory=dict)
     _upstream: dict[str, bool] = field(default_factory=dict)
     _base_tree: dict[str, str] | None = None
+    fork_head: str = "HEAD"  # the fork side of the merge
+    unmerged: dict[str, dict[int, str]] | None = None  # None: the checkout's index
+    merged_tree: str = ""  # where the conflicted files are ("": the checkout)
 
     @classmethod
     def start(
-        cls, config: UpstreamConfig, repo: GitRepo, pending: intent.Pending, lock: Lock | None
+        cls,
+        config: UpstreamConfig,
+        repo: GitRepo,
+        pending: intent.Pending,
+        lock: Lock | None,
+        health: tuple[PatchHealth, ...] | None = None,
     ) -> _Run:
         rename = config.rename
         vendor = _existing(repo, pending.vendor)
@@ -388,7 +492,8 @@ class _Run:
                 newer_vendor=_existing(repo, pending.vendor),
             )
             fork_range = f"{lock.fork}..HEAD" if lock and repo.resolve(lock.fork) else None
-        health = tuple(state.read_health(config))  # written by the stopped sync
+        if health is None:
+            health = tuple(state.read_health(config))  # written by the stopped sync
         path, entries = _changelog(repo, (vendor, history.newer_commit))
         return cls(
             config, repo, pending, lock, checkout, roles, history, fork_range, reverse, health,
@@ -415,7 +520,7 @@ class _Run:
 
     def merge_entries(self) -> list[Entry]:
         """One entry per unmerged path of the fork merge."""
-        stages = self.checkout.unmerged_stages()
+        stages = self.unmerged if self.unmerged is not None else self.checkout.unmerged_stages()
         return [self._unmerged_entry(path, stages[path]) for path in sorted(stages)]
 
     def patch_entries(self, stopped: intent.PatchConflict) -> list[Entry]:
@@ -565,7 +670,8 @@ class _Run:
 
     def _hunks(self, path: str, stages: dict[int, str]) -> tuple[list[Hunk], str]:
         """The conflicted blocks of ``path``, with provenance; plus a note ("" if none)."""
-        found = _FileReader(self.repo, self.checkout, self.roles).read(path, stages)
+        reader = _FileReader(self.repo, self.checkout, self.roles, self.merged_tree)
+        found = reader.read(path, stages)
         hunks = [self._with_provenance(path, hunk, found.texts) for hunk in found.hunks]
         return hunks, found.note
 
@@ -651,10 +757,10 @@ class _Run:
         if tip is None or lines is None:
             return ()
         if side.count == 0:
-            found = self.repo.line_log(f"{tip}..HEAD", path, *lines)
+            found = self.repo.line_log(f"{tip}..{self.fork_head}", path, *lines)
             return tuple(_commit(c, self._integration_merge(c.commit)) for c in found)
         kept: dict[str, Commit] = {}
-        for line in self.repo.blame("HEAD", path, [lines]):
+        for line in self.repo.blame(self.fork_head, path, [lines]):
             sha = line.commit.commit
             if sha in kept or self._is_upstream(sha):
                 continue
@@ -870,11 +976,13 @@ def _checkout(repo: GitRepo, pending: intent.Pending) -> tuple[GitRepo, dict[str
 @dataclass(frozen=True)
 class _FileReader:
     """Reads a conflicted file's hunks: from ``repo``'s objects and ``checkout``'s
-    working tree, sides by role (``roles``: role -> index stage)."""
+    working tree (or, for a merge computed in memory, ``merged_tree``), sides by role
+    (``roles``: role -> index stage)."""
 
     repo: GitRepo
     checkout: GitRepo
     roles: dict[str, int]
+    merged_tree: str = ""  # where the conflicted files are ("": the checkout)
 
     def read(self, path: str, stages: dict[int, str]) -> ConflictedFile:
         """The conflicted blocks of ``path``, explained (no provenance)."""
@@ -922,10 +1030,13 @@ class _FileReader:
     def _merged(self, path: str, blobs: dict[str, bytes]) -> tuple[ctext.Merged, str]:
         """The working-tree file's conflict blocks; recomputed from the index stages
         (``git merge-file --diff3``) when it has none or lacks the base sections."""
-        try:
-            shown = (self.checkout.path / path).read_bytes().decode("utf-8", "replace")
-        except OSError:
-            shown = ""
+        if self.merged_tree:
+            shown = (self.repo.blob_at(self.merged_tree, path) or b"").decode("utf-8", "replace")
+        else:
+            try:
+                shown = (self.checkout.path / path).read_bytes().decode("utf-8", "replace")
+            except OSError:
+                shown = ""
         ours, theirs = self._stage_roles()
         in_tree = ctext.parse_blocks(shown, ours, theirs)
         if in_tree.blocks and all(b.has_base for b in in_tree.blocks):

@@ -21,7 +21,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, Side
+from forktool.conflicts.collect import Commit, ConflictReport, Ending, Entry, Hunk, Side
 from forktool.conflicts.text import DROPS_UPSTREAM
 from forktool.records.intent import Stage
 
@@ -35,6 +35,12 @@ _HISTORY = {
     "none": "not available",
 }
 _SIDES = ("base", "fork", "upstream")
+_ENDINGS = {
+    Ending.CONFLICT: "stopped on conflicts",
+    Ending.CLEAN: "clean",
+    Ending.BY_HAND: "resolved by hand",
+    Ending.RECORDED: "resolved by recorded resolution",
+}
 # Markdown code fences by file extension; others get a bare fence.
 _LANGUAGES = {
     ".py": "python", ".pyi": "python", ".toml": "toml", ".cfg": "ini", ".ini": "ini",
@@ -72,6 +78,7 @@ def report_dict(report: ConflictReport) -> dict[str, Any]:
             "kinds": dict(sorted(kinds.items())),
         },
         "entries": [asdict(entry) for entry in report.entries],
+        "outcome": asdict(report.outcome) if report.outcome else None,
     }
 
 
@@ -89,6 +96,11 @@ def _title(report: ConflictReport) -> str:
 
 
 def _headline(report: ConflictReport) -> str:
+    outcome = report.outcome
+    if outcome is not None and outcome.status != Ending.CONFLICT:
+        paths = len(outcome.paths)
+        conflicted = f"{paths} conflicted path{'s' if paths != 1 else ''}, " if paths else ""
+        return f"{conflicted}{_ENDINGS[outcome.status]} (kept report)"
     blocking = len(report.conflicts)
     what = (
         f"{blocking} path{'s' if blocking != 1 else ''} to resolve" if blocking else "no conflicts"
@@ -108,6 +120,27 @@ def _lines(side: Side) -> str:
     if side.count == 1:
         return f"line {side.start}"
     return f"lines {side.start}–{side.start + side.count - 1}"
+
+
+def _ending(report: ConflictReport) -> str:
+    """How the sync ended, one line ("" for a report that is not a kept one)."""
+    outcome = report.outcome
+    if outcome is None:
+        return ""
+    merge = f" in fork commit {outcome.fork[:10]}" if outcome.fork else ""
+    return f"how it ended: {_ENDINGS[outcome.status]}{merge}"
+
+
+def _resolutions(report: ConflictReport) -> list[tuple[str, str]]:
+    """(title, diff) of each resolved path of a kept report: how the conflicted file as
+    the sync stopped became the committed one."""
+    outcome = report.outcome
+    if outcome is None or outcome.status == Ending.CONFLICT:
+        return []
+    return [
+        (f"resolution of {item.path} ({_ENDINGS[item.by]})", item.diff or "(no change)\n")
+        for item in outcome.paths
+    ]
 
 
 def _side_label(report: ConflictReport, role: str) -> str:
@@ -231,8 +264,14 @@ def render_terminal(console: Console, report: ConflictReport) -> None:
     _plain(console, f"  upstream provenance: {_HISTORY.get(report.history, report.history)}")
     if report.repository:
         _plain(console, f"  {_repository_line(report)}")
+    if report.outcome:
+        _plain(console, f"  {_ending(report)}")
     for entry in report.entries:
         _terminal_entry(console, report, entry)
+    for title, diff in _resolutions(report):
+        console.print()
+        console.rule(escape(title), align="left")
+        console.print(Syntax(diff.rstrip("\n"), "diff", background_color="default"))
     console.print()
     console.print(_rich_text("next: ", report.next_step, "bold"), soft_wrap=True)
 
@@ -349,6 +388,7 @@ def to_markdown(report: ConflictReport) -> str:
         f"**{_md_text(_headline(report))}** in {_md_code(str(report.resolve_in))}. "
         f"Upstream provenance: {_HISTORY.get(report.history, report.history)}.",
         *(["", _md_text(_repository_line(report)) + "."] if report.repository else []),
+        *(["", f"**{_md_text(_ending(report))}**"] if report.outcome else []),
         "",
         f"**Next step:** {_md_rich(report.next_step)}",
         "",
@@ -371,6 +411,8 @@ def to_markdown(report: ConflictReport) -> str:
         out += ["", "## Warnings (not blocking)"]
         for entry in warnings:
             out += _md_entry(report, entry, "###")
+    for title, diff in _resolutions(report):
+        out += ["", f"## {_md_text(title)}", "", *_md_fence(diff, "diff", len(diff))]
     return "\n".join(out) + "\n"
 
 
@@ -578,6 +620,7 @@ def to_html(report: ConflictReport) -> str:
         f"<code>{e(str(report.resolve_in))}</code>. Upstream provenance: "
         f"{e(_HISTORY.get(report.history, report.history))}.</p>",
         f'<p class="meta">{e(_repository_line(report))}.</p>' if report.repository else "",
+        f'<p class="meta"><strong>{e(_ending(report))}</strong></p>' if report.outcome else "",
         f'<p class="next"><strong>Next step:</strong> {_html_rich(report.next_step)}</p>',
         '<table class="summary"><thead><tr><th>Path</th><th>Kind</th><th>Hunks</th>'
         "<th>Upstream commits</th><th>Fork commits</th><th>Suggested step</th></tr></thead>"
@@ -585,6 +628,8 @@ def to_html(report: ConflictReport) -> str:
     ]
     for index, entry in enumerate(report.entries):
         body.append(_html_entry(report, entry, index))
+    for title, diff in _resolutions(report):
+        body.append(f"<h2>{e(title)}</h2><pre><code>{e(diff)}</code></pre>")
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -149,6 +149,28 @@ class Merging(Refs, Index, Trees):
             tree = self._relabelled_tree(tree, conflicts, ours, commit, labels)
         return MergeOutcome(None, conflicts, tree=tree)
 
+    def merge_stages(self, ours: str, commit: str) -> dict[str, dict[int, str]]:
+        """The index stages merging ``commit`` into ``ours`` would leave unmerged, computed
+        in memory (``git merge-tree --write-tree``): path -> {stage: blob id}, the same as
+        :meth:`~forktool.git.index.Index.unmerged_stages` after the working-tree merge;
+        empty when the merge is clean. Nothing changes.
+
+        Raises:
+            GitFailed: git could not merge at all (e.g. no such commit).
+        """
+        args = ["merge-tree", "--write-tree", "-z", "--no-messages", ours, commit]
+        merged = self.run(args, ok=(0, 1), env=config_env(_DIFF3))  # 1: conflicts
+        records = [record for record in merged.text.split("\0") if record]
+        if not records:
+            raise GitFailed(merged)
+        stages: dict[str, dict[int, str]] = {}
+        for record in records[1:]:  # the first is the tree
+            meta, _, path = record.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and path:
+                stages.setdefault(path, {})[int(parts[2])] = parts[1]
+        return stages
+
     def _relabelled_tree(
         self, tree: str, paths: Sequence[str], ours: str, commit: str, labels: MergeLabels
     ) -> str:

@@ -80,6 +80,27 @@ def read_stub_memo(path: Path) -> dict[str, list[str]]:
     return {}
 
 
+def kept_report_path(repo: GitRepo, name: str, version: str) -> Path:
+    """Where the kept conflict report of the sync of ``name`` ``version`` is (see
+    :mod:`forktool.conflicts.kept`): ``reports/<name>/<version>.json``."""
+    return state_dir(repo) / "reports" / name / f"{version}.json"
+
+
+def read_kept_report(config: UpstreamConfig, version: str) -> dict[str, Any] | None:
+    """The kept report of the sync of ``config``'s ``version`` as stored (None: none)."""
+    repo = find_fork(config)
+    path = kept_report_path(repo, config.name, version) if repo else None
+    if path is None or not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise RepositoryError(
+            f"the kept report {path} is not JSON ({exc})", "delete it; sync again to keep one"
+        ) from exc
+    return data if isinstance(data, dict) else None
+
+
 def _fork_state(config: UpstreamConfig) -> Path | None:
     repo = find_fork(config)
     return state_dir(repo) if repo else None

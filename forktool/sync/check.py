@@ -7,7 +7,7 @@ moves, so a scheduled CI job can ask every day and open a pull request or an iss
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from packaging.version import Version
@@ -15,11 +15,12 @@ from packaging.version import Version
 from forktool import upstream
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
-from forktool.model import PatchHealth
+from forktool.model import InMemoryMerge, PatchHealth
 from forktool.patches import series as series_mod
 from forktool.records import lockfile
 from forktool.records.fork import open_fork
 from forktool.sync.build import Progress, build_release, commit_transformed
+from forktool.sync.integrate import merge_labels
 
 
 class CheckStatus(StrEnum):
@@ -47,6 +48,9 @@ class CheckResult:
         status: whether it would integrate.
         conflicts: paths that would conflict (fork merge) or the conflicting patches.
         patches: the series health on the candidate release.
+        merge: the fork merge as computed in memory (None when none was: up to date, or a
+            patch conflict), for the conflict report of ``check --format``; not in the
+            JSON of ``check --json``.
     """
 
     upstream: str
@@ -55,6 +59,7 @@ class CheckResult:
     status: CheckStatus
     conflicts: tuple[str, ...] = ()
     patches: tuple[PatchHealth, ...] = ()
+    merge: InMemoryMerge | None = field(default=None, compare=False)
 
 
 def check(
@@ -96,8 +101,14 @@ def check(
             )  # fmt: skip
         transformed = commit_transformed(repo, config, built, lock.transformed)
         progress(f"merging {config.name} {release.version} with {config.fork_branch} in memory")
-        conflicts = repo.merge_preview(transformed, ours=fork).conflicts
+        labels = merge_labels(config, lock.version, release.version)
+        preview = repo.merge_preview(transformed, ours=fork, labels=labels)
+        merge = InMemoryMerge(
+            release.version, built.vendor.release.commit, built.vendor.commit, transformed,
+            fork, preview.tree,
+        )  # fmt: skip
     finally:  # only fetched upstream tags can have moved: put them back
         repo.put_back(repo.moved_refs(refs_before), "forktool: check")
+    conflicts = preview.conflicts
     status = CheckStatus.CONFLICT if conflicts else CheckStatus.CLEAN
-    return CheckResult(config.name, lock.version, release.version, status, conflicts, health)
+    return CheckResult(config.name, lock.version, release.version, status, conflicts, health, merge)
