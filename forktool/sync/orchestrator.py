@@ -176,7 +176,7 @@ def _undo_run(
     """
     try:
         if intent.read_pending(repo, config.name) is not None:
-            recovery.recover(repo, config)
+            recovery.recover(repo, config, same_run=True)
         elif not fresh:
             repo.put_back(repo.moved_refs(refs_before), "forktool: undo a failed sync")
     except RepositoryError as undo_error:

@@ -29,12 +29,19 @@ from forktool.records import intent
 from forktool.sync import integrate
 
 
-def recover(repo: GitRepo, config: UpstreamConfig) -> None:
+def recover(repo: GitRepo, config: UpstreamConfig, *, same_run: bool = False) -> None:
     """Bring the fork repository back to a consistent state after a sync that did not end
     normally; a sync waiting on conflicts is left waiting.
 
     Only acts on forktool's own intent record for ``config``; must be called with the
     writer lock held (the git lock files it removes can then only be a killed forktool's).
+
+    Args:
+        same_run: the sync being undone is this process's own, cut short by the interrupt
+            or error in hand: a file holding a first part of forktool's blob is git's
+            write that the same interrupt cut short (no one else had a chance to touch
+            it), and is put back. Any later run keeps and names such a file instead: it
+            may be the user's cut.
 
     Raises:
         RepositoryError: the record is damaged, or undoing kept paths that hold content
@@ -45,10 +52,10 @@ def recover(repo: GitRepo, config: UpstreamConfig) -> None:
     if pending is None or pending.stage != intent.Stage.MERGE:
         return
     with interrupts.shielded():
-        _settle(repo, config, pending)
+        _settle(repo, config, pending, same_run)
 
 
-def _settle(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:
+def _settle(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending, same_run: bool) -> None:
     merge_head = repo.merge_head()
     if is_committed(repo, pending):
         clear_stale_locks(repo, config, merging=True)
@@ -61,7 +68,7 @@ def _settle(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> N
             _merge_cut_short(repo, config, pending)
         # otherwise: the documented conflict state, for --continue / --abort
     elif merge_head is None:
-        undo(repo, config, pending)
+        undo(repo, config, pending, cut_short_is_ours=same_run)
     # else: another merge is in progress; check_ready names it
 
 
@@ -76,7 +83,13 @@ def is_committed(repo: GitRepo, pending: intent.Pending) -> bool:
     )
 
 
-def undo(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:
+def undo(
+    repo: GitRepo,
+    config: UpstreamConfig,
+    pending: intent.Pending,
+    *,
+    cut_short_is_ours: bool = False,
+) -> None:
     """Undo the merge ``pending`` records, path by path, and put every ref back.
 
     The one way a merge is undone: ``sync --abort``, an interrupted or refused sync, and
@@ -101,7 +114,7 @@ def undo(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None
         clear_stale_locks(repo, config, merging=True)
         kept: list[str] = []
         if repo.resolve("HEAD") == (pending.fork_before or None):
-            kept = _restore(repo, pending)
+            kept = _restore(repo, pending, cut_short_is_ours)
         if merge_head:
             repo.forget_merge()
         repo.put_back(pending.refs_before, f"forktool: undo the sync of {config.name}")
@@ -119,11 +132,15 @@ def undo(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None
         )
 
 
-def _restore(repo: GitRepo, pending: intent.Pending) -> list[str]:
-    """Put back every path of ``pending.writes`` that holds what forktool wrote; return
-    the paths kept because they hold something else."""
+def _restore(repo: GitRepo, pending: intent.Pending, cut_short_is_ours: bool) -> list[str]:
+    """Put back every path of ``pending.writes`` that holds what forktool wrote (with
+    ``cut_short_is_ours``, also a first part of it: see :func:`recover`); return the paths
+    kept because they hold something else."""
     writes = pending.writes  # path -> [before, forktool's blob, git's own labels' blob?]
     now = repo.worktree_blobs(writes)
+    if cut_short_is_ours:  # git's writes that this run's own interrupt cut short
+        unknown = {path: writes[path][1] for path, blob in now.items() if blob not in writes[path]}
+        now |= {path: writes[path][1] for path in repo.cut_short(unknown)}
     new_files = [path for path, pair in writes.items() if not pair[0] and now[path] in pair[1:]]
     repo.remove_files(new_files)  # first: they may fill a directory where a file belongs
     rest = [path for path in writes if path not in new_files]
