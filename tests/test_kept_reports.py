@@ -118,3 +118,19 @@ def test_check_format_markdown_and_exit_codes(definition: Path) -> None:
     clean = run_cli(definition, "check", "--to", "1.0", "--format", "json")
     assert clean.exit_code == 0
     assert json.loads(clean.output)["results"][0]["report"] is None
+
+
+def test_a_report_that_cannot_be_kept_never_fails_the_sync(definition: Path) -> None:
+    """Something in the way of the kept report (here a directory): a warning, exit 0."""
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    reports = fork_path_of(definition) / ".git/forktool/reports/mypkg"
+    (reports / "1.1.json").mkdir(parents=True)
+    result = run_cli(definition, "sync", "--to", "1.1")
+    assert result.exit_code == 0, result.output
+    assert "warning: the report of mypkg 1.1 was not kept" in result.output
+    shown = run_cli(definition, "report", "--release", "1.1")
+    assert shown.exit_code == 2 and "cannot be read" in shown.output
+
+
+def fork_path_of(definition: Path) -> Path:
+    return definition / "forks" / "mypkg"

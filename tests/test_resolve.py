@@ -209,3 +209,13 @@ def test_a_path_inside_the_fork_named_from_elsewhere(
 
     assert result.exit_code == 0, result.output
     assert staged(fork_of(definition))
+
+
+def test_a_file_of_the_users_beside_the_resolved_one_is_left_alone(tmp_path: Path) -> None:
+    definition = adjacent(tmp_path)
+    fork = fork_of(definition)
+    mine = (fork / CONF).with_name(f".{(fork / CONF).name}.forktool-resolve")
+    mine.write_text("USER NOTES\n")
+    assert run_cli(definition, "resolve", CONF, "--take", "upstream").exit_code == 0
+    assert mine.read_text() == "USER NOTES\n"
+    assert [p.name for p in fork.rglob("*forktool-resolve*")] == [mine.name]

@@ -40,10 +40,11 @@ class Keeper:
         try:
             if repo is not None:
                 self._keep(repo, result)
-        except ForktoolError as exc:
+        except Exception as exc:  # noqa: BLE001  (the sync is done: keeping is a bonus)
+            why = exc.message if isinstance(exc, ForktoolError) else f"{type(exc).__name__}: {exc}"
             err.print(
                 f"warning: the report of {self.config.name} {result.version} was not kept: "
-                f"{exc.message}",
+                f"{why}",
                 highlight=False, markup=False, soft_wrap=True,
             )  # fmt: skip
         finally:

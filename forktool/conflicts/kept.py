@@ -98,7 +98,7 @@ def read(config: UpstreamConfig, version: str) -> ConflictReport | None:
         return None
     try:
         return from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RepositoryError(
             f"the kept report of {config.name} {version} is not one this forktool reads "
             f"({type(exc).__name__}: {exc})",

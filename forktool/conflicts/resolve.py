@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from forktool import interrupts
 from forktool.config import UpstreamConfig
 from forktool.conflicts import text as ctext
 from forktool.conflicts.collect import BASE, FORK, UPSTREAM, ConflictedFile, Hunk, conflicted_file
@@ -97,8 +98,15 @@ def resolve(config: UpstreamConfig, path: str, take: Take, number: int | None = 
             f"resolve it by hand in {found.checkout}, then `git add {found.path}`",
         ) from exc
     planned = plan(shown, found, take, number)
-    _write(found.file, planned.text.encode("utf-8"))
     repo = GitRepo(found.checkout)
+    try:
+        with interrupts.shielded():
+            _write(repo.git_dir, found.file, planned.text.encode("utf-8"))
+    except OSError as exc:
+        repo.close()
+        raise RepositoryError(
+            f"cannot write {found.path}: {exc.strerror or exc}", "check the file's permissions"
+        ) from exc
     try:
         staged = not repo.marked_paths([found.path])
         if staged:
@@ -190,9 +198,16 @@ def _hunks(count: int) -> str:
     return f"{count} hunk" if count == 1 else f"{count} hunks"
 
 
-def _write(target: Path, data: bytes) -> None:
-    """Replace ``target`` whole with ``data``, keeping its mode."""
-    temporary = target.with_name(f".{target.name}.forktool-resolve")
-    temporary.write_bytes(data)
-    os.chmod(temporary, target.stat().st_mode)
-    os.replace(temporary, target)
+def _write(git_dir: Path, target: Path, data: bytes) -> None:
+    """Replace ``target`` whole with ``data``, keeping its mode. The temporary file is in
+    the git dir, never beside the target (where a file of the user's could be)."""
+    temporary = git_dir / "forktool-resolve.tmp"
+    try:
+        temporary.write_bytes(data)
+        os.chmod(temporary, target.stat().st_mode)
+        os.replace(temporary, target)
+    except OSError:
+        if not temporary.exists():
+            raise
+        target.write_bytes(data)  # the git dir on another file system
+        temporary.unlink(missing_ok=True)

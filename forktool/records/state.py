@@ -90,13 +90,14 @@ def read_kept_report(config: UpstreamConfig, version: str) -> dict[str, Any] | N
     """The kept report of the sync of ``config``'s ``version`` as stored (None: none)."""
     repo = find_fork(config)
     path = kept_report_path(repo, config.name, version) if repo else None
-    if path is None or not path.exists():
+    if path is None or not (path.exists() or path.is_symlink()):
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         raise RepositoryError(
-            f"the kept report {path} is not JSON ({exc})", "delete it; sync again to keep one"
+            f"the kept report {path} cannot be read ({type(exc).__name__}: {exc})",
+            "delete it; sync again to keep one",
         ) from exc
     return data if isinstance(data, dict) else None
 

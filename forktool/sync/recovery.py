@@ -139,8 +139,13 @@ def _restore(repo: GitRepo, pending: intent.Pending, cut_short_is_ours: bool) ->
     writes = pending.writes  # path -> [before, forktool's blob, git's own labels' blob?]
     now = repo.worktree_blobs(writes)
     if cut_short_is_ours:  # git's writes that this run's own interrupt cut short
-        unknown = {path: writes[path][1] for path, blob in now.items() if blob not in writes[path]}
-        now |= {path: writes[path][1] for path in repo.cut_short(unknown)}
+        for ours in (1, 2):  # forktool's blob, then git's own labels' (before renaming)
+            unknown = {
+                path: writes[path][ours]
+                for path, blob in now.items()
+                if blob not in writes[path] and len(writes[path]) > ours
+            }
+            now |= {path: writes[path][1] for path in repo.cut_short(unknown)}
     new_files = [path for path, pair in writes.items() if not pair[0] and now[path] in pair[1:]]
     repo.remove_files(new_files)  # first: they may fill a directory where a file belongs
     rest = [path for path in writes if path not in new_files]
