@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import git, run_cli
-from tests.test_sync_errors import fork_path, synced
+from tests.test_sync_errors import fork_path, release_adding_news, synced
 
 __all__ = ["synced"]  # a fixture, shared with test_sync_errors
 
@@ -35,10 +35,7 @@ def pending(definition: Path) -> Path:
 
 def test_untracked_file_refused_retried_then_committed(synced: Path, upstream_repo: Path) -> None:
     fork = fork_path(synced)
-    (upstream_repo / "NEWS.txt").write_text("upstream news\n")
-    git(upstream_repo, "add", "NEWS.txt")
-    git(upstream_repo, "commit", "-qm", "news")
-    git(upstream_repo, "tag", "v1.3")
+    release_adding_news(upstream_repo)
     (fork / "NEWS.txt").write_text("my notes\n")
     before = user_bytes(fork)
     for _ in range(2):  # refused, and refused again: never replaced

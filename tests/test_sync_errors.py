@@ -141,12 +141,17 @@ def test_config_rename_to_itself(definition: Path, upstream_repo: Path) -> None:
     assert_refused(definition, upstream_repo, "sync", says="renamed to itself")
 
 
-def test_untracked_file_in_the_way_of_the_merge(synced: Path, upstream_repo: Path) -> None:
-    fork = fork_path(synced)
+def release_adding_news(upstream_repo: Path) -> None:
+    """Upstream release 1.3 adds a top-level NEWS.txt (where a fork may keep its own)."""
     (upstream_repo / "NEWS.txt").write_text("upstream news\n")
     git(upstream_repo, "add", "NEWS.txt")
     git(upstream_repo, "commit", "-qm", "news")
     git(upstream_repo, "tag", "v1.3")
+
+
+def test_untracked_file_in_the_way_of_the_merge(synced: Path, upstream_repo: Path) -> None:
+    fork = fork_path(synced)
+    release_adding_news(upstream_repo)
     (fork / "NEWS.txt").write_text("my untracked notes\n")
     assert_refused(synced, upstream_repo, "sync", "--to", "1.3", says="NEWS.txt")
 

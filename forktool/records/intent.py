@@ -76,6 +76,12 @@ class Pending:
     writes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
+    def interrupted(self) -> bool:
+        """True for a merge whose conflicts were never recorded: the sync was killed
+        mid-merge (the next sync finishes or undoes it), not waiting on conflicts."""
+        return self.patch_conflict is None and not self.conflicts
+
+    @property
     def stage(self) -> Stage:
         """Whether the fork merge or a patch of the series conflicted."""
         return Stage.MERGE if self.patch_conflict is None else Stage.PATCH
@@ -199,6 +205,6 @@ def way_out(pending: Pending) -> tuple[str, ...]:
             refresh_command(pending.upstream, pending.patch_conflict.patch),
             continue_command(pending.upstream),
         )
-    if not pending.conflicts:
+    if pending.interrupted:
         return (f"forktool sync {pending.upstream}",)
     return (continue_command(pending.upstream),)

@@ -64,7 +64,7 @@ def _settle(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending, same
         assert head is not None
         integrate.finish(repo, config, pending, head)
     elif merge_head == pending.transformed:
-        if not pending.conflicts:
+        if pending.interrupted:
             _merge_cut_short(repo, config, pending)
         # otherwise: the documented conflict state, for --continue / --abort
     elif merge_head is None:

@@ -268,11 +268,10 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
             unresolved=unresolved,
             patch=patch,
             resolve_in=worktree,
-            interrupted=False,
+            interrupted=record.interrupted,
             next_steps=intent.way_out(record),
             abort=abort,
         )
-    interrupted = not record.conflicts
     return PendingSync(
         stage=intent.Stage.MERGE,
         version=record.version,
@@ -280,7 +279,7 @@ def _pending(config: UpstreamConfig, repo: GitRepo | None) -> PendingSync | None
         unresolved=_unresolved(repo, record.conflicts),
         patch="",
         resolve_in=repo.path,
-        interrupted=interrupted,
+        interrupted=record.interrupted,
         next_steps=intent.way_out(record),
         abort=abort,
     )
