@@ -263,7 +263,7 @@ def test_terminal_shows_sides_commits_and_steps(width: int) -> None:
     assert "suggested: take upstream's side, then re-apply the fork's line: x = 1" in text
     assert "why: upstream inserted 1 line next to the fork's changed line" in text
     assert "proposed text (keeps both sides; git's merge, line by line)" in text
-    assert f"drops upstream's line {LONG[:59]}… (both changed it)" in text  # shortened here
+    assert f"drops upstream's line {LONG} (both changed it)" in text  # whole, never cut
     assert "next: resolve the 3 conflicted paths, then forktool sync mypkg --continue" in text
 
 

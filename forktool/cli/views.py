@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forktool.conflicts.collect import ConflictReport
-from forktool.conflicts.render import report_dict
+from forktool.conflicts.render import print_wrapped, report_dict
 from forktool.conflicts.resolve import Resolution
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, PatchHealth, PatchStatus
@@ -47,7 +47,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
         u=result.upstream, v=result.version or "no release", p=result.previous,
         n=len(result.conflicts),
     )  # fmt: skip
-    console.print(headline.replace(" (was None)", ""), soft_wrap=True)
+    print_wrapped(console, headline.replace(" (was None)", ""))
     if result.status in (SyncStatus.CREATED, SyncStatus.MERGED):
         _plain(console, f"  fork repository: {result.fork_repository}")
         _plain(console, f"  fork commit:     {result.fork[:12]}")
@@ -112,8 +112,9 @@ def _conflicting_patch(result: SyncResult) -> str:
 
 
 def _plain(console: Console, text: str) -> None:
-    """Print text that may hold paths: no markup, no highlighting, no wrapping mid-path."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """Print text that may hold paths: no markup, no highlighting, wrapped between words
+    on a terminal (:func:`~forktool.conflicts.render.print_wrapped`)."""
+    print_wrapped(console, Text(text))
 
 
 def sync_json(result: SyncResult) -> dict[str, Any]:
@@ -236,11 +237,11 @@ _CHECK_HEADLINES = {
 
 def render_check(console: Console, result: CheckResult) -> None:
     """Print a check result: a headline, what would conflict, the series health."""
-    console.print(
+    print_wrapped(
+        console,
         _CHECK_HEADLINES[result.status].format(
             u=result.upstream, c=result.candidate, i=result.integrated, n=len(result.conflicts)
         ),
-        soft_wrap=True,
     )
     for path in result.conflicts:
         console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)

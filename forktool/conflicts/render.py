@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -249,7 +250,6 @@ def _changelog_items(hunk: Hunk) -> list[tuple[str, str]]:
 # -- terminal -----------------------------------------------------------------------------
 
 _TERMINAL_LINES = 40  # per side; the JSON, Markdown and HTML reports show everything
-_TERMINAL_CODE = 60  # characters of code in a suggestion; the other formats show it whole
 # (drops upstream lines, is code) -> style of a part of a suggestion
 _TERMINAL_STYLES = {(False, False): "", (False, True): "cyan", (True, False): "bold red",
                     (True, True): "bold red"}  # fmt: skip
@@ -259,7 +259,7 @@ _SIDE_BY_SIDE = 160  # columns from which the three sides stand side by side
 def render_terminal(console: Console, report: ConflictReport) -> None:
     """Print ``report`` for a person: headline, then each entry with its hunks side by side
     (stacked on a console narrower than 160 columns), provenance and suggested steps."""
-    console.print(f"[bold]{escape(_title(report))}[/]: {escape(_headline(report))}", soft_wrap=True)
+    print_wrapped(console, f"[bold]{escape(_title(report))}[/]: {escape(_headline(report))}")
     _plain(console, f"  resolve in: {report.resolve_in}")
     _plain(console, f"  upstream provenance: {_HISTORY.get(report.history, report.history)}")
     if report.repository:
@@ -273,7 +273,7 @@ def render_terminal(console: Console, report: ConflictReport) -> None:
         console.rule(escape(title), align="left")
         console.print(Syntax(diff.rstrip("\n"), "diff", background_color="default"))
     console.print()
-    console.print(_rich_text("next: ", report.next_step, "bold"), soft_wrap=True)
+    print_wrapped(console, _rich_text("next: ", report.next_step, "bold"))
 
 
 def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> None:
@@ -307,9 +307,9 @@ def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> N
         for flag, item in _changelog_items(hunk):
             line = Text("  ")
             line.append(f"{flag} " if flag else "", style="bold white on red")
-            console.print(line.append(item), soft_wrap=True, highlight=False)
-        console.print(_rich_text("suggested: ", hunk.suggestion, "green"), soft_wrap=True)
-    console.print(_rich_text("to do: ", entry.suggestion, "green"), soft_wrap=True)
+            print_wrapped(console, line.append(item))
+        print_wrapped(console, _rich_text("suggested: ", hunk.suggestion, "green"))
+    print_wrapped(console, _rich_text("to do: ", entry.suggestion, "green"))
 
 
 def _terminal_sides(
@@ -357,20 +357,70 @@ def _terminal_commits(
 
 
 def _rich_text(label: str, text: str, style: str) -> Text:
-    """``label`` then ``text``: code spans in cyan (shortened past 60 characters), the
-    clauses that drop upstream lines in red."""
+    """``label`` then ``text`` for :func:`print_wrapped`: code spans in cyan, whole, their
+    spaces held so a command is never split; the clauses that drop upstream lines in red."""
     out = Text(label, style=style)
     for clause, drops in _clauses(text):
         for part, code in _spans(clause):
-            if code and len(part) > _TERMINAL_CODE:
-                part = part[: _TERMINAL_CODE - 1] + "…"
-            out.append(part, style=_TERMINAL_STYLES[drops, code])
+            held = part.replace(" ", _KEEP_SPACE) if code else part
+            out.append(held, style=_TERMINAL_STYLES[drops, code])
     return out
 
 
 def _plain(console: Console, text: str) -> None:
-    """Print text that may hold paths or code: no markup, no highlighting, no wrapping."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """Print text that may hold paths or code: no markup, no highlighting."""
+    print_wrapped(console, Text(text))
+
+
+# Holds a code span's spaces while lines are broken, so a command is never split; textwrap
+# breaks only at ASCII whitespace, and this is not.
+_KEEP_SPACE = "\u00a0"
+
+
+def print_wrapped(console: Console, text: Text | str) -> None:
+    """Print ``text`` (rich ``Text``, or a string of rich markup) on a terminal wrapped
+    between words at the console's width, continuation lines indented two columns past the
+    first line's indent. A word longer than the width (a path, a URL) stays whole on its
+    own line, and a backtick code span (a command) is never broken. When the console is
+    not a terminal (a pipe, a file), each text stays one line, for grep and scripts."""
+    if isinstance(text, str):
+        text = Text.from_markup(text)
+    if not console.is_terminal:
+        console.print(_release_spaces(text), highlight=False, soft_wrap=True)
+        return
+    for paragraph in text.split("\n"):
+        _print_paragraph(console, paragraph)
+
+
+def _print_paragraph(console: Console, text: Text) -> None:
+    """One line of :func:`print_wrapped`'s text, wrapped."""
+    plain = text.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    wrapper = textwrap.TextWrapper(
+        width=max(console.width, 20), subsequent_indent=" " * (indent + 2),
+        break_long_words=False, break_on_hyphens=False, expand_tabs=False,
+    )  # fmt: skip
+    offsets, at = [], 0
+    for number, line in enumerate(wrapper.wrap(plain)):
+        content = line if number == 0 else line[indent + 2 :]
+        start = plain.index(content, at)
+        if number:
+            offsets.append(start)
+        at = start + len(content)
+    for number, line in enumerate(text.divide(offsets)):
+        line.rstrip()
+        line = _release_spaces(line)
+        if number:
+            line = Text(" " * (indent + 2)).append_text(line)
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+def _release_spaces(text: Text) -> Text:
+    """``text`` with its held spaces (:data:`_KEEP_SPACE`) plain spaces again; the same
+    length, so its styles stay in place."""
+    text = text.copy()
+    text.plain = text.plain.replace(_KEEP_SPACE, " ")
+    return text
 
 
 # -- Markdown -----------------------------------------------------------------------------
