@@ -401,15 +401,15 @@ def _print_paragraph(console: Console, text: Text) -> None:
         break_long_words=False, break_on_hyphens=False, expand_tabs=False,
     )  # fmt: skip
     offsets, at = [], 0
-    for number, line in enumerate(wrapper.wrap(plain)):
-        content = line if number == 0 else line[indent + 2 :]
+    for number, wrapped in enumerate(wrapper.wrap(plain)):
+        content = wrapped if number == 0 else wrapped[indent + 2 :]
         start = plain.index(content, at)
         if number:
             offsets.append(start)
         at = start + len(content)
-    for number, line in enumerate(text.divide(offsets)):
-        line.rstrip()
-        line = _release_spaces(line)
+    for number, part in enumerate(text.divide(offsets)):
+        part.rstrip()
+        line = _release_spaces(part)
         if number:
             line = Text(" " * (indent + 2)).append_text(line)
         console.print(line, highlight=False, soft_wrap=True)
