@@ -99,14 +99,22 @@ def test_each_stops_at_the_first_release_that_conflicts(
     edit_greeting(definition, '"Hi "')  # 1.1 changes the same line
     result = run_cli(definition, "sync", "--each", "--json")
     assert result.exit_code == 1, result.output
-    statuses = [(r["version"], r["status"]) for r in json.loads(result.output)["results"]]
-    assert statuses == [("1.1", "conflict")]
+    results = json.loads(result.output)["results"]
+    assert [(r["version"], r["status"]) for r in results] == [("1.1", "conflict")]
+    assert results[0]["remaining"] == ["1.3", "1.4"]
     resolve_keeping_fork(definition)
-    assert run_cli(definition, "sync", "--continue").exit_code == 0
-    rest = run_cli(definition, "sync", "--each", "--json")
+    continued = run_cli(definition, "sync", "--continue")
+    assert continued.exit_code == 0, continued.output
+    # what --each had still to do, from the intent record, with the command that does it
+    assert (
+        "sync --each has 2 more releases to go (1.3, 1.4): "
+        "run 'forktool sync mypkg --each --to 1.4'"
+    ) in continued.output
+    rest = run_cli(definition, "sync", "--each", "--to", "1.4", "--json")
     assert rest.exit_code == 0, rest.output
-    statuses = [(r["version"], r["status"]) for r in json.loads(rest.output)["results"]]
-    assert statuses == [("1.3", "merged"), ("1.4", "merged")]
+    results = json.loads(rest.output)["results"]
+    assert [(r["version"], r["status"]) for r in results] == [("1.3", "merged"), ("1.4", "merged")]
+    assert all(r["remaining"] == [] for r in results)
 
 
 def test_a_resolution_is_reused_from_the_definition(definition: Path) -> None:

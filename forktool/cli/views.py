@@ -82,7 +82,6 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"run '{intent.refresh_command(result.upstream, _conflicting_patch(result))}' and "
             f"'{intent.continue_command(result.upstream)}' (or '--abort' to undo the sync)",
         )
-        _plain(console, f"  see the conflict report: {report_command(result.upstream)}")
     if result.status == SyncStatus.CONFLICT:
         for path in result.conflicts:
             console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
@@ -93,7 +92,18 @@ def render_sync(console: Console, result: SyncResult) -> None:
             f"each, then run '{intent.continue_command(result.upstream)}' "
             "(or '--abort' to undo the sync)",
         )
+    if result.remaining:
+        _plain(console, f"  {_each_remaining(result)}")
+    if result.status.waits:
         _plain(console, f"  see the conflict report: {report_command(result.upstream)}")
+
+
+def _each_remaining(result: SyncResult) -> str:
+    """What ``sync --each`` has still to do after ``result``'s release, and the command."""
+    count = _count(len(result.remaining), "more release", "more releases")
+    command = f"forktool sync {result.upstream} --each --to {result.remaining[-1]}"
+    then = "after '--continue', run" if result.status.waits else "run"
+    return f"sync --each has {count} to go ({_versions(result.remaining)}): {then} '{command}'"
 
 
 def render_release(console: Console, position: int, total: int, result: SyncResult) -> None:
@@ -126,6 +136,7 @@ def sync_json(result: SyncResult) -> dict[str, Any]:
     data["shim"] = str(result.shim.wheel) if result.shim.wheel else None
     data["shim_note"] = result.shim.note
     data["conflicts"] = list(result.conflicts)
+    data["remaining"] = list(result.remaining)
     return data
 
 

@@ -61,6 +61,8 @@ class Pending:
             starts: path -> [blob id before, blob id forktool writes, and for a
             conflicted file the blob git writes before forktool names its markers]
             ("" = no file). Undoing touches a path only while it holds one of those.
+        each_remaining: the releases ``sync --each`` had still to integrate after this
+            one, oldest first ([] when the sync was not one of ``--each``'s).
     """
 
     upstream: str
@@ -74,6 +76,7 @@ class Pending:
     conflicts: list[str]
     patch_conflict: PatchConflict | None = None
     writes: dict[str, list[str]] = field(default_factory=dict)
+    each_remaining: list[str] = field(default_factory=list)
 
     @property
     def interrupted(self) -> bool:
@@ -114,6 +117,8 @@ class Pending:
         )
         if not isinstance(record.writes, dict) or not isinstance(record.refs_before, dict):
             raise TypeError("writes and refs_before must be objects")
+        if not all(isinstance(v, str) for v in record.each_remaining):
+            raise TypeError("each_remaining must be a list of versions")
         return record
 
 

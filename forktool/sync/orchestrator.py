@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -87,6 +87,9 @@ class SyncResult:
         patch_worktree: where a conflicting patch is shown (``patch-conflict`` only).
         reused: paths whose conflict git's rerere resolved with a recorded resolution.
         shim: the shim wheel of this release, or why there is none.
+        remaining: the releases ``sync --each`` has still to integrate after this one,
+            oldest first: on the result it stopped on, and on that sync's ``--continue``
+            (from the intent record); () otherwise.
     """
 
     upstream: str
@@ -105,6 +108,7 @@ class SyncResult:
     patch_worktree: Path | None = None
     reused: tuple[str, ...] = ()
     shim: ShimOutcome = ShimOutcome()
+    remaining: tuple[str, ...] = ()
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
@@ -275,11 +279,29 @@ def sync_each(
         return [sync(config, to, progress)]
     results: list[SyncResult] = []
     for position, version in enumerate(steps, 1):
-        results.append(sync(config, version, progress))
-        done(position, len(steps), results[-1])
-        if results[-1].status not in (SyncStatus.MERGED, SyncStatus.CREATED, SyncStatus.UP_TO_DATE):
+        result = sync(config, version, progress)
+        stops = result.status not in (SyncStatus.MERGED, SyncStatus.CREATED, SyncStatus.UP_TO_DATE)
+        if stops and result.status.waits:
+            result = _remember_each(config, result, steps[position:])
+        results.append(result)
+        done(position, len(steps), result)
+        if stops:
             break
     return results
+
+
+def _remember_each(
+    config: UpstreamConfig, result: SyncResult, remaining: Sequence[str]
+) -> SyncResult:
+    """``result`` (a sync of ``sync --each`` waiting on conflicts) with the releases still
+    to go, which its intent record keeps for ``--continue`` to name."""
+    if not remaining:
+        return result
+    repo = GitRepo(result.fork_repository)
+    pending = intent.read_pending(repo, config.name)
+    if pending is not None:
+        intent.write_pending(repo, replace(pending, each_remaining=list(remaining)))
+    return replace(result, remaining=tuple(remaining))
 
 
 def _first_missing(path: Path) -> Path | None:
@@ -470,7 +492,7 @@ def _continue(config: UpstreamConfig, previous: Lock | None, progress: Progress)
     return SyncResult(
         config.name, SyncStatus.MERGED, pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
-        shim=_refresh_shim(config, pending.version),
+        shim=_refresh_shim(config, pending.version), remaining=tuple(pending.each_remaining),
     )  # fmt: skip
 
 
@@ -491,7 +513,10 @@ def _continue_after_patch(
         )
     repo.remove_worktree(Path(stopped.worktree))
     intent.clear_pending(repo, config.name)
-    return sync(config, pending.version, progress)
+    result = sync(config, pending.version, progress)
+    if result.status.waits:  # stopped again: the releases --each had to go stay recorded
+        return _remember_each(config, result, pending.each_remaining)
+    return replace(result, remaining=tuple(pending.each_remaining))
 
 
 def abort_sync(config: UpstreamConfig) -> SyncResult:
@@ -553,7 +578,7 @@ def _settled(
         return SyncResult(
             config.name, SyncStatus.MERGED, lock.version, previous.version if previous else None,
             repo.path, lock.vendor, lock.transformed, lock.fork,
-            shim=_refresh_shim(config, lock.version),
+            shim=_refresh_shim(config, lock.version), remaining=tuple(pending.each_remaining),
         )  # fmt: skip
     raise RepositoryError(
         f"no sync of {config.name} is waiting: the merge of {pending.version} was not in "
