@@ -246,6 +246,9 @@ def test_root_defaults_to_the_current_directory(
     result = CliRunner().invoke(main, [*args, "second"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert config.upstream_names(tmp_path) == ["mypkg", "second"]
+    # ... and says so before it writes
+    said = result.output.index(f"adding upstream second to the fork definition at {tmp_path} ")
+    assert said < result.output.index("wrote ")
     assert not (tmp_path / "sub" / "upstream").exists()
 
 

@@ -130,6 +130,12 @@ def init_command(
             definition = config_mod.find_root(Path.cwd())
         except ForktoolError:
             definition = Path.cwd()  # no definition yet: start one here
+        if definition != Path.cwd().resolve():  # said before anything is asked or written
+            err.print(
+                f"adding upstream {name} to the fork definition at {definition} (found above "
+                "the current directory); '--root DIR' starts a definition elsewhere",
+                highlight=False, markup=False, soft_wrap=True,
+            )  # fmt: skip
     scaffold.check_free(definition, name)
     inspection = scaffold.inspect(source, name)
     if interactive:
