@@ -134,3 +134,42 @@ def test_a_report_that_cannot_be_kept_never_fails_the_sync(definition: Path) -> 
 
 def fork_path_of(definition: Path) -> Path:
     return definition / "forks" / "mypkg"
+
+
+def test_an_aborted_sync_is_never_taken_for_a_later_clean_one(definition: Path) -> None:
+    fork = conflicting_fork(definition)
+    start = git(fork, "rev-parse", "HEAD")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    assert run_cli(definition, "sync", "--abort").exit_code == 0
+
+    kept = json.loads((fork / KEPT).read_text())
+    assert kept["outcome"]["status"] == "aborted"
+    assert all(p["conflicted_text"] == "" for p in kept["outcome"]["paths"])
+    shown = run_cli(definition, "report", "--release", "1.1")
+    assert "undone with --abort" in shown.output and "resolution of" not in shown.output
+
+    # The user takes the fork's changes back out; the same release then merges cleanly.
+    git(fork, "reset", "-q", "--hard", f"{start}~5")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 0
+    data = json.loads(run_cli(definition, "report", "--release", "1.1", "--json").output)
+    assert data["outcome"]["status"] == "clean"  # not "resolved-by-hand" from the aborted one
+    assert data["outcome"]["paths"] == []
+
+
+def test_the_resolution_diff_survives_git_gc_pruning_the_conflicted_blob(
+    definition: Path,
+) -> None:
+    fork = conflicting_fork(definition)
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    kept = json.loads((fork / KEPT).read_text())
+    core = next(p for p in kept["outcome"]["paths"] if p["path"] == "src/ourpkg/core.py")
+    assert "<<<<<<< fork" in core["conflicted_text"]
+    git(fork, "-c", "gc.reflogExpire=now", "gc", "-q", "--prune=now")
+    pruned = git(fork, "cat-file", "-t", core["conflicted"], check=False)
+    assert "blob" not in pruned  # the blob is gone: only the kept text can show the diff
+
+    resolve_keeping_the_fork(fork)
+    assert run_cli(definition, "sync", "--continue").exit_code == 0
+    data = json.loads(run_cli(definition, "report", "--release", "1.1", "--json").output)
+    core = next(p for p in data["outcome"]["paths"] if p["path"] == "src/ourpkg/core.py")
+    assert "-<<<<<<< fork" in core["diff"] and core["conflicted_text"] == ""

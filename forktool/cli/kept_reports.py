@@ -17,6 +17,7 @@ from forktool.git.repository import GitRepo
 from forktool.model import InMemoryMerge
 from forktool.records import lockfile
 from forktool.records.fork import find_fork
+from forktool.records.intent import Stage
 from forktool.records.lockfile import Lock
 from forktool.sync.integrate import merge_labels
 from forktool.sync.orchestrator import SyncResult, SyncStatus
@@ -26,8 +27,11 @@ class Keeper:
     """Keeps the report of each sync result of one upstream, in the order they come
     (``sync --each`` hands them over one by one, while the fork is as each left it)."""
 
-    def __init__(self, config: UpstreamConfig) -> None:
+    def __init__(self, config: UpstreamConfig, *, continuing: bool = False) -> None:
+        """``continuing``: the results come from ``sync --continue``, which finishes the
+        sync a kept report stopped on (any other finished sync is a new one)."""
         self.config = config
+        self.continuing = continuing
         self.before = lockfile.read(config.lock_path)  # the release integrated before
         self.kept: list[SyncResult] = []
 
@@ -60,11 +64,14 @@ class Keeper:
                 tree = self._merge(repo, result, "HEAD", result.transformed).tree
                 blobs = repo.tree_blobs(tree) if tree else {}
                 conflicted |= {path: blobs[path] for path in result.reused if path in blobs}
-            kept.keep(repo, kept.stopped(report, conflicted, result.reused))
+            kept.keep(repo, kept.stopped(repo, report, conflicted, result.reused))
+        elif result.status == SyncStatus.ABORTED:
+            waited = self._waited(result.undone)
+            if waited is not None:
+                kept.keep(repo, kept.aborted(waited))
         elif result.status in (SyncStatus.MERGED, SyncStatus.CREATED) and result.fork:
-            waited = kept.read(self.config, result.version)
-            stopped_before = waited and waited.outcome and waited.outcome.status == Ending.CONFLICT
-            if waited and stopped_before and not result.reused:
+            waited = self._waited(result.version) if self.continuing else None
+            if waited is not None and waited.stage == Stage.MERGE and not result.reused:
                 kept.keep(repo, kept.ended(repo, waited, result.fork))
             else:
                 kept.keep(repo, self._in_memory(repo, result, self.before))
@@ -74,6 +81,13 @@ class Keeper:
             and kept.read(self.config, result.version) is None  # finished by recovery
         ):
             kept.keep(repo, self._in_memory(repo, replace(result, previous=None), None))
+
+    def _waited(self, version: str) -> ConflictReport | None:
+        """The kept report of ``version`` when it is of a sync that stopped and waits."""
+        waited = kept.read(self.config, version)
+        if waited and waited.outcome and waited.outcome.status == Ending.CONFLICT:
+            return waited
+        return None
 
     def _merge(
         self, repo: GitRepo, result: SyncResult, fork: str, transformed: str
@@ -103,4 +117,4 @@ class Keeper:
         blobs = repo.tree_blobs(merge.tree) if merge.tree else {}
         conflicted = {e.path: blobs.get(e.path, "") for e in report.conflicts}
         reused = result.reused or ()
-        return kept.ended(repo, kept.stopped(report, conflicted, reused), result.fork)
+        return kept.ended(repo, kept.stopped(repo, report, conflicted, reused), result.fork)

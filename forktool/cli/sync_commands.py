@@ -87,7 +87,7 @@ def sync_command(
     for cfg in configs:
         try:
             with exclusive(cfg, wait=wait), show_progress(as_json) as progress:
-                keeper = Keeper(cfg)
+                keeper = Keeper(cfg, continuing=continue_)
                 if continue_:
                     done = [continue_sync(cfg, progress)]
                 elif abort:

@@ -210,6 +210,7 @@ class Ending(StrEnum):
     """How a sync of a release ended, as its kept report records it (JSON ``outcome``)."""
 
     CONFLICT = "conflict"  # stopped on conflicts, waiting (or abandoned)
+    ABORTED = "aborted"  # stopped on conflicts, then undone with --abort
     CLEAN = "clean"  # merged without a conflict
     BY_HAND = "resolved-by-hand"  # the user resolved the conflicts, then --continue
     RECORDED = "recorded-resolution"  # git's rerere resolved them with recorded resolutions
@@ -227,12 +228,16 @@ class Resolution:
             while the sync waits.
         diff: unified diff from the conflicted file to the committed merge's ("" while
             the sync waits).
+        conflicted_text: the conflicted file's text (UTF-8) while the sync waits, so the
+            diff can be made even if git's garbage collection pruned the unreferenced blob
+            ``conflicted``; "" once the diff is made (or for a file that is not text).
     """
 
     path: str
     conflicted: str
     by: Ending
     diff: str = ""
+    conflicted_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -51,18 +51,26 @@ def keep(repo: GitRepo, report: ConflictReport) -> Path:
 
 
 def stopped(
-    report: ConflictReport, conflicted: Mapping[str, str], reused: Iterable[str]
+    repo: GitRepo, report: ConflictReport, conflicted: Mapping[str, str], reused: Iterable[str]
 ) -> ConflictReport:
     """``report`` of a sync that stopped, with the outcome that says so: each blocking
     path with ``conflicted[path]``, the blob id of its file as the sync stopped ("": no
-    file). ``reused`` paths were resolved by git's rerere already."""
+    file), and that file's text. ``reused`` paths were resolved by git's rerere already."""
     recorded = set(reused)
     paths = []
     for path in sorted({e.path for e in report.conflicts if e.path} | recorded):
         blob = conflicted.get(path, "")
         by = Ending.RECORDED if path in recorded else Ending.CONFLICT
-        paths.append(Resolution(path, blob, by))
+        paths.append(Resolution(path, blob, by, conflicted_text=_text(repo, blob)))
     return replace(report, outcome=Outcome(Ending.CONFLICT, "", tuple(paths)))
+
+
+def aborted(report: ConflictReport) -> ConflictReport:
+    """``report``, kept when its sync stopped, now that ``--abort`` undid that sync: a
+    later sync of the release is a new one, never taken for this one's resolution."""
+    assert report.outcome is not None
+    paths = tuple(replace(item, conflicted_text="") for item in report.outcome.paths)
+    return replace(report, outcome=Outcome(Ending.ABORTED, "", paths))
 
 
 def ended(repo: GitRepo, report: ConflictReport, fork: str) -> ConflictReport:
@@ -74,7 +82,8 @@ def ended(repo: GitRepo, report: ConflictReport, fork: str) -> ConflictReport:
         replace(
             item,
             by=Ending.RECORDED if item.by == Ending.RECORDED else Ending.BY_HAND,
-            diff=_diff(repo, item.path, item.conflicted, fork),
+            diff=_diff(repo, item, fork),
+            conflicted_text="",
         )
         for item in before
     )
@@ -147,15 +156,26 @@ def working_tree_blobs(repo: GitRepo, paths: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _diff(repo: GitRepo, path: str, conflicted: str, fork: str) -> str:
-    """Unified diff of ``path`` from the blob ``conflicted`` to its version in ``fork``."""
-    old = repo.blob(conflicted) if conflicted else b""
-    new = repo.blob_at(fork, path) or b""
+def _text(repo: GitRepo, blob: str) -> str:
+    """The text of ``blob`` ("" for no blob, or one that is not UTF-8 text)."""
+    if not blob:
+        return ""
+    try:
+        return repo.blob(blob).decode("utf-8")
+    except (UnicodeDecodeError, ValueError):  # not text, or pruned by git gc
+        return ""
+
+
+def _diff(repo: GitRepo, item: Resolution, fork: str) -> str:
+    """Unified diff of ``item``'s path from the file as its sync stopped (the kept text,
+    else the blob) to its version in ``fork``."""
+    old = item.conflicted_text or _text(repo, item.conflicted)
+    new = repo.blob_at(fork, item.path) or b""
     lines = difflib.unified_diff(
-        old.decode("utf-8", "replace").splitlines(keepends=True),
+        old.splitlines(keepends=True),
         new.decode("utf-8", "replace").splitlines(keepends=True),
-        f"a/{path} (conflicted)",
-        f"b/{path} (committed)",
+        f"a/{item.path} (conflicted)",
+        f"b/{item.path} (committed)",
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
@@ -232,7 +252,13 @@ def _outcome(data: dict[str, Any]) -> Outcome:
         status=Ending(data["status"]),
         fork=data.get("fork", ""),
         paths=tuple(
-            Resolution(p["path"], p["conflicted"], Ending(p["by"]), p.get("diff", ""))
+            Resolution(
+                p["path"],
+                p["conflicted"],
+                Ending(p["by"]),
+                p.get("diff", ""),
+                p.get("conflicted_text", ""),
+            )  # fmt: skip
             for p in data.get("paths", [])
         ),
     )

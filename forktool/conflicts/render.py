@@ -41,6 +41,7 @@ _ENDINGS = {
     Ending.CLEAN: "clean",
     Ending.BY_HAND: "resolved by hand",
     Ending.RECORDED: "resolved by recorded resolution",
+    Ending.ABORTED: "undone with --abort",
 }
 # Markdown code fences by file extension; others get a bare fence.
 _LANGUAGES = {
@@ -136,7 +137,7 @@ def _resolutions(report: ConflictReport) -> list[tuple[str, str]]:
     """(title, diff) of each resolved path of a kept report: how the conflicted file as
     the sync stopped became the committed one."""
     outcome = report.outcome
-    if outcome is None or outcome.status == Ending.CONFLICT:
+    if outcome is None or outcome.status in (Ending.CONFLICT, Ending.ABORTED):
         return []
     return [
         (f"resolution of {item.path} ({_ENDINGS[item.by]})", item.diff or "(no change)\n")

@@ -90,6 +90,7 @@ class SyncResult:
         remaining: the releases ``sync --each`` has still to integrate after this one,
             oldest first: on the result it stopped on, and on that sync's ``--continue``
             (from the intent record); () otherwise.
+        undone: the release whose stopped sync ``--abort`` undid (``aborted`` only; "")
     """
 
     upstream: str
@@ -109,6 +110,7 @@ class SyncResult:
     reused: tuple[str, ...] = ()
     shim: ShimOutcome = ShimOutcome()
     remaining: tuple[str, ...] = ()
+    undone: str = ""
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
@@ -543,7 +545,10 @@ def abort_sync(config: UpstreamConfig) -> SyncResult:
         recovery.undo(repo, config, pending)
     lock = lockfile.read(config.lock_path)
     version = lock.version if lock else ""
-    return SyncResult(config.name, SyncStatus.ABORTED, version, version or None, repo.path)
+    return SyncResult(
+        config.name, SyncStatus.ABORTED, version, version or None, repo.path,
+        undone=pending.version,
+    )  # fmt: skip
 
 
 def _waits_on_conflicts(repo: GitRepo, pending: intent.Pending) -> bool:
