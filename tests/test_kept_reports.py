@@ -140,7 +140,9 @@ def test_an_aborted_sync_is_never_taken_for_a_later_clean_one(definition: Path) 
     fork = conflicting_fork(definition)
     start = git(fork, "rev-parse", "HEAD")
     assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
-    assert run_cli(definition, "sync", "--abort").exit_code == 0
+    aborted = run_cli(definition, "sync", "--abort")
+    assert aborted.exit_code == 0
+    assert "mypkg: sync of 1.1 aborted; the fork is back at 1.0" in aborted.output
 
     kept = json.loads((fork / KEPT).read_text())
     assert kept["outcome"]["status"] == "aborted"

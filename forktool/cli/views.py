@@ -37,7 +37,7 @@ _HEADLINES = {
     SyncStatus.MERGED: "[green]{u}[/]: integrated {v}" + " (was {p})",
     SyncStatus.CONFLICT: "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
     SyncStatus.PATCH_CONFLICT: "[yellow]{u}[/]: a patch of the series conflicts with {v}",
-    SyncStatus.ABORTED: "[green]{u}[/]: sync aborted; the fork is back at {v}",
+    SyncStatus.ABORTED: "[green]{u}[/]: sync of {x} aborted; the fork is back at {v}",
 }
 
 
@@ -45,7 +45,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
     """Print ``result`` for a person: a headline, then what to look at or do next."""
     headline = _HEADLINES[result.status].format(
         u=result.upstream, v=result.version or "no release", p=result.previous,
-        n=len(result.conflicts),
+        n=len(result.conflicts), x=result.undone,
     )  # fmt: skip
     print_wrapped(console, headline.replace(" (was None)", ""))
     if result.status in (SyncStatus.CREATED, SyncStatus.MERGED):
