@@ -137,7 +137,7 @@ def test_one_hunk_of_two_leaves_the_file_unstaged(tmp_path: Path) -> None:
 
     result = run_cli(definition, "resolve", CONF, "--take", "upstream", "--hunk", "2")
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a hunk still waits
     lines = result.output.splitlines()
     assert lines[0].startswith("hunk 2 (line ")
     assert lines[0].endswith("drops the fork's line `Y = 10`")
@@ -182,7 +182,7 @@ def test_an_edited_block_is_refused_and_the_file_left_alone(tmp_path: Path) -> N
     assert digest(target) == before
     assert not staged(fork_of(definition))
     # The hunk the user did not touch can still be taken.
-    assert run_cli(definition, "resolve", CONF, "--take", "fork", "--hunk", "1").exit_code == 0
+    assert run_cli(definition, "resolve", CONF, "--take", "fork", "--hunk", "1").exit_code == 1
     assert "Y = 11  # mine\n" in target.read_text()
 
 

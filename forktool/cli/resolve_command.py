@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import out
+from forktool.cli.output import EXIT_CONFLICT, out
 from forktool.cli.upstream_config import one_config
 from forktool.conflicts.resolve import Take, resolve
 from forktool.sync.writerlock import exclusive
@@ -47,6 +48,8 @@ def resolve_command(
     hunk's line says what it kept and what it dropped. The file is staged (git add) once no
     conflict markers are left in it. A block edited since git wrote it is refused, as is
     --take proposed for a hunk without a proposal: then nothing is changed (exit code 2).
+    Exit code 0 when nothing is left unmerged (the sync can be finished), 1 when conflicts
+    still wait (hunks of this file, or other paths).
 
     Examples:
 
@@ -64,3 +67,5 @@ def resolve_command(
         click.echo(views.resolve_json(resolution, cfg.name))
     else:
         views.render_resolution(out, resolution, cfg.name)
+    if resolution.left or resolution.unmerged:
+        sys.exit(EXIT_CONFLICT)
