@@ -185,3 +185,67 @@ def test_a_line_from_a_conflict_resolution_names_that_resolution(tmp_path: Path)
     assert resolution.conflict_resolution is True
     assert resolution.subject == "Integrate mypkg 1.2"
     assert [c.id for c in block.fork_commits if c.conflict_resolution] == [resolution.id]
+
+
+FLAGS = "".join(f"{name} = {value}\n" for value, name in enumerate("ABCDEFGH", 1))
+PATCH = """\
+diff --git a/src/ourpkg/flags.py b/src/ourpkg/flags.py
+--- a/src/ourpkg/flags.py
++++ b/src/ourpkg/flags.py
+@@ -2,7 +2,7 @@
+ B = 2
+ C = 3
+ D = 4
+-E = 5
++E = 5  # patched
+ F = 6
+ G = 7
+ H = 8
+"""
+
+
+def test_a_hunk_names_the_series_patch_that_wrote_its_lines(tmp_path: Path) -> None:
+    upstream = git_init(tmp_path / "upstream")
+    files = {"pyproject.toml": '[project]\nname = "MyPkg"\nversion = "1"\n'}
+    flags = {"src/mypkg/__init__.py": "", "src/mypkg/flags.py": FLAGS}
+    build_file_tree(upstream, {**files, **flags})
+    git_save(upstream, "release 1.0", tag="v1.0")
+    edit(upstream, "src/mypkg/flags.py", "A = 1", "A = 10")
+    git_save(upstream, "A ten", tag="v1.1")
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
+    build_file_tree(definition / "patches/mypkg", {"series": "b.patch\n", "b.patch": PATCH})
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    # one change over lines 1-5: the hunk spans them, the patch's line 5 included
+    old = "A = 1\nB = 2\nC = 3\nD = 4\nE = 5  # patched\n"
+    edit(fork, "src/ourpkg/flags.py", old, "A = 100\nB = 20\nC = 30\nD = 40\nE = 5  # fork's\n")
+    commit_all(fork, "fork: A to E")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+
+    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    [hunk] = entry.hunks
+    assert "E = 5  # patched" in hunk.upstream.text  # the patch's line, on upstream's side
+    assert [p.name for p in hunk.patches] == ["b.patch"]
+    assert [p.name for p in entry.patches] == ["b.patch"]
+
+
+def test_a_patch_of_the_file_that_wrote_no_line_of_the_hunk_is_not_named(tmp_path: Path) -> None:
+    upstream = git_init(tmp_path / "upstream")
+    files = {"pyproject.toml": '[project]\nname = "MyPkg"\nversion = "1"\n'}
+    body = FLAGS + "".join(f"X{i} = {i}\n" for i in range(8)) + "Z = 0\n"
+    build_file_tree(upstream, {**files, "src/mypkg/__init__.py": "", "src/mypkg/flags.py": body})
+    git_save(upstream, "release 1.0", tag="v1.0")
+    edit(upstream, "src/mypkg/flags.py", "Z = 0", "Z = 10")
+    git_save(upstream, "Z ten", tag="v1.1")
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
+    build_file_tree(definition / "patches/mypkg", {"series": "b.patch\n", "b.patch": PATCH})
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    edit(fork, "src/ourpkg/flags.py", "Z = 0", "Z = 100")
+    commit_all(fork, "fork: Z")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+
+    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    [hunk] = entry.hunks
+    assert hunk.patches == ()  # b.patch changes the file, not these lines
+    assert [p.name for p in entry.patches] == ["b.patch"]

@@ -131,6 +131,10 @@ class Hunk:
             line (:func:`~forktool.conflicts.text.propose`); None otherwise.
         changelog: upstream's changelog entries of the releases in between that name the
             file or a symbol of the hunk's base or upstream side.
+        patches: the diff patches of the series that wrote lines of the hunk's base or
+            upstream side (a fork merge: those sides are transformed releases, the series
+            applied): a line the patch adds is on that side. Codemod patches are named per
+            file only (:attr:`Entry.patches`); a patch conflict names its patch.
     """
 
     line: int
@@ -145,6 +149,7 @@ class Hunk:
     why: str = ""
     proposed: str | None = None
     changelog: tuple[ChangelogEntry, ...] = ()
+    patches: tuple[PatchRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -460,6 +465,7 @@ class _Run:
     _maps: dict[tuple[str, str], ctext.LineMap] = field(default_factory=dict)
     _upstream: dict[str, bool] = field(default_factory=dict)
     _base_tree: dict[str, str] | None = None
+    _series: dict[str, bytes] | None = None
     fork_head: str = "HEAD"  # the fork side of the merge
     unmerged: dict[str, dict[int, str]] | None = None  # None: the checkout's index
     merged_tree: str = ""  # where the conflicted files are ("": the checkout)
@@ -701,6 +707,7 @@ class _Run:
             fork_commits=self._fork_line_commits(path, sides[FORK], texts[FORK]),
             changelog=entries,
             suggestion=_warn_security(hunk.suggestion, entries),
+            patches=self._patches_writing(path, sides),
         )
 
     # -- provenance -------------------------------------------------------------------
@@ -854,6 +861,34 @@ class _Run:
         return tuple(
             PatchRef(h.name, h.kind, h.status, h.detail) for h in self.health if path in h.paths
         )
+
+    def _patches_writing(self, path: str, sides: dict[str, Side]) -> tuple[PatchRef, ...]:
+        """The diff patches of the series that add a line shown on the base or upstream
+        side of a hunk of ``path`` (see :attr:`Hunk.patches`)."""
+        if self.pending.stage != intent.Stage.MERGE:
+            return ()
+        shown = {
+            line.strip() for role in (BASE, UPSTREAM) for line in sides[role].text.splitlines()
+        }
+        found = []
+        for ref in self._patches_changing(path):
+            if ref.kind != PatchKind.DIFF:
+                continue
+            data = self._series_data().get(ref.name, b"")
+            _, diff = diff_format.split(data)
+            if ctext.added_lines(diff.decode("utf-8", "replace"), path) & shown:
+                found.append(ref)
+        return tuple(found)
+
+    def _series_data(self) -> dict[str, bytes]:
+        """Each patch of the series: name -> its bytes (loaded once; {} when the series
+        cannot be read)."""
+        if self._series is None:
+            self._series = {}
+            with contextlib.suppress(ConfigError):
+                listed = series.load(self.config.root, self.config.name)
+                self._series = {patch.name: patch.data for patch in listed.patches}
+        return self._series
 
     def _patch_ref(self, name: str, health: PatchHealth | None) -> PatchRef:
         """The conflicting patch ``name``, described by its file's subject and author."""

@@ -212,6 +212,7 @@ def _hunk(data: dict[str, Any]) -> Hunk:
                            tuple(e.get("advisories", ())))
             for e in data.get("changelog", [])
         ),
+        patches=_patches(data.get("patches", [])),
     )  # fmt: skip
 
 
@@ -227,10 +228,14 @@ def _entry(data: dict[str, Any]) -> Entry:
         deleted_by=data.get("deleted_by", ""),
         upstream_commits=_commits(data.get("upstream_commits", [])),
         fork_commits=_commits(data.get("fork_commits", [])),
-        patches=tuple(
-            PatchRef(p["name"], PatchKind(p["kind"]), PatchStatus(p["status"]), p.get("detail", ""))
-            for p in data.get("patches", [])
-        ),
+        patches=_patches(data.get("patches", [])),
+    )
+
+
+def _patches(items: list[dict[str, Any]]) -> tuple[PatchRef, ...]:
+    return tuple(
+        PatchRef(p["name"], PatchKind(p["kind"]), PatchStatus(p["status"]), p.get("detail", ""))
+        for p in items
     )
 
 

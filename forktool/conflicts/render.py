@@ -22,7 +22,15 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from forktool.conflicts.collect import Commit, ConflictReport, Ending, Entry, Hunk, Side
+from forktool.conflicts.collect import (
+    Commit,
+    ConflictReport,
+    Ending,
+    Entry,
+    Hunk,
+    PatchRef,
+    Side,
+)
 from forktool.conflicts.text import DROPS_UPSTREAM
 from forktool.records.intent import Stage
 
@@ -169,6 +177,15 @@ def _patches_label(report: ConflictReport, entry: Entry) -> str:
     return "patches of the series that change this file"
 
 
+#: What a hunk's patches are, wherever they are shown.
+_HUNK_PATCHES = "series patches that wrote lines of the base or upstream side"
+
+
+def _patch_items(patches: Sequence[PatchRef]) -> list[str]:
+    """``name (kind, status)`` of each patch."""
+    return [f"{p.name} ({p.kind}, {p.status})" for p in patches]
+
+
 def _name(author: str) -> str:
     return author.split(" <", 1)[0]
 
@@ -300,6 +317,8 @@ def _terminal_entry(console: Console, report: ConflictReport, entry: Entry) -> N
             console.print(_terminal_panel(entry, _PROPOSED, hunk.proposed, None))
         for title, commits in _provenance(hunk):
             _terminal_commits(console, report, title, commits)
+        if hunk.patches:
+            _plain(console, f"{_HUNK_PATCHES}: {', '.join(_patch_items(hunk.patches))}")
         for change in hunk.upstream_changes:
             _plain(console, "release diff:")
             console.print(Syntax(change.rstrip("\n"), "diff", background_color="default"))
@@ -498,6 +517,9 @@ def _md_entry(report: ConflictReport, entry: Entry, level: str) -> list[str]:
         if hunk.proposed is not None:
             out += ["", f"**{_md_text(_PROPOSED[0].upper() + _PROPOSED[1:])}:**", ""]
             out += _md_fence(hunk.proposed, language, _MARKDOWN_LINES)
+        if hunk.patches:
+            items = ", ".join(_md_code(item) for item in _patch_items(hunk.patches))
+            out += ["", f"{_HUNK_PATCHES[0].upper()}{_HUNK_PATCHES[1:]}: {items}"]
         for title, commits in _provenance(hunk):
             out += _md_commits(report, title, commits)
         if hunk.upstream_changes:
@@ -727,6 +749,9 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
             proposed = Side(0, hunk.proposed.count("\n"), hunk.proposed)
             parts.append(f'<div class="sides">{_html_side(report, "proposed", proposed)}</div>')
         parts.append(_html_provenance(report, hunk))
+        if hunk.patches:
+            items = ", ".join(f"<code>{e(item)}</code>" for item in _patch_items(hunk.patches))
+            parts.append(f'<p class="meta">{e(_HUNK_PATCHES.capitalize())}: {items}</p>')
         if hunk.upstream_changes:
             diff = e("".join(hunk.upstream_changes))
             parts.append("<h4>Release diff hunks that overlap these lines</h4>")

@@ -199,6 +199,21 @@ def diff_hunks(diff: str) -> Iterator[tuple[str, Span, Span]]:
             current.append(line)
 
 
+def added_lines(diff: str, path: str) -> frozenset[str]:
+    """The lines (stripped, 4 characters or more, so a lone ``)`` or ``else:`` does not
+    count) that the unified ``diff`` adds to ``path`` (``+++ b/<path>``)."""
+    found: set[str] = set()
+    inside = False
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            inside = line[4:].strip() == f"b/{path}"
+        elif line.startswith("diff --git "):
+            inside = False
+        elif inside and line.startswith("+") and len(line[1:].strip()) >= 4:
+            found.add(line[1:].strip())
+    return frozenset(found)
+
+
 def overlaps(first: Span, second: Span | None) -> bool:
     """True when two spans share a line; an empty span also touches its neighbours."""
     if second is None or second[0] == 0 or first[0] == 0:
