@@ -249,3 +249,28 @@ def test_a_patch_of_the_file_that_wrote_no_line_of_the_hunk_is_not_named(tmp_pat
     [hunk] = entry.hunks
     assert hunk.patches == ()  # b.patch changes the file, not these lines
     assert [p.name for p in entry.patches] == ["b.patch"]
+
+
+def test_the_upstream_commit_that_deleted_the_forks_line_is_named(tmp_path: Path) -> None:
+    upstream = git_init(tmp_path / "upstream")
+    files = {"pyproject.toml": '[project]\nname = "MyPkg"\nversion = "1"\n'}
+    body = 'FIRST = 0\nX1 = 1\nX2 = 2\nX3 = 3\nDEF = "a"\nLAST = 9\n'
+    build_file_tree(upstream, {**files, "src/mypkg/__init__.py": "", "src/mypkg/flags.py": body})
+    git_save(upstream, "release 1.0", tag="v1.0")
+    edit(upstream, "src/mypkg/flags.py", "X1 = 1\nX2 = 2\nX3 = 3\n", "")
+    git_save(upstream, "drop the X block")
+    edit(upstream, "src/mypkg/flags.py", 'DEF = "a"', 'DEF = "b"')
+    git_save(upstream, "DEF is b", tag="v1.1")
+    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    fork = fork_of(definition)
+    edit(fork, "src/ourpkg/flags.py", "X2 = 2", "X2 = 20")
+    commit_all(fork, "fork: X2")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+
+    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    [hunk] = entry.hunks
+    assert hunk.upstream.text == 'DEF = "b"\n' and hunk.base.count == 4
+    assert [c.subject for c in hunk.upstream_commits] == ["DEF is b", "drop the X block"]
+    why = "upstream deleted 3 lines, 1 of them the fork changed"
+    assert (hunk.kind, hunk.why) == ("deleted", why)

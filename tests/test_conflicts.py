@@ -501,8 +501,30 @@ def test_classify_tells_a_move_from_a_deletion() -> None:
         "upstream moved 1 line the fork changed elsewhere in the file",
     )
     assert text.classify(base, fork, "", upstream_file="import os\n").why == (
-        "upstream deleted 1 line the fork changed"
+        "upstream deleted 2 lines, 1 of them the fork changed"
     )
+
+
+def test_a_block_rewritten_shorter_deletes_the_lines_that_have_no_counterpart() -> None:
+    # upstream 2.3.0 sessions.py: a 4-line fallback deleted, the def line after it kept
+    # with one change; the fork had changed a line of the fallback
+    base = (
+        "        if rv == 'localhost':\n"
+        "            warnings.warn(\n"
+        "                '\"localhost\" is not a valid cookie domain.'\n"
+        "            )\n"
+        '    def get_cookie_path(self, app: "Flask") -> str:\n'
+    )
+    fork = base.replace("is not a valid", "is not a valid (see the Framework FAQ)")
+    upstream = "    def get_cookie_path(self, app: Flask) -> str:\n"
+    reason = text.classify(base, fork, upstream)
+    assert (reason.kind, reason.why) == (
+        "deleted",
+        "upstream deleted 4 lines, 1 of them the fork changed",
+    )
+    suggestion = text.suggest(base, fork, upstream)
+    assert "def get_cookie_path" not in suggestion  # the def line is not the fork's business
+    assert "undoes upstream's removal of that line" in suggestion
 
 
 @pytest.fixture

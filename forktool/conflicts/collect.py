@@ -723,7 +723,9 @@ class _Run:
         if pristine is None:
             return ()
         mapped = self._map(texts[history.tip], pristine).span(sides[history.tip].span)
-        lines = ctext.log_span(mapped, len(pristine.splitlines()))
+        older = sides[BASE if history.tip == UPSTREAM else UPSTREAM]
+        shrank = older.count > sides[history.tip].count
+        lines = ctext.log_span(mapped, len(pristine.splitlines()), shrank=shrank)
         if lines is None:
             return ()
         revisions = f"{history.older_commit}..{history.newer_commit}"

@@ -166,15 +166,18 @@ class LineMap:
         return first + 1, max(last - first + 1, 1)
 
 
-def log_span(span: Span, total: int) -> tuple[int, int] | None:
+def log_span(span: Span, total: int, *, shrank: bool = False) -> tuple[int, int] | None:
     """The inclusive ``(first, last)`` lines to trace with ``git log -L`` for ``span`` of a
     file of ``total`` lines: its lines, or for an empty span the lines on both sides of the
-    gap. None when the file does not exist or is empty."""
+    gap. ``shrank``: lines were deleted from this span (the older version had more), maybe
+    at its edges, which ``git log -L`` sees only from the lines around them: one line more
+    on each side. None when the file does not exist or is empty."""
     start, count = span
     if start == 0 or total == 0:
         return None
     if count:
-        return min(start, total), min(start + count - 1, total)
+        widen = 1 if shrank else 0
+        return max(min(start, total) - widen, 1), min(start + count - 1 + widen, total)
     return max(start - 1, 1), min(start, total)
 
 
@@ -271,7 +274,15 @@ class _Change:
         deleted: set[int] = set()
         inserted: dict[int, int] = {}
         for tag, i1, i2, j1, j2 in _opcodes(base, side):
-            if tag == "replace":
+            if tag == "replace" and i2 - i1 != j2 - j1:
+                # N lines became M: the pairs that still look alike were changed, the
+                # other base lines deleted, the other side lines inserted
+                pairs = _alike(base[i1:i2], side[j1:j2])
+                changed.update(i1 + i for i, _ in pairs)
+                deleted.update(set(range(i1, i2)) - {i1 + i for i, _ in pairs})
+                for at, count in _inserted_between(pairs, i2 - i1, j2 - j1):
+                    inserted[i1 + at] = inserted.get(i1 + at, 0) + count
+            elif tag == "replace":
                 changed.update(range(i1, i2))
             elif tag == "delete":
                 deleted.update(range(i1, i2))
@@ -355,6 +366,9 @@ def classify(
             removed = [base_lines[i] for i in sorted(changes[role].deleted)]
             if _found_in(removed, files[role]):
                 why = f"{_WHO[role]} moved {count} {_WHO[other]} changed elsewhere in the file"
+            elif gone and len(changes[role].deleted) > len(gone):
+                deleted = _plural(len(changes[role].deleted), "line")
+                why = f"{_WHO[role]} deleted {deleted}, {len(gone)} of them {_WHO[other]} changed"
             else:
                 why = f"{_WHO[role]} deleted {count} {_WHO[other]} changed"
             return Reason(HunkKind.DELETED, why)
@@ -516,7 +530,7 @@ def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) ->
         line for line in _changed(base_lines, fork_lines) if line.strip() not in upstream_has
     ]
     # Upstream's lines where it changed base lines the fork changed or removed too.
-    overwritten = _lines_at(base_lines, up_lines, fork_change.touched & up_change.touched)
+    overwritten = _lines_at(base_lines, up_lines, fork_change.touched & up_change.changed)
     if not missing:
         if not _changed(base_lines, fork_lines):
             step = "the fork only removed lines here: take upstream's side and remove them again"
@@ -587,13 +601,49 @@ def _lost(base: list[str], side: list[str], kept: list[str], role: str) -> str:
 
 
 def _lines_at(base: list[str], side: list[str], indices: frozenset[int]) -> list[str]:
-    """``side``'s lines that replace base lines ``indices``."""
-    return [
-        line
-        for tag, i1, i2, j1, j2 in _opcodes(base, side)
-        if tag == "replace" and any(i1 <= i < i2 for i in indices)
-        for line in side[j1:j2]
-    ]
+    """``side``'s lines that replace base lines ``indices`` (in a block of N lines that
+    became M, only the lines paired with those: see :meth:`_Change.of`)."""
+    found: list[str] = []
+    for tag, i1, i2, j1, j2 in _opcodes(base, side):
+        if tag != "replace" or not any(i1 <= i < i2 for i in indices):
+            continue
+        if i2 - i1 == j2 - j1:
+            found += side[j1:j2]
+        else:
+            pairs = _alike(base[i1:i2], side[j1:j2])
+            found += [side[j1 + j] for i, j in pairs if i1 + i in indices]
+    return found
+
+
+#: How alike two lines must be (difflib's ratio) to count as one line changed.
+_ALIKE = 0.6
+
+
+def _alike(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+    """In-order pairs ``(i, j)`` of lines of ``old`` and ``new`` that look alike (one line
+    changed rather than one deleted and another inserted), by difflib's similarity ratio."""
+    pairs: list[tuple[int, int]] = []
+    start = 0
+    for i, line in enumerate(old):
+        for j in range(start, len(new)):
+            matcher = difflib.SequenceMatcher(None, line.strip(), new[j].strip(), autojunk=False)
+            if matcher.real_quick_ratio() >= _ALIKE and matcher.ratio() >= _ALIKE:
+                pairs.append((i, j))
+                start = j + 1
+                break
+    return pairs
+
+
+def _inserted_between(
+    pairs: list[tuple[int, int]], old_count: int, new_count: int
+) -> Iterator[tuple[int, int]]:
+    """``(old index, count)`` of the new lines no pair holds, each run placed before the
+    old line of the pair that follows it (``old_count`` at the end)."""
+    previous = -1
+    for i, j in [*pairs, (old_count, new_count)]:
+        if j - previous > 1:
+            yield i, j - previous - 1
+        previous = j
 
 
 def _opcodes(base: list[str], side: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
