@@ -83,7 +83,7 @@ def test_no_kept_report_is_one_line_and_exit_2(definition: Path) -> None:
     result = run_cli(definition, "report", "--release", "9.9")
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
-    assert "no kept report of mypkg 9.9" in result.output
+    assert "no kept report of mypkg 9.9 — reports are kept for 1.0" in result.output
 
 
 def test_check_format_json_is_the_report_of_the_real_sync_and_changes_nothing(

@@ -219,3 +219,24 @@ def test_a_file_of_the_users_beside_the_resolved_one_is_left_alone(tmp_path: Pat
     assert run_cli(definition, "resolve", CONF, "--take", "upstream").exit_code == 0
     assert mine.read_text() == "USER NOTES\n"
     assert [p.name for p in fork.rglob("*forktool-resolve*")] == [mine.name]
+
+
+def test_hunks_keep_the_numbers_the_report_gave_them(tmp_path: Path) -> None:
+    definition = two_hunks(tmp_path)
+    fork = fork_of(definition)
+
+    first = run_cli(definition, "resolve", CONF, "--take", "fork", "--hunk", "1")
+    assert first.exit_code == 1, first.output  # hunk 2 still waits
+
+    report = json.loads(run_cli(definition, "report", "--json").output)
+    [entry] = [e for e in report["entries"] if e["path"] == CONF]
+    assert [h["line"] == 0 for h in entry["hunks"]] == [True, False]  # 1 resolved, 2 shown
+    again = run_cli(definition, "resolve", CONF, "--take", "fork", "--hunk", "1")
+    assert again.exit_code == 2
+    assert "hunk 1 of src/ourpkg/conf.py is no longer in the file (resolved already)" in (
+        again.output
+    )
+    second = run_cli(definition, "resolve", CONF, "--take", "upstream", "--hunk", "2")
+    assert second.exit_code == 0, second.output
+    assert second.output.startswith("hunk 2 (line ")
+    assert "<<<<<<<" not in (fork / CONF).read_text() and staged(fork)

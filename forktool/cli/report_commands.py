@@ -195,7 +195,12 @@ def _kept(cfg: config_mod.UpstreamConfig, release: str) -> conflicts_mod.Conflic
     """
     found = kept.read(cfg, release)
     if found is None:
-        raise RepositoryError(f"no kept report of {cfg.name} {release}", "")
+        kept_ones = state.kept_report_versions(cfg)
+        listed = ", ".join(kept_ones[-10:]) if kept_ones else ""
+        raise RepositoryError(
+            f"no kept report of {cfg.name} {release}",
+            f"reports are kept for {listed}" if listed else "each sync keeps one; none is kept yet",
+        )
     return found
 
 

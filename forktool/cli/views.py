@@ -527,7 +527,9 @@ def resolve_next_step(resolution: Resolution, upstream: str) -> str:
     if resolution.unmerged:
         count = len(resolution.unmerged)
         paths = "1 conflicted path" if count == 1 else f"{count} conflicted paths"
-        return f"{paths} left: `forktool report {upstream}` explains them"
+        return (
+            f"{paths} left: `forktool report {upstream}` explains {'it' if count == 1 else 'them'}"
+        )
     return "every path is resolved: run " + " then ".join(f"`{c}`" for c in resolution.finish)
 
 

@@ -1081,11 +1081,16 @@ class _FileReader:
                 shown = ""
         ours, theirs = self._stage_roles()
         in_tree = ctext.parse_blocks(shown, ours, theirs)
-        if in_tree.blocks and all(b.has_base for b in in_tree.blocks):
-            return in_tree, ""
         labels = [ours, BASE, theirs]
         output = self.repo.merge_file(blobs[ours], blobs[BASE], blobs[theirs], labels)
         computed = ctext.parse_blocks(output.decode("utf-8", "replace"), ours, theirs)
+        if in_tree.blocks and all(b.has_base for b in in_tree.blocks):
+            # Some blocks resolved by hand: number the hunks as git first wrote them,
+            # those still shown at their lines, the others at line 0.
+            lines = _shown_lines(computed, in_tree)
+            if len(computed.blocks) > len(in_tree.blocks) and lines is not None:
+                return computed.at_lines(lines), ""
+            return in_tree, ""
         if len(in_tree.blocks) == len(computed.blocks):  # point at the working tree's lines
             return computed.at_lines([b.line for b in in_tree.blocks]), ""
         note = "" if in_tree.blocks else "the working-tree file has no conflict markers left"
@@ -1095,6 +1100,20 @@ class _FileReader:
         """The roles of stage 2 ("ours") and stage 3 ("theirs")."""
         by_stage = {stage: role for role, stage in self.roles.items()}
         return by_stage[2], by_stage[3]
+
+
+def _shown_lines(computed: ctext.Merged, shown: ctext.Merged) -> list[int] | None:
+    """For each block of ``computed`` (the index stages merged again), the line of the same
+    block (the same text on every side) among the ``shown`` ones, in order; 0 for a block
+    no longer shown. None when a shown block matches none (git drew other boundaries)."""
+    lines: list[int] = []
+    left = list(shown.blocks)
+    for block in computed.blocks:
+        if left and left[0].texts == block.texts:
+            lines.append(left.pop(0).line)
+        else:
+            lines.append(0)
+    return None if left else lines
 
 
 # -- upstream history of a patch conflict -------------------------------------------------

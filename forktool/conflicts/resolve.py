@@ -143,7 +143,8 @@ def plan(shown: str, found: ConflictedFile, take: Take, number: int | None = Non
             f"{found.path} has {_hunks(len(hunks))}; there is no hunk {number}",
             "'forktool report' numbers them",
         )
-    numbers = [number] if number is not None else list(range(1, len(hunks) + 1))
+    shown_now = [n for n in range(1, len(hunks) + 1) if hunks[n - 1].line]  # not yet resolved
+    numbers = [number] if number is not None else shown_now
     blocks = {
         block.line: block for block in ctext.parse_blocks(shown, found.ours, found.theirs).blocks
     }
@@ -158,7 +159,12 @@ def plan(shown: str, found: ConflictedFile, take: Take, number: int | None = Non
                 f"{where} has no proposed text: {hunk.why}",
                 "take --take fork or --take upstream, or merge it by hand",
             )
-        block = blocks.get(hunk.line) if hunk.line else None
+        if not hunk.line:
+            raise RepositoryError(
+                f"{where} is no longer in the file (resolved already); nothing was changed",
+                f"'forktool report' shows which hunks are left in {found.path}",
+            )
+        block = blocks.get(hunk.line)
         if block is None or not _as_described(hunk, block, found):
             raise RepositoryError(
                 f"{where} is no longer as git wrote it (edited by hand?); nothing was changed",

@@ -14,6 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from forktool.config import UpstreamConfig
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
@@ -84,6 +86,24 @@ def kept_report_path(repo: GitRepo, name: str, version: str) -> Path:
     """Where the kept conflict report of the sync of ``name`` ``version`` is (see
     :mod:`forktool.conflicts.kept`): ``reports/<name>/<version>.json``."""
     return state_dir(repo) / "reports" / name / f"{version}.json"
+
+
+def kept_report_versions(config: UpstreamConfig) -> list[str]:
+    """The releases of ``config``'s upstream with a kept report, oldest first (by version;
+    names that are not versions last, by name)."""
+    repo = find_fork(config)
+    if repo is None:
+        return []
+    directory = kept_report_path(repo, config.name, "x").parent
+    names = [p.stem for p in directory.glob("*.json")] if directory.is_dir() else []
+
+    def order(name: str) -> tuple[int, Version | str]:
+        try:
+            return 0, Version(name)
+        except InvalidVersion:
+            return 1, name
+
+    return sorted(names, key=order)
 
 
 def read_kept_report(config: UpstreamConfig, version: str) -> dict[str, Any] | None:
