@@ -731,3 +731,26 @@ def test_changelog_sections_advisories_and_pull_requests() -> None:
     assert pull_request("Merge pull request #1234 from a/b") == 1234
     assert pull_request("fix the thing (#56)") == 56
     assert pull_request("fix #56 later") is None
+
+
+def test_changelog_entries_match_code_names_not_words_of_prose() -> None:
+    source = (
+        "def open_session(self, app):\n"
+        '    """Subclasses must implement this and either return ``None`` which\n'
+        '    indicates that session support is not available."""\n'
+        "    return SecureCookieSession(app.secret_key)\n"
+    )
+    names = changelog.code_names("src/mypkg/sessions.py", source, (2, 3))  # from the docstring on
+    assert names == {"SecureCookieSession", "secret_key"}  # no "implement", "which", "either"
+    entries = changelog.parse(
+        "## 2.0\n\n- Docs: explain which app is used. (#1)\n"
+        "- ``session`` is marked accessed. (#2)\n- Fix session cookies in prose. (#3)\n"
+        "- Add ``SecureCookieSession.permanent``. (#4)\n- The secret_key may be a list. (#5)\n"
+    )
+    texts = [e.text for e in changelog.mentioning(entries, "src/other.py", {*names, "session"})]
+    # a prose-like name counts only as code; a distinctive one anywhere
+    assert texts == [
+        "``session`` is marked accessed. (#2)",
+        "Add ``SecureCookieSession.permanent``. (#4)",
+        "The secret_key may be a list. (#5)",
+    ]

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from packaging.version import InvalidVersion, Version
+from pygments.lexers import get_lexer_for_filename
+from pygments.token import Token, is_token_subtype
+from pygments.util import ClassNotFound
 
 #: Where a release keeps its changelog, best first (compared case-insensitively).
 NAMES = (
@@ -40,6 +43,10 @@ _ADVISORY = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A name that reads like a word of prose: ``session``, ``Config``.
+_PROSE_LIKE = re.compile(r"[A-Za-z][a-z]*")
+#: Code markup in a changelog entry: ``x``, `x`, :func:`x`.
+_CODE_MARKUP = re.compile(r"`+([^`]+)`+")
 #: Identifiers too common to tie a changelog entry to a hunk.
 _COMMON = frozenset({"self", "cls", "args", "kwargs", "None", "True", "False"}) | frozenset(
     dir(builtins)
@@ -118,26 +125,62 @@ def mentioning(
     entries: Iterable[ChangelogEntry], upstream_path: str, names: Iterable[str]
 ) -> tuple[ChangelogEntry, ...]:
     """The entries that name the file ``upstream_path`` (the path, its file name, or its
-    module name ``pkg.mod``) or one of ``names`` (whole words)."""
-    terms = {*_file_terms(upstream_path), *names}
+    module name ``pkg.mod``) or one of ``names`` (whole words). A name that reads like a
+    word of prose (lowercase letters only, or one capital first: ``session``, ``Config``)
+    counts only inside the entry's code markup (backticks); one with an underscore, a
+    digit or an inner capital (``from_json``, ``SessionMixin``) counts anywhere."""
+    prose = {name for name in names if _PROSE_LIKE.fullmatch(name)}
+    anywhere = _words_pattern({*_file_terms(upstream_path), *(set(names) - prose)})
+    in_code = _words_pattern(prose)
+    found = []
+    for entry in entries:
+        code = " ".join(_CODE_MARKUP.findall(entry.text))
+        if (anywhere and anywhere.search(entry.text)) or (in_code and in_code.search(code)):
+            found.append(entry)
+    return tuple(found)
+
+
+def _words_pattern(terms: set[str]) -> re.Pattern[str] | None:
+    """A pattern matching any of ``terms`` as a whole word (None for no terms)."""
     if not terms:
-        return ()
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-        + r")(?![\w])"
-    )  # fmt: skip
-    return tuple(entry for entry in entries if pattern.search(entry.text))
+        return None
+    ordered = sorted(terms, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in ordered) + r")(?![\w])")
 
 
 def symbols(*texts: str) -> set[str]:
     """The identifiers in ``texts`` (a hunk's lines) distinctive enough to look for in a
     changelog: four characters or more, not keywords, builtins or ``self``."""
     found = {word for text in texts for word in _WORD.findall(text)}
-    return {
-        word
-        for word in found
-        if len(word) >= 4 and not keyword.iskeyword(word) and word not in _COMMON
-    }
+    return {word for word in found if _distinctive(word)}
+
+
+def code_names(path: str, text: str, span: tuple[int, int]) -> set[str]:
+    """The names used as code on lines ``span`` (``(first line, count)``) of the file
+    ``path`` whose whole text is ``text``: Pygments' name tokens of the whole file (so a
+    docstring or comment stays prose even when the lines start inside it), distinctive
+    enough to look for in a changelog (see :func:`symbols`). Any word of the lines for a
+    file Pygments has no lexer for."""
+    start, count = span
+    if not count or not start:
+        return set()
+    lines = text.splitlines(keepends=True)[start - 1 : start - 1 + count]
+    try:
+        lexer = get_lexer_for_filename(path, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return symbols("".join(lines))
+    found: set[str] = set()
+    line = 1
+    for kind, value in lexer.get_tokens(text):
+        on_lines = start <= line < start + count
+        if on_lines and is_token_subtype(kind, Token.Name) and _distinctive(value):
+            found.add(value)
+        line += value.count("\n")
+    return found
+
+
+def _distinctive(word: str) -> bool:
+    return len(word) >= 4 and not keyword.iskeyword(word) and word not in _COMMON
 
 
 def advisories(text: str) -> tuple[str, ...]:

@@ -697,9 +697,9 @@ class _Run:
             upstream_commits = self._upstream_line_commits(upstream_path, sides, texts)
         elif self.history.kind == "release-diff":
             upstream_changes = self._release_changes(upstream_path, sides, texts)
-        entries = changelog.mentioning(
-            self.changelog, upstream_path, changelog.symbols(sides[BASE].text, sides[UPSTREAM].text)
-        )
+        names = changelog.code_names(path, texts[BASE], sides[BASE].span)
+        names |= changelog.code_names(path, texts[UPSTREAM], sides[UPSTREAM].span)
+        entries = changelog.mentioning(self.changelog, upstream_path, names)
         return replace(
             hunk,
             upstream_commits=upstream_commits,
