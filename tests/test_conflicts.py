@@ -754,3 +754,17 @@ def test_changelog_entries_match_code_names_not_words_of_prose() -> None:
         "Add ``SecureCookieSession.permanent``. (#4)",
         "The secret_key may be a list. (#5)",
     ]
+
+
+def test_quoted_code_keeps_its_backticks_in_every_format() -> None:
+    base = '    """Return ``None`` when absent."""\n'
+    fork = '    """Framework: return ``None`` when absent."""\n'
+    upstream = '    """Return ``None`` when it is absent."""\n'
+    suggestion = text.suggest(base, fork, upstream)
+    line = '"""Framework: return ``None`` when absent."""'
+    assert f"```{line}```" in suggestion  # a longer delimiter, the line unchanged
+    from forktool.conflicts.render import _md_rich, _spans
+
+    assert (line, True) in _spans(suggestion)
+    assert f"```{line}```" in _md_rich(suggestion)
+    assert text.code_span("`x") == "`` `x ``" and text.code_text(" `x ") == "`x"

@@ -31,7 +31,7 @@ from forktool.conflicts.collect import (
     PatchRef,
     Side,
 )
-from forktool.conflicts.text import DROPS_UPSTREAM
+from forktool.conflicts.text import CODE_SPAN, DROPS_UPSTREAM, code_span, code_text
 from forktool.records.intent import Stage
 
 #: Version of the JSON document; bump it when a field changes meaning or disappears.
@@ -195,21 +195,21 @@ def _day(date: str) -> str:
 
 
 # Suggestions and steps mark commands, paths and code like Markdown: `...`.
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_CODE_SPAN = re.compile(CODE_SPAN)
 
 
 def _spans(text: str) -> list[tuple[str, bool]]:
     """``text`` split into (part, is_code) pairs at its backtick code spans."""
     parts, at = [], 0
     for match in _CODE_SPAN.finditer(text):
-        parts += [(text[at : match.start()], False), (match.group(1), True)]
+        parts += [(text[at : match.start()], False), (code_text(match["code"]), True)]
         at = match.end()
     return [*parts, (text[at:], False)]
 
 
 # The clause of a suggestion that says which upstream lines it drops: to the next ";"
 # outside code spans, or the end.
-_DROP_CLAUSE = re.compile(re.escape(DROPS_UPSTREAM) + r"(?:[^`;]|`[^`\n]*`)*")
+_DROP_CLAUSE = re.compile(re.escape(DROPS_UPSTREAM) + r"(?:[^`;]|" + CODE_SPAN + r")*")
 
 
 def _clauses(text: str) -> list[tuple[str, bool]]:
@@ -573,10 +573,7 @@ def _md_fence(text: str, language: str, limit: int) -> list[str]:
 
 def _md_code(text: str) -> str:
     """Inline code that survives backticks inside ``text``."""
-    runs = [len(run) for run in re.findall(r"`+", text)]
-    ticks = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+    return code_span(text)
 
 
 # Markdown's inline punctuation, and "_" where it could start or end emphasis.

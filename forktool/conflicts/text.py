@@ -719,6 +719,28 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _code(line: str) -> str:
-    """``line`` as inline code (backticks), whole: only the terminal may shorten it."""
-    text = line.strip().replace("`", "'")
-    return f"`{text}`"
+    """``line``, stripped, as inline code (:func:`code_span`), whole and unchanged."""
+    return code_span(line.strip())
+
+
+def code_span(text: str) -> str:
+    """``text`` as a CommonMark inline code span that survives backticks inside it: a
+    delimiter one backtick longer than its longest run, padded with a space when it starts
+    or ends with one (``x``, ````` ``None`` `````); :data:`CODE_SPAN` reads it back."""
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    ticks = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+#: A code span as :func:`code_span` writes it: group ``code`` is its text (with the
+#: padding spaces, which :func:`code_text` removes).
+CODE_SPAN = r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>[^\n]+?)(?<!`)(?P=ticks)(?!`)"
+
+
+def code_text(padded: str) -> str:
+    """The text of a code span's ``code`` group: one space each side removed when both
+    are there and it is not all spaces (CommonMark)."""
+    if len(padded) > 2 and padded.startswith(" ") and padded.endswith(" ") and padded.strip():
+        return padded[1:-1]
+    return padded
