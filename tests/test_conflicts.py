@@ -15,7 +15,7 @@ import pytest
 from forktool import config as config_mod
 from forktool.conflicts import changelog, text
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, collect
-from forktool.conflicts.render import to_html, to_json, to_markdown
+from forktool.conflicts.render import _md_rich, _spans, to_html, to_json, to_markdown
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
 from forktool.upstream.repository import pull_request
@@ -763,8 +763,6 @@ def test_quoted_code_keeps_its_backticks_in_every_format() -> None:
     suggestion = text.suggest(base, fork, upstream)
     line = '"""Framework: return ``None`` when absent."""'
     assert f"```{line}```" in suggestion  # a longer delimiter, the line unchanged
-    from forktool.conflicts.render import _md_rich, _spans
-
     assert (line, True) in _spans(suggestion)
     assert f"```{line}```" in _md_rich(suggestion)
     assert text.code_span("`x") == "`` `x ``" and text.code_text(" `x ") == "`x"
