@@ -14,6 +14,7 @@ import pytest
 
 from forktool import config as config_mod
 from forktool.conflicts import changelog, text
+from forktool.conflicts.collect import _warn_security
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, collect
 from forktool.conflicts.render import _md_rich, _spans, to_html, to_json, to_markdown
 from forktool.errors import RepositoryError
@@ -766,3 +767,17 @@ def test_quoted_code_keeps_its_backticks_in_every_format() -> None:
     assert (line, True) in _spans(suggestion)
     assert f"```{line}```" in _md_rich(suggestion)
     assert text.code_span("`x") == "`` `x ``" and text.code_text(" `x ") == "`x"
+
+
+def test_a_suggestion_that_keeps_a_security_fix_still_names_it() -> None:
+    fix = changelog.ChangelogEntry(
+        "1.1", "Fix it. GHSA-aaaa-bbbb-cccc", True, ("GHSA-aaaa-bbbb-cccc",)
+    )
+    kept = _warn_security("take the proposed text (both sides merged line by line)", (fix,))
+    assert kept.endswith(
+        "(upstream's change here is a security fix, GHSA-aaaa-bbbb-cccc: "
+        "check the fix still holds with the fork's change)"
+    )
+    dropped = _warn_security(f"keep the fork's side, which {text.DROPS_UPSTREAM} line `x`", (fix,))
+    assert dropped.startswith("careful, upstream's change here is a security fix (GHSA-")
+    assert _warn_security("keep either side", ()) == "keep either side"

@@ -1277,11 +1277,16 @@ def _changelog(
 
 
 def _warn_security(suggestion: str, entries: tuple[ChangelogEntry, ...]) -> str:
-    """``suggestion``, said louder when it drops upstream lines of a security fix (a
-    changelog entry of the hunk names an advisory)."""
+    """``suggestion`` for a hunk whose changelog entries name a security advisory: said
+    louder first when it drops upstream lines of the fix, else followed by a reminder to
+    check the fix still holds with the fork's change kept."""
     advisories = [a for entry in entries if entry.security for a in entry.advisories]
-    if not advisories or ctext.DROPS_UPSTREAM not in suggestion:
+    if not advisories:
         return suggestion
-    return f"careful, upstream's change here is a security fix ({', '.join(advisories)}): " + (
-        suggestion
-    )
+    named = ", ".join(advisories)
+    if ctext.DROPS_UPSTREAM not in suggestion:  # keeps upstream's lines: check it still works
+        return (
+            f"{suggestion} (upstream's change here is a security fix, {named}: check the fix "
+            "still holds with the fork's change)"
+        )
+    return f"careful, upstream's change here is a security fix ({named}): {suggestion}"

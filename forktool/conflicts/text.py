@@ -512,9 +512,9 @@ def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) ->
         )
     if not up_lines:
         return (
-            "upstream removed these lines and the fork changed them: drop them (keeps "
-            f"upstream's removal, drops {fork_change.noun(FORK)}), or move the fork's change "
-            "to where upstream does this now"
+            f"upstream removed these lines and the fork {fork_change.verb()} here: drop them "
+            f"(keeps upstream's removal, drops {fork_change.noun(FORK)}), or move the fork's "
+            "change to where upstream does this now"
         )
     if not fork_lines:
         return (
@@ -538,8 +538,10 @@ def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) ->
                 f"{step}, which {_dropping(overwritten)}" if overwritten else f"{step}; {_NOTHING}"
             )
         return f"keep upstream's side: it already holds the fork's lines; {_NOTHING}"
-    what = "line" if len(missing) == 1 else f"{len(missing)} lines, first"
-    step = f"take upstream's side, then re-apply the fork's {what}: {_code(missing[0])}"
+    what = "line" if len(missing) == 1 else f"{len(missing)} lines"
+    step = f"take upstream's side, then re-apply the fork's {what}: " + ", ".join(
+        _code(line) for line in missing
+    )
     if overwritten:
         return f"{step}, which {_dropping(overwritten)} (both changed it); or combine the two"
     if up_change.deleted & fork_change.changed:
