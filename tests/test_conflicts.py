@@ -14,8 +14,7 @@ import pytest
 
 from forktool import config as config_mod
 from forktool.conflicts import changelog, text
-from forktool.conflicts.collect import _warn_security
-from forktool.conflicts.collect import Commit, ConflictReport, Entry, collect
+from forktool.conflicts.collect import Commit, ConflictReport, Entry, _warn_security, collect
 from forktool.conflicts.render import _md_rich, _spans, to_html, to_json, to_markdown
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
