@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -226,16 +228,131 @@ def test_html_is_well_formed_escaped_and_self_contained() -> None:
     assert '"</pre><script>alert(1)</script>"' in text  # shown, as text
     assert {"style", "table", "figure", "pre", "section"} <= set(checker.tags)
     assert "link" not in checker.tags and "img" not in checker.tags
+    assert "<script" not in page and "url(" not in page and "@import" not in page
     urls = [value for name, value in checker.attrs if name in ("href", "src") and value]
     assert all(u.startswith("#") or u.startswith("https://github.com/example/") for u in urls)
     assert "greet: capitalise <the> greeting" in text
     # Each side, captioned with its lines, numbered from its first line.
     assert "fork (HEAD) · lines 5–6" in text and "base (1.0) · line 5" in text
-    assert re.search(r'<span class="n">6</span><span class="t">\s*x = ', page)
+    assert ("l", "6", '    x = "</pre><script>alert(1)</script>"  # ``` [bold]not markup[/] |') in (
+        rows(figure(page, "fork"))
+    )
     assert f'<strong class="drop">⚠ drops upstream&#x27;s line <code>{LONG}</code>' in page
     assert "Why: upstream inserted 1 line next to the fork’s changed line" not in text
     assert "Why: upstream inserted 1 line next to the fork's changed line" in text
     assert "proposed text (keeps both sides; git's merge, line by line)" in text
+
+
+def figure(page: str, role: str, number: int = 0) -> str:
+    """The HTML of the ``number``-th figure of side ``role`` (base, fork, upstream,
+    proposed) in ``page``."""
+    return re.findall(rf'<figure class="side {role}">.*?</figure>', page, re.DOTALL)[number]
+
+
+# A numbered line of a side: its classes, its number, its code (ends where the next begins).
+_ROW = re.compile(
+    r'<span class="(l[a-z ]*)"><span class="n">(\d*)</span><span class="t">(.*?)</span></span>'
+    r'(?=<span class="l|</pre>)'
+)
+
+
+def rows(html_figure: str) -> list[tuple[str, str, str]]:
+    """``(classes, number, text)`` of each line of a side, its text unescaped."""
+    return [(kind, number, plain(code)) for kind, number, code in _ROW.findall(html_figure)]
+
+
+def plain(fragment: str) -> str:
+    """The text of an HTML fragment."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def marked(html_figure: str) -> list[str]:
+    """The text of each changed-word mark in a side."""
+    return [plain(m) for m in re.findall(r'<mark class="chg">(.*?)</mark>', html_figure)]
+
+
+def test_html_side_shows_its_context_dimmed_and_where_an_empty_side_would_be() -> None:
+    hunk = sample().entries[0].hunks[0]
+    around = "def greet(name):\n    # <b>\n"
+    report = replace_hunk(
+        sample(),
+        replace(
+            hunk,
+            fork=replace(hunk.fork, before=around, after="\n"),
+            upstream=Side(6, 0, "", around, "\ndef other():\n"),
+        ),
+    )
+    page = to_html(report)
+
+    assert rows(figure(page, "fork")) == [
+        ("l ctx", "3", "def greet(name):"),
+        ("l ctx", "4", "    # <b>"),
+        ("l", "5", '    return "Hi there, " + name'),
+        ("l", "6", HOSTILE.rstrip("\n")),
+        ("l ctx", "7", ""),
+    ]
+    assert rows(figure(page, "upstream")) == [
+        ("l ctx", "4", "def greet(name):"),
+        ("l ctx", "5", "    # <b>"),
+        ("l gap", "", "(no lines here)"),
+        ("l ctx", "6", ""),
+        ("l ctx", "7", "def other():"),
+    ]
+    assert rows(figure(page, "base")) == [("l", "5", '    return "hello " + name')]
+    assert "Dimmed: the lines around the hunk" in plain(page)
+    assert "Dimmed:" not in plain(to_html(sample()))  # no context, no word of it
+
+
+def replace_hunk(report: ConflictReport, hunk: Hunk) -> ConflictReport:
+    """``report`` with ``hunk`` in place of its first entry's first hunk."""
+    first = replace(report.entries[0], hunks=(hunk, *report.entries[0].hunks[1:]))
+    return replace(report, entries=(first, *report.entries[1:]))
+
+
+def test_html_marks_the_words_each_side_changed_from_the_base() -> None:
+    page = to_html(sample())
+
+    # base: '    return "hello " + name'; fork: "Hi there," and a whole new line;
+    # upstream: "Hello,". Unchanged words, and the base itself, are not marked.
+    fork, upstream = marked(figure(page, "fork")), marked(figure(page, "upstream"))
+    assert fork == ["Hi there,", HOSTILE.strip()]
+    assert upstream == ["Hello,"]
+    assert marked(figure(page, "base")) == []
+    assert not any("return" in text or "name" in text for text in fork + upstream)
+    # The add/add hunk has no base lines to compare with: nothing marked, not even its
+    # proposed text, and the legend does not say otherwise.
+    extra = page.split('id="entry-1"', 1)[1].split("</section>", 1)[0]
+    assert "<mark" not in extra and "Marked:" not in plain(extra)
+    assert '<mark class="chg fork">fork</mark>' in page  # the legend of the first hunk
+
+
+def test_html_marks_a_change_of_spacing_only_and_the_proposed_text() -> None:
+    base, fork, upstream = "a = 1\nb = 2\n", "a = 1\n  b = 2\n", "a = 1\nb = 2\nc = 3\n"
+    hunk = Hunk(3, Side(3, 2, base), Side(3, 2, fork), Side(3, 3, upstream),
+                proposed="a = 1\n  b = 2\nc = 3\n")  # fmt: skip
+    page = to_html(replace_hunk(sample(), hunk))
+
+    assert marked(figure(page, "fork")) == ["  "]  # the indent it added, nothing else
+    assert marked(figure(page, "upstream")) == ["c = 3"]
+    assert marked(figure(page, "proposed")) == ["  ", "c = 3"]
+    assert [n for _, n, _ in rows(figure(page, "proposed"))] == ["", "", ""]  # not numbered
+
+
+def test_html_highlights_the_code_with_pygments_by_file_name() -> None:
+    page = to_html(sample())
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+
+    assert ".hl .tok-k {" in style and ".hl .tok-s2 {" in style  # Pygments' own colours
+    assert ".tok-err" not in style  # a snippet's lexing errors are not shown as errors
+    base = figure(page, "base")
+    assert '<pre class="hl">' in base
+    assert '<span class="tok-k">return</span>' in base  # core.py: Python
+    assert '<span class="tok-s2">&quot;hello &quot;</span>' in base
+    # A file Pygments knows no lexer for is plain text, escaped all the same.
+    entry = replace(sample().entries[0], path="src/ourpkg/core.unknown-ext")
+    plain_page = to_html(replace(sample(), entries=(entry,)))
+    assert "tok-k" not in figure(plain_page, "base")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in figure(plain_page, "fork")
 
 
 def test_html_of_empty_report() -> None:
@@ -295,7 +412,80 @@ def test_every_format_of_a_real_stopped_sync(definition: Path) -> None:
     page = to_html(report)
     assert "script" not in parse(page).tags
     assert "&lt;script&gt;hi&lt;/script&gt;" in page
+    assert "<script" not in page
     assert "release 1.1" in to_markdown(report)
     console = Console(record=True, width=120, color_system=None)
     render_terminal(console, report)
     assert "fork: a hostile greeting" in console.export_text()
+
+
+def test_a_real_hunk_carries_its_context_and_the_page_shows_it(definition: Path) -> None:
+    """Each side's context comes from that side's own file, numbered there; the page shows
+    it dimmed, highlights the Python and marks what each side changed."""
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.0").exit_code == 0
+    fork = definition / "forks" / "mypkg"
+    core = fork / "src/ourpkg/core.py"
+    core.write_text("# fork header\n" + core.read_text().replace('"hello "', '"Yo "'))
+    git(fork, "commit", "-qam", "fork: a header and a shorter greeting")
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1
+
+    report = collect(config_mod.load(definition, "mypkg"))
+
+    [hunk] = report.entries[0].hunks
+    assert (hunk.base.start, hunk.fork.start, hunk.upstream.start) == (5, 6, 5)
+    assert hunk.base.before == hunk.upstream.before == "\n\ndef greet(name):\n"
+    assert hunk.fork.before == "\n\ndef greet(name):\n"
+    assert hunk.fork.after == hunk.base.after == "\n\ndef shout(name):\n"
+    side = json.loads(to_json(report))["entries"][0]["hunks"][0]["fork"]
+    assert (side["before"], side["after"]) == (hunk.fork.before, hunk.fork.after)
+    page = to_html(report)
+    assert rows(figure(page, "fork")) == [
+        ("l ctx", "3", ""),
+        ("l ctx", "4", ""),
+        ("l ctx", "5", "def greet(name):"),
+        ("l", "6", '    return "Yo " + name'),
+        ("l ctx", "7", ""),
+        ("l ctx", "8", ""),
+        ("l ctx", "9", "def shout(name):"),
+    ]
+    assert [n for _, n, _ in rows(figure(page, "upstream"))] == [str(n) for n in range(2, 9)]
+    assert marked(figure(page, "fork")) == ["Yo"]
+    assert marked(figure(page, "upstream")) == ["Hello,"]
+    assert '<span class="tok-k">def</span>' in figure(page, "fork")
+
+
+def test_a_kept_report_keeps_the_context_and_an_older_one_reads_without() -> None:
+    from forktool.conflicts.kept import from_dict
+    from forktool.conflicts.render import report_dict
+
+    hunk = sample().entries[0].hunks[0]
+    report = replace_hunk(
+        sample(), replace(hunk, base=replace(hunk.base, before="a\n", after="b\n"))
+    )
+    data = report_dict(report)
+    assert from_dict(data) == report
+    for entry in data["entries"]:
+        for item in entry["hunks"]:
+            for role in ("base", "fork", "upstream"):
+                del item[role]["before"], item[role]["after"]  # as kept before they existed
+    assert from_dict(data).entries[0].hunks[0].base == replace(hunk.base, before="", after="")
+
+
+@pytest.mark.parametrize(
+    ("span", "before", "after"),
+    [
+        ((1, 1), "", "2\n3\n4\n"),  # the first line: nothing before
+        ((3, 0), "1\n2\n", "3\n4\n5\n"),  # no lines, before line 3
+        ((5, 2), "2\n3\n4\n", ""),  # the last lines: nothing after
+        ((7, 0), "4\n5\n6\n", ""),  # no lines, at the end
+    ],
+)
+def test_a_side_takes_up_to_three_lines_around_it_from_its_file(
+    span: tuple[int, int], before: str, after: str
+) -> None:
+    from forktool.conflicts.collect import _FileReader
+
+    whole = "".join(f"{n}\n" for n in range(1, 7))
+    side = _FileReader._side(span, "x\n" * span[1], whole)
+    assert (side.start, side.count, side.before, side.after) == (*span, before, after)
+    assert _FileReader._side((0, 0), "", "") == Side(0, 0, "")  # no file on that side

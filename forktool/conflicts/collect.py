@@ -86,6 +86,10 @@ class Commit:
     pull_request: int | None = None
 
 
+#: Lines of context a :class:`Side` carries before and after its lines.
+CONTEXT_LINES = 3
+
+
 @dataclass(frozen=True)
 class Side:
     """One side of a conflicted hunk.
@@ -96,11 +100,20 @@ class Side:
             0 when that version of the file does not exist (e.g. the base of add/add).
         count: number of lines.
         text: the lines, with their line endings.
+        before / after: context, not part of the conflict: up to :data:`CONTEXT_LINES`
+            lines of the same version of the file (the side's index stage: fork ``HEAD``
+            or the patch's result, base and upstream their releases) just before line
+            ``start`` and just after the side's lines, endings kept. ``before`` holds lines
+            ``start - n`` to ``start - 1`` (n its number of lines), ``after`` starts at
+            line ``start + count``. ``""`` at the file's start or end, when the file does
+            not exist on that side, and in reports kept before they were recorded.
     """
 
     start: int
     count: int
     text: str
+    before: str = ""
+    after: str = ""
 
     @property
     def span(self) -> ctext.Span:
@@ -1045,10 +1058,25 @@ class _FileReader:
         whole = {role: text or "" for role, text in texts.items()}
         hunks = []
         for index, block in enumerate(merged.blocks):
-            sides = {role: Side(*spans[role][index], "".join(block.texts[role])) for role in spans}
+            sides = {
+                role: self._side(spans[role][index], "".join(block.texts[role]), whole[role])
+                for role in spans
+            }
             hunk = Hunk(block.line, sides[BASE], sides[FORK], sides[UPSTREAM])
             hunks.append(self._explained(hunk, whole))
         return replace(found, hunks=tuple(hunks), texts=whole, note=note)
+
+    @staticmethod
+    def _side(span: ctext.Span, text: str, whole: str) -> Side:
+        """The side at ``span`` of its file ``whole``, with :data:`CONTEXT_LINES` lines of
+        that file around it."""
+        start, count = span
+        if start == 0:
+            return Side(start, count, text)
+        lines = whole.splitlines(keepends=True)
+        first, end = start - 1, start - 1 + count
+        before = "".join(lines[max(first - CONTEXT_LINES, 0) : first])
+        return Side(start, count, text, before, "".join(lines[end : end + CONTEXT_LINES]))
 
     def _explained(self, hunk: Hunk, texts: dict[str, str]) -> Hunk:
         """``hunk`` with why it conflicts, a merged text when one keeps both sides, and the

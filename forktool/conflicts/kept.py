@@ -191,7 +191,7 @@ def _commits(items: list[dict[str, Any]]) -> tuple[Commit, ...]:
 
 
 def _side(data: dict[str, Any]) -> Side:
-    return Side(data["start"], data["count"], data["text"])
+    return Side(**_known(Side, data))  # context ("before", "after") only in newer reports
 
 
 def _hunk(data: dict[str, Any]) -> Hunk:

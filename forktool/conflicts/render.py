@@ -13,8 +13,15 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
+from difflib import SequenceMatcher
+from itertools import groupby
 from typing import Any
 
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_for_filename
+from pygments.token import STANDARD_TYPES, Error
+from pygments.util import ClassNotFound
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
@@ -633,7 +640,12 @@ code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monos
 .meta { color: #4b5563; margin: 4px 0; }
 .next { background: #ecfdf5; border-left: 4px solid var(--upstream); padding: 8px 12px;
   margin: 12px 0; }
-table.summary { border-collapse: collapse; width: 100%; margin: 16px 0; }
+code { overflow-wrap: anywhere; }
+h2 code { word-break: break-all; }
+table.summary code { overflow-wrap: break-word; }
+table.summary td:last-child code { overflow-wrap: anywhere; }
+.table { overflow-x: auto; margin: 16px 0; }
+table.summary { border-collapse: collapse; width: 100%; }
 table.summary th, table.summary td { border: 1px solid var(--line); padding: 6px 8px;
   text-align: left; vertical-align: top; }
 table.summary th { background: #f3f4f6; }
@@ -644,8 +656,10 @@ table.summary th { background: #f3f4f6; }
 .kind.warning { background: var(--warn); }
 .suggest { background: #fffbeb; border-left: 4px solid var(--warn); padding: 6px 10px;
   margin: 8px 0; }
-.sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
-  gap: 12px; }
+.sides { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; }
+@media (min-width: 1100px) { .sides.three { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
+.legend { font-size: 13px; color: #4b5563; margin: 4px 0 8px; }
+.legend mark { padding: 0 3px; }
 .side { border: 1px solid var(--line); border-top: 4px solid var(--base); border-radius: 6px;
   margin: 0; min-width: 0; }
 .side.fork { border-top-color: var(--fork); } .side.upstream { border-top-color: var(--upstream); }
@@ -653,26 +667,47 @@ table.summary th { background: #f3f4f6; }
 .drop { color: var(--bad); background: #fef2f2; }
 .side figcaption { padding: 4px 10px; font-size: 13px; color: #374151; background: #f9fafb; }
 .side pre { margin: 0; padding: 8px 0; background: var(--code); }
-.side .l { display: grid; grid-template-columns: 3.5em 1fr; column-gap: 10px;
+.side .l { display: grid; grid-template-columns: 3.5em minmax(0, 1fr); column-gap: 10px;
   padding-right: 10px; }
 .side .n { text-align: right; color: #9ca3af; user-select: none; }
 .side .t { white-space: pre-wrap; overflow-wrap: anywhere; }
+.side .l.ctx { opacity: .5; }
+.side .l.gap .t { color: #9ca3af; font-style: italic; }
+.side .l.ctx + .l:not(.ctx), .side .l:not(.ctx) + .l.ctx { border-top: 1px dashed #d1d5db; }
+mark.chg { color: inherit; background: #fde68a; border-radius: 2px; }
+.side.fork mark.chg, .legend mark.fork { background: #bfdbfe; }
+.side.upstream mark.chg, .legend mark.upstream { background: #a7f3d0; }
 .empty { color: #9ca3af; font-style: italic; padding: 8px 10px; }
-.prov { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
+.prov { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr));
   gap: 12px; margin-top: 8px; }
 .prov h4 { margin: 6px 0; font-size: 14px; }
 .prov ul { margin: 0; padding-left: 20px; }
 .sha { font-family: ui-monospace, monospace; }
 .security { background: var(--bad); color: white; padding: 0 6px; border-radius: 4px; }
-pre.diff { background: var(--code); padding: 8px 10px; border: 1px solid var(--line); }
+pre.diff { background: var(--code); padding: 8px 10px; border: 1px solid var(--line);
+  white-space: pre-wrap; overflow-wrap: anywhere; }
 """
+#: Pygments' token classes get this prefix; their colours apply inside ``.hl``.
+_TOKEN_PREFIX = "tok-"
+_PYGMENTS_CSS = "\n".join(
+    rule
+    # the stubs leave this one unannotated; it yields one CSS rule (str) per token type
+    for rule in HtmlFormatter(classprefix=_TOKEN_PREFIX).get_token_style_defs(".hl")  # type: ignore[no-untyped-call]
+    if not rule.startswith(f".hl .{_TOKEN_PREFIX}err ")  # a snippet's lexing errors are not errors
+)
+# The tokens changed words are aligned by: words, runs of other spaces, newlines, any other
+# character alone (every character of a text is in exactly one).
+_WORDS = re.compile(r"\w+|\n|[^\S\n]+|[^\w\s]")
 
 
 def to_html(report: ConflictReport) -> str:
     """``report`` as one self-contained HTML page: inline CSS, no scripts or external
     assets, every piece of text escaped. Each hunk shows its base, fork and upstream sides
-    side by side (stacked on narrow screens) with their line numbers, then the commits that
-    changed those lines on each side."""
+    side by side (stacked on screens narrower than 1,100 px) with their line numbers and
+    lines of context (dimmed), code highlighted by Pygments and the words the fork and
+    upstream sides changed from the base marked; then the commits that changed those lines
+    on each side. Nothing is wider than the screen: code wraps, the summary table scrolls
+    within itself."""
     e = _esc
     rows = []
     for index, entry in enumerate(report.entries):
@@ -692,9 +727,9 @@ def to_html(report: ConflictReport) -> str:
         f'<p class="meta">{e(_repository_line(report))}.</p>' if report.repository else "",
         f'<p class="meta"><strong>{e(_ending(report))}</strong></p>' if report.outcome else "",
         f'<p class="next"><strong>Next step:</strong> {_html_rich(report.next_step)}</p>',
-        '<table class="summary"><thead><tr><th>Path</th><th>Kind</th><th>Hunks</th>'
-        "<th>Upstream commits</th><th>Fork commits</th><th>Suggested step</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>",
+        '<div class="table"><table class="summary"><thead><tr><th>Path</th><th>Kind</th>'
+        "<th>Hunks</th><th>Upstream commits</th><th>Fork commits</th><th>Suggested step</th>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>",
     ]
     for index, entry in enumerate(report.entries):
         body.append(_html_entry(report, entry, index))
@@ -705,7 +740,9 @@ def to_html(report: ConflictReport) -> str:
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Conflict report: {e(_title(report))}</title>\n"
-        f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+        f"<style>{_CSS}{_PYGMENTS_CSS}\n</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )
 
 
@@ -734,17 +771,20 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
         label = _esc(_patches_label(report, entry).capitalize())
         parts.append(f'<p class="meta">{label}:</p><ul>{items}</ul>')
     parts.append(_html_provenance(report, entry))
+    lexer = _lexer(entry.path)
     for number, hunk in enumerate(entry.hunks, start=1):
         where = f" — line {hunk.line}" if hunk.line else ""
         parts.append(f"<h3>Hunk {number}{where}</h3>")
         parts.append(f'<p class="meta"><strong>Why:</strong> {e(hunk.why)}</p>')
         suggestion = _html_rich(hunk.suggestion)
         parts.append(f'<p class="suggest"><strong>Suggested:</strong> {suggestion}</p>')
-        figures = [_html_side(report, role, getattr(hunk, role)) for role in _SIDES]
-        parts.append(f'<div class="sides">{"".join(figures)}</div>')
+        parts.append(_html_legend(report, hunk))
+        figures = [_html_side(report, role, getattr(hunk, role), hunk, lexer) for role in _SIDES]
+        parts.append(f'<div class="sides three">{"".join(figures)}</div>')
         if hunk.proposed is not None:
-            proposed = Side(0, hunk.proposed.count("\n"), hunk.proposed)
-            parts.append(f'<div class="sides">{_html_side(report, "proposed", proposed)}</div>')
+            proposed = Side(0, len(hunk.proposed.splitlines()), hunk.proposed)
+            figure = _html_side(report, "proposed", proposed, hunk, lexer)
+            parts.append(f'<div class="sides">{figure}</div>')
         parts.append(_html_provenance(report, hunk))
         if hunk.patches:
             items = ", ".join(f"<code>{e(item)}</code>" for item in _patch_items(hunk.patches))
@@ -765,21 +805,154 @@ def _html_entry(report: ConflictReport, entry: Entry, index: int) -> str:
     return "\n".join(parts)
 
 
-def _html_side(report: ConflictReport, role: str, side: Side) -> str:
-    """A side of a hunk (or the proposed text: role ``proposed``, not numbered)."""
-    e = _esc
+def _html_legend(report: ConflictReport, hunk: Hunk) -> str:
+    """The line above a hunk's sides that says what is marked and what is dimmed."""
+    marked = [
+        f'<mark class="chg {role}">{_esc(role)}</mark>'
+        for role in ("fork", "upstream")
+        if _marks_changes(hunk.base, getattr(hunk, role))
+    ]
+    said = []
+    if marked:
+        said.append(f"Marked: what the {' and '.join(marked)} side changed from the base.")
+    if any(getattr(hunk, role).before or getattr(hunk, role).after for role in _SIDES):
+        said.append("Dimmed: the lines around the hunk in each side's file.")
+    return f'<p class="legend">{" ".join(said)}</p>' if said else ""
+
+
+def _html_side(report: ConflictReport, role: str, side: Side, hunk: Hunk, lexer: Lexer) -> str:
+    """A side of ``hunk`` (or its proposed text: role ``proposed``, not numbered), its code
+    highlighted by ``lexer``, the words it changed from the base side marked, between its
+    lines of context (dimmed)."""
     caption = _PROPOSED if role == "proposed" else f"{_side_label(report, role)} · {_lines(side)}"
-    lines = side.text.splitlines()
-    if lines:
-        numbered = "".join(
-            f'<span class="l"><span class="n">{side.start + i if side.start else ""}</span>'
-            f'<span class="t">{e(line)}</span></span>'
-            for i, line in enumerate(lines)
-        )
-        content = f"<pre>{numbered}</pre>"
-    else:
-        content = '<div class="empty">(no lines)</div>'
-    return f'<figure class="side {role}"><figcaption>{e(caption)}</figcaption>{content}</figure>'
+    figure = f'<figure class="side {role}"><figcaption>{_esc(caption)}</figcaption>'
+    if not (side.text or side.before or side.after):
+        return f'{figure}<div class="empty">(no lines)</div></figure>'
+    text = side.before + side.text + side.after
+    classes = _token_classes(text, lexer)
+    changed = [False] * len(side.before) + _changed(hunk.base, side) + [False] * len(side.after)
+    rows, at = [], 0
+    before, middle = len(side.before.splitlines()), len(side.text.splitlines())
+    first = side.start - before if side.start else 0
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate([*lines, ""]):
+        if index == before and not middle:  # the side has no lines: say where they would be
+            rows.append(_html_row("", "(no lines here)", "l gap"))
+        if index == len(lines):
+            break
+        number = str(first + index) if first else ""
+        body = _html_code(line.rstrip("\r\n"), classes, changed, at)
+        rows.append(_html_row(number, body, "l" if before <= index < before + middle else "l ctx"))
+        at += len(line)
+    return f'{figure}<pre class="hl">{"".join(rows)}</pre></figure>'
+
+
+def _html_row(number: str, body: str, kind: str) -> str:
+    """One numbered line of a side (``kind``: its classes)."""
+    number = f'<span class="n">{number}</span>'
+    return f'<span class="{kind}">{number}<span class="t">{body}</span></span>'
+
+
+def _html_code(line: str, classes: list[str], changed: list[bool], at: int) -> str:
+    """``line`` escaped, each run of a token class in a span of that class, each run of
+    changed characters in a ``<mark>`` (``classes`` and ``changed``: one per character of
+    the text ``line`` starts at offset ``at`` of)."""
+    out = []
+    for mark, run in groupby(range(at, at + len(line)), key=lambda i: changed[i]):
+        spans = []
+        for token, chars in groupby(run, key=lambda i: classes[i]):
+            piece = _esc("".join(line[i - at] for i in chars))
+            spans.append(f'<span class="{_TOKEN_PREFIX}{token}">{piece}</span>' if token else piece)
+        out.append(f'<mark class="chg">{"".join(spans)}</mark>' if mark else "".join(spans))
+    return "".join(out)
+
+
+def _lexer(path: str) -> Lexer:
+    """The Pygments lexer for a file named ``path`` (plain text when none fits), keeping
+    leading and trailing newlines so that its tokens give back the text."""
+    try:
+        lexer: Lexer = get_lexer_for_filename(path, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        lexer = TextLexer(stripnl=False, ensurenl=False)
+    return lexer
+
+
+def _token_classes(text: str, lexer: Lexer) -> list[str]:
+    """The Pygments class (without prefix; "" for plain text) of each character of
+    ``text``; all "" when the tokens do not give back as many characters."""
+    classes: list[str] = []
+    # Pygments turns "\r\n" into "\n": a space in its place keeps every character where it is.
+    for token, value in lexer.get_tokens(text.replace("\r", " ")):
+        while token not in STANDARD_TYPES and token.parent is not None:
+            token = token.parent
+        classes += ["" if token is Error else STANDARD_TYPES[token]] * len(value)
+    return classes if len(classes) == len(text) else [""] * len(text)
+
+
+def _marks_changes(base: Side, side: Side) -> bool:
+    """Whether ``side``'s changes from ``base`` are marked: only against a base with lines
+    (against none, every line would be)."""
+    return bool(base.text) and bool(side.text) and side is not base
+
+
+def _changed(base: Side, side: Side) -> list[bool]:
+    """For each character of ``side.text``: whether it is marked as changed from
+    ``base.text``. difflib aligns the two texts' lines, then the words (tokens of
+    :data:`_WORDS`) of each run of lines ``side`` replaced (:func:`_changed_words`); the
+    lines it inserted are marked whole. All False for the base itself or when
+    :func:`_marks_changes` says no."""
+    marks = [False] * len(side.text)
+    if not _marks_changes(base, side):
+        return marks
+    old, new = base.text.splitlines(keepends=True), side.text.splitlines(keepends=True)
+    starts = [0]
+    for line in new:
+        starts.append(starts[-1] + len(line))
+    for tag, first_old, end_old, first, end in SequenceMatcher(None, old, new).get_opcodes():
+        if tag in ("replace", "insert"):
+            block = _changed_words("".join(old[first_old:end_old]), "".join(new[first:end]))
+            marks[starts[first] : starts[end]] = block
+    return marks
+
+
+def _changed_words(old_text: str, new_text: str) -> list[bool]:
+    """For each character of ``new_text``: whether it is in a word difflib finds replaced
+    or inserted from ``old_text``, or a lone unchanged word or punctuation between two
+    such changes on one line, or spaces between two marked words (spaces alone are marked
+    only when a change is nothing else)."""
+    old, new = _WORDS.findall(old_text), _WORDS.findall(new_text)
+    changed = [False] * len(new)
+    ops = SequenceMatcher(None, old, new).get_opcodes()
+    tags = ["", *(op[0] for op in ops), ""]  # each op's tag, between its neighbours'
+    for index, (tag, _, _, first, end) in enumerate(ops):
+        between = {tags[index], tags[index + 2]} <= {"replace", "insert"}
+        if tag != "equal" or (between and _slight(new[first:end])):
+            changed[first:end] = [True] * (end - first)
+    marks, at = [False] * len(new_text), 0
+    for index, word in enumerate(new):
+        if changed[index] and (not word.isspace() or _spacing(index, new, changed)):
+            marks[at : at + len(word)] = [True] * len(word)
+        at += len(word)
+    return marks
+
+
+def _slight(words: list[str]) -> bool:
+    """Whether an unchanged run between two changes is marked with them: one line, at most
+    one word."""
+    return "\n" not in words and sum(word[0].isalnum() or word[0] == "_" for word in words) <= 1
+
+
+def _spacing(index: int, words: list[str], changed: list[bool]) -> bool:
+    """Whether the changed spaces ``words[index]`` are marked: between two changed words
+    on a line, or a change of spacing only (no changed word beside them)."""
+    if "\n" in words[index]:
+        return False
+    near = [
+        at
+        for at in (index - 1, index + 1)
+        if 0 <= at < len(words) and changed[at] and not words[at].isspace()
+    ]
+    return len(near) != 1
 
 
 def _html_provenance(report: ConflictReport, item: Entry | Hunk) -> str:
