@@ -13,6 +13,7 @@ import git as gitpython
 import pytest
 
 from forktool import config as config_mod
+from forktool.cli.report_commands import shareable
 from forktool.conflicts import changelog, text
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, _warn_security, collect
 from forktool.conflicts.render import _md_rich, _spans, to_html, to_json, to_markdown
@@ -710,6 +711,9 @@ def test_pypi_upstream_with_repository_gives_commits_and_changelog(
 
     markdown, json_text = to_markdown(report), to_json(report)
     assert "**⚠ SECURITY (GHSA-4grg-w6v8-c28g)**" in markdown
+    # shared (a pull request): the local repository shows as the definition sees it
+    shared = to_markdown(shareable(report, tmp_path / "def"))
+    assert str(repo) not in shared and f"upstream repository {repo.name} " in shared
     assert "1 files only in the sdist, 1 only in the tag" in markdown
     assert '"security": true' in json_text and '"pull_request"' in json_text
     assert "SECURITY (GHSA-4grg-w6v8-c28g)" in to_html(report)

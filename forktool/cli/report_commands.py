@@ -249,8 +249,8 @@ def _plain_text(collected: conflicts_mod.ConflictReport) -> str:
 def shareable(
     collected: conflicts_mod.ConflictReport, definition: Path
 ) -> conflicts_mod.ConflictReport:
-    """``collected`` with the local paths it shows (fork repository, where to resolve)
-    made relative to the fork definition ``definition``, for a report others read (a pull
+    """``collected`` with the local paths it shows (fork repository, where to resolve, a
+    local ``[source] repository``) made relative to the fork definition ``definition``, for a report others read (a pull
     request): ``forks/flask``; a fork outside the definition shows its directory's name.
     The prose (next step, details, suggestions) says them the same way; file text is
     left as it is."""
@@ -275,13 +275,23 @@ def shareable(
         )
         for entry in collected.entries
     )
+    repository = collected.repository
+    if repository is not None and _is_local(repository.url):
+        repository = replace(repository, url=shared_path(Path(repository.url), definition))
     return replace(
         collected,
         fork_repository=Path(shown[str(collected.fork_repository)]),
         resolve_in=Path(shown[str(collected.resolve_in)]),
         next_step=said(collected.next_step),
         entries=entries,
+        repository=repository,
     )
+
+
+def _is_local(url: str) -> bool:
+    """Whether a ``[source] repository`` names a local directory (no ``scheme://`` and not
+    git's ``host:path``) given as an absolute path."""
+    return "://" not in url and Path(url).is_absolute()
 
 
 def shared_path(path: Path, definition: Path) -> str:
