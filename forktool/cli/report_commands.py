@@ -250,10 +250,10 @@ def shareable(
     collected: conflicts_mod.ConflictReport, definition: Path
 ) -> conflicts_mod.ConflictReport:
     """``collected`` with the local paths it shows (fork repository, where to resolve, a
-    local ``[source] repository``) made relative to the fork definition ``definition``, for a report others read (a pull
-    request): ``forks/flask``; a fork outside the definition shows its directory's name.
-    The prose (next step, details, suggestions) says them the same way; file text is
-    left as it is."""
+    local ``[source] repository``) made relative to the fork definition ``definition``,
+    for a report others read (a pull request): ``forks/flask``; a fork outside the
+    definition shows its directory's name. The prose (next step, details, suggestions)
+    says them the same way; file text is left as it is."""
     local = (collected.resolve_in, collected.fork_repository)
     shown = {str(path): shared_path(path, definition) for path in local}
     order = sorted(shown, key=len, reverse=True)  # the checkout may sit inside the fork
