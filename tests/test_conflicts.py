@@ -784,3 +784,61 @@ def test_a_suggestion_that_keeps_a_security_fix_still_names_it() -> None:
     dropped = _warn_security(f"keep the fork's side, which {text.DROPS_UPSTREAM} line `x`", (fix,))
     assert dropped.startswith("careful, upstream's change here is a security fix (GHSA-")
     assert _warn_security("keep either side", ()) == "keep either side"
+
+
+def test_a_line_split_in_many_is_changed_not_deleted() -> None:
+    # 2.1.0 sessions.py: upstream split one call's arguments over six lines
+    base = "        response.set_cookie(name, val, expires=expires, httponly=httponly)\n"
+    fork = "        response.set_cookie(name, val, expires=expires, httponly=True)\n"
+    upstream = (
+        "        response.set_cookie(\n            name,\n            val,\n"
+        "            expires=expires,\n            httponly=httponly,\n        )\n"
+    )
+    reason = text.classify(base, fork, upstream)
+    assert reason.kind == "same-lines", reason
+
+
+def test_a_rewritten_docstring_is_changed_not_deleted() -> None:
+    base = (
+        '        """This method has to be implemented and must either return\n'
+        "        ``None`` in case the loading failed because of a configuration\n"
+        '        error or an instance of a session object."""\n'
+    )
+    fork = base.replace("must either return", "must either return (Framework: or raise)")
+    upstream = (
+        '        """This is called at the beginning of each request, after pushing\n'
+        "        the request context. This method has to be implemented and must\n"
+        "        either return ``None`` in case the loading failed because of a\n"
+        "        configuration error or an instance of a session object.\n"
+        '        """\n'
+    )
+    reason = text.classify(base, fork, upstream)
+    assert reason.kind == "same-lines", reason
+    # re-applying the fork's line replaces upstream's (said), never adds a second one
+    assert "(both changed it); or combine the two" in text.suggest(base, fork, upstream)
+
+
+def test_the_security_fix_hunk_pairs_accessed_with_accessed() -> None:
+    # 3.1.3 sessions.py: a comment became a docstring; accessed = True became False
+    base = (
+        "    #: Some implementations can detect when session data is read or\n"
+        "    #: written and set this when that happens. The mixin default is hard\n"
+        "    #: coded to ``True``.\n"
+        "    accessed = True\n"
+    )
+    fork = base.replace("is hard\n", "is hard (the fork keeps it)\n")
+    upstream = (
+        "    accessed = False\n"
+        '    """Indicates if the session was accessed, even if it was not modified. This\n'
+        "    is set when the session object is accessed through the request context,\n"
+        "    including the global :data:`.session` proxy. A ``Vary: cookie`` header will\n"
+        '    be added if this is ``True``.\n    """\n'
+    )
+    reason = text.classify(base, fork, upstream)
+    assert (reason.kind, reason.why) == (
+        "deleted",
+        "upstream deleted 3 lines, 1 of them the fork changed",
+    )
+    suggestion = text.suggest(base, fork, upstream)
+    assert "accessed = True" not in suggestion  # never brings the old value back
+    assert text.DROPS_UPSTREAM not in suggestion

@@ -38,6 +38,13 @@ def test_path_and_line_log(tmp_path: Path) -> None:
     assert repo.line_log(f"{first}..HEAD", "a.txt", 3, 3) == []
     assert repo.line_log("HEAD", "missing.txt", 1, 1) == []  # git cannot trace it
     assert repo.path_log("no-such-rev", "a.txt") == []
+    # git log -S: the commit that made a line disappear, however git's diff draws it
+    (tmp_path / "a.txt").write_text("1\n3\n")
+    dropped = git_save(tmp_path, "drop line 2")
+    found = repo.pickaxe_log(f"{first}..HEAD", "a.txt", "TWO")
+    assert [c.commit for c in found] == [dropped, second]  # deleted it, added it
+    assert repo.pickaxe_log(f"{first}..HEAD", "a.txt", "never there") == []
+    assert repo.pickaxe_log("no-such-rev", "a.txt", "TWO") == []
 
 
 def test_blame_names_who_last_wrote_each_line_through_merges_and_renames(tmp_path: Path) -> None:

@@ -140,6 +140,15 @@ def mentioning(
     return tuple(found)
 
 
+def added_by(entries: Iterable[ChangelogEntry], lines: Iterable[str]) -> tuple[ChangelogEntry, ...]:
+    """The entries holding one of ``lines`` (lines a commit added to the changelog; blank
+    and short ones, under 10 characters, do not count): the entries written with the
+    commits that changed a hunk."""
+    wanted = {" ".join(line.split()).lstrip("-*+ ") for line in lines}
+    wanted = {line for line in wanted if len(line) >= 10}
+    return tuple(entry for entry in entries if any(line in entry.text for line in wanted))
+
+
 def _words_pattern(terms: set[str]) -> re.Pattern[str] | None:
     """A pattern matching any of ``terms`` as a whole word (None for no terms)."""
     if not terms:
@@ -158,9 +167,10 @@ def symbols(*texts: str) -> set[str]:
 def code_names(path: str, text: str, span: tuple[int, int]) -> set[str]:
     """The names used as code on lines ``span`` (``(first line, count)``) of the file
     ``path`` whose whole text is ``text``: Pygments' name tokens of the whole file (so a
-    docstring or comment stays prose even when the lines start inside it), distinctive
-    enough to look for in a changelog (see :func:`symbols`). Any word of the lines for a
-    file Pygments has no lexer for."""
+    docstring or comment stays prose even when the lines start inside it), and the words
+    of string literals that read as code (``"SERVER_NAME"``), distinctive enough to look
+    for in a changelog (see :func:`symbols`). Any word of the lines for a file Pygments
+    has no lexer for."""
     start, count = span
     if not count or not start:
         return set()
@@ -172,11 +182,19 @@ def code_names(path: str, text: str, span: tuple[int, int]) -> set[str]:
     found: set[str] = set()
     line = 1
     for kind, value in lexer.get_tokens(text):
-        on_lines = start <= line < start + count
-        if on_lines and is_token_subtype(kind, Token.Name) and _distinctive(value):
-            found.add(value)
+        if start <= line < start + count:
+            if is_token_subtype(kind, Token.Name) and _distinctive(value):
+                found.add(value)
+            elif is_token_subtype(kind, Token.Literal.String):  # a config key, a setting
+                found |= {w for w in _WORD.findall(value) if _distinctive(w) and _coded(w)}
         line += value.count("\n")
     return found
+
+
+def _coded(word: str) -> bool:
+    """Whether ``word`` reads as code, not prose: an underscore, a digit, or a capital
+    after its first letter (``SERVER_NAME``, ``utf8``, ``SessionMixin``)."""
+    return not _PROSE_LIKE.fullmatch(word)
 
 
 def _distinctive(word: str) -> bool:

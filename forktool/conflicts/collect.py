@@ -458,6 +458,10 @@ class _History:
         return self.newer_commit or self.newer_vendor
 
 
+#: Lines of a hunk upstream deleted that ``git log -S`` looks for, at most (a call each).
+_PICKAXE_LINES = 3
+
+
 @dataclass
 class _Run:
     """What one :func:`collect` call knows: configuration, repositories, ranges, caches."""
@@ -479,6 +483,7 @@ class _Run:
     _upstream: dict[str, bool] = field(default_factory=dict)
     _base_tree: dict[str, str] | None = None
     _series: dict[str, bytes] | None = None
+    _changelog_added: dict[str, set[str]] = field(default_factory=dict)
     fork_head: str = "HEAD"  # the fork side of the merge
     unmerged: dict[str, dict[int, str]] | None = None  # None: the checkout's index
     merged_tree: str = ""  # where the conflicted files are ("": the checkout)
@@ -712,7 +717,9 @@ class _Run:
             upstream_changes = self._release_changes(upstream_path, sides, texts)
         names = changelog.code_names(path, texts[BASE], sides[BASE].span)
         names |= changelog.code_names(path, texts[UPSTREAM], sides[UPSTREAM].span)
-        entries = changelog.mentioning(self.changelog, upstream_path, names)
+        named = changelog.mentioning(self.changelog, upstream_path, names)
+        linked = changelog.added_by(self.changelog, self._changelog_lines(upstream_commits))
+        entries = tuple(e for e in self.changelog if e in named or e in linked)
         return replace(
             hunk,
             upstream_commits=upstream_commits,
@@ -742,7 +749,34 @@ class _Run:
         if lines is None:
             return ()
         revisions = f"{history.older_commit}..{history.newer_commit}"
-        return tuple(_commit(c) for c in self.repo.line_log(revisions, upstream_path, *lines))
+        logged = self.repo.line_log(revisions, upstream_path, *lines)
+        found = {c.commit: c for c in logged}
+        older_role = BASE if history.tip == UPSTREAM else UPSTREAM
+        for line in self._deleted_lines(upstream_path, older, texts[older_role], pristine):
+            for commit in self.repo.pickaxe_log(revisions, upstream_path, line):
+                found.setdefault(commit.commit, commit)
+        ordered = logged  # git's order, unless git log -S added commits: then newest first
+        if len(found) > len(logged):
+            ordered = sorted(found.values(), key=lambda c: datetime.fromisoformat(c.date))[::-1]
+        return tuple(_commit(c) for c in ordered)
+
+    def _deleted_lines(
+        self, upstream_path: str, older: Side, older_text: str, newer_pristine: str
+    ) -> list[str]:
+        """Up to :data:`_PICKAXE_LINES` lines of the older release's side, in upstream's
+        names, that the newer release no longer has anywhere in the file: ``git log -L``
+        can lose the commit that deleted them (its diff may place the deletion elsewhere),
+        ``git log -S`` on each finds it. Distinctive lines only (12 characters or more)."""
+        history = self.history
+        older_pristine = self._pristine(history.older_commit, upstream_path)
+        if older_pristine is None or not older.count:
+            return []
+        start, count = self._map(older_text, older_pristine).span(older.span)
+        lines = older_pristine.splitlines()[start - 1 : start - 1 + count]
+        remaining = {line.strip() for line in newer_pristine.splitlines()}
+        gone = {line.strip() for line in lines if line.strip() not in remaining}
+        distinctive = sorted((line for line in gone if len(line) >= 12), key=len, reverse=True)
+        return distinctive[:_PICKAXE_LINES]
 
     def _release_changes(
         self, upstream_path: str, sides: dict[str, Side], texts: dict[str, str]
@@ -850,6 +884,23 @@ class _Run:
             return ()
         found = self.repo.path_log(self.fork_range, *(path for path in paths if path))
         return tuple(_commit(c) for c in found)
+
+    def _changelog_lines(self, commits: tuple[Commit, ...]) -> set[str]:
+        """The lines ``commits`` added to upstream's changelog (``git diff -U0`` of each
+        commit against its first parent), cached per commit."""
+        added: set[str] = set()
+        for commit in commits if self.changelog_path else ():
+            if commit.id not in self._changelog_added:
+                try:
+                    diff = self.repo.diff_file(f"{commit.id}^", commit.id, self.changelog_path)
+                except RepositoryError:  # git failed: a root commit has no parent
+                    diff = ""
+                self._changelog_added[commit.id] = {
+                    line[1:] for line in diff.splitlines()
+                    if line.startswith("+") and not line.startswith("+++")
+                }  # fmt: skip
+            added |= self._changelog_added[commit.id]
+        return added
 
     def _pristine(self, treeish: str | None, upstream_path: str) -> str | None:
         data = self.repo.blob_at(treeish, upstream_path) if treeish else None

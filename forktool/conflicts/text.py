@@ -545,8 +545,9 @@ def suggest(base: str, fork: str, upstream: str, proposed: str | None = None) ->
     if overwritten:
         return f"{step}, which {_dropping(overwritten)} (both changed it); or combine the two"
     if up_change.deleted & fork_change.changed:
+        them = "that line" if len(missing) == 1 else "those lines"
         return (
-            f"{step}, which undoes upstream's removal of that line; or leave it out, which "
+            f"{step}, which undoes upstream's removal of {them}; or leave it out, which "
             "drops the fork's change"
         )
     return f"{step}; {_NOTHING}"
@@ -617,23 +618,56 @@ def _lines_at(base: list[str], side: list[str], indices: frozenset[int]) -> list
     return found
 
 
-#: How alike two lines must be (difflib's ratio) to count as one line changed.
-_ALIKE = 0.6
+#: How alike two lines must be (difflib's ratio, the cutoff difflib's Differ uses) to
+#: count as one line changed.
+_ALIKE = 0.75
+#: Past this many line pairs a block is not searched for alike lines (every line changed).
+_ALIKE_PAIRS = 4_000
 
 
 def _alike(old: list[str], new: list[str]) -> list[tuple[int, int]]:
     """In-order pairs ``(i, j)`` of lines of ``old`` and ``new`` that look alike (one line
-    changed rather than one deleted and another inserted), by difflib's similarity ratio."""
+    changed rather than one deleted and another inserted), found as difflib's Differ does:
+    the most alike pair (ratio at least :data:`_ALIKE`) first, then the same on each side
+    of it. A line with no partner whose words mostly remain in ``new`` (a line split or
+    joined, a docstring reflowed) is paired with the first line that holds them."""
+    if not old or not new or len(old) * len(new) > _ALIKE_PAIRS:
+        return []
+    best, found = _ALIKE, None
+    for i, line in enumerate(old):
+        for j, other in enumerate(new):
+            matcher = difflib.SequenceMatcher(None, line.strip(), other.strip(), autojunk=False)
+            if matcher.real_quick_ratio() >= best and matcher.quick_ratio() >= best:
+                ratio = matcher.ratio()
+                if ratio >= best and (found is None or ratio > best):
+                    best, found = ratio, (i, j)
+    if found is None:
+        return _kept_words(old, new)
+    i, j = found
+    after = [(i + 1 + a, j + 1 + b) for a, b in _alike(old[i + 1 :], new[j + 1 :])]
+    return [*_alike(old[:i], new[:j]), found, *after]
+
+
+def _kept_words(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+    """Pairs for lines of ``old`` more than half of whose words (3 letters or more) are
+    in ``new``, each with the first line of ``new`` at or after the last pair's that holds
+    one of them (a changed line, not a deleted one)."""
     pairs: list[tuple[int, int]] = []
+    new_words = [{w.lower() for w in _WORDS.findall(line)} for line in new]
+    everywhere = set().union(*new_words)
     start = 0
     for i, line in enumerate(old):
-        for j in range(start, len(new)):
-            matcher = difflib.SequenceMatcher(None, line.strip(), new[j].strip(), autojunk=False)
-            if matcher.real_quick_ratio() >= _ALIKE and matcher.ratio() >= _ALIKE:
-                pairs.append((i, j))
-                start = j + 1
-                break
+        words = {w.lower() for w in _WORDS.findall(line)}
+        if not words or len(words & everywhere) * 2 <= len(words):
+            continue
+        j = next((j for j in range(start, len(new)) if words & new_words[j]), None)
+        if j is not None:
+            pairs.append((i, j))
+            start = j + 1
     return pairs
+
+
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 
 def _inserted_between(

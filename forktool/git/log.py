@@ -92,6 +92,14 @@ class Log(Commands):
         logged = self.run(["log", f"-L{start},{end}:{path}", "-s", _LOG_FORMAT, revisions], ok=ANY)
         return _parse_log(logged.out) if logged.returncode == 0 else []
 
+    def pickaxe_log(self, revisions: str, path: str, text: str) -> list[LoggedCommit]:
+        """Commits of ``revisions`` that changed how many times ``text`` occurs in ``path``
+        (``git log -S``, a fixed string): the commit that deleted (or added) a line, where
+        ``git log -L`` on the lines around it loses it. Newest first; empty when git cannot
+        list them."""
+        logged = self.run(["log", f"-S{text}", _LOG_FORMAT, revisions, "--", path], ok=ANY)
+        return _parse_log(logged.out) if logged.returncode == 0 else []
+
     def path_log(self, revisions: str, *paths: str) -> list[LoggedCommit]:
         """Commits of ``revisions`` that changed any of the files ``paths``, newest first;
         empty when git cannot list them (e.g. no such revision)."""
