@@ -359,7 +359,7 @@ def test_html_of_empty_report() -> None:
     empty = ConflictReport("m", "2", None, "merge", "pypi", "none", Path("/f"), Path("/f"), (),
                            "every path is resolved")  # fmt: skip
     checker = parse(to_html(empty))
-    assert "no conflicts" in "".join(checker.text)
+    assert "every path resolved (fork merge stopped)" in "".join(checker.text)
 
 
 # -- terminal -----------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_same_line_hunk_has_no_proposal_to_take(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"error: hunk 1 of {CONF} has no proposed text: both sides changed the same line"
-        " — take --take fork or --take upstream, or merge it by hand"
+        " — use --take fork or --take upstream, or merge it by hand"
     ]
     assert digest(fork_of(definition) / CONF) == before
     assert not staged(fork_of(definition))
@@ -141,7 +141,7 @@ def test_one_hunk_of_two_leaves_the_file_unstaged(tmp_path: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0].startswith("hunk 2 (line ")
     assert lines[0].endswith("drops the fork's line `Y = 10`")
-    assert lines[1] == f"not staged; 1 hunk left in {CONF}: resolve them, then `git add {CONF}`"
+    assert lines[1] == f"not staged; 1 hunk left in {CONF}: resolve it, then `git add {CONF}`"
     shown = (fork / CONF).read_text()
     assert shown.count("<<<<<<<") == 1 and shown.endswith("Y = 1\nX = 2\n")
     assert not staged(fork)

@@ -196,10 +196,13 @@ def _kept(cfg: config_mod.UpstreamConfig, release: str) -> conflicts_mod.Conflic
     found = kept.read(cfg, release)
     if found is None:
         kept_ones = state.kept_report_versions(cfg)
-        listed = ", ".join(kept_ones[-10:]) if kept_ones else ""
+        newest = ", ".join(kept_ones[-10:])
+        which = f"the newest 10 of {len(kept_ones)}: " if len(kept_ones) > 10 else ""
         raise RepositoryError(
             f"no kept report of {cfg.name} {release}",
-            f"reports are kept for {listed}" if listed else "each sync keeps one; none is kept yet",
+            f"reports are kept for {which}{newest}"
+            if kept_ones
+            else "each sync keeps one; none is kept yet",
         )
     return found
 

@@ -35,7 +35,7 @@ _HEADLINES = {
     SyncStatus.UP_TO_DATE: "[green]{u}[/] is up to date at {v}",
     SyncStatus.CREATED: "[green]{u}[/]: created the fork at {v}",
     SyncStatus.MERGED: "[green]{u}[/]: integrated {v}" + " (was {p})",
-    SyncStatus.CONFLICT: "[yellow]{u}[/]: {v} conflicts with the fork in {n} paths",
+    SyncStatus.CONFLICT: "[yellow]{u}[/]: {v} conflicts with the fork in {paths}",
     SyncStatus.PATCH_CONFLICT: "[yellow]{u}[/]: a patch of the series conflicts with {v}",
     SyncStatus.ABORTED: "[green]{u}[/]: sync of {x} aborted; the fork is back at {v}",
 }
@@ -45,7 +45,7 @@ def render_sync(console: Console, result: SyncResult) -> None:
     """Print ``result`` for a person: a headline, then what to look at or do next."""
     headline = _HEADLINES[result.status].format(
         u=result.upstream, v=result.version or "no release", p=result.previous,
-        n=len(result.conflicts), x=result.undone,
+        n=len(result.conflicts), x=result.undone, paths=_count(len(result.conflicts), "path"),
     )  # fmt: skip
     print_wrapped(console, headline.replace(" (was None)", ""))
     if result.status in (SyncStatus.CREATED, SyncStatus.MERGED):
@@ -239,7 +239,7 @@ def replay_json(rows: Sequence[ReleaseHealth], upstream: str = "") -> str:
 _CHECK_HEADLINES = {
     CheckStatus.UP_TO_DATE: "[green]{u}[/]: up to date at {i}",
     CheckStatus.CLEAN: "[green]{u}[/]: {c} would integrate cleanly (integrated: {i})",
-    CheckStatus.CONFLICT: "[yellow]{u}[/]: {c} would conflict with the fork in {n} paths "
+    CheckStatus.CONFLICT: "[yellow]{u}[/]: {c} would conflict with the fork in {paths} "
     "(integrated: {i})",
     CheckStatus.PATCH_CONFLICT: "[yellow]{u}[/]: {c} would stop on a conflicting patch "
     "(integrated: {i})",
@@ -248,12 +248,7 @@ _CHECK_HEADLINES = {
 
 def render_check(console: Console, result: CheckResult) -> None:
     """Print a check result: a headline, what would conflict, the series health."""
-    print_wrapped(
-        console,
-        _CHECK_HEADLINES[result.status].format(
-            u=result.upstream, c=result.candidate, i=result.integrated, n=len(result.conflicts)
-        ),
-    )
+    print_wrapped(console, _check_markup(result))
     for path in result.conflicts:
         console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
     if result.patches:
@@ -287,10 +282,15 @@ def check_report_json(
 
 def check_headline(result: CheckResult) -> str:
     """The check's headline as plain text (for Markdown)."""
-    headline = _CHECK_HEADLINES[result.status].format(
-        u=result.upstream, c=result.candidate, i=result.integrated, n=len(result.conflicts)
-    )
-    return Text.from_markup(headline).plain
+    return Text.from_markup(_check_markup(result)).plain
+
+
+def _check_markup(result: CheckResult) -> str:
+    """The check's headline, rich markup."""
+    return _CHECK_HEADLINES[result.status].format(
+        u=result.upstream, c=result.candidate, i=result.integrated,
+        paths=_count(len(result.conflicts), "path"),
+    )  # fmt: skip
 
 
 # -- JSON documents of the other commands (see docs/json.md) ------------------------------
@@ -523,7 +523,8 @@ def resolve_next_step(resolution: Resolution, upstream: str) -> str:
     path, left = resolution.path, resolution.left
     if not resolution.staged:
         hunks = "1 hunk" if left == 1 else f"{left} hunks"
-        return f"{hunks} left in {path}: resolve them, then `git add {path}`"
+        them = "it" if left == 1 else "them"
+        return f"{hunks} left in {path}: resolve {them}, then `git add {path}`"
     if resolution.unmerged:
         count = len(resolution.unmerged)
         paths = "1 conflicted path" if count == 1 else f"{count} conflicted paths"

@@ -694,8 +694,10 @@ class _Run:
                 f"take one side (`git checkout --ours {path}` or `--theirs`), or merge the "
                 f"two versions by hand in `{where}`, then `git add {path}`"
             )
-        what = "hunk" if len(hunks) == 1 else f"{len(hunks)} hunks"
-        return f"resolve the {what} in `{where}` (see each hunk), then `git add {path}`"
+        shown = [hunk for hunk in hunks if hunk.line] or hunks  # those still in the file
+        what = "hunk" if len(shown) == 1 else f"{len(shown)} hunks"
+        left = f" ({len(hunks) - len(shown)} resolved already)" if len(shown) < len(hunks) else ""
+        return f"resolve the {what}{left} in `{where}` (see each hunk), then `git add {path}`"
 
     def _hunks(self, path: str, stages: dict[int, str]) -> tuple[list[Hunk], str]:
         """The conflicted blocks of ``path``, with provenance; plus a note ("" if none)."""

@@ -120,7 +120,9 @@ def _headline(report: ConflictReport) -> str:
         return f"{conflicted}{_ENDINGS[outcome.status]} (kept report)"
     blocking = len(report.conflicts)
     what = (
-        f"{blocking} path{'s' if blocking != 1 else ''} to resolve" if blocking else "no conflicts"
+        f"{blocking} path{'s' if blocking != 1 else ''} to resolve"
+        if blocking
+        else "every path resolved"
     )
     where = _STAGES[report.stage]
     if report.stage == Stage.PATCH and report.patch:
@@ -657,7 +659,7 @@ table.summary th { background: #f3f4f6; }
 .suggest { background: #fffbeb; border-left: 4px solid var(--warn); padding: 6px 10px;
   margin: 8px 0; }
 .sides { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; }
-@media (min-width: 1100px) { .sides.three { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
+@media (min-width: 1500px) { .sides.three { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
 .legend { font-size: 13px; color: #4b5563; margin: 4px 0 8px; }
 .legend mark { padding: 0 3px; }
 .side { border: 1px solid var(--line); border-top: 4px solid var(--base); border-radius: 6px;
@@ -703,7 +705,7 @@ _WORDS = re.compile(r"\w+|\n|[^\S\n]+|[^\w\s]")
 def to_html(report: ConflictReport) -> str:
     """``report`` as one self-contained HTML page: inline CSS, no scripts or external
     assets, every piece of text escaped. Each hunk shows its base, fork and upstream sides
-    side by side (stacked on screens narrower than 1,100 px) with their line numbers and
+    side by side (stacked on screens narrower than 1,500 px) with their line numbers and
     lines of context (dimmed), code highlighted by Pygments and the words the fork and
     upstream sides changed from the base marked; then the commits that changed those lines
     on each side. Nothing is wider than the screen: code wraps, the summary table scrolls

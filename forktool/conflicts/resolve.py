@@ -157,7 +157,7 @@ def plan(shown: str, found: ConflictedFile, take: Take, number: int | None = Non
         if text is None:
             raise RepositoryError(
                 f"{where} has no proposed text: {hunk.why}",
-                "take --take fork or --take upstream, or merge it by hand",
+                "use --take fork or --take upstream, or merge it by hand",
             )
         if not hunk.line:
             raise RepositoryError(
