@@ -89,7 +89,10 @@ def run_every_command(definition: Path) -> Outputs:
     core.write_text(core.read_text().replace('"hello "', '"Howdy "'))
     git(fork, "commit", "-qam", "Greet like a cowboy")
     runs.run("patch", "add", "HEAD")
+    upstream_change = git(definition.parent / "upstream-src", "rev-parse", "v1.1~1")
+    backported = runs.run("backport", upstream_change)
     runs.run("patch", "list")
+    runs.run("patch", "drop", backported["patch"])
     runs.run("patch", "replay")
     runs.run("check", code=1)  # the patch conflicts with 1.1
     runs.run("shims", "--dry-run")

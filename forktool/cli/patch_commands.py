@@ -12,8 +12,8 @@ from forktool.cli.output import out
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ForktoolError
 from forktool.model import PatchHealth, PatchStatus
+from forktool.patches import metadata, workspace
 from forktool.patches import series as series_mod
-from forktool.patches import workspace
 from forktool.records import intent
 from forktool.sync import replay as replay_mod
 from forktool.sync import status as status_mod
@@ -46,6 +46,9 @@ _UPSTREAM_OPTION = click.option(
 def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> None:
     """List the series in order, with each patch's health on the newest release.
 
+    Each patch also shows what it says about itself: a backport's origin, the release it
+    was made on, and its Reason:, Forwarded: and Upstream-PR: lines.
+
     Examples:
 
     \b
@@ -60,16 +63,17 @@ def patch_list(root: Path | None, upstream_name: str | None, as_json: bool) -> N
     known = [
         health.get(p.name, PatchHealth(p.name, p.kind, PatchStatus.NOT_RUN)) for p in listed.patches
     ]
+    described = [metadata.read(p) for p in listed.patches]
     if as_json:
         series_file = series_mod.series_path(cfg.root, cfg.name)
-        click.echo(views.patch_list_json(cfg.name, series_file, version, known))
+        click.echo(views.patch_list_json(cfg.name, series_file, version, known, described))
         return
     if not listed.patches:
         out.print(
             f"the series of {cfg.name} is empty ({series_mod.series_path(cfg.root, cfg.name)})"
         )
         return
-    views.render_health(out, known, title=f"{cfg.name}: patch series")
+    views.render_health(out, known, title=f"{cfg.name}: patch series", metadata=described)
 
 
 @patch_group.command("add")

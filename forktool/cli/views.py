@@ -21,6 +21,7 @@ from forktool.conflicts.render import print_wrapped, report_dict
 from forktool.conflicts.resolve import Resolution
 from forktool.errors import ForktoolError
 from forktool.model import Leftover, PatchHealth, PatchStatus
+from forktool.patches.metadata import PatchMetadata
 from forktool.records import intent
 from forktool.records.intent import Stage
 from forktool.shims import ShimPlan
@@ -211,18 +212,50 @@ _STATUS_STYLE = {
 }
 
 
-def render_health(console: Console, health: Sequence[PatchHealth], title: str = "") -> None:
-    """Print the patch series health as a table: patch, kind, status, detail."""
+def render_health(
+    console: Console,
+    health: Sequence[PatchHealth],
+    title: str = "",
+    metadata: Sequence[PatchMetadata] = (),
+) -> None:
+    """Print the patch series health as a table: patch, kind, status, detail.
+
+    With ``metadata`` (one per patch, in the same order; ``patch list``), an ``origin``
+    column (backport of what, the release it was made on) when some patch says either,
+    and each patch's ``reason:``, ``forwarded:``, ``upstream PR:`` lines in its detail."""
     table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("patch", no_wrap=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("status", no_wrap=True)
+    with_origin = any(meta.origin_line for meta in metadata)
+    if with_origin:
+        table.add_column("origin")
     table.add_column("detail", overflow="fold")
-    for item in health:
+    for position, item in enumerate(health):
         style = _STATUS_STYLE.get(item.status, "dim")
-        detail = item.detail or ", ".join(item.paths)
-        table.add_row(escape(item.name), item.kind, f"[{style}]{item.status}[/]", escape(detail))
+        meta = _metadata_at(metadata, position)
+        origin = [escape(meta.origin_line)] if with_origin else []
+        table.add_row(
+            escape(item.name),
+            item.kind,
+            f"[{style}]{item.status}[/]",
+            *origin,
+            escape(_detail_lines(item, meta)),
+        )
     console.print(table)
+
+
+def _metadata_at(metadata: Sequence[PatchMetadata], position: int) -> PatchMetadata:
+    """The metadata of the patch at ``position`` (none when not given)."""
+    return metadata[position] if position < len(metadata) else PatchMetadata()
+
+
+def _detail_lines(item: PatchHealth, meta: PatchMetadata, *, origin: bool = False) -> str:
+    """A patch's detail (or paths), then (with ``origin``) where it came from, then its
+    metadata notes and problems, one a line."""
+    lines = [item.detail or ", ".join(item.paths), meta.origin_line if origin else "", *meta.notes]
+    lines += [f"header problem: {problem}" for problem in meta.problems]
+    return "\n".join(line for line in lines if line)
 
 
 def replay_json(rows: Sequence[ReleaseHealth], upstream: str = "") -> str:
@@ -349,6 +382,8 @@ def status_json(statuses: Sequence[UpstreamStatus], *, offline: bool) -> str:
     for item in statuses:
         data = asdict(item)
         data["newer"] = list(item.newer) if item.newer is not None else None
+        del data["patch_metadata"]
+        data["patches"] = _with_metadata(item.patches, item.patch_metadata)
         upstreams.append(data)
     return _document(
         "status",
@@ -359,16 +394,32 @@ def status_json(statuses: Sequence[UpstreamStatus], *, offline: bool) -> str:
 
 
 def patch_list_json(
-    upstream: str, series: Path, version: str | None, health: Sequence[PatchHealth]
+    upstream: str,
+    series: Path,
+    version: str | None,
+    health: Sequence[PatchHealth],
+    metadata: Sequence[PatchMetadata] = (),
 ) -> str:
-    """The JSON printed by ``forktool patch list --json``."""
+    """The JSON printed by ``forktool patch list --json``: each patch's health with its
+    ``metadata`` (:func:`_with_metadata`)."""
     return _document(
         "patch list",
         upstream=upstream,
         series=series,
         version=version,
-        patches=[asdict(item) for item in health],
+        patches=_with_metadata(health, metadata),
     )
+
+
+def _with_metadata(
+    health: Sequence[PatchHealth], metadata: Sequence[PatchMetadata]
+) -> list[dict[str, Any]]:
+    """Each patch's health as a dict, with ``metadata``: ``{"origin", "backport_of",
+    "base", "reason", "forwarded", "upstream_pr", "problems"}`` (docs/json.md, *Patch*)."""
+    return [
+        {**asdict(item), "metadata": asdict(_metadata_at(metadata, position))}
+        for position, item in enumerate(health)
+    ]
 
 
 def patch_change_json(command: str, upstream: str, **fields: Any) -> str:
@@ -466,9 +517,9 @@ def render_status(console: Console, item: UpstreamStatus) -> None:
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)
         table.add_column("detail", overflow="fold")
-        for patch in item.patches:
+        for position, patch in enumerate(item.patches):
             style = _STATUS_STYLE.get(patch.status, "dim")
-            detail = patch.detail or ", ".join(patch.paths)
+            detail = _detail_lines(patch, _metadata_at(item.patch_metadata, position), origin=True)
             table.add_row(
                 escape(patch.name), patch.kind, f"[{style}]{patch.status}[/]", escape(detail)
             )

@@ -34,7 +34,7 @@ from forktool.conflicts.changelog import ChangelogEntry
 from forktool.errors import ConfigError, RepositoryError
 from forktool.git.repository import BlamedLine, GitRepo, LoggedCommit
 from forktool.model import InMemoryMerge, PatchHealth, PatchKind, PatchStatus, RenameMap
-from forktool.patches import diff_format, series
+from forktool.patches import diff_format, metadata, series
 from forktool.records import intent, lockfile, state
 from forktool.records.fork import open_fork
 from forktool.records.lockfile import Lock
@@ -959,11 +959,15 @@ class _Run:
         return self._series
 
     def _patch_ref(self, name: str, health: PatchHealth | None) -> PatchRef:
-        """The conflicting patch ``name``, described by its file's subject and author."""
+        """The conflicting patch ``name``, described by its file's subject and author, then
+        what it says about itself (:meth:`forktool.patches.metadata.PatchMetadata.describe`:
+        a backport's origin, the release it was made on, ``Reason:`` ...)."""
         summary = ""
         with contextlib.suppress(ConfigError):
             listed = series.load(self.config.root, self.config.name)
-            summary = _patch_summary(listed.patches[listed.index(name)].data)
+            patch = listed.patches[listed.index(name)]
+            about = metadata.read(patch).describe()
+            summary = "; ".join(part for part in (_patch_summary(patch.data), about) if part)
         if health is None:
             return PatchRef(name, PatchKind.DIFF, PatchStatus.CONFLICT, summary)
         detail = "; ".join(part for part in (summary, health.detail) if part)

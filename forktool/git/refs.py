@@ -108,3 +108,14 @@ class Refs(Commands):
         commit = self.resolve(dest_ref)
         assert commit is not None
         return commit
+
+    def fetch_refs(self, url: str, refspecs: list[str]) -> bool:
+        """Fetch ``refspecs`` (``+<src>:<dst>``, or a commit id as ``<sha>:<dst>``) from
+        ``url``, without tags.
+
+        Returns:
+            True when git fetched them; False when it could not (the repository is
+            unreachable, or has no such ref or commit: git does not say which).
+        """
+        args = ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", url, *refspecs]
+        return self.run(args, ok=ANY).returncode == 0

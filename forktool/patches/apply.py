@@ -2,8 +2,9 @@
 
 Codemod patches (:mod:`forktool.patches.api`) run on the in-memory tree. Diff patches go
 through git: applied as they are (no fuzz), else checked for being already upstream, else
-three-way merged with ``git apply --3way`` against the blobs they were made on; a patch
-that still conflicts is left out of the tree and reported ``conflict``. Statuses:
+three-way merged with ``git apply --3way`` against the blobs they were made on (a merge
+that changes nothing means the release has the change: ``upstreamed``); a patch that still
+conflicts is left out of the tree and reported ``conflict``. Statuses:
 :class:`~forktool.model.PatchStatus`.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ import libcst as cst
 
 from forktool.git.repository import GitRepo
 from forktool.model import FileEntry, PatchHealth, PatchKind, PatchStatus, Tree
+from forktool.patches import metadata
 from forktool.patches.api import CodemodPatch, NoMatch, Upstreamed
 from forktool.patches.diff_format import base_of
 from forktool.patches.series import PatchFile, Series
@@ -46,9 +49,18 @@ class SeriesResult:
 #: release renamed, with the patches before it applied).
 Materialize = Callable[[str, int], None]
 
+#: Says whether the release the series is applied to contains an upstream commit (full
+#: id): a backport of it (``Forktool-Backport: <commit>``) is then ``upstreamed`` without
+#: being applied, however upstream reworked the lines around it since.
+Contains = Callable[[str], bool]
+
 
 def apply_series(
-    repo: GitRepo, tree: Tree, series: Series, materialize: Materialize | None = None
+    repo: GitRepo,
+    tree: Tree,
+    series: Series,
+    materialize: Materialize | None = None,
+    contains: Contains | None = None,
 ) -> SeriesResult:
     """Apply every patch of ``series`` to ``tree``, in order.
 
@@ -58,6 +70,8 @@ def apply_series(
         series: the patch series.
         materialize: recreates a diff patch's base release in the object store when its
             blobs are missing, so the three-way merge can run; None: no such retry.
+        contains: whether the release contains an upstream commit (a git upstream's
+            history); None: unknown, backports are judged by their content only.
 
     Returns:
         the patched tree and per-patch health; never raises for one patch.
@@ -66,8 +80,12 @@ def apply_series(
     health: list[PatchHealth] = []
     tree_before: dict[str, str] = {}
     for position, patch in enumerate(series.patches):
+        backported = _backported_commit(patch) if contains is not None else ""
         if patch.kind == PatchKind.CODEMOD:
             outcome = _apply_codemod(patch, current)
+        elif backported and contains is not None and contains(backported):
+            detail = f"the release contains upstream commit {backported[:12]}"
+            outcome = PatchHealth(patch.name, patch.kind, PatchStatus.UPSTREAMED, detail)
         else:
             retry = None
             base = base_of(patch.data)
@@ -78,6 +96,14 @@ def apply_series(
                 tree_before[patch.name] = repo.write_tree(current)
         health.append(outcome)
     return SeriesResult(current, tuple(health), tree_before)
+
+
+def _backported_commit(patch: PatchFile) -> str:
+    """The upstream commit a diff patch is a backport of (full id), else ""."""
+    if patch.kind != PatchKind.DIFF:
+        return ""
+    origin = metadata.from_diff(patch.data).backport_of
+    return origin if re.fullmatch(r"[0-9a-f]{40}", origin) else ""
 
 
 def load_codemod(patch: PatchFile) -> CodemodPatch:
@@ -164,6 +190,10 @@ def _apply_diff(
                 )
             result = repo.apply_patch(base, patch.data, three_way=True)
         status = PatchStatus.THREE_WAY
+        if result.tree == base:  # merged, and nothing changed: the release has the change
+            return PatchHealth(
+                patch.name, patch.kind, PatchStatus.UPSTREAMED, "its change is already there"
+            )
         if result.conflicts:
             return PatchHealth(
                 patch.name,

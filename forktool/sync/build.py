@@ -71,8 +71,19 @@ def build_release(
         result = transform_tree(vendor.tree, config.rename, cache=transform_cache)
     progress(f"applying the patch series ({len(series.patches)} patches)")
     materialize = base_materializer(repo, config, series, cache)
-    applied = apply.apply_series(repo, scm_version.for_fork(result.tree), series, materialize)
+    applied = apply.apply_series(
+        repo, scm_version.for_fork(result.tree), series, materialize, _contains(repo, vendor)
+    )
     return BuiltRelease(vendor, result, applied)
+
+
+def _contains(repo: GitRepo, vendor: VendorImport) -> apply.Contains | None:
+    """Whether the release's upstream commit has an upstream commit in its history (a
+    git upstream: the release tag was fetched with its history); None for an sdist."""
+    release_commit = vendor.release.commit
+    if release_commit is None:
+        return None
+    return lambda commit: repo.is_ancestor(commit, release_commit)
 
 
 def commit_transformed(

@@ -23,7 +23,9 @@ from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ForktoolError
 from forktool.git.repository import GitRepo
 from forktool.model import PatchHealth, PatchStatus
+from forktool.patches import metadata
 from forktool.patches import series as series_mod
+from forktool.patches.metadata import PatchMetadata
 from forktool.records import intent, lockfile, state
 from forktool.records.fork import find_fork
 from forktool.shims import default_shim_version
@@ -139,6 +141,9 @@ class UpstreamStatus:
         patches: the current series in order, each with the status the last sync
             recorded (``not applied yet`` for a patch added since).
         patches_version: the release the recorded health is from, or None.
+        patch_metadata: what each patch of ``patches`` says about itself (origin, the
+            release it was made on, ``Reason:`` ...), in the same order
+            (:mod:`forktool.patches.metadata`).
         pending: the sync waiting for resolution, or None.
         shim: the shim distribution.
     """
@@ -158,6 +163,7 @@ class UpstreamStatus:
     patches_version: str | None
     pending: PendingSync | None
     shim: ShimState
+    patch_metadata: tuple[PatchMetadata, ...] = ()
 
     @property
     def waiting(self) -> bool:
@@ -219,6 +225,7 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
         patches_version=recorded_version,
         pending=pending,
         shim=shim_state(config, integrated),
+        patch_metadata=tuple(metadata.read(p) for p in listed.patches),
     )
 
 
