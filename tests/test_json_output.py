@@ -89,6 +89,7 @@ def run_every_command(definition: Path) -> Outputs:
     core.write_text(core.read_text().replace('"hello "', '"Howdy "'))
     git(fork, "commit", "-qam", "Greet like a cowboy")
     runs.run("patch", "add", "HEAD")
+    runs.run("export", "HEAD", "--onto")
     runs.run("patch", "list")
     runs.run("patch", "replay")
     runs.run("check", code=1)  # the patch conflicts with 1.1

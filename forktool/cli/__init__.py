@@ -10,6 +10,7 @@ it when imported here. ``output`` holds the consoles, the exit codes and the err
 from __future__ import annotations
 
 from forktool.cli import (  # noqa: F401  (imported for their commands, registered on main)
+    export_command,
     init_command,
     patch_commands,
     rename_command,
