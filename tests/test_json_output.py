@@ -91,6 +91,7 @@ def run_every_command(definition: Path) -> Outputs:
     runs.run("patch", "add", "HEAD")
     upstream_change = git(definition.parent / "upstream-src", "rev-parse", "v1.1~1")
     backported = runs.run("backport", upstream_change)
+    runs.run("export", "HEAD", "--onto")
     runs.run("patch", "list")
     runs.run("patch", "drop", backported["patch"])
     runs.run("patch", "replay")
