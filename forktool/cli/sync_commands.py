@@ -26,13 +26,18 @@ from forktool.sync.orchestrator import (
     is_waiting,
     sync,
     sync_each,
+    sync_each_commit,
 )
 from forktool.sync.writerlock import exclusive
 
 
 @main.command("sync")
 @click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
-@click.option("--to", "to", metavar="VERSION", help="Release to integrate (default: newest).")
+@click.option(
+    "--to", "to", metavar="REF",
+    help="Release to integrate (default: newest); for a git upstream also a branch, tag or "
+    "commit id.",
+)  # fmt: skip
 @click.option(
     "--continue", "continue_", is_flag=True, help="Finish a sync after resolving conflicts."
 )
@@ -40,6 +45,11 @@ from forktool.sync.writerlock import exclusive
 @click.option(
     "--each", is_flag=True,
     help="Integrate one release at a time up to the target; stop at the first that conflicts.",
+)  # fmt: skip
+@click.option(
+    "--each-commit", is_flag=True,
+    help="Git upstreams: integrate one upstream commit at a time up to the target (first "
+    "parents); stop at the first that conflicts.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--wait", is_flag=True, help="Wait for another forktool on this fork to finish.")
@@ -51,6 +61,7 @@ def sync_command(
     continue_: bool,
     abort: bool,
     each: bool,
+    each_commit: bool,
     as_json: bool,
     wait: bool,
 ) -> None:
@@ -64,6 +75,10 @@ def sync_command(
       forktool sync                   every upstream, to its newest release
       forktool sync flask --to 3.1.3  one upstream, to a given release
       forktool sync flask --each      one release at a time; stop at the first conflict
+      forktool sync flask --to main   a git upstream's branch (or a commit id)
+      forktool sync flask --each-commit --to main
+                                      one upstream commit at a time; stop at the first
+                                      conflict
       forktool sync flask --continue  after resolving the conflicts and git add
       forktool sync flask --abort     undo the stopped sync
       forktool sync flask --wait      queue behind another forktool on this fork
@@ -71,13 +86,18 @@ def sync_command(
     """
     if continue_ and abort:
         raise ForktoolError("--continue and --abort exclude each other", "pick one")
-    if (to or each) and (continue_ or abort):
-        raise ForktoolError("--to and --each do not go with --continue or --abort", "drop them")
+    if each and each_commit:
+        raise ForktoolError("--each and --each-commit exclude each other", "pick one")
+    if (to or each or each_commit) and (continue_ or abort):
+        raise ForktoolError(
+            "--to, --each and --each-commit do not go with --continue or --abort", "drop them"
+        )
     definition = config_mod.definition_root(root)
     names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
     configs = [config_mod.load(definition, name) for name in names]
-    if to and len(configs) > 1:
-        raise ForktoolError("--to needs an UPSTREAM when several are defined", "name one")
+    if (to or each_commit) and len(configs) > 1:
+        option = "--to" if to else "--each-commit"
+        raise ForktoolError(f"{option} needs an UPSTREAM when several are defined", "name one")
     if (continue_ or abort) and not upstream_name:
         configs = [cfg for cfg in configs if is_waiting(cfg)] or configs[:1]
 
@@ -94,6 +114,9 @@ def sync_command(
                     done = [abort_sync(cfg)]
                 elif each:
                     done = sync_each(cfg, to, progress, each_shown(as_json, shown, keeper))
+                elif each_commit:
+                    shower = each_shown(as_json, shown, keeper)
+                    done = sync_each_commit(cfg, to, progress, shower)
                 else:
                     done = [sync(cfg, to, progress)]
                 for result in done:
@@ -118,9 +141,10 @@ def sync_command(
 
 
 def each_shown(as_json: bool, shown: list[SyncResult], keeper: Keeper) -> ReleaseDone:
-    """What ``sync --each`` does after each release: keep its report, print ``release 3
-    of 7: <version>`` and its result at once (nothing under ``--json``), adding the
-    result to ``shown``."""
+    """What ``sync --each`` (``--each-commit``) does after each release (commit): keep its
+    report, print ``release 3 of 7: <version>`` (``commit 3 of 7: <version> (<id>
+    <subject>)``) and its result at once (nothing under ``--json``), adding the result to
+    ``shown``."""
 
     def show(position: int, total: int, result: SyncResult) -> None:
         keeper.keep(result)
@@ -134,7 +158,11 @@ def each_shown(as_json: bool, shown: list[SyncResult], keeper: Keeper) -> Releas
 
 @main.command("check")
 @click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
-@click.option("--to", "to", metavar="VERSION", help="Release to check (default: newest).")
+@click.option(
+    "--to", "to", metavar="REF",
+    help="Release to check (default: newest); for a git upstream also a branch, tag or "
+    "commit id.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--format", "fmt", type=click.Choice(["markdown", "json"]),
@@ -153,6 +181,7 @@ def check_command(
     \b
       forktool check flask             would the newest release merge cleanly?
       forktool check flask --to 3.1.3  would 3.1.3?
+      forktool check flask --to main   would upstream's main branch (git upstreams)?
       forktool check --json            every upstream, as JSON (docs/json.md)
       forktool check flask --format markdown
                                        the conflict report it would stop on, for CI

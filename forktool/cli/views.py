@@ -30,6 +30,7 @@ from forktool.sync.orchestrator import SyncResult, SyncStatus
 from forktool.sync.replay import ReleaseHealth
 from forktool.sync.status import UpstreamStatus
 from forktool.transform.on_disk import RenamePlan
+from forktool.upstream.gitsource import is_between_releases
 from forktool.upstream.urlauth import redact
 
 _HEADLINES = {
@@ -49,6 +50,9 @@ def render_sync(console: Console, result: SyncResult) -> None:
         n=len(result.conflicts), x=result.undone, paths=_count(len(result.conflicts), "path"),
     )  # fmt: skip
     print_wrapped(console, headline.replace(" (was None)", ""))
+    between = is_between_releases(result.version) and not result.each_commits
+    if between and result.status in (SyncStatus.CREATED, SyncStatus.MERGED, SyncStatus.CONFLICT):
+        _plain(console, f"  upstream commit: {_commit_line(result)}")
     if result.status in (SyncStatus.CREATED, SyncStatus.MERGED):
         _plain(console, f"  fork repository: {result.fork_repository}")
         _plain(console, f"  fork commit:     {result.fork[:12]}")
@@ -99,17 +103,34 @@ def render_sync(console: Console, result: SyncResult) -> None:
         _plain(console, f"  see the conflict report: {report_command(result.upstream)}")
 
 
+def _commit_line(result: SyncResult) -> str:
+    """``<short id> <subject>`` of the upstream commit ``result`` integrates."""
+    return f"{result.upstream_commit[:12]} {result.upstream_subject}".strip()
+
+
 def _each_remaining(result: SyncResult) -> str:
-    """What ``sync --each`` has still to do after ``result``'s release, and the command."""
-    count = _count(len(result.remaining), "more release", "more releases")
-    command = f"forktool sync {result.upstream} --each --to {result.remaining[-1]}"
+    """What ``sync --each`` (``--each-commit``) has still to do after ``result``'s
+    release (commit), and the command."""
+    if result.each_commits:
+        option, count = "--each-commit", _count(len(result.remaining), "more commit")
+    else:
+        option, count = "--each", _count(len(result.remaining), "more release", "more releases")
+    command = f"forktool sync {result.upstream} {option} --to {result.remaining[-1]}"
     then = "after '--continue', run" if result.status.waits else "run"
-    return f"sync --each has {count} to go ({_versions(result.remaining)}): {then} '{command}'"
+    return f"sync {option} has {count} to go ({_versions(result.remaining)}): {then} '{command}'"
 
 
 def render_release(console: Console, position: int, total: int, result: SyncResult) -> None:
-    """Print one release of ``sync --each``: ``release 3 of 7: <version>``, then its result."""
-    _plain(console, f"release {position} of {total}: {result.upstream} {result.version}")
+    """Print one release of ``sync --each``: ``release 3 of 7: <version>``, then its
+    result; one commit of ``sync --each-commit``: ``commit 3 of 7: <version> (<id>
+    <subject>)``."""
+    if result.each_commits:
+        line = f"commit {position} of {total}: {result.upstream} {result.version}"
+        if result.upstream_commit:
+            line += f" ({_commit_line(result)})"
+    else:
+        line = f"release {position} of {total}: {result.upstream} {result.version}"
+    _plain(console, line)
     render_sync(console, result)
 
 
@@ -482,13 +503,16 @@ def status_headline(item: UpstreamStatus) -> str:
     if item.integrated is None:
         newest = f"; newest release {item.newest}" if item.newest else ""
         return f"{name}: not synced yet{newest} — run forktool sync {escape(item.upstream)}"
+    at = item.integrated
+    if is_between_releases(at) and item.integrated_commit:
+        at += f" (upstream commit {item.integrated_commit[:12]}, between releases)"
     if item.newer is None:
         why = escape(item.releases_error) if item.releases_error else "--offline"
-        return f"{name}: at {item.integrated} (newer releases not listed: {why})"
+        return f"{name}: at {at} (newer releases not listed: {why})"
     if not item.newer:
-        return f"{name}: [green]up to date[/] at {item.integrated}"
+        return f"{name}: [green]up to date[/] at {at}"
     return (
-        f"{name}: at {item.integrated}, [yellow]{_count(len(item.newer), 'newer release')}[/] "
+        f"{name}: at {at}, [yellow]{_count(len(item.newer), 'newer release')}[/] "
         f"({_versions(item.newer)})"
     )
 

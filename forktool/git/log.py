@@ -82,6 +82,35 @@ class Log(Commands):
         """
         return self.run(["rev-list", "--parents", "-n1", commit]).out.split()[1:]
 
+    def first_parent_descendants(self, base: str, tip: str) -> list[str]:
+        """The commits of ``tip``'s first-parent chain that descend from ``base``, oldest
+        first, ``base`` left out: ``git rev-list --first-parent --reverse base..tip``, less
+        the commits that do not contain ``base`` (those before the merge that brought
+        ``base`` in, when ``base`` was made on another branch).
+
+        Raises:
+            GitFailed: either is not a commit here.
+        """
+        chain = self.run(["rev-list", "--first-parent", "--reverse", f"{base}..{tip}"]).out
+        contain = set(self.run(["rev-list", "--ancestry-path", f"{base}..{tip}"]).out.split())
+        return [commit for commit in chain.split() if commit in contain]
+
+    def count_commits(self, base: str, tip: str) -> int:
+        """How many commits ``tip`` has that ``base`` has not (``git rev-list --count``).
+
+        Raises:
+            GitFailed: either is not a commit here.
+        """
+        return int(self.run(["rev-list", "--count", f"{base}..{tip}"]).out)
+
+    def count_all(self, tip: str) -> int:
+        """How many commits ``tip``'s history holds, ``tip`` included.
+
+        Raises:
+            GitFailed: ``tip`` is not a commit here.
+        """
+        return int(self.run(["rev-list", "--count", tip]).out)
+
     def line_log(self, revisions: str, path: str, start: int, end: int) -> list[LoggedCommit]:
         """Commits of ``revisions`` (e.g. ``A..B``) that changed lines ``start``-``end``
         (1-based, inclusive, as in the tip of ``revisions``) of ``path``: ``git log -L``.

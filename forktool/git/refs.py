@@ -93,6 +93,39 @@ class Refs(Commands):
                 tags.setdefault(name, sha)
         return tags
 
+    @staticmethod
+    def ls_remote_heads(url: str) -> dict[str, str]:
+        """List the branches of the git repository at ``url`` (URL or local path).
+
+        Returns:
+            branch name (without ``refs/heads/``) -> the commit at its head.
+
+        Raises:
+            SourceError: the repository cannot be reached.
+        """
+        listed = run(git.cmd.Git(), ["ls-remote", "--heads", url], ok=ANY)
+        if listed.returncode != 0:
+            raise SourceError(f"cannot read branches from the git upstream {url}", _UNREACHABLE)
+        pairs = (line.split("\t", 1) for line in listed.out.splitlines())
+        return {ref.removeprefix("refs/heads/"): sha for sha, ref in pairs}
+
+    def fetch_objects(self, url: str, sources: list[str]) -> None:
+        """Fetch the commits ``sources`` name at ``url`` (full ref names, or commit ids the
+        server lets a client ask for) with their history, moving no ref: git writes only
+        ``FETCH_HEAD``.
+
+        Raises:
+            SourceError: the fetch failed (unreachable, or no such ref or commit there).
+        """
+        args = ["fetch", "--no-tags", "--no-write-fetch-head", "--quiet", url, *sources]
+        fetched = self.run(args, ok=ANY)
+        if fetched.returncode != 0:
+            named = ", ".join(sources)
+            raise SourceError(
+                f"cannot fetch {named} from the git upstream {url}: {fetched.reason()}",
+                _UNREACHABLE,
+            )
+
     def fetch_tag(self, url: str, tag: str, dest_ref: str) -> str:
         """Fetch ``tag`` from ``url`` into ``dest_ref`` of this repository.
 

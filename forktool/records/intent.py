@@ -63,6 +63,9 @@ class Pending:
             ("" = no file). Undoing touches a path only while it holds one of those.
         each_remaining: the releases ``sync --each`` had still to integrate after this
             one, oldest first ([] when the sync was not one of ``--each``'s).
+        each_commits: True when those are the upstream commits ``sync --each-commit``
+            steps through (versions of commits between releases, and releases), False for
+            ``--each``'s releases.
     """
 
     upstream: str
@@ -77,6 +80,7 @@ class Pending:
     patch_conflict: PatchConflict | None = None
     writes: dict[str, list[str]] = field(default_factory=dict)
     each_remaining: list[str] = field(default_factory=list)
+    each_commits: bool = False
 
     @property
     def interrupted(self) -> bool:
@@ -119,6 +123,8 @@ class Pending:
             raise TypeError("writes and refs_before must be objects")
         if not all(isinstance(v, str) for v in record.each_remaining):
             raise TypeError("each_remaining must be a list of versions")
+        if not isinstance(record.each_commits, bool):
+            raise TypeError("each_commits must be a boolean")
         return record
 
 

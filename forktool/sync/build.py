@@ -115,7 +115,7 @@ def base_materializer(
             return
         done.add((version, position))
         refs_before = repo.refs()
-        release = upstream.resolve_release(config, version)
+        release = upstream.resolve_release(config, version, repo)
         vendor = upstream.import_release(repo, config, release, None, cache)
         repo.put_back(repo.moved_refs(refs_before), "forktool: base of a patch")
         with TransformCache(transform_cache_path(repo)) as transform_cache:

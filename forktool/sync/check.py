@@ -51,6 +51,7 @@ class CheckResult:
         merge: the fork merge as computed in memory (None when none was: up to date, or a
             patch conflict), for the conflict report of ``check --format``; not in the
             JSON of ``check --json``.
+        upstream_commit: the candidate's upstream commit (git upstreams; "" otherwise).
     """
 
     upstream: str
@@ -60,6 +61,7 @@ class CheckResult:
     conflicts: tuple[str, ...] = ()
     patches: tuple[PatchHealth, ...] = ()
     merge: InMemoryMerge | None = field(default=None, compare=False)
+    upstream_commit: str = ""
 
 
 def check(
@@ -67,8 +69,13 @@ def check(
 ) -> CheckResult:
     """Try release ``to`` (default: the newest) against the fork branch, in memory.
 
+    For a git upstream ``to`` may name a commit between releases, as for ``sync``: a
+    branch (``check --to main``: would upstream's main integrate today?), a tag or a
+    commit id; its history is fetched into the fork repository (objects only).
+
     Raises:
-        ConfigError: nothing is integrated yet.
+        ConfigError: nothing is integrated yet; or ``to`` or the integrated point is a
+            commit between releases and ``to`` does not descend from the integrated one.
         RepositoryError: the fork repository is missing.
         SourceError: the release cannot be listed or fetched.
     """
@@ -81,9 +88,13 @@ def check(
     repo = open_fork(config, "clone it there, or delete the lock file to start over")
     series = series_mod.load(config.root, config.name)
     progress(f"listing releases of {config.name}")
-    release = upstream.resolve_release(config, to)
+    release = upstream.resolve_release(config, to, repo)
     if Version(release.version) <= Version(lock.version):
-        return CheckResult(config.name, lock.version, release.version, CheckStatus.UP_TO_DATE)
+        return CheckResult(
+            config.name, lock.version, release.version, CheckStatus.UP_TO_DATE,
+            upstream_commit=release.commit or "",
+        )  # fmt: skip
+    upstream.refuse_backwards(repo, config, (lock.version, lock.upstream_commit), release)
     fork = repo.resolve(f"refs/heads/{config.fork_branch}")
     if fork is None:
         raise RepositoryError(
@@ -97,7 +108,7 @@ def check(
         if built.patch_conflicts:
             return CheckResult(
                 config.name, lock.version, release.version, CheckStatus.PATCH_CONFLICT,
-                tuple(built.patch_conflicts), health,
+                tuple(built.patch_conflicts), health, upstream_commit=release.commit or "",
             )  # fmt: skip
         transformed = commit_transformed(repo, config, built, lock.transformed)
         progress(f"merging {config.name} {release.version} with {config.fork_branch} in memory")
@@ -111,4 +122,7 @@ def check(
         repo.put_back(repo.moved_refs(refs_before), "forktool: check")
     conflicts = preview.conflicts
     status = CheckStatus.CONFLICT if conflicts else CheckStatus.CLEAN
-    return CheckResult(config.name, lock.version, release.version, status, conflicts, health, merge)
+    return CheckResult(
+        config.name, lock.version, release.version, status, conflicts, health, merge,
+        upstream_commit=built.vendor.release.commit or "",
+    )  # fmt: skip

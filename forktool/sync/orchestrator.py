@@ -19,7 +19,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from forktool import interrupts, shims, upstream
-from forktool.config import UpstreamConfig
+from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import (
     ConfigError,
     ForktoolError,
@@ -36,6 +36,8 @@ from forktool.records.fork import find_fork, open_fork
 from forktool.records.lockfile import Lock
 from forktool.sync import integrate, recovery
 from forktool.sync.build import BuiltRelease, Progress, build_release, commit_transformed
+from forktool.sync.status import pinned_version
+from forktool.upstream import gitsource
 
 
 class SyncStatus(StrEnum):
@@ -91,6 +93,10 @@ class SyncResult:
             oldest first: on the result it stopped on, and on that sync's ``--continue``
             (from the intent record); () otherwise.
         undone: the release whose stopped sync ``--abort`` undid (``aborted`` only; "")
+        upstream_commit / upstream_subject: the upstream commit of ``version`` and the
+            first line of its message (git upstreams; "" otherwise, and when up to date).
+        each_commits: True for the results of ``sync --each-commit`` (and of the
+            ``--continue`` of one it stopped on): ``remaining`` holds upstream commits.
     """
 
     upstream: str
@@ -111,10 +117,23 @@ class SyncResult:
     shim: ShimOutcome = ShimOutcome()
     remaining: tuple[str, ...] = ()
     undone: str = ""
+    upstream_commit: str = ""
+    upstream_subject: str = ""
+    each_commits: bool = False
+
+
+#: Finds the release a sync integrates, given the fork repository (None before the first
+#: sync): :func:`upstream.resolve_release`, or one already resolved.
+Resolve = Callable[[GitRepo | None], Release]
 
 
 def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: None) -> SyncResult:
     """Integrate release ``to`` (default: the newest) of ``config``'s upstream into the fork.
+
+    For a git upstream ``to`` may also be a branch, a tag or a commit id: the commit it
+    names is integrated as a version between releases (see
+    :func:`upstream.resolve_release`); it, or a release after such a commit, must descend
+    from the integrated upstream commit (:func:`upstream.refuse_backwards`).
 
     Returns:
         the result; ``status`` :attr:`SyncStatus.CONFLICT` leaves the fork repository mid-merge.
@@ -122,12 +141,17 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
     Raises:
         ForktoolError: bad input or an unsafe fork repository; nothing was changed.
     """
+    return _sync(config, lambda repo: upstream.resolve_release(config, to, repo), progress)
+
+
+def _sync(config: UpstreamConfig, resolve: Resolve, progress: Progress) -> SyncResult:
+    """:func:`sync` of the release ``resolve`` finds."""
     series = series_mod.load(config.root, config.name)
     repo = _open_fork(config, lockfile.read(config.lock_path))
     lock = lockfile.read(config.lock_path)  # recovering a killed sync may have written it
     progress(f"listing releases of {config.name}")
-    release = upstream.resolve_release(config, to)
-    if lock and _check_direction(config, lock, release):
+    release = resolve(repo)
+    if lock and repo and _check_direction(config, repo, lock, release):
         return SyncResult(
             config.name, SyncStatus.UP_TO_DATE, lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
@@ -219,7 +243,7 @@ def _refresh_shim(
         plan = shims.plan(
             config.fork_path,
             config.rename,
-            version,
+            pinned_version(config, version),
             shim_version=config.shim_version,
             memo=memo,
         )
@@ -264,12 +288,7 @@ def sync_each(
         ConfigError: nothing is integrated yet (sync one release first).
         ForktoolError: as :func:`sync`.
     """
-    lock = lockfile.read(config.lock_path)
-    if lock is None:
-        raise ConfigError(
-            f"--each starts from the integrated release, and {config.name} has none yet",
-            f"sync one release first: 'forktool sync {config.name} --to VERSION'",
-        )
+    lock = _integrated(config, "--each")
     target = Version(upstream.resolve_release(config, to).version)
     current = Version(lock.version)
     steps = [
@@ -279,12 +298,95 @@ def sync_each(
     ]
     if not steps:
         return [sync(config, to, progress)]
+
+    def resolver(version: str) -> Resolve:
+        return lambda repo: upstream.resolve_release(config, version, repo)
+
+    return _step(config, [(v, resolver(v)) for v in steps], progress, done, each_commits=False)
+
+
+def sync_each_commit(
+    config: UpstreamConfig,
+    to: str | None,
+    progress: Progress = lambda _: None,
+    done: ReleaseDone = lambda position, total, result: None,
+) -> list[SyncResult]:
+    """Integrate the upstream commits after the integrated one up to ``to`` (a branch,
+    commit or release of a git upstream; default: the newest release) one at a time,
+    stopping at the first that does not integrate cleanly: so the maintainer learns
+    which upstream commit collides with the fork.
+
+    The commits are ``to``'s first-parent chain from the integrated upstream commit,
+    those that do not contain it left out (:func:`.gitsource.steps`); each is a sync of
+    its own (vendor, transformed and fork commits, lock file), as :func:`sync` does it.
+
+    Args:
+        done: as :func:`sync_each`'s, per commit.
+
+    Returns:
+        one result per commit tried, in order (the last may be a conflict); each with
+        ``each_commits`` True.
+
+    Raises:
+        ConfigError: a PyPI upstream (it has no commits), or nothing is integrated yet.
+        ForktoolError: as :func:`sync` (``to`` the upstream does not have, or one that
+            does not descend from the integrated commit).
+    """
+    source = config.source
+    if not isinstance(source, GitSource):
+        raise ConfigError(
+            f"--each-commit steps through a git upstream's commits, and {config.name} is "
+            "a PyPI upstream (sdists, no commits)",
+            f"integrate one release at a time with 'forktool sync {config.name} --each'",
+        )
+    lock = _integrated(config, "--each-commit")
+    repo = open_fork(config, "clone it there, or delete the lock file to start over")
+    progress(f"listing the commits of {config.name}")
+    target = upstream.resolve_release(config, to, repo)
+    integrated = lock.upstream_commit
+    found = gitsource.steps(repo, source, integrated, target) if integrated else []
+    if not found or Version(target.version) <= Version(lock.version):
+        return [replace(sync(config, to, progress), each_commits=True)]
+    steps = [(upstream.check_taggable(config, r).version, _resolved(r)) for r in found]
+    return _step(config, steps, progress, done, each_commits=True)
+
+
+def _resolved(release: Release) -> Resolve:
+    return lambda repo: release
+
+
+def _integrated(config: UpstreamConfig, option: str) -> Lock:
+    """The lock file's integrated release, where ``option`` starts from.
+
+    Raises:
+        ConfigError: nothing is integrated yet.
+    """
+    lock = lockfile.read(config.lock_path)
+    if lock is None:
+        raise ConfigError(
+            f"{option} starts from the integrated release, and {config.name} has none yet",
+            f"sync one release first: 'forktool sync {config.name} --to VERSION'",
+        )
+    return lock
+
+
+def _step(
+    config: UpstreamConfig,
+    steps: Sequence[tuple[str, Resolve]],
+    progress: Progress,
+    done: ReleaseDone,
+    *,
+    each_commits: bool,
+) -> list[SyncResult]:
+    """Sync each of ``steps`` (version, how to find it) in order; stop at the first that
+    does not integrate cleanly, recording the versions still to go."""
+    versions = [version for version, _ in steps]
     results: list[SyncResult] = []
-    for position, version in enumerate(steps, 1):
-        result = sync(config, version, progress)
+    for position, (_, resolve) in enumerate(steps, 1):
+        result = replace(_sync(config, resolve, progress), each_commits=each_commits)
         stops = result.status not in (SyncStatus.MERGED, SyncStatus.CREATED, SyncStatus.UP_TO_DATE)
         if stops and result.status.waits:
-            result = _remember_each(config, result, steps[position:])
+            result = _remember_each(config, result, versions[position:], each_commits)
         results.append(result)
         done(position, len(steps), result)
         if stops:
@@ -293,17 +395,19 @@ def sync_each(
 
 
 def _remember_each(
-    config: UpstreamConfig, result: SyncResult, remaining: Sequence[str]
+    config: UpstreamConfig, result: SyncResult, remaining: Sequence[str], each_commits: bool
 ) -> SyncResult:
-    """``result`` (a sync of ``sync --each`` waiting on conflicts) with the releases still
-    to go, which its intent record keeps for ``--continue`` to name."""
+    """``result`` (a sync of ``sync --each`` or ``--each-commit`` waiting on conflicts)
+    with the releases or commits still to go, which its intent record keeps for
+    ``--continue`` to name."""
     if not remaining:
         return result
     repo = GitRepo(result.fork_repository)
     pending = intent.read_pending(repo, config.name)
     if pending is not None:
-        intent.write_pending(repo, replace(pending, each_remaining=list(remaining)))
-    return replace(result, remaining=tuple(remaining))
+        record = replace(pending, each_remaining=list(remaining), each_commits=each_commits)
+        intent.write_pending(repo, record)
+    return replace(result, remaining=tuple(remaining), each_commits=each_commits)
 
 
 def _first_missing(path: Path) -> Path | None:
@@ -364,6 +468,8 @@ def _result(
         leftovers=dict(Counter(leftover.reason for leftover in built.transform.leftovers)),
         failures=dict(built.transform.failures),
         patches=built.applied.health,
+        upstream_commit=built.vendor.release.commit or "",
+        upstream_subject=_subject(repo, built.vendor.release.commit),
     )
 
 
@@ -495,7 +601,17 @@ def _continue(config: UpstreamConfig, previous: Lock | None, progress: Progress)
         config.name, SyncStatus.MERGED, pending.version, previous.version if previous else None,
         repo.path, pending.vendor, pending.transformed, fork,
         shim=_refresh_shim(config, pending.version), remaining=tuple(pending.each_remaining),
+        upstream_commit=pending.upstream_commit or "",
+        upstream_subject=_subject(repo, pending.upstream_commit),
+        each_commits=pending.each_commits,
     )  # fmt: skip
+
+
+def _subject(repo: GitRepo, commit: str | None) -> str:
+    """The first line of upstream commit ``commit``'s message ("" when None or missing)."""
+    if not commit or repo.resolve(commit) is None:
+        return ""
+    return repo.commit_info(commit)[1]
 
 
 def _continue_after_patch(
@@ -516,9 +632,10 @@ def _continue_after_patch(
     repo.remove_worktree(Path(stopped.worktree))
     intent.clear_pending(repo, config.name)
     result = sync(config, pending.version, progress)
+    each_commits = pending.each_commits
     if result.status.waits:  # stopped again: the releases --each had to go stay recorded
-        return _remember_each(config, result, pending.each_remaining)
-    return replace(result, remaining=tuple(pending.each_remaining))
+        return _remember_each(config, result, pending.each_remaining, each_commits)
+    return replace(result, remaining=tuple(pending.each_remaining), each_commits=each_commits)
 
 
 def abort_sync(config: UpstreamConfig) -> SyncResult:
@@ -584,6 +701,9 @@ def _settled(
             config.name, SyncStatus.MERGED, lock.version, previous.version if previous else None,
             repo.path, lock.vendor, lock.transformed, lock.fork,
             shim=_refresh_shim(config, lock.version), remaining=tuple(pending.each_remaining),
+            upstream_commit=lock.upstream_commit or "",
+            upstream_subject=_subject(repo, lock.upstream_commit),
+            each_commits=pending.each_commits,
         )  # fmt: skip
     raise RepositoryError(
         f"no sync of {config.name} is waiting: the merge of {pending.version} was not in "
@@ -644,12 +764,17 @@ def _open_fork(config: UpstreamConfig, lock: Lock | None) -> GitRepo | None:
     return repo
 
 
-def _check_direction(config: UpstreamConfig, lock: Lock, release: Release) -> bool:
-    """True when ``release`` is already integrated; raise when it is older."""
+def _check_direction(config: UpstreamConfig, repo: GitRepo, lock: Lock, release: Release) -> bool:
+    """True when ``release`` is already integrated; raise when it is older, or when it or
+    the integrated point is a commit between releases and it does not descend from the
+    integrated upstream commit (:func:`upstream.refuse_backwards`)."""
     current, wanted = Version(lock.version), Version(release.version)
     if wanted < current:
         raise ConfigError(
             f"{config.name} {lock.version} is integrated; {release.version} is older",
             "forktool only moves a fork forward; give a newer --to",
         )
-    return wanted == current
+    if wanted == current:
+        return True
+    upstream.refuse_backwards(repo, config, (lock.version, lock.upstream_commit), release)
+    return False

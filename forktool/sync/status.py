@@ -9,6 +9,7 @@ index, state files) and the shim's output directory, so it can run beside a sync
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from forktool.patches.metadata import PatchMetadata
 from forktool.records import intent, lockfile, state
 from forktool.records.fork import find_fork
 from forktool.shims import default_shim_version
+from forktool.shims.fork_metadata import ForkMetadata
+from forktool.shims.fork_tree import Source
+from forktool.upstream.gitsource import is_between_releases
 from forktool.upstream.urlauth import redact
 
 
@@ -131,10 +135,16 @@ class UpstreamStatus:
             repository URL or path (git); index: the index URL (PyPI), else ""; URLs
             with their password redacted (``user:****@host``).
         fork: the fork repository.
-        integrated: the release the lock file records, or None before the first sync.
+        integrated: the release the lock file records, or None before the first sync;
+            for a git upstream it may be a commit between releases
+            (``3.1.3.post68+g2ac89889f4cc``, see :mod:`forktool.upstream.gitsource`).
+        integrated_commit: the upstream commit the lock file records (git upstreams), or
+            None.
         newest: the newest release the source lists, or None when not listed.
         newer: the releases newer than the integrated one, oldest first (every release
-            before the first sync); None when releases were not listed.
+            before the first sync); None when releases were not listed. Compared as
+            versions: after a commit between releases, a release made on another branch
+            is listed too, though a sync refuses one that does not contain that commit.
         releases_error: why listing releases failed, one line ("" when it did not fail
             or was skipped).
         series: the series file (``patches/<name>/series``; it may not exist).
@@ -155,6 +165,7 @@ class UpstreamStatus:
     index: str
     fork: ForkState
     integrated: str | None
+    integrated_commit: str | None
     newest: str | None
     newer: tuple[str, ...] | None
     releases_error: str
@@ -217,6 +228,7 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
         index="" if isinstance(source, GitSource) else redact(source.index),
         fork=fork,
         integrated=integrated,
+        integrated_commit=lock.upstream_commit if lock else None,
         newest=newest,
         newer=newer,
         releases_error=error,
@@ -354,13 +366,27 @@ def _wheels(out: Path, distribution: str) -> dict[str, Path]:
     return found
 
 
+def pinned_version(config: UpstreamConfig, integrated: str) -> str:
+    """The fork version the shim pins for ``integrated``: that version; but for a commit
+    between releases whose tree declares a version of its own (a static ``version =
+    "3.2.0.dev"`` in ``pyproject.toml``), the declared one, which the fork installs as.
+    Reads the fork's checkout."""
+    if not is_between_releases(integrated):
+        return integrated
+    with contextlib.suppress(ForktoolError, OSError):
+        declared = ForkMetadata.read(Source.of(config.fork_path)).version
+        if declared:
+            return declared
+    return integrated
+
+
 def _expected_version(config: UpstreamConfig, integrated: str | None, fork_dist: str) -> str | None:
     if integrated is None:
         return None
     try:
         if config.shim_version:
             return str(Version(config.shim_version))
-        return default_shim_version(str(Version(integrated)), fork_dist)
+        return default_shim_version(str(Version(pinned_version(config, integrated))), fork_dist)
     except InvalidVersion:
         return config.shim_version or None
 

@@ -68,13 +68,24 @@ def parse_version(text: str, option: str) -> Version:
         ) from exc
 
 
-def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
+def resolve_release(config: UpstreamConfig, to: str | None, repo: GitRepo | None = None) -> Release:
     """Release ``to`` (compared as versions; pre-releases allowed), or the newest release.
 
+    For a git upstream, ``to`` may also name a commit between releases: a branch
+    (``main``), a tag that is not a release, a commit id, or such a commit's version
+    (``3.1.3.post68+g2ac89889f4cc``); see :func:`.gitsource.resolve_ref`. Its history is
+    fetched into ``repo`` (objects only), or, without one (a first sync), into a temporary
+    repository that is deleted again. A release of that version wins over a ref.
+
+    Returns:
+        the release; for a commit between releases, ``tag`` is None, ``commit`` its id
+        and ``version`` its version (:func:`.gitsource.describe`).
+
     Raises:
-        ConfigError: ``to`` is not a version.
-        SourceError: the source cannot be read, has no such release, or no releases at all;
-            or the release's version cannot name its tag (:func:`check_taggable`).
+        ConfigError: ``to`` is not a version (PyPI upstream).
+        SourceError: the source cannot be read, has no such release (or, git: branch, tag
+            or commit), or no releases at all; or the release's version cannot name its
+            tag (:func:`check_taggable`).
     """
     if to is None:
         releases = list_releases(config)
@@ -84,19 +95,89 @@ def resolve_release(config: UpstreamConfig, to: str | None) -> Release:
                 "check [source] in the upstream definition (project name or tag-pattern)",
             )
         return check_taggable(config, releases[-1])
-    wanted = parse_version(to, "--to")
     source = config.source
     if not isinstance(source, GitSource):
+        parse_version(to, "--to")
         return check_taggable(config, pypi.find_release(source.index, source.project, to))
     releases = gitsource.list_releases(replace(source, prereleases=True))
+    wanted = _version_or_none(to)
     for release in releases:
-        if Version(release.version) == wanted:
+        if wanted is not None and Version(release.version) == wanted:
             return check_taggable(config, release)
+    found = _resolve_ref(source, to, repo)
+    if found is not None:
+        return check_taggable(config, found)
     newest = ", ".join(r.version for r in releases[-5:]) or "none"
+    if wanted is None and not gitsource.looks_like_commit(to):
+        raise ConfigError(
+            f"--to {to!r} is not a version, nor a branch, tag or commit of upstream "
+            f"{config.name!r}",
+            f"give a release (newest: {newest}), a branch (e.g. main) or a commit id",
+        )
+    if wanted is not None and not gitsource.looks_like_commit(to):
+        raise SourceError(
+            f"upstream {config.name!r} has no release {to}",
+            f"newest releases: {newest}",
+        )
     raise SourceError(
-        f"upstream {config.name!r} has no release {to}",
-        f"newest releases: {newest}",
+        f"upstream {config.name!r} has no release, branch, tag or commit {to!r}",
+        f"give a release (newest: {newest}), a branch (e.g. main) or a commit id",
     )
+
+
+def _version_or_none(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _resolve_ref(source: GitSource, to: str, repo: GitRepo | None) -> Release | None:
+    """:func:`.gitsource.resolve_ref` in ``repo``, or in a scratch repository."""
+    if repo is not None:
+        return gitsource.resolve_ref(repo, source, to)
+    with tempfile.TemporaryDirectory(prefix="forktool-ref-") as scratch:
+        found = gitsource.resolve_ref(GitRepo.init(Path(scratch), "main"), source, to)
+        return replace(found, date=None) if found is not None else None
+
+
+def between_releases(release: Release) -> bool:
+    """True when ``release`` is a git upstream's commit between releases (no tag)."""
+    return release.tag is None and release.commit is not None and release.sha256 is None
+
+
+def refuse_backwards(
+    repo: GitRepo, config: UpstreamConfig, integrated: tuple[str, str | None], release: Release
+) -> None:
+    """Refuse to integrate ``release`` when either it or the integrated point is a commit
+    between releases and ``release``'s commit does not descend from the integrated
+    upstream commit: the merge (whose base is the last integrated transformed commit)
+    would take back upstream changes the fork has. Two releases are never compared so
+    (a fork may go from a release of one maintenance branch to one of another).
+
+    Args:
+        integrated: the integrated version and its upstream commit (the lock file's).
+
+    Raises:
+        ConfigError: it does not descend.
+        SourceError: the release's commit cannot be fetched.
+    """
+    version, commit = integrated
+    source = config.source
+    if not isinstance(source, GitSource) or commit is None or release.commit is None:
+        return
+    if not (between_releases(release) or gitsource.is_between_releases(version)):
+        return
+    gitsource.ensure_commit(repo, release)
+    gitsource.ensure_commit(repo, Release(version, source.url, commit=commit))
+    if commit != release.commit and not repo.is_ancestor(commit, release.commit):
+        named = f"tag {release.tag}" if release.tag else f"commit {release.commit[:12]}"
+        raise ConfigError(
+            f"{config.name} {release.version} ({named}) does not descend from the integrated "
+            f"{config.name} {version} (upstream commit {commit[:12]})",
+            "integrating it would take back upstream changes the fork has; give --to a "
+            "branch or commit that contains the integrated one",
+        )
 
 
 def check_taggable(config: UpstreamConfig, release: Release) -> Release:
@@ -151,7 +232,8 @@ def import_release(
         except (ValueError, OverflowError) as exc:  # git has no date, or past year 9999
             raise SourceError(
                 f"{config.name} {release.version}: the date of upstream commit "
-                f"{upstream_commit[:12]} (tag {release.tag}) is outside what git and forktool "
+                f"{upstream_commit[:12]} ({f'tag {release.tag}' if release.tag else 'a commit'}) "
+                "is outside what git and forktool "
                 "can record (1970 to 9999)",
                 "forktool cannot import this release; integrate another one with --to VERSION",
             ) from exc
@@ -159,7 +241,8 @@ def import_release(
         if existing:
             return VendorImport(release, existing, repo.read_tree(existing), True)
         tree_id = repo.tree_of(upstream_commit)
-        message = f"Import {config.name} {release.version} (tag {release.tag}, {upstream_commit})"
+        named = f"tag {release.tag}, " if release.tag else "commit "
+        message = f"Import {config.name} {release.version} ({named}{upstream_commit})"
         commit = repo.commit_tree(tree_id, _parents(parent), message + "\n", release.date)
         return VendorImport(release, commit, repo.read_tree(commit), False)
     if existing:
