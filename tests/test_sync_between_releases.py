@@ -261,7 +261,7 @@ def test_check_to_main_changes_nothing(definition: Path, upstream: Path) -> None
     before = state(definition)
     conflict = run_cli(definition, "check", "mypkg", "--to", "main")
     assert conflict.exit_code == 1, conflict.output
-    assert "would conflict with the fork in 1 paths" in conflict.output
+    assert "would conflict with the fork in 1 path" in conflict.output
     assert "src/ourpkg/core.py" in conflict.output
     assert state(definition) == before
 
