@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from forktool.exchange.export import forwarded_of, with_forwarded
+from forktool.exchange.export import with_forwarded
 from forktool.exchange.inverse import inverse_map
 from forktool.model import RenameMap
+from forktool.patches.metadata import from_diff
 from tests.helpers import git, run_cli, snapshot
 
 CODE = "src/ourpkg/core.py"
@@ -127,8 +130,9 @@ def test_json_round_trip_and_onto_the_newest_release(definition: Path, fork: Pat
     onto = document["onto"]
     assert isinstance(onto, dict)
     assert onto["status"] == "applies"
-    assert onto["commit"] == git(fork, "rev-parse", "vendor/mypkg")
-    assert onto["description"] == "mypkg 1.0 (vendor branch)"
+    # upstream's own commit of the release, not forktool's vendor commit of it
+    assert onto["commit"] == git(fork, "rev-parse", "refs/forktool/mypkg/tags/v1.0^{commit}")
+    assert onto["description"] == "mypkg 1.0"
 
 
 def test_onto_a_newer_upstream_commit_conflicts_with_exit_1(
@@ -213,7 +217,7 @@ def test_a_series_patch_is_exported_and_marked_forwarded(
     assert document["onto"]["status"] == "applies"  # type: ignore[index]
     assert document["forwarded"] == str(patch_file)
     after = patch_file.read_bytes()
-    assert forwarded_of(after) == url
+    assert from_diff(after).forwarded == url
     assert after.split(b"diff --git", 1)[1] == before.split(b"diff --git", 1)[1]
     exported = tmp_path / "x.patch"
     exported.write_text(patch)
@@ -257,7 +261,17 @@ def test_branch_is_created_in_the_upstream_clone(
         (("HEAD^1", "--branch", "x"), "--branch needs --onto"),
         (("HEAD~1..HEAD~1",), "holds no commit"),
         (("merge",), "is a merge commit"),
-        (("HEAD~3..merge",), "merge commits"),
+        (("HEAD~3..merge",), "holds 1 merge commit, e.g."),
+        (("vendor/mypkg",), "is forktool's vendor commit (vendor/mypkg)"),
+        (("transformed/mypkg",), "is forktool's transformed commit (transformed/mypkg)"),
+        (
+            ("HEAD^1", "--onto", "main", "--branch", "bad..name"),
+            "--branch 'bad..name' is not a valid git branch name: ",
+        ),
+        (
+            ("HEAD^1", "--onto", "main", "--branch", "x", "--clone", "/nonexistent/clone"),
+            "--clone /nonexistent/clone is not a git repository (the top directory of a clone)",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_changes_nothing(
@@ -285,8 +299,13 @@ def test_forwarded_header_is_set_and_replaced() -> None:
         b"From: A <a@b>\nSubject: x\n\nForwarded: no\nForktool-Base: mypkg 1.0\n---\n"
         b"diff --git a/f b/f\n"
     )
-    assert forwarded_of(with_forwarded(once, "https://x.org/1")) == "https://x.org/1"
+    assert from_diff(with_forwarded(once, "https://x.org/1")).forwarded == "https://x.org/1"
     assert with_forwarded(once, "https://x.org/1").count(b"Forwarded:") == 1
+    # a key in another case is the one the metadata reader takes: replaced, not doubled
+    lower = once.replace(b"Forwarded: no", b"forwarded: no")
+    replaced = with_forwarded(lower, "https://x.org/2")
+    assert replaced.lower().count(b"forwarded:") == 1
+    assert from_diff(replaced).forwarded == "https://x.org/2"
 
 
 def test_inverse_map_swaps_every_name() -> None:
@@ -303,3 +322,170 @@ def test_inverse_map_swaps_every_name() -> None:
     assert inverse.scripts == {"fw": "flask"}
     assert inverse.symbols == {"framework.app.App": "Flask"}
     assert inverse.keep == ("flask.commands",)
+
+
+def test_output_file_that_exists_is_refused_and_nothing_is_written(
+    definition: Path, fork: Path, upstream_repo: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my precious notes\n")
+    git(upstream_repo, "checkout", "-q", "main")
+    before = _state(definition, upstream_repo)
+    result = run_cli(
+        definition, "export", "HEAD", "--onto", "main", "--branch", "b", "-o", str(notes)
+    )
+    assert result.exit_code == 2, result.output
+    assert "exists; forktool does not overwrite it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert notes.read_text() == "my precious notes\n"
+    assert _state(definition, upstream_repo) == before
+
+
+def test_output_into_a_missing_directory_is_refused_before_branch_and_forwarded(
+    definition: Path, fork: Path, upstream_repo: Path, tmp_path: Path
+) -> None:
+    assert run_cli(definition, "patch", "add", "HEAD", "--name", "strip.patch").exit_code == 0
+    git(upstream_repo, "checkout", "-q", "main")
+    before = _state(definition, upstream_repo)
+    missing = tmp_path / "nodir" / "x.patch"
+    args = ("strip.patch", "--onto", "main", "--branch", "fix-strip", "-o", str(missing))
+    result = run_cli(definition, "export", *args, "--forwarded", "https://x.org/pull/1")
+    assert result.exit_code == 2, result.output
+    assert f"the directory {missing.parent} does not exist" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not missing.parent.exists()
+    assert _state(definition, upstream_repo) == before  # no branch, no Forwarded:
+
+
+def test_branch_starts_from_upstreams_own_release_commit(
+    definition: Path, fork: Path, upstream_repo: Path, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(upstream_repo), str(clone)], check=True)
+    tag = git(clone, "rev-parse", "v1.0^{commit}")
+    document = _export(
+        definition, "HEAD", "--onto", "1.0", "--branch", "fix", "--clone", str(clone)
+    )
+    assert document["onto"]["commit"] == tag  # type: ignore[index]
+    assert git(clone, "rev-parse", "fix~1") == tag
+    assert git(clone, "merge-base", "fix", "v1.0") == tag
+    assert "forktool@localhost" not in git(clone, "log", "--format=%ae", "fix")
+    assert git(clone, "show", "fix:src/mypkg/helpers.py").endswith("text.upper().strip()")
+    # --onto alone (the integrated release): the same upstream commit.
+    document = _export(definition, "HEAD", "--onto", "--branch", "fix2", "--clone", str(clone))
+    assert git(clone, "rev-parse", "fix2~1") == tag
+    assert git(clone, "rev-parse", "fix2") == git(clone, "rev-parse", "fix")
+
+
+def test_onto_an_older_release_finds_its_upstream_commit_kept_or_fetched(
+    definition: Path, fork: Path, upstream_repo: Path
+) -> None:
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 0
+    tag = git(upstream_repo, "rev-parse", "v1.0^{commit}")
+    assert _export(definition, "HEAD~1", "--onto", "1.0")["onto"]["commit"] == tag  # type: ignore[index]
+    # The tag forktool kept at the import is gone: fetched from the upstream again.
+    git(fork, "update-ref", "-d", "refs/forktool/mypkg/tags/v1.0")
+    assert _export(definition, "HEAD~1", "--onto", "1.0")["onto"]["commit"] == tag  # type: ignore[index]
+
+
+def test_forwarded_header_in_another_case_is_replaced_and_metadata_stays_in_the_fork(
+    definition: Path, fork: Path
+) -> None:
+    assert run_cli(definition, "patch", "add", "HEAD", "--name", "strip.patch").exit_code == 0
+    patch_file = definition / "patches/mypkg/strip.patch"
+    data = patch_file.read_bytes().replace(
+        b"\nForktool-Base:",
+        b"\nforwarded: no\nREASON: our ops team wants it\nupstream-pr: 5999\n"
+        b"Forktool-Backport: 0123456789abcdef0123456789abcdef01234567\nForktool-Base:",
+        1,
+    )
+    patch_file.write_bytes(data)
+    url = "https://example.org/mypkg/pull/7"
+    document = _export(definition, "strip.patch", "--forwarded", url)
+    after = patch_file.read_bytes()
+    assert from_diff(after).forwarded == url
+    header = after.split(b"diff --git", 1)[0].lower()
+    assert header.count(b"forwarded:") == 1
+    patch = str(document["patch"]).lower()
+    for key in ("forwarded:", "reason:", "upstream-pr:", "forktool-base:", "forktool-backport:"):
+        assert key not in patch
+    assert "forktool-series-patch: strip.patch" in patch
+
+
+def test_a_fork_commits_metadata_lines_are_not_exported(definition: Path, fork: Path) -> None:
+    _edit(fork / CODE, '"hello "', '"hey "')
+    head = _commit(fork, "Say hey\n\nUpstream wants this too.\n\nReason: ops\nforwarded: no")
+    patch = str(_export(definition, "HEAD")["patch"])
+    assert "Upstream wants this too." in patch
+    assert "Reason:" not in patch and "forwarded:" not in patch
+    assert f"Forktool-Fork-Commit: {head}" in patch
+
+
+def test_forwarded_is_not_written_when_onto_conflicts(definition: Path, fork: Path) -> None:
+    _edit(fork / CODE, '"hello "', '"hey "')
+    _commit(fork, "Say hey")
+    assert run_cli(definition, "patch", "add", "HEAD", "--name", "hey.patch").exit_code == 0
+    patch_file = definition / "patches/mypkg/hey.patch"
+    before = patch_file.read_bytes()
+    document = _export(
+        definition, "hey.patch", "--onto", "v1.1", "--forwarded", "https://x.org/1", code=1
+    )
+    assert document["onto"]["status"] == "conflicts"  # type: ignore[index]
+    assert document["forwarded"] is None
+    assert patch_file.read_bytes() == before
+
+
+def test_forwarded_is_refused_while_a_sync_waits(
+    definition: Path, fork: Path, upstream_repo: Path
+) -> None:
+    assert run_cli(definition, "patch", "add", "HEAD", "--name", "strip.patch").exit_code == 0
+    _edit(fork / CODE, '"hello "', '"hey "')
+    _commit(fork, "Say hey")
+    assert run_cli(definition, "sync", "mypkg", "--to", "1.1").exit_code == 1  # conflicts wait
+    before = _state(definition, upstream_repo)
+    result = run_cli(definition, "export", "strip.patch", "--forwarded", "https://x.org/1")
+    assert result.exit_code == 2, result.output
+    assert "a sync of mypkg is waiting for its conflicts" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _state(definition, upstream_repo) == before
+
+
+def test_clone_that_is_not_a_repository_names_the_clone(
+    definition: Path, fork: Path, upstream_repo: Path, tmp_path: Path
+) -> None:
+    for clone in (tmp_path / "plain", upstream_repo / "src"):
+        clone.mkdir(exist_ok=True)
+        args = ("HEAD", "--onto", "main", "--branch", "x", "--clone", str(clone))
+        result = run_cli(definition, "export", *args)
+        assert result.exit_code == 2, result.output
+        assert f"--clone {clone} is not a git repository" in result.stderr
+        assert "[fork] path" not in result.stderr
+
+
+def test_ctrl_c_after_the_push_says_the_branch_was_made(
+    definition: Path, fork: Path, upstream_repo: Path, tmp_path: Path
+) -> None:
+    """A real SIGINT, sent by a ``git`` on PATH that runs the real git and then interrupts
+    forktool when it is the push into the clone."""
+    real_git = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True)
+    wrapper = tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    wrapper.write_text(
+        f'#!/bin/sh\n"{real_git.stdout.strip()}" "$@"\nrc=$?\n'
+        'if [ "$1" = push ]; then kill -INT $PPID; fi\nexit $rc\n'
+    )
+    wrapper.chmod(0o755)
+    git(upstream_repo, "checkout", "-q", "main")
+    out = tmp_path / "x.patch"
+    env = {**os.environ, "PATH": f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}"}
+    args = ["--root", str(definition), "export", "HEAD", "--onto", "main", "--branch", "cc"]
+    result = subprocess.run(
+        [sys.executable, "-m", "forktool", *args, "-o", str(out)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 130, result.stderr
+    commit = git(upstream_repo, "rev-parse", "cc")
+    assert "undone" not in result.stderr
+    assert f"created branch cc ({commit[:12]}) in {upstream_repo}" in result.stderr
+    assert f"written {out}" in result.stderr
+    assert out.read_text().startswith("From ")

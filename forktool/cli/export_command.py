@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from forktool import interrupts
 from forktool.cli.group import main
 from forktool.cli.output import EXIT_CONFLICT, err
 from forktool.cli.upstream_config import one_config
-from forktool.exchange.export import ApplyStatus, Exported, Request, export
+from forktool.config import UpstreamConfig
+from forktool.errors import ConfigError, ForktoolError, Interrupted
+from forktool.exchange.export import (
+    ApplyStatus,
+    Exported,
+    Request,
+    create_branch,
+    export,
+    write_forwarded,
+)
 from forktool.exchange.inverse import RoundTripLine
 from forktool.sync.writerlock import exclusive
 
@@ -90,20 +102,98 @@ def export_command(
       forktool export HEAD --upstream flask      with several upstreams
     """
     cfg = one_config(root, upstream_name)
-    request = Request(what, onto, branch, clone, forwarded)
-    with exclusive(cfg):
-        result = export(cfg, request)
     if output is not None:
-        output.write_bytes(result.patch)
-    if as_json:
-        click.echo(json.dumps(_document(result, output), indent=1))
-    else:
-        if output is None:
-            sys.stdout.buffer.write(result.patch)
-            sys.stdout.flush()
-        _summary(result, output)
+        _check_output(output)
+    request = Request(what, onto, branch, clone, forwarded)
+    made: list[str] = []
+    try:
+        with exclusive(cfg):
+            result = export(cfg, request)
+            _write(cfg, result, output, made)
+        if as_json:
+            click.echo(json.dumps(_document(result, output), indent=1))
+        else:
+            if output is None:
+                sys.stdout.buffer.write(result.patch)
+                sys.stdout.flush()
+            _summary(result, output)
+    except Interrupted as exc:
+        if made:  # the group's message would say "undone"
+            exc.detail = f"it had {', '.join(made)}; nothing else was changed"
+        raise
     if result.onto is not None and result.onto.status == ApplyStatus.CONFLICTS:
         sys.exit(EXIT_CONFLICT)
+
+
+def _check_output(output: Path) -> None:
+    """Refuse an ``-o`` FILE that exists, or whose directory does not, before anything is
+    written.
+
+    Raises:
+        ConfigError: what is wrong with it, one line.
+    """
+    if output.exists() or output.is_symlink():
+        raise ConfigError(
+            f"-o {output} exists; forktool does not overwrite it",
+            "give a new file name, or move that file away first",
+        )
+    parent = output.parent
+    if not parent.is_dir():
+        raise ConfigError(
+            f"-o {output}: the directory {parent} does not exist",
+            "create it first, or give a file in an existing directory",
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"-o {output}: cannot write into {parent}", "give a file in a directory you can write"
+        )
+
+
+def _write(cfg: UpstreamConfig, result: Exported, output: Path | None, made: list[str]) -> None:
+    """Write what the export planned: the ``-o`` file, ``Forwarded:``, and last the branch
+    (an interrupt before the push leaves no branch). Each step runs shielded from Ctrl-C
+    and is added to ``made`` once done, for the message of an interrupt or a later failure.
+
+    Raises:
+        ForktoolError: a step failed; its message names the steps done before it.
+    """
+    steps: list[tuple[Callable[[], None], str]] = []
+    if output is not None:
+        steps.append((lambda: _write_output(output, result.patch), f"written {output}"))
+    forwarding = result.forwarded
+    if forwarding is not None:
+        done = f"written Forwarded: {forwarding.value} into {forwarding.path}"
+        steps.append((lambda: write_forwarded(forwarding), done))
+    branch = result.branch
+    if branch is not None:
+        done = f"created branch {branch.name} ({branch.commit[:12]}) in {branch.clone}"
+        steps.append((lambda: create_branch(cfg, branch), done))
+    for step, done in steps:
+        try:
+            with interrupts.shielded():
+                step()
+                made.append(done)
+        except ForktoolError as exc:
+            if not made:
+                raise
+            message = f"{exc.message} (it had {', '.join(made)})"
+            raise ForktoolError(message, exc.hint) from exc
+
+
+def _write_output(output: Path, patch: bytes) -> None:
+    """Write the patch to a new file ``output`` (never over one that appeared meanwhile).
+
+    Raises:
+        ConfigError: it cannot be created (nothing was written then).
+    """
+    try:
+        with output.open("xb") as file:
+            file.write(patch)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write -o {output}: {exc.strerror or exc}",
+            "give a new file in a directory you can write",
+        ) from exc
 
 
 def _summary(result: Exported, output: Path | None) -> None:
@@ -138,7 +228,7 @@ def _summary(result: Exported, output: Path | None) -> None:
         say(f"created branch {branch.name} ({branch.commit[:12]}) in {branch.clone}")
         say(f"  push it: git -C {branch.clone} push <remote> {branch.name}")
     if result.forwarded is not None:
-        say(f"wrote Forwarded: into {result.forwarded}")
+        say(f"wrote Forwarded: {result.forwarded.value} into {result.forwarded.path}")
 
 
 def _short(source: str) -> str:
@@ -188,7 +278,7 @@ def _document(result: Exported, output: Path | None) -> dict[str, Any]:
         "branch": None
         if branch is None
         else {"name": branch.name, "clone": str(branch.clone), "commit": branch.commit},
-        "forwarded": str(result.forwarded) if result.forwarded is not None else None,
+        "forwarded": str(result.forwarded.path) if result.forwarded is not None else None,
     }
 
 

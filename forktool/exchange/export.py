@@ -16,44 +16,47 @@ them must be the fork's change byte for byte (``git diff`` of the two pairs comp
 lines that do not come back are listed (:func:`~.inverse.round_trip_lines`), never fixed
 by guessing.
 
-``--branch NAME`` (a git upstream) commits the change onto the ``--onto`` commit and
-pushes that commit into a local clone of the upstream as branch ``NAME``, ready to push
-for a pull request. ``--forwarded VALUE`` writes ``Forwarded: VALUE`` into the header of
-the series patch exported. Everything else writes only git objects (and the transform
-cache) in the fork repository; refs fetched for ``--onto`` are deleted again.
+For a git upstream, ``--onto`` a release checks against upstream's own commit of it (the
+release tag's), never forktool's vendor commit (same tree, but history upstream does not
+have). ``--branch NAME`` commits the change onto that commit, for a pull request.
+
+Plan, then write: :func:`export` writes only git objects (and the transform cache) in the
+fork repository, and refs fetched for ``--onto`` are deleted again. What the command then
+changes is done by the caller, in this order: the ``-o`` file, :func:`write_forwarded`
+(``Forwarded: VALUE`` in the series patch's header), and last :func:`create_branch` (the
+branch pushed into a local clone of the upstream).
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from forktool import upstream
 from forktool.config import GitSource, UpstreamConfig
-from forktool.errors import ConfigError, RepositoryError
+from forktool.errors import ConfigError, ForktoolError, RepositoryError
 from forktool.exchange.inverse import RoundTripLine, rename_tree, round_trip_lines, unrename_tree
-from forktool.git.command import ANY
 from forktool.git.names import branch_problem
-from forktool.git.repository import GitRepo
+from forktool.git.repository import Authorship, GitRepo
 from forktool.model import PatchKind, PatchStatus, Tree
-from forktool.patches import apply
+from forktool.patches import apply, metadata
 from forktool.patches import series as series_mod
 from forktool.patches.diff_format import split
-from forktool.records import lockfile
+from forktool.records import intent, lockfile
 from forktool.records.fork import open_fork
 from forktool.records.state import transform_cache_path
 from forktool.transform import scm_version
 from forktool.transform.cache import TransformCache
+from forktool.upstream import gitsource
+from forktool.upstream.repository import tags_prefix
 
 #: The trailers naming where an exported change comes from.
 COMMIT_TRAILER = "Forktool-Fork-Commit"
 PATCH_TRAILER = "Forktool-Series-Patch"
-FORWARDED = "Forwarded:"
-_NOT_A_MESSAGE = ("Forktool-Base:", FORWARDED)
 
 
 class SourceKind(StrEnum):
@@ -126,14 +129,17 @@ class Onto:
 
     Attributes:
         ref: as given ("" for the newest release on the vendor branch).
-        commit: the upstream commit checked against.
-        description: what that is, e.g. ``flask 3.1.3 (vendor branch)``.
+        commit: the upstream commit checked against: for a git upstream upstream's own
+            (a release's: its tag's commit), for a PyPI upstream the release's vendor
+            commit.
+        description: what that is, e.g. ``flask 3.1.3``, ``flask 3.1.3 (vendor
+            branch)`` (PyPI), ``main of https://github.com/pallets/flask``.
         status: applies / three-way / conflicts (the worst over the changes).
         detail: git's reason the plain apply failed, e.g. ``patch failed:
             src/flask/app.py:120`` ("" when it applies).
         conflicts: paths a three-way apply leaves conflicted.
         failed: the change (fork commit or patch) that did not apply plainly ("" if none).
-        tree: the upstream tree with every change applied (None: conflicts).
+        trees: the upstream tree after each change, in order (empty: conflicts).
     """
 
     ref: str
@@ -143,12 +149,13 @@ class Onto:
     detail: str = ""
     conflicts: tuple[str, ...] = ()
     failed: str = ""
-    tree: str | None = None
+    trees: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Branch:
-    """The branch ``--branch`` created: its name, the clone it is in, its commit."""
+    """The branch ``--branch`` makes: its name, the clone it goes into, and its commit
+    (in the fork's object store until :func:`create_branch` pushes it)."""
 
     name: str
     clone: Path
@@ -156,16 +163,26 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class Forwarding:
+    """``Forwarded:`` to write into a series patch: the file, the value, and the file's
+    new bytes (the diff unchanged)."""
+
+    path: Path
+    value: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Exported:
-    """The result of ``forktool export``.
+    """The result of ``forktool export`` (nothing written yet but git objects).
 
     Attributes:
         upstream: the upstream's name.
         changes: one per commit (in order) or the one patch.
         patch: the ``git format-patch`` output (a mailbox: one message per change).
         onto: the ``--onto`` check, or None.
-        branch: the branch created (None: not asked, or the changes conflict).
-        forwarded: the series patch file ``Forwarded:`` was written into, or None.
+        branch: the branch to create (None: not asked, or the changes conflict).
+        forwarded: the ``Forwarded:`` to write (None: not asked, or the changes conflict).
     """
 
     upstream: str
@@ -173,7 +190,7 @@ class Exported:
     patch: bytes
     onto: Onto | None = None
     branch: Branch | None = None
-    forwarded: Path | None = None
+    forwarded: Forwarding | None = None
 
     @property
     def exact(self) -> bool:
@@ -189,30 +206,36 @@ class _Selected:
     source: str
     before: str  # tree ids in the fork's object store
     after: str
-    message: str
-    env: dict[str, str]  # GIT_AUTHOR_* / GIT_COMMITTER_* of the exported commit
+    message: str  # fork-only metadata left out, the trailer added
+    authorship: Authorship
 
 
 def export(config: UpstreamConfig, request: Request) -> Exported:
-    """Export a fork change in upstream's names (see the module docstring).
+    """Export a fork change in upstream's names (see the module docstring); write nothing
+    but git objects.
 
     Args:
         config: the upstream definition (rename map, source, fork path).
         request: what to export and what to do with it.
 
     Returns:
-        the exported changes, their ``format-patch`` text, the round trip, and the
-        ``--onto`` check and branch when asked.
+        the exported changes, their ``format-patch`` text, the round trip, the ``--onto``
+        check, and the branch and ``Forwarded:`` to write when asked (not when the changes
+        conflict with ``--onto``).
 
     Raises:
         ConfigError: nothing is integrated yet; the patch is not a diff patch of the
             series, or does not apply to the integrated release; ``--forwarded`` without a
-            patch or with a value that is neither a URL nor ``no``; ``--branch`` without
-            ``--onto``, for a PyPI upstream, or with no local clone.
+            patch, with a value that is neither a URL nor ``no``, or while a sync waits
+            for its conflicts; ``--branch`` without ``--onto``, for a PyPI upstream, with
+            a name git refuses, or with no local clone.
         RepositoryError: not a fork commit (unknown, a merge, a root, not on the fork
             branch, or a vendor or transformed commit), an empty range or one with merges,
             a change that changes nothing; an ``--onto`` REF the upstream does not have;
-            the branch exists in the clone. Nothing is changed then.
+            ``--clone`` is not a git repository, or has the branch already (or checked
+            out, unborn). Nothing is changed then.
+        SourceError: upstream's commit of the ``--onto`` release is not in the fork
+            repository and cannot be fetched.
     """
     repo = open_fork(config, f"run 'forktool sync {config.name}' first")
     lock = lockfile.read(config.lock_path)
@@ -222,55 +245,95 @@ def export(config: UpstreamConfig, request: Request) -> Exported:
         )
     series = series_mod.load(config.root, config.name)
     patch_file = _series_patch(series, request.what)
-    _check_request(config, request, patch_file)
+    _check_request(repo, config, request, patch_file)
     selected = (
         [_select_patch(repo, config, lock, series, patch_file)]
         if patch_file is not None
         else _select_commits(repo, config, request.what)
     )
     clone = _branch_clone(config, request) if request.branch is not None else None
-    with _onto_commit(repo, config, request.onto) as onto:
+    with _onto_commit(repo, config, lock, request.onto) as onto:
         with TransformCache(transform_cache_path(repo)) as cache:
             changes, base = _export_changes(repo, config, selected, cache)
-        mailbox = repo.run(
-            ["format-patch", "--stdout", "--no-signature", f"{base}..{changes[-1].commit}"]
-        ).stdout
+        mailbox = repo.format_patch(base, changes[-1].commit)
         checked = _check_onto(repo, changes, *onto) if onto is not None else None
+    if checked is not None and checked.status == ApplyStatus.CONFLICTS:
+        return Exported(config.name, tuple(changes), mailbox, checked)
     branch = None
-    if clone is not None and checked is not None and checked.tree is not None:
+    if clone is not None and checked is not None:
         assert request.branch is not None
-        branch = _create_branch(repo, clone, request.branch, checked, changes)
+        commit = _branch_commit(repo, checked, selected)
+        branch = Branch(request.branch, clone, commit)
     forwarded = None
     if request.forwarded is not None and patch_file is not None:
-        patch_file.path.write_bytes(with_forwarded(patch_file.data, request.forwarded))
-        forwarded = patch_file.path
+        data = with_forwarded(patch_file.data, request.forwarded)
+        forwarded = Forwarding(patch_file.path, request.forwarded, data)
     return Exported(config.name, tuple(changes), mailbox, checked, branch, forwarded)
 
 
+def write_forwarded(forwarding: Forwarding) -> None:
+    """Write the series patch with its ``Forwarded:`` line (:func:`export` planned it).
+
+    Raises:
+        ConfigError: the file cannot be written (nothing was changed then).
+    """
+    try:
+        forwarding.path.write_bytes(forwarding.data)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {forwarding.path}: {exc.strerror or exc}",
+            "check the file's permissions",
+        ) from exc
+
+
+def create_branch(config: UpstreamConfig, branch: Branch) -> None:
+    """Push ``branch``'s commit (with the history it needs) into its clone as a new
+    branch; the clone's checkout, index and other refs stay as they are.
+
+    Raises:
+        RepositoryError: the fork repository is gone, or git refused the push (the branch
+            appeared meanwhile, or the clone cannot be written); nothing was created then.
+    """
+    repo = open_fork(config, f"run 'forktool sync {config.name}' first")
+    repo.push_branch(branch.clone, branch.commit, branch.name)
+
+
 def with_forwarded(data: bytes, value: str) -> bytes:
-    """A patch file with its ``Forwarded:`` header line set to ``value`` (replaced when
-    there is one, else added before the ``Forktool-Base:`` line, or at the end of the
-    header); the diff is left byte for byte."""
+    """A patch file with its ``Forwarded:`` header line set to ``value``: the line the
+    metadata reader (:func:`~forktool.patches.metadata.from_diff`) takes, in any case, is
+    replaced; else one is added before the ``Forktool-Base:`` line, or the ``---`` line,
+    or at the end of the header. The diff is left byte for byte."""
     header, diff = split(data)
-    line = f"{FORWARDED} {value}\n".encode()
+    line = f"{metadata.FORWARDED} {value}\n".encode()
     lines = header.splitlines(keepends=True)
-    for index, existing in enumerate(lines):
-        if existing.startswith(FORWARDED.encode()):
+    ends = [index for index, existing in enumerate(lines) if existing.strip() == b"---"]
+    end = ends[0] if ends else len(lines)
+    for index, existing in enumerate(lines[:end]):
+        if _metadata_of(existing).forwarded:
             lines[index] = line
             return b"".join(lines) + diff
-    for index, existing in enumerate(lines):
-        if existing.startswith(b"Forktool-Base:") or existing.rstrip() == b"---":
-            return b"".join(lines[:index]) + line + b"".join(lines[index:]) + diff
-    return b"".join(lines) + line + diff
+    for index, existing in enumerate(lines[:end]):
+        if _metadata_of(existing).base or _metadata_of(existing).problems:
+            end = index
+            break
+    return b"".join(lines[:end]) + line + b"".join(lines[end:]) + diff
 
 
-def forwarded_of(data: bytes) -> str | None:
-    """The ``Forwarded:`` value in a patch file's header, or None when it has none."""
-    header, _ = split(data)
-    for line in header.decode("utf-8", "replace").splitlines():
-        if line.startswith(FORWARDED):
-            return line[len(FORWARDED) :].strip()
-    return None
+def _metadata_of(line: bytes) -> metadata.PatchMetadata:
+    """What one header line says, as the series' metadata reader reads it (keys compared
+    case-insensitively); empty for a line that is not metadata."""
+    return metadata.from_diff(line)
+
+
+def _without_metadata(message: str) -> str:
+    """``message`` without the lines the fork keeps about a patch (``Reason:``,
+    ``Forwarded:``, ``Upstream-PR:``, ``Forktool-Base:``, ``Forktool-Backport:``, any
+    case): they are the fork's, not upstream's."""
+    empty = metadata.PatchMetadata()
+    kept = [
+        line for line in message.splitlines(keepends=True) if _metadata_of(line.encode()) == empty
+    ]
+    return "".join(kept)
 
 
 # --- what to export -----------------------------------------------------------------------
@@ -289,7 +352,7 @@ def _series_patch(series: series_mod.Series, what: str) -> series_mod.PatchFile 
 
 
 def _check_request(
-    config: UpstreamConfig, request: Request, patch: series_mod.PatchFile | None
+    repo: GitRepo, config: UpstreamConfig, request: Request, patch: series_mod.PatchFile | None
 ) -> None:
     if request.forwarded is not None:
         if patch is None:
@@ -303,6 +366,13 @@ def _check_request(
                 f"--forwarded {value!r} is neither a URL nor 'no'",
                 "give the URL the change was sent to (pull request, mail), or 'no'",
             )
+        if intent.read_pending(repo, config.name) is not None:
+            raise ConfigError(
+                f"a sync of {config.name} is waiting for its conflicts, and --forwarded "
+                "writes into the series",
+                f"finish it ('forktool sync {config.name} --continue') or undo it ('--abort') "
+                "first",
+            )
     if request.branch is not None:
         if request.onto is None:
             raise ConfigError("--branch needs --onto", "add --onto REF: the branch starts there")
@@ -313,7 +383,10 @@ def _check_request(
             )
         problem = branch_problem(request.branch)
         if problem:
-            raise ConfigError(f"--branch {request.branch!r} {problem}", "give a branch name")
+            raise ConfigError(
+                f"--branch {request.branch!r} is not a valid git branch name: {problem}",
+                "give a branch name such as fix-debug-flag",
+            )
 
 
 def _select_commits(repo: GitRepo, config: UpstreamConfig, what: str) -> list[_Selected]:
@@ -321,21 +394,21 @@ def _select_commits(repo: GitRepo, config: UpstreamConfig, what: str) -> list[_S
     if ".." in what:
         start, _, end = what.partition("..")
         ends = [repo.resolve(part or "HEAD") for part in (start, end)]
-        if None in ends:
+        if ends[0] is None or ends[1] is None:
             raise RepositoryError(
                 f"{what!r} is not a range of the fork repository", "give A..B with two commits"
             )
-        listed = repo.run(["rev-list", "--reverse", "--parents", f"{ends[0]}..{ends[1]}"]).out
-        rows = [line.split() for line in listed.splitlines()]
+        rows = repo.commits_with_parents(ends[0], ends[1])
         if not rows:
             raise RepositoryError(f"the range {what} holds no commit", "give A..B with A older")
-        merges = [row[0] for row in rows if len(row) != 2]
+        merges = [commit for commit, parents in rows if len(parents) != 1]
         if merges:
+            count = "1 merge commit" if len(merges) == 1 else f"{len(merges)} merge commits"
             raise RepositoryError(
-                f"the range {what} holds {len(merges)} merge commits, e.g. {merges[0][:12]}",
+                f"the range {what} holds {count}, e.g. {merges[0][:12]}",
                 "export a range of ordinary commits (merges of releases are not the fork's)",
             )
-        commits = [row[0] for row in rows]
+        commits = [commit for commit, _ in rows]
     else:
         found = repo.resolve(what)
         if found is None:
@@ -355,11 +428,12 @@ def _select_commit(repo: GitRepo, config: UpstreamConfig, commit: str, what: str
             f"{short} ({what}) is not on the fork branch {config.fork_branch}",
             "export commits of the fork branch",
         )
-    for ref in (config.transformed_branch, config.vendor_branch):
+    # The vendor branch first: its commits are in the transformed branch's history too.
+    for ref, kind in ((config.vendor_branch, "vendor"), (config.transformed_branch, "transformed")):
         if repo.resolve(ref) is not None and repo.is_ancestor(commit, ref):
             raise RepositoryError(
-                f"{short} ({what}) is forktool's ({ref.removeprefix('refs/heads/')}), "
-                "not the fork's",
+                f"{short} ({what}) is forktool's {kind} commit "
+                f"({ref.removeprefix('refs/heads/')}), not the fork's",
                 "export a commit you made on the fork branch",
             )
     parents = repo.parents(commit)
@@ -372,22 +446,15 @@ def _select_commit(repo: GitRepo, config: UpstreamConfig, commit: str, what: str
     before, after = repo.tree_of(parents[0]), repo.tree_of(commit)
     if before == after:
         raise RepositoryError(f"{short} ({what}) changes nothing", "give another commit")
-    fields = repo.run(
-        ["log", "-1", "--date=raw", "--format=%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B", commit]
-    ).text.split("\0", 6)
-    env = dict(zip(_IDENTITY_KEYS, fields[:6], strict=True))
-    message = _with_trailer(repo, fields[6], f"{COMMIT_TRAILER}: {commit}")
-    return _Selected(SourceKind.COMMIT, commit, before, after, message, env)
+    authorship, message = repo.commit_record(commit)
+    message = _message(repo, message, f"{COMMIT_TRAILER}: {commit}")
+    return _Selected(SourceKind.COMMIT, commit, before, after, message, authorship)
 
 
-_IDENTITY_KEYS = (
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-)
+def _message(repo: GitRepo, message: str, trailer: str) -> str:
+    """The exported commit's message: ``message`` without the fork's metadata lines, with
+    ``trailer`` added to its trailer block."""
+    return repo.add_trailer(_without_metadata(message), trailer)
 
 
 def _select_patch(
@@ -413,36 +480,14 @@ def _select_patch(
             f"({health.status}{': ' + health.detail if health.detail else ''})",
             "refresh or drop it first; 'forktool patch list' shows the series' health",
         )
-    info = _mail_info(repo, patch.data)
-    date = info.get("Date") or f"{int(repo.commit_date(lock.transformed).timestamp())} +0000"
-    name = info.get("Author", "") or "unknown"
-    email = info.get("Email", "")
-    env = dict(zip(_IDENTITY_KEYS, (name, email, date, name, email, date), strict=True))
-    body = info.get("message", "").strip()
-    message = (info.get("Subject", "") or patch.name) + ("\n\n" + body if body else "") + "\n"
-    message = _with_trailer(repo, message, f"{PATCH_TRAILER}: {patch.name}")
+    info = repo.mail_info(split(patch.data)[0])
+    date = info.date or f"{int(repo.commit_date(lock.transformed).timestamp())} +0000"
+    authorship = Authorship.same(info.author or "unknown", info.email, date)
+    body = info.message.strip()
+    message = (info.subject or patch.name) + ("\n\n" + body if body else "") + "\n"
+    message = _message(repo, message, f"{PATCH_TRAILER}: {patch.name}")
     before_id, after_id = repo.write_tree(before), repo.write_tree(applied.tree)
-    return _Selected(SourceKind.PATCH, patch.name, before_id, after_id, message, env)
-
-
-def _mail_info(repo: GitRepo, data: bytes) -> dict[str, str]:
-    """Author, email, date, subject and message of a patch file's header (``git
-    mailinfo``); the ``Forktool-Base:`` and ``Forwarded:`` lines left out."""
-    with tempfile.TemporaryDirectory(prefix="forktool-export-") as scratch:
-        msg, diff = Path(scratch) / "msg", Path(scratch) / "patch"
-        header, _ = split(data)
-        out = repo.run(["mailinfo", str(msg), str(diff)], input=header, ok=ANY).text
-        body = msg.read_text(encoding="utf-8", errors="replace") if msg.exists() else ""
-    info = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
-    kept = [line for line in body.splitlines() if not line.startswith(_NOT_A_MESSAGE)]
-    info["message"] = "\n".join(kept)
-    return info
-
-
-def _with_trailer(repo: GitRepo, message: str, trailer: str) -> str:
-    """``message`` with ``trailer`` added to its trailer block (``git interpret-trailers``)."""
-    args = ["interpret-trailers", "--trailer", trailer]
-    return repo.run(args, input=message.rstrip("\n").encode() + b"\n").text
+    return _Selected(SourceKind.PATCH, patch.name, before_id, after_id, message, authorship)
 
 
 # --- un-renaming and the round trip -------------------------------------------------------
@@ -484,9 +529,7 @@ def _export_changes(
         lines = () if exact else round_trip_lines(
             before["fork"], after["fork"], before["again"], after["again"], touched
         )  # fmt: skip
-        commit = repo.run(
-            ["commit-tree", up_after, "-p", parent], input=item.message.encode(), env=item.env
-        ).out
+        commit = repo.commit_tree_as(up_after, [parent], item.message, item.authorship)
         files = tuple(change.path for change in repo.diff_tree(up_before, up_after))
         subject = item.message.split("\n", 1)[0]
         changes.append(Change(item.kind, item.source, subject, commit, files, exact, lines))
@@ -499,30 +542,31 @@ def _export_changes(
 
 @contextmanager
 def _onto_commit(
-    repo: GitRepo, config: UpstreamConfig, onto: str | None
+    repo: GitRepo, config: UpstreamConfig, lock: lockfile.Lock, onto: str | None
 ) -> Iterator[tuple[str, str, str] | None]:
     """``(ref, upstream commit, description)`` of ``--onto``, or None without it; a ref
     fetched from a git upstream for the check is deleted again afterwards.
 
+    A release (``--onto`` alone: the integrated one, the newest on the vendor branch) is,
+    for a git upstream, upstream's own commit of it (:func:`_release_commit`); for a PyPI
+    upstream, its vendor commit.
+
     Raises:
-        RepositoryError: the vendor branch has no release, or the upstream has no such REF.
+        RepositoryError: the upstream has no such REF, or upstream's commit of the
+            release is not to be found.
+        SourceError: upstream's commit of the release had to be fetched, and could not.
     """
     if onto is None:
         yield None
         return
-    if onto == "":
-        commit = repo.resolve(config.vendor_branch)
-        if commit is None:
-            raise RepositoryError(
-                f"the vendor branch of {config.name} holds no release",
-                f"run 'forktool sync {config.name}' first",
-            )
-        subject = repo.commit_info(commit)[1]
-        yield "", commit, f"{subject.removeprefix('Import ').split(' (', 1)[0]} (vendor branch)"
-        return
-    tagged = repo.resolve(config.release_tag(onto))
-    if tagged is not None:
-        yield onto, tagged, f"{config.name} {onto} (vendor branch)"
+    version = lock.version if onto == "" else onto
+    vendor = lock.vendor if onto == "" else repo.resolve(config.release_tag(onto))
+    if vendor is not None:
+        if isinstance(config.source, GitSource):
+            commit = _release_commit(repo, config, lock, version, vendor)
+            yield onto, commit, f"{config.name} {version}"
+        else:
+            yield onto, vendor, f"{config.name} {version} (vendor branch)"
         return
     if not isinstance(config.source, GitSource):
         raise RepositoryError(
@@ -531,23 +575,58 @@ def _onto_commit(
         )
     url = config.source.url
     temporary = f"refs/forktool/{config.name}/export/onto"
-    fetch = ["fetch", "--no-tags", "--no-write-fetch-head", "--quiet", url]
-    fetched = repo.run([*fetch, f"+{onto}:{temporary}"], ok=ANY)
+    fetched = repo.fetch_refs(url, [f"+{onto}:{temporary}"])
     try:
-        commit = repo.resolve(temporary) if fetched.returncode == 0 else None
-        if commit is None:
+        found = repo.resolve(temporary) if fetched else None
+        if found is None:
             raise RepositoryError(
                 f"the upstream {url} has no branch, tag or commit {onto!r}",
                 "give a branch, tag or full commit id the upstream repository has",
             )
-        yield onto, commit, f"{onto} of {url}"
+        yield onto, found, f"{onto} of {url}"
     finally:
         repo.set_ref(temporary, None, "forktool export: done")
+
+
+def _release_commit(
+    repo: GitRepo, config: UpstreamConfig, lock: lockfile.Lock, version: str, vendor: str
+) -> str:
+    """Upstream's own commit of release ``version`` of a git upstream, whose tree the
+    vendor commit ``vendor`` holds: the lock file's (the integrated release), else a tag
+    or commit the release's import fetched (``refs/forktool/<name>/tags/``, ``commits/``),
+    else fetched from the upstream now (objects only, no ref moves).
+
+    Raises:
+        RepositoryError: no commit of upstream's has the vendor commit's tree.
+        SourceError: the upstream cannot be reached.
+    """
+    tree = repo.tree_of(vendor)
+    recorded = [lock.upstream_commit] if lock.upstream_commit and lock.version == version else []
+    prefixes = (tags_prefix(config.name), gitsource.commits_prefix(config.name))
+    kept = sorted(
+        (ref for ref in repo.refs() if ref.startswith(prefixes)),
+        key=lambda ref: (not ref.endswith(version), ref),  # the release's own tag first
+    )
+    for candidate in (*recorded, *kept):
+        commit = repo.resolve(candidate)
+        if commit is not None and repo.tree_of(commit) == tree:
+            return commit
+    release = upstream.resolve_release(config, version, repo)
+    if release.commit is not None:
+        gitsource.ensure_commit(repo, release)
+        if repo.tree_of(release.commit) == tree:
+            return release.commit
+    raise RepositoryError(
+        f"upstream's commit of {config.name} {version} has not the tree forktool imported",
+        f"the release was re-tagged since; give a branch, tag or commit of {config.name} "
+        "with --onto instead",
+    )
 
 
 def _check_onto(repo: GitRepo, changes: Sequence[Change], ref: str, commit: str, what: str) -> Onto:
     """Apply the changes, in order, to ``commit``'s tree: plainly, else three-way."""
     tree = repo.tree_of(commit)
+    trees: list[str] = []
     status = ApplyStatus.APPLIES
     detail, failed = "", ""
     for change in changes:
@@ -555,6 +634,7 @@ def _check_onto(repo: GitRepo, changes: Sequence[Change], ref: str, commit: str,
         plain = repo.apply_patch(tree, diff)
         if plain.tree is not None:
             tree = plain.tree
+            trees.append(tree)
             continue
         detail, failed = detail or plain.error, failed or change.source
         merged = repo.apply_patch(tree, diff, three_way=True)
@@ -562,19 +642,22 @@ def _check_onto(repo: GitRepo, changes: Sequence[Change], ref: str, commit: str,
             conflicts = merged.conflicts
             return Onto(ref, commit, what, ApplyStatus.CONFLICTS, detail, conflicts, failed)
         tree, status = merged.tree, ApplyStatus.THREE_WAY
-    return Onto(ref, commit, what, status, detail, (), failed, tree)
+        trees.append(tree)
+    return Onto(ref, commit, what, status, detail, (), failed, tuple(trees))
 
 
 def _branch_clone(config: UpstreamConfig, request: Request) -> Path:
-    """The upstream clone ``--branch`` writes into, checked: a git repository without
-    that branch.
+    """The upstream clone ``--branch`` writes into, checked: the top directory of a git
+    repository that has no such branch, nor has it checked out (unborn).
 
     Raises:
         ConfigError: no clone given and the upstream URL is not a local repository.
-        RepositoryError: the clone is not a git repository, or has the branch already.
+        RepositoryError: the clone is not a git repository (or is a directory inside
+            one), or has the branch already.
     """
     assert isinstance(config.source, GitSource) and request.branch is not None
     clone = request.clone
+    option = "--clone"
     if clone is None:
         local = Path(config.source.url).expanduser()
         if not local.is_absolute() or not local.is_dir():
@@ -582,38 +665,31 @@ def _branch_clone(config: UpstreamConfig, request: Request) -> Path:
                 f"the upstream {config.source.url} is not a local repository",
                 "name your local clone of it with --clone DIR",
             )
-        clone = local
-    target = GitRepo(clone.resolve())
+        clone, option = local, "the upstream URL"
+    try:
+        target = GitRepo(clone.resolve())
+    except ForktoolError as exc:
+        raise RepositoryError(
+            f"{option} {clone} is not a git repository (the top directory of a clone)",
+            "give your local clone of the upstream with --clone DIR (git clone URL DIR)",
+        ) from exc
     if target.resolve(f"refs/heads/{request.branch}") is not None:
         raise RepositoryError(
             f"{clone} already has a branch {request.branch}",
             "choose another name with --branch, or delete that branch first",
         )
+    if target.current_branch() == request.branch:
+        raise RepositoryError(
+            f"{clone} has branch {request.branch} checked out (with no commit yet)",
+            "choose another name with --branch, or check out another branch there",
+        )
     return clone.resolve()
 
 
-def _create_branch(
-    repo: GitRepo, clone: Path, name: str, onto: Onto, changes: Sequence[Change]
-) -> Branch:
-    """Commit the changes onto the ``--onto`` commit (authors, dates and messages kept)
-    and push the last into ``clone`` as branch ``name``."""
-    parent, tree = onto.commit, repo.tree_of(onto.commit)
-    for change in changes:
-        diff = repo.diff_trees(f"{change.commit}^", change.commit)
-        applied = repo.apply_patch(tree, diff)
-        if applied.tree is None:
-            applied = repo.apply_patch(tree, diff, three_way=True)
-        assert applied.tree is not None  # _check_onto applied them all
-        tree = applied.tree
-        env = _identity(repo, change.commit)
-        message = repo.run(["log", "-1", "--format=%B", change.commit]).text
-        parent = repo.run(["commit-tree", tree, "-p", parent], input=message.encode(), env=env).out
-    repo.run(["push", "--quiet", str(clone), f"{parent}:refs/heads/{name}"])
-    return Branch(name, clone, parent)
-
-
-def _identity(repo: GitRepo, commit: str) -> dict[str, str]:
-    fields = repo.run(
-        ["log", "-1", "--date=raw", "--format=%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd", commit]
-    ).out.split("\0")
-    return dict(zip(_IDENTITY_KEYS, fields, strict=True))
+def _branch_commit(repo: GitRepo, onto: Onto, selected: Sequence[_Selected]) -> str:
+    """The changes committed onto the ``--onto`` commit, one commit each (the trees the
+    check made; authors, dates and messages as exported); the last commit's id."""
+    parent = onto.commit
+    for item, tree in zip(selected, onto.trees, strict=True):
+        parent = repo.commit_tree_as(tree, [parent], item.message, item.authorship)
+    return parent

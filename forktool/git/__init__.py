@@ -17,6 +17,7 @@ of one small class per module:
 - :mod:`.rerere`: recorded conflict resolutions kept in forktool's directory.
 - :mod:`.worktree`: what the checkout's files hold, linked worktrees.
 - :mod:`.log`: commit metadata, ``git log`` of paths and line ranges.
+- :mod:`.patches`: ``format-patch`` mailboxes, ``mailinfo``, trailers.
 
 :mod:`.names` holds the pure checks of ref names and tree paths. Imports only
 :mod:`forktool.errors` and :mod:`forktool.model`.

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from forktool.git.command import ANY, Commands
+from forktool.git.objects import Authorship
 
 #: One record per commit: \x1e, then id, author, date, subject separated by \x1f.
 _LOG_FORMAT = "--format=%x1e%H%x1f%an <%ae>%x1f%aI%x1f%s"
+#: Author and committer (name, email, raw date), then the whole message, separated by NUL.
+_RECORD_FORMAT = "--format=%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,26 @@ class Log(Commands):
         out = self.run(["log", "-1", "--format=%an <%ae>%x00%s%x00%b", commit]).out
         author, subject, body = (out.split("\0") + ["", ""])[:3]
         return author, subject, body.strip()
+
+    def commit_record(self, commit: str) -> tuple[Authorship, str]:
+        """Who made ``commit`` and when (dates raw), and its whole message as git keeps it.
+
+        Raises:
+            GitFailed: no such commit.
+        """
+        fields = self.run(["log", "-1", "--date=raw", _RECORD_FORMAT, commit]).text.split("\0", 6)
+        return Authorship(*fields[:6]), fields[6]
+
+    def commits_with_parents(self, base: str, tip: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The commits ``tip`` has that ``base`` has not, oldest first, each with its
+        parents (``git rev-list --reverse --parents BASE..TIP``); empty when there are none.
+
+        Raises:
+            GitFailed: either is not a commit here.
+        """
+        listed = self.run(["rev-list", "--reverse", "--parents", f"{base}..{tip}"]).out
+        rows = [line.split() for line in listed.splitlines()]
+        return [(row[0], tuple(row[1:])) for row in rows if row]
 
     def commit_date(self, commit: str) -> datetime:
         """Return the committer date of ``commit`` as an aware UTC datetime.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from forktool.errors import RepositoryError, SourceError
@@ -28,6 +29,40 @@ def git_date(when: datetime | None) -> str:
             "forktool cannot import this release; integrate another one with --to VERSION",
         )
     return f"@{stamp} +0000"
+
+
+@dataclass(frozen=True)
+class Authorship:
+    """Who made a commit and when, as git records it.
+
+    Attributes:
+        author_name / author_email / author_date: the author; the date raw, as git reads
+            and writes it (``<seconds since the epoch> <+hhmm>``).
+        committer_name / committer_email / committer_date: the committer, the same way.
+    """
+
+    author_name: str
+    author_email: str
+    author_date: str
+    committer_name: str
+    committer_email: str
+    committer_date: str
+
+    @classmethod
+    def same(cls, name: str, email: str, date: str) -> Authorship:
+        """One person as author and committer, with one date (any form git reads)."""
+        return cls(name, email, date, name, email, date)
+
+    def env(self) -> dict[str, str]:
+        """The ``GIT_AUTHOR_*`` and ``GIT_COMMITTER_*`` variables that make git record it."""
+        return {
+            "GIT_AUTHOR_NAME": self.author_name,
+            "GIT_AUTHOR_EMAIL": self.author_email,
+            "GIT_AUTHOR_DATE": self.author_date,
+            "GIT_COMMITTER_NAME": self.committer_name,
+            "GIT_COMMITTER_EMAIL": self.committer_email,
+            "GIT_COMMITTER_DATE": self.committer_date,
+        }
 
 
 class Objects(Commands):
@@ -124,3 +159,21 @@ class Objects(Commands):
         for parent in parents:
             args += ["-p", parent]
         return self.run(["commit-tree", *args], input=message.encode(), env=env).out.strip()
+
+    def commit_tree_as(
+        self, tree: str, parents: Iterable[str], message: str, authorship: Authorship
+    ) -> str:
+        """Create a commit of ``tree`` on ``parents`` with ``message`` and someone's
+        ``authorship`` (``git commit-tree``; no ref moves).
+
+        Returns:
+            the new commit id (hex).
+
+        Raises:
+            GitFailed: ``tree`` or a parent is not in the object store, or git refuses the
+                identity (an empty name or a date it cannot read).
+        """
+        args: list[str] = [tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self.run(["commit-tree", *args], input=message.encode(), env=authorship.env()).out

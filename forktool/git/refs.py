@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import git
 
-from forktool.errors import SourceError
+from forktool.errors import RepositoryError, SourceError
 from forktool.git.command import ANY, Commands, run
 
 _UNREACHABLE = "check the url in the [source] table and that the repository is reachable"
@@ -152,3 +154,20 @@ class Refs(Commands):
         """
         args = ["fetch", "--no-tags", "--quiet", "--no-write-fetch-head", url, *refspecs]
         return self.run(args, ok=ANY).returncode == 0
+
+    def push_branch(self, destination: Path, commit: str, branch: str) -> None:
+        """Create branch ``branch`` at ``commit`` in the repository ``destination`` (``git
+        push``, with the history it needs); nothing else there changes.
+
+        Raises:
+            RepositoryError: git refused (exit code not 0): the branch exists and does not
+                lead to ``commit``, it is the branch checked out there, or ``destination``
+                cannot be written.
+        """
+        args = ["push", "--quiet", str(destination), f"{commit}:refs/heads/{branch}"]
+        pushed = self.run(args, ok=ANY)
+        if pushed.returncode != 0:
+            raise RepositoryError(
+                f"cannot create branch {branch} in {destination}: {pushed.reason()}",
+                "check that the clone is writable and has no such branch, then run again",
+            )

@@ -18,7 +18,8 @@ from forktool.errors import RepositoryError
 from forktool.git.index import ApplyOutcome
 from forktool.git.log import BlamedLine, Log, LoggedCommit
 from forktool.git.merge import MergeOutcome, Merging
-from forktool.git.objects import BOT_EMAIL, BOT_NAME
+from forktool.git.objects import BOT_EMAIL, BOT_NAME, Authorship
+from forktool.git.patches import MailInfo, Patches
 from forktool.git.rerere import Rerere
 from forktool.git.trees import private_index_prefix, stale_private_indexes
 from forktool.git.worktree import Worktree
@@ -27,9 +28,11 @@ __all__ = [
     "BOT_EMAIL",
     "BOT_NAME",
     "ApplyOutcome",
+    "Authorship",
     "BlamedLine",
     "GitRepo",
     "LoggedCommit",
+    "MailInfo",
     "MergeOutcome",
     "private_index_prefix",
     "remove_repository",
@@ -37,7 +40,7 @@ __all__ = [
 ]
 
 
-class GitRepo(Merging, Rerere, Worktree, Log):
+class GitRepo(Merging, Rerere, Worktree, Log, Patches):
     """A git repository on disk: the fork repository, or a git upstream's clone.
 
     Args:
