@@ -40,13 +40,12 @@ from forktool.git.command import ANY
 from forktool.git.names import branch_problem
 from forktool.git.repository import GitRepo
 from forktool.model import PatchKind, PatchStatus, Tree
-from forktool.patches import apply
 from forktool.patches import series as series_mod
 from forktool.patches.diff_format import split
 from forktool.records import lockfile
 from forktool.records.fork import open_fork
 from forktool.records.state import transform_cache_path
-from forktool.transform import scm_version
+from forktool.renamed import renamed_release
 from forktool.transform.cache import TransformCache
 
 #: The trailers naming where an exported change comes from.
@@ -398,15 +397,14 @@ def _select_patch(
     patch: series_mod.PatchFile,
 ) -> _Selected:
     """A series patch as a change: the integrated release renamed with the patches before
-    it, without and with this one."""
+    it, without and with this one (:func:`forktool.renamed.renamed_release`, as a sync
+    builds it)."""
     position = series.index(patch.name)
-    with TransformCache(transform_cache_path(repo)) as cache:
-        renamed = rename_tree(repo.read_tree(lock.vendor), config.rename, cache)
-    earlier = series_mod.Series(series.directory, series.patches[:position])
-    before = apply.apply_series(repo, scm_version.for_fork(renamed), earlier).tree
-    alone = series_mod.Series(series.directory, (patch,))
-    applied = apply.apply_series(repo, before, alone)
-    health = applied.health[0]
+    vendor = repo.read_tree(lock.vendor)
+    release_commit = lock.upstream_commit or None
+    before = renamed_release(repo, config, vendor, series, position, release_commit).applied
+    applied = renamed_release(repo, config, vendor, series, position + 1, release_commit).applied
+    health = applied.health[position]
     if health.status not in (PatchStatus.CLEAN, PatchStatus.THREE_WAY):
         raise ConfigError(
             f"{patch.name} does not apply to {config.name} {lock.version} "
@@ -421,7 +419,7 @@ def _select_patch(
     body = info.get("message", "").strip()
     message = (info.get("Subject", "") or patch.name) + ("\n\n" + body if body else "") + "\n"
     message = _with_trailer(repo, message, f"{PATCH_TRAILER}: {patch.name}")
-    before_id, after_id = repo.write_tree(before), repo.write_tree(applied.tree)
+    before_id, after_id = repo.write_tree(before.tree), repo.write_tree(applied.tree)
     return _Selected(SourceKind.PATCH, patch.name, before_id, after_id, message, env)
 
 
