@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from forktool.exchange.export import with_forwarded
 from forktool.exchange.inverse import inverse_map
 from forktool.model import RenameMap
+from forktool.patches import metadata
 from forktool.patches.metadata import from_diff
 from tests.helpers import git, run_cli, snapshot
 
@@ -292,18 +292,22 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     assert _state(definition, upstream_repo) == before
 
 
+def forwarded(data: bytes, value: str) -> bytes:
+    return metadata.with_value(data, metadata.FORWARDED, value)
+
+
 def test_forwarded_header_is_set_and_replaced() -> None:
     data = b"From: A <a@b>\nSubject: x\n\nForktool-Base: mypkg 1.0\n---\ndiff --git a/f b/f\n"
-    once = with_forwarded(data, "no")
+    once = forwarded(data, "no")
     assert once == (
         b"From: A <a@b>\nSubject: x\n\nForwarded: no\nForktool-Base: mypkg 1.0\n---\n"
         b"diff --git a/f b/f\n"
     )
-    assert from_diff(with_forwarded(once, "https://x.org/1")).forwarded == "https://x.org/1"
-    assert with_forwarded(once, "https://x.org/1").count(b"Forwarded:") == 1
+    assert from_diff(forwarded(once, "https://x.org/1")).forwarded == "https://x.org/1"
+    assert forwarded(once, "https://x.org/1").count(b"Forwarded:") == 1
     # a key in another case is the one the metadata reader takes: replaced, not doubled
     lower = once.replace(b"Forwarded: no", b"forwarded: no")
-    replaced = with_forwarded(lower, "https://x.org/2")
+    replaced = forwarded(lower, "https://x.org/2")
     assert replaced.lower().count(b"forwarded:") == 1
     assert from_diff(replaced).forwarded == "https://x.org/2"
 

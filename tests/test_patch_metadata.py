@@ -8,7 +8,17 @@ import json
 import re
 from pathlib import Path
 
-from forktool.patches.metadata import PatchMetadata, PatchOrigin, from_codemod, from_diff
+from forktool.git.repository import GitRepo
+from forktool.patches.metadata import (
+    Mail,
+    PatchMetadata,
+    PatchOrigin,
+    from_codemod,
+    from_diff,
+    read_mail,
+    with_value,
+    without_metadata,
+)
 from tests.helpers import git, run_cli
 
 DIFF_HEADER = b"""\
@@ -163,3 +173,35 @@ def test_conflict_report_names_the_patchs_metadata(definition: Path) -> None:
     assert "made on 1.0; reason: the fork is a cowboy; forwarded: no" in patch["detail"]
     text = run_cli(definition, "report")
     assert "reason: the fork is a cowboy" in " ".join(text.output.split())
+
+
+def test_with_value_replaces_the_key_case_insensitively_and_keeps_every_other_byte() -> None:
+    data = b"Subject: x\r\n\r\nforwarded: no\r\nForktool-Base: up 1.0\r\n---\r\ndiff --git a\r\n"
+    changed = with_value(data, "Forwarded:", "https://example.org/pr/2")
+    assert changed == data.replace(b"forwarded: no", b"Forwarded: https://example.org/pr/2")
+    assert from_diff(changed).forwarded == "https://example.org/pr/2"
+    added = with_value(b"Subject: x\n\nForktool-Base: up 1.0\n---\n", "Reason:", "ops")
+    assert added == b"Subject: x\n\nReason: ops\nForktool-Base: up 1.0\n---\n"
+
+
+def test_without_metadata_keeps_the_changes_own_message() -> None:
+    message = "Fix it\n\nreason: ours\nUpstream-PR: 5\nSigned-off-by: A <a@x>\nFORWARDED: no"
+    assert without_metadata(message) == "Fix it\n\nSigned-off-by: A <a@x>"
+
+
+def test_read_mail_decodes_and_leaves_the_diffstat_out(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "r", "main")
+    mail = (
+        b"From 0123 Mon Sep 17 00:00:00 2001\n"
+        b"From: =?UTF-8?q?J=C3=B6rg=20M=C3=BCller?= <j@x>\n"
+        b"Subject: [PATCH] =?UTF-8?q?F=C3=BCr?=\n =?UTF-8?q?=20alle?=\n\n---\n"
+        b" a.py | 2 +-\n 1 file changed\n\ndiff --git a/a.py b/a.py\n"
+    )
+    assert read_mail(repo, mail) == Mail("Jörg Müller", "j@x", "", "Für alle", "")
+    assert read_mail(repo, mail).author == "Jörg Müller <j@x>"
+    assert read_mail(repo, b"diff --git a/a.py b/a.py\n").author == ""
+
+
+def test_backport_commit_is_a_full_id_only() -> None:
+    assert from_diff(b"Forktool-Backport: " + b"a" * 40 + b"\n---\n").backport_commit == "a" * 40
+    assert from_diff(b"Forktool-Backport: 5999.patch\n---\n").backport_commit == ""

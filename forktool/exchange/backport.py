@@ -15,46 +15,44 @@ Either way there are two trees in upstream's names, before and after the change.
 renamed exactly as a release is (:func:`forktool.transform.tree.transform_tree` with the
 fork repository's transform cache, then the fork build settings of
 :func:`forktool.transform.scm_version.for_fork`), and diffed. That renamed change is then
-put onto what the patch will be applied to at the next sync: the integrated release's
-transformed tree (the release renamed, with the series applied). Directly when it
-applies, else by a three-way merge; the patch written is the difference there, so it
-applies cleanly to the release it says it was made on (``Forktool-Base:``), and a
-release that contains the change reports it ``upstreamed``.
+put onto what the patch will be applied to at the next sync: the integrated release
+renamed, with the series *as it is now* applied (:func:`forktool.renamed.renamed_release`:
+patches added since the sync, earlier backports, included). Directly when it applies,
+else by a three-way merge; the patch written is the difference there, so it applies
+cleanly after the series on the release it says it was made on (``Forktool-Base:``), and
+a release that has the change reports it ``upstreamed``.
 
 :func:`plan` computes the patch (it writes git objects only); :func:`write` adds it to the
-series. Bad input is refused before anything is written.
+series, all or nothing. Bad input is refused before anything is written.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from forktool import interrupts
 from forktool.codemods.paths import rename_path
 from forktool.config import GitSource, UpstreamConfig
-from forktool.errors import ConfigError, RepositoryError, SourceError
+from forktool.errors import ConfigError, Interrupted, RepositoryError, SourceError
+from forktool.exchange.inverse import inverse_map
 from forktool.git.repository import GitRepo
-from forktool.model import RenameMap
-from forktool.patches import series
-from forktool.patches.diff_format import split, with_base
+from forktool.patches import metadata, series
+from forktool.patches.diff_format import with_base
 from forktool.patches.metadata import BACKPORT_TRAILER, REASON
 from forktool.patches.workspace import slug
 from forktool.records import intent, lockfile
 from forktool.records.fork import find_fork
 from forktool.records.lockfile import Lock
-from forktool.records.state import transform_cache_path
-from forktool.transform import scm_version
-from forktool.transform.cache import TransformCache
-from forktool.transform.tree import transform_tree
+from forktool.renamed import renamed_release
 from forktool.upstream.repository import tags_prefix
 from forktool.upstream.urlauth import redact
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
-_PLAIN_DIFF = re.compile(rb"^--- \S.*\n\+\+\+ \S", re.MULTILINE)
-_DIFF_PATHS = re.compile(rb"^(?:diff --git a/(\S+) b/(\S+)|--- a/(\S+)|\+\+\+ b/(\S+))", re.M)
-_SUBJECT_PREFIX = re.compile(r"^\[PATCH[^\]]*\]\s*")
 
 
 class BackportSource(StrEnum):
@@ -135,27 +133,29 @@ def plan(
         reason: written as the patch's ``Reason:`` line (None: none).
 
     Returns:
-        the backport; only git objects (and the transform cache) were written, no ref
-        moved, no file of the definition or the fork's checkout changed.
+        the backport, made on the integrated release with the whole current series
+        applied; only git objects (and the transform cache) were written, no ref moved,
+        no file of the definition or the fork's checkout changed.
 
     Raises:
-        ConfigError: ``name`` is not a plain file name or exists already; nothing is
-            integrated yet; a sync is waiting; ``what`` is neither a file nor a commit id;
-            the file is not a patch, is in the fork's names, or does not apply to the
-            integrated release; a PyPI upstream has no ``[source] repository`` to take a
-            commit from.
+        ConfigError: ``name`` is not a plain file name or names another file; nothing is
+            integrated yet; a sync is waiting; the series is invalid; ``what`` is neither a
+            file nor a commit id; the file is not a patch, is in the fork's names, or does
+            not apply to the integrated release; a PyPI upstream has no
+            ``[source] repository`` to take a commit from.
         SourceError: the upstream repository cannot be fetched, or has no such commit.
-        RepositoryError: the commit is a merge or a root commit; the change is already
-            in the integrated release, changes nothing once renamed, or conflicts with
-            the fork's transformed release.
+        RepositoryError: the commit is a merge or a root commit, or is already in the
+            series; the change is already in the integrated release (or the fork's tree),
+            changes nothing once renamed, does not apply to the release in upstream's own
+            names, or conflicts with the fork's release and its series.
     """
-    repo, lock = _fork(config)
-    target = _target(config, name)
+    repo, lock, current = _fork(config)
+    target = _target(config, current, name)
     file = Path(what)
     if file.is_file():
         change = _from_file(repo, config, lock, file)
     elif _HEX.fullmatch(what):
-        change = _from_commit(repo, config, lock, what)
+        change = _from_commit(repo, config, lock, current, what)
     else:
         raise ConfigError(
             f"{what!r} is neither a patch file nor a commit id",
@@ -170,11 +170,15 @@ def plan(
             f"{_what(change)} changes nothing once renamed",
             "it only touches files the fork leaves out (the version file); nothing to backport",
         )
-    onto = repo.tree_of(lock.transformed)
-    tree, three_way = _onto(repo, onto, renamed, base, change)
+    release = renamed_release(
+        repo, config, repo.read_tree(lock.vendor), current,
+        release_commit=lock.upstream_commit or None,
+    )  # fmt: skip
+    onto = repo.write_tree(release.applied.tree)
+    tree, three_way = _onto(repo, config, lock, onto, renamed, change)
     data = _compose(change, base, reason) + repo.diff_trees(onto, tree)
     filename = target or f"backport-{slug(change.subject)[:40].rstrip('-')}.patch"
-    path = _free_path(config, filename)
+    path = _free_path(config, current, filename, data)
     paths = tuple(sorted(repo.changed_files(onto, tree)))
     return Backport(
         config.name, change.source, change.origin, change.subject, lock.version, path.name,
@@ -183,23 +187,73 @@ def plan(
 
 
 def write(config: UpstreamConfig, backport: Backport) -> None:
-    """Write the patch file and append it to the series.
+    """Write the patch file and append its line to the series, all or nothing.
+
+    Both are written with Ctrl-C and SIGTERM held back (:func:`forktool.interrupts.shielded`):
+    an interrupt meanwhile ends the command after both, saying so. A patch file already
+    there with exactly ``backport.data`` and not listed (a run killed between the two
+    writes) is taken as this one's; the series file is appended to, never rewritten (its
+    line endings and comments stay as they are).
 
     Raises:
-        ConfigError: the series is invalid, or the patch file appeared meanwhile.
+        ConfigError: the series is invalid, or lists the patch already, or another file
+            took its name meanwhile.
+        Interrupted: Ctrl-C or SIGTERM came while writing; both were written.
     """
-    listed = [p.name for p in series.load(config.root, config.name).patches]
-    path = _free_path(config, backport.patch)
+    current = series.load(config.root, config.name)
+    path = _free_path(config, current, backport.patch, backport.data)
+    written = False
+    try:
+        with interrupts.shielded():
+            if not path.exists():
+                _create(path, backport.data)
+            _append_entry(series.series_path(config.root, config.name), backport.patch)
+            written = True
+    except Interrupted as exc:
+        if written:
+            exc.detail = (
+                f"{backport.patch} had been added to the series ({path}) before it; "
+                "nothing to run again"
+            )
+        raise
+
+
+def _create(path: Path, data: bytes) -> None:
+    """Write ``path`` whole (a temporary file beside it, then a hard link that fails if
+    ``path`` appeared meanwhile).
+
+    Raises:
+        ConfigError: ``path`` exists.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(backport.data)
-    series.write_entries(config.root, config.name, [*listed, backport.patch])
+    fd, temporary = tempfile.mkstemp(prefix=".forktool-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.link(temporary, path)
+    except FileExistsError as exc:
+        raise ConfigError(f"{path} already exists", "choose another name with --name") from exc
+    finally:
+        os.unlink(temporary)
+
+
+def _append_entry(path: Path, entry: str) -> None:
+    """Append the line ``entry`` to the series file ``path`` (created if missing), in the
+    file's own line ending (CRLF when its first line ends so); every byte there stays."""
+    data = path.read_bytes() if path.exists() else b""
+    first = data.split(b"\n", 1)[0]
+    eol = b"\r\n" if data and first.endswith(b"\r") else b"\n"
+    lead = eol if data and not data.endswith(b"\n") else b""
+    with path.open("ab") as handle:
+        handle.write(lead + entry.encode("utf-8") + eol)
 
 
 # -- the fork and the patch's name --------------------------------------------------------
 
 
-def _fork(config: UpstreamConfig) -> tuple[GitRepo, Lock]:
-    """The fork repository and its lock, once a release is integrated and no sync waits."""
+def _fork(config: UpstreamConfig) -> tuple[GitRepo, Lock, series.Series]:
+    """The fork repository, its lock and the series as it is now, once a release is
+    integrated and no sync waits."""
     lock = lockfile.read(config.lock_path)
     repo = find_fork(config)
     if lock is None or repo is None:
@@ -211,11 +265,10 @@ def _fork(config: UpstreamConfig) -> tuple[GitRepo, Lock]:
             f"a sync of {config.name} is waiting for its conflicts",
             f"finish it ('forktool sync {config.name} --continue') or undo it ('--abort') first",
         )
-    series.load(config.root, config.name)  # an invalid series is refused before any work
-    return repo, lock
+    return repo, lock, series.load(config.root, config.name)
 
 
-def _target(config: UpstreamConfig, name: str | None) -> str | None:
+def _target(config: UpstreamConfig, current: series.Series, name: str | None) -> str | None:
     """``name`` as a patch file name (``.patch`` added), checked; None stays None."""
     if name is None:
         return None
@@ -227,22 +280,42 @@ def _target(config: UpstreamConfig, name: str | None) -> str | None:
             f"patches/{config.name}/",
         )
     filename = name if name.endswith((".patch", ".diff")) else name + ".patch"
-    _free_path(config, filename)
+    _free_path(config, current, filename, None)
     return filename
 
 
-def _free_path(config: UpstreamConfig, filename: str) -> Path:
+def _free_path(
+    config: UpstreamConfig, current: series.Series, filename: str, data: bytes | None
+) -> Path:
+    """``patches/<name>/<filename>``, when the patch may be written there: no file is
+    there, or (``data`` given) the file there holds exactly ``data`` and the series does
+    not list it (forktool's own, left by a run killed before its series line; None: such a
+    file is judged once the data is known).
+
+    Raises:
+        ConfigError: the series lists ``filename`` already, or another file is there.
+    """
     path = series.series_path(config.root, config.name).parent / filename
-    if path.exists() or path.is_symlink():
-        raise ConfigError(f"{path} already exists", "choose another name with --name")
-    return path
+    listed = any(patch.name == filename for patch in current.patches)
+    if not listed and not (path.exists() or path.is_symlink()):
+        return path
+    ours = not listed and path.is_file() and not path.is_symlink()
+    if ours and (data is None or path.read_bytes() == data):
+        return path
+    raise ConfigError(f"{path} already exists", "choose another name with --name")
 
 
 # -- an upstream commit -------------------------------------------------------------------
 
 
-def _from_commit(repo: GitRepo, config: UpstreamConfig, lock: Lock, what: str) -> UpstreamChange:
-    """The commit ``what`` of the upstream's repository, fetched into the fork repository."""
+def _from_commit(
+    repo: GitRepo, config: UpstreamConfig, lock: Lock, current: series.Series, what: str
+) -> UpstreamChange:
+    """The commit ``what`` of the upstream's repository, fetched into the fork repository.
+
+    Raises:
+        SourceError / RepositoryError: as :func:`plan` says.
+    """
     url = _repository(config)
     scratch = f"refs/forktool/{config.name}/backport/"
     refs_before = repo.refs()
@@ -273,11 +346,12 @@ def _from_commit(repo: GitRepo, config: UpstreamConfig, lock: Lock, what: str) -
             "to backport",
             "give the commit (or commits, one backport each) that made the change",
         )
-    if lock.upstream_commit and repo.is_ancestor(commit, lock.upstream_commit):
-        raise RepositoryError(
-            f"{config.name} {lock.version} already contains upstream commit {commit[:12]}",
-            "nothing to backport",
-        )
+    for patch in current.patches:
+        if metadata.read(patch).backport_commit == commit:
+            raise RepositoryError(
+                f"upstream commit {commit[:12]} is already in the series as {patch.name}",
+                "nothing to backport; 'forktool patch list' shows the series",
+            )
     author, subject, body = repo.commit_info(commit)
     return UpstreamChange(
         BackportSource.COMMIT, commit, repo.tree_of(parents[0]), repo.tree_of(commit),
@@ -320,13 +394,7 @@ def _from_file(repo: GitRepo, config: UpstreamConfig, lock: Lock, file: Path) ->
         raise ConfigError(
             f"cannot read {file}: {exc.strerror or exc}", "check the file's permissions"
         ) from exc
-    _, diff = split(data)
-    if not diff and not _PLAIN_DIFF.search(data):
-        raise ConfigError(
-            f"{file} is not a patch: it holds no diff",
-            "give a git diff, git format-patch output, or a pull request's .patch file",
-        )
-    _check_upstream_names(config, file, data)
+    _check_upstream_names(config, file, _patch_paths(repo, file, data))
     vendor = repo.tree_of(lock.vendor)
     where = f"{config.name} {lock.version}"
     if repo.apply_patch(vendor, data, check_reverse=True).tree is not None:
@@ -344,79 +412,119 @@ def _from_file(repo: GitRepo, config: UpstreamConfig, lock: Lock, file: Path) ->
             f"{file.name} does not apply to {where} (upstream's files): {reason}",
             f"make the patch on {where}, or backport the upstream commit instead",
         )
-    author, subject, body = _mail(data, file)
+    mail = metadata.read_mail(repo, data)
     return UpstreamChange(
-        BackportSource.FILE, file.name, vendor, applied.tree, author, subject, body
-    )
+        BackportSource.FILE, file.name, vendor, applied.tree, mail.author,
+        mail.subject or file.name, mail.body,
+    )  # fmt: skip
 
 
-def _check_upstream_names(config: UpstreamConfig, file: Path, data: bytes) -> None:
+def _patch_paths(repo: GitRepo, file: Path, data: bytes) -> list[str]:
+    """Every path the patch file names, as git reads it (``git apply --numstat -z``: the
+    old and new path of a rename, quoted and non-ASCII paths decoded).
+
+    Raises:
+        ConfigError: git finds no diff in it, or cannot read it.
+    """
+    listed = repo.run(["apply", "--numstat", "-z", "-"], input=data, ok=(0, 128))
+    fields = listed.text.split("\0")
+    if listed.returncode != 0 or not listed.text:
+        reason = listed.reason() if listed.returncode != 0 else ""
+        found = "it holds no diff" if not reason or "No valid patches" in reason else reason
+        raise ConfigError(
+            f"{file} is not a patch: {found}",
+            "give a git diff, git format-patch output, or a pull request's .patch file",
+        )
+    paths: list[str] = []
+    index = 0
+    while index < len(fields) and fields[index]:
+        _, _, path = fields[index].split("\t", 2)
+        if path:  # added, deleted, path
+            paths.append(path)
+            index += 1
+        else:  # added, deleted, "" then the old and the new path of a rename or copy
+            paths += fields[index + 1 : index + 3]
+            index += 3
+    return paths
+
+
+def _check_upstream_names(config: UpstreamConfig, file: Path, paths: list[str]) -> None:
     """Refuse a patch that names files in the fork's names (``src/framework/...``)."""
-    reverse = RenameMap(packages={new: old for old, new in config.rename.packages.items()})
-    for match in _DIFF_PATHS.finditer(data):
-        for raw in match.groups():
-            path = raw.decode("utf-8", "replace") if raw else ""
-            if path and rename_path(path, reverse) != path:
-                raise ConfigError(
-                    f"{file.name} is in the fork's names, not upstream's: it changes {path}",
-                    "backport takes changes in upstream's names; a change in the fork's names "
-                    f"goes in patches/{config.name}/ as it is ('forktool patch add' for a commit)",
-                )
-
-
-def _mail(data: bytes, file: Path) -> tuple[str, str, str]:
-    """``(author, subject, body)`` from a patch file's mail header (``git format-patch``);
-    the subject is the file's name when it has none."""
-    header, _ = split(data)
-    text = header.decode("utf-8", "replace")
-    head, _, rest = text.partition("\n\n")
-    fields: dict[str, str] = {}
-    key = ""
-    for line in head.splitlines():
-        if line[:1] in (" ", "\t") and key:
-            fields[key] += " " + line.strip()
-            continue
-        key, sep, value = line.partition(": ")
-        if sep and key in ("From", "Subject") and key not in fields:
-            fields[key] = value.strip()
-        else:
-            key = ""
-    subject = _SUBJECT_PREFIX.sub("", fields.get("Subject", "")) or file.name
-    body = rest.split("\n---\n", 1)[0].strip() if "Subject" in fields else ""
-    return fields.get("From", ""), subject, body
+    upstream_names = inverse_map(config.rename)
+    for path in paths:
+        if rename_path(path, upstream_names) != path:
+            raise ConfigError(
+                f"{file.name} is in the fork's names, not upstream's: it changes {path}",
+                "backport takes changes in upstream's names; a change in the fork's names "
+                f"goes in patches/{config.name}/ as it is ('forktool patch add' for a commit)",
+            )
 
 
 # -- renaming and putting the change on the fork's release ---------------------------------
 
 
 def _renamed(repo: GitRepo, config: UpstreamConfig, tree_id: str) -> str:
-    """``tree_id`` renamed exactly as a release is; the renamed tree's id."""
-    with TransformCache(transform_cache_path(repo)) as cache:
-        result = transform_tree(repo.read_tree(tree_id), config.rename, cache=cache)
-    return repo.write_tree(scm_version.for_fork(result.tree))
+    """``tree_id`` renamed exactly as a release is (no patch applied); the renamed tree's id."""
+    empty = series.Series(series.series_path(config.root, config.name).parent, ())
+    return repo.write_tree(renamed_release(repo, config, repo.read_tree(tree_id), empty).tree)
 
 
 def _onto(
-    repo: GitRepo, onto: str, renamed: bytes, base: str, change: UpstreamChange
-) -> tuple[str, bool]:
-    """The tree ``onto`` with the renamed change applied, and whether that needed a
-    three-way merge."""
+    repo: GitRepo, config: UpstreamConfig, lock: Lock, onto: str, renamed: bytes,
+    change: UpstreamChange,
+) -> tuple[str, bool]:  # fmt: skip
+    """The tree ``onto`` (the fork's release with its series) with the renamed change
+    applied, and whether that needed a three-way merge.
+
+    Raises:
+        RepositoryError: ``onto`` has the change already; the change does not apply to the
+            release in upstream's names either; it conflicts with the fork's tree.
+    """
+    base = f"{config.name} {lock.version}"
+    release_commit = lock.upstream_commit
+    in_history = bool(
+        change.source == BackportSource.COMMIT
+        and release_commit
+        and repo.is_ancestor(change.origin, release_commit)
+    )
     direct = repo.apply_patch(onto, renamed)
-    if direct.tree is not None:
+    if direct.tree is not None:  # a commit in the release's history that was reverted since
         return direct.tree, False
+    if in_history:
+        raise RepositoryError(
+            f"{base} already contains upstream commit {change.origin[:12]}", "nothing to backport"
+        )
     merged = repo.apply_patch(onto, renamed, three_way=True)
     if merged.tree == onto or repo.apply_patch(onto, renamed, check_reverse=True).tree:
         raise RepositoryError(
             f"the fork's {base} already has {_what(change)}", "nothing to backport"
         )
-    if merged.tree is None:
-        where = f"in {', '.join(merged.conflicts)}" if merged.conflicts else f"({merged.error})"
+    if merged.tree is not None:
+        return merged.tree, True
+    own = _upstream_conflict(repo, lock, change)
+    if own:
         raise RepositoryError(
-            f"{_what(change)}, renamed, conflicts with the fork's {base} {where}",
-            "port it by hand: make the change in the fork, commit it, then "
-            "'forktool patch add HEAD'",
+            f"{_what(change)} conflicts with {base} itself, in upstream's names ({own}): it "
+            "builds on upstream changes the release does not have",
+            "backport the upstream commits it builds on first (oldest first, one backport "
+            "each), or port it by hand and 'forktool patch add HEAD'",
         )
-    return merged.tree, True
+    where = f"in {', '.join(merged.conflicts)}" if merged.conflicts else f"({merged.error})"
+    raise RepositoryError(
+        f"{_what(change)}, renamed, conflicts with the fork's {base} and its patch series {where}",
+        "port it by hand: make the change in the fork, commit it, then 'forktool patch add HEAD'",
+    )
+
+
+def _upstream_conflict(repo: GitRepo, lock: Lock, change: UpstreamChange) -> str:
+    """Where the change, in upstream's names, fails to go onto the integrated release's
+    vendor tree too (a three-way merge): ``conflicts in <paths>`` or git's reason; "" when
+    it goes on, so that a conflict is the rename's or the series', not upstream's own."""
+    diff = repo.diff_trees(change.before, change.after)
+    outcome = repo.apply_patch(repo.tree_of(lock.vendor), diff, three_way=True)
+    if outcome.tree is not None:
+        return ""
+    return f"conflicts in {', '.join(outcome.conflicts)}" if outcome.conflicts else outcome.error
 
 
 def _what(change: UpstreamChange) -> str:

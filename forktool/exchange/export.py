@@ -43,13 +43,13 @@ from forktool.exchange.inverse import RoundTripLine, rename_tree, round_trip_lin
 from forktool.git.names import branch_problem
 from forktool.git.repository import Authorship, GitRepo
 from forktool.model import PatchKind, PatchStatus, Tree
-from forktool.patches import apply, metadata
+from forktool.patches import metadata
 from forktool.patches import series as series_mod
 from forktool.patches.diff_format import split
 from forktool.records import intent, lockfile
 from forktool.records.fork import open_fork
 from forktool.records.state import transform_cache_path
-from forktool.transform import scm_version
+from forktool.renamed import renamed_release
 from forktool.transform.cache import TransformCache
 from forktool.upstream import gitsource
 from forktool.upstream.repository import tags_prefix
@@ -266,7 +266,7 @@ def export(config: UpstreamConfig, request: Request) -> Exported:
         branch = Branch(request.branch, clone, commit)
     forwarded = None
     if request.forwarded is not None and patch_file is not None:
-        data = with_forwarded(patch_file.data, request.forwarded)
+        data = metadata.with_value(patch_file.data, metadata.FORWARDED, request.forwarded)
         forwarded = Forwarding(patch_file.path, request.forwarded, data)
     return Exported(config.name, tuple(changes), mailbox, checked, branch, forwarded)
 
@@ -296,47 +296,6 @@ def create_branch(config: UpstreamConfig, branch: Branch) -> None:
     """
     repo = open_fork(config, f"run 'forktool sync {config.name}' first")
     repo.push_branch(branch.clone, branch.commit, branch.name)
-
-
-def with_forwarded(data: bytes, value: str) -> bytes:
-    """A patch file with its ``Forwarded:`` header line set to ``value``: the line the
-    metadata reader (:func:`~forktool.patches.metadata.from_diff`) takes, in any case, is
-    replaced; else one is added before the ``Forktool-Base:`` line, or the ``---`` line,
-    or at the end of the header. The diff is left byte for byte."""
-    header, diff = split(data)
-    line = f"{metadata.FORWARDED} {value}\n".encode()
-    lines = header.splitlines(keepends=True)
-    ends = [index for index, existing in enumerate(lines) if existing.strip() == b"---"]
-    end = ends[0] if ends else len(lines)
-    for index, existing in enumerate(lines[:end]):
-        if _metadata_of(existing).forwarded:
-            lines[index] = line
-            return b"".join(lines) + diff
-    for index, existing in enumerate(lines[:end]):
-        if _metadata_of(existing).base or _metadata_of(existing).problems:
-            end = index
-            break
-    return b"".join(lines[:end]) + line + b"".join(lines[end:]) + diff
-
-
-def _metadata_of(line: bytes) -> metadata.PatchMetadata:
-    """What one header line says, as the series' metadata reader reads it (keys compared
-    case-insensitively); empty for a line that is not metadata."""
-    return metadata.from_diff(line)
-
-
-def _without_metadata(message: str) -> str:
-    """``message`` without the lines the fork keeps about a patch (``Reason:``,
-    ``Forwarded:``, ``Upstream-PR:``, ``Forktool-Base:``, ``Forktool-Backport:``, any
-    case): they are the fork's, not upstream's."""
-    empty = metadata.PatchMetadata()
-    kept = [
-        line for line in message.splitlines(keepends=True) if _metadata_of(line.encode()) == empty
-    ]
-    return "".join(kept)
-
-
-# --- what to export -----------------------------------------------------------------------
 
 
 def _series_patch(series: series_mod.Series, what: str) -> series_mod.PatchFile | None:
@@ -454,7 +413,7 @@ def _select_commit(repo: GitRepo, config: UpstreamConfig, commit: str, what: str
 def _message(repo: GitRepo, message: str, trailer: str) -> str:
     """The exported commit's message: ``message`` without the fork's metadata lines, with
     ``trailer`` added to its trailer block."""
-    return repo.add_trailer(_without_metadata(message), trailer)
+    return repo.add_trailer(metadata.without_metadata(message), trailer)
 
 
 def _select_patch(
@@ -465,15 +424,14 @@ def _select_patch(
     patch: series_mod.PatchFile,
 ) -> _Selected:
     """A series patch as a change: the integrated release renamed with the patches before
-    it, without and with this one."""
+    it, without and with this one (:func:`forktool.renamed.renamed_release`, as a sync
+    builds it)."""
     position = series.index(patch.name)
-    with TransformCache(transform_cache_path(repo)) as cache:
-        renamed = rename_tree(repo.read_tree(lock.vendor), config.rename, cache)
-    earlier = series_mod.Series(series.directory, series.patches[:position])
-    before = apply.apply_series(repo, scm_version.for_fork(renamed), earlier).tree
-    alone = series_mod.Series(series.directory, (patch,))
-    applied = apply.apply_series(repo, before, alone)
-    health = applied.health[0]
+    vendor = repo.read_tree(lock.vendor)
+    release_commit = lock.upstream_commit or None
+    before = renamed_release(repo, config, vendor, series, position, release_commit).applied
+    applied = renamed_release(repo, config, vendor, series, position + 1, release_commit).applied
+    health = applied.health[position]
     if health.status not in (PatchStatus.CLEAN, PatchStatus.THREE_WAY):
         raise ConfigError(
             f"{patch.name} does not apply to {config.name} {lock.version} "
@@ -486,7 +444,7 @@ def _select_patch(
     body = info.message.strip()
     message = (info.subject or patch.name) + ("\n\n" + body if body else "") + "\n"
     message = _message(repo, message, f"{PATCH_TRAILER}: {patch.name}")
-    before_id, after_id = repo.write_tree(before), repo.write_tree(applied.tree)
+    before_id, after_id = repo.write_tree(before.tree), repo.write_tree(applied.tree)
     return _Selected(SourceKind.PATCH, patch.name, before_id, after_id, message, authorship)
 
 

@@ -53,8 +53,10 @@ class Patches(Commands):
         """
         with tempfile.TemporaryDirectory(prefix="forktool-mailinfo-") as scratch:
             msg, patch = Path(scratch) / "msg", Path(scratch) / "patch"
-            # 0: read; 1: nothing to read (an empty mail).
-            read = self.run(["mailinfo", str(msg), str(patch)], input=mail, ok=(0, 1))
+            # 0: read; 1: nothing to read (an empty mail); 128: git could not read it.
+            # -b: of a subject's bracketed prefixes only [PATCH ...] is dropped.
+            args = ["mailinfo", "-b", str(msg), str(patch)]
+            read = self.run(args, input=mail, ok=(0, 1, 128))
             body = msg.read_text(encoding="utf-8", errors="replace") if msg.exists() else ""
         if read.returncode != 0:
             return MailInfo()

@@ -10,10 +10,10 @@ conflicts is left out of the tree and reported ``conflict``. Statuses:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.util
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,9 +49,9 @@ class SeriesResult:
 #: release renamed, with the patches before it applied).
 Materialize = Callable[[str, int], None]
 
-#: Says whether the release the series is applied to contains an upstream commit (full
-#: id): a backport of it (``Forktool-Backport: <commit>``) is then ``upstreamed`` without
-#: being applied, however upstream reworked the lines around it since.
+#: Says whether the release the series is applied to has an upstream commit (full id) in
+#: its history. Only the detail of a backport of it (``Forktool-Backport: <commit>``) says
+#: so: its status is its content's, since upstream may have reverted the commit since.
 Contains = Callable[[str], bool]
 
 
@@ -70,8 +70,9 @@ def apply_series(
         series: the patch series.
         materialize: recreates a diff patch's base release in the object store when its
             blobs are missing, so the three-way merge can run; None: no such retry.
-        contains: whether the release contains an upstream commit (a git upstream's
-            history); None: unknown, backports are judged by their content only.
+        contains: whether the release has an upstream commit in its history (a git
+            upstream's); None: unknown. Backports are judged by their content either way
+            (``upstreamed`` only when the change is in the tree); this adds to the detail.
 
     Returns:
         the patched tree and per-patch health; never raises for one patch.
@@ -80,30 +81,41 @@ def apply_series(
     health: list[PatchHealth] = []
     tree_before: dict[str, str] = {}
     for position, patch in enumerate(series.patches):
-        backported = _backported_commit(patch) if contains is not None else ""
         if patch.kind == PatchKind.CODEMOD:
             outcome = _apply_codemod(patch, current)
-        elif backported and contains is not None and contains(backported):
-            detail = f"the release contains upstream commit {backported[:12]}"
-            outcome = PatchHealth(patch.name, patch.kind, PatchStatus.UPSTREAMED, detail)
         else:
             retry = None
             base = base_of(patch.data)
             if materialize is not None and base is not None:
                 retry = functools.partial(materialize, base[1], position)
-            outcome = _apply_diff(repo, patch, current, retry)
+            outcome = _with_history(_apply_diff(repo, patch, current, retry), patch, contains)
             if outcome.status == PatchStatus.CONFLICT:
                 tree_before[patch.name] = repo.write_tree(current)
         health.append(outcome)
     return SeriesResult(current, tuple(health), tree_before)
 
 
-def _backported_commit(patch: PatchFile) -> str:
-    """The upstream commit a diff patch is a backport of (full id), else ""."""
-    if patch.kind != PatchKind.DIFF:
-        return ""
-    origin = metadata.from_diff(patch.data).backport_of
-    return origin if re.fullmatch(r"[0-9a-f]{40}", origin) else ""
+def _with_history(outcome: PatchHealth, patch: PatchFile, contains: Contains | None) -> PatchHealth:
+    """``outcome`` with what the release's history says of a backport's upstream commit
+    added to its detail; the status is always the content's (a release whose history has
+    the commit may have reverted or reworked it since)."""
+    commit = metadata.from_diff(patch.data).backport_commit
+    if contains is None or not commit or not contains(commit):
+        return outcome
+    if outcome.status == PatchStatus.UPSTREAMED:
+        detail = f"the release contains upstream commit {commit[:12]} and its change"
+    elif outcome.status in (PatchStatus.CLEAN, PatchStatus.THREE_WAY):
+        detail = (
+            f"the release's history has upstream commit {commit[:12]}, but not its change "
+            "(reverted or rewritten since): applied"
+        )
+    else:
+        detail = (
+            f"the release's history has upstream commit {commit[:12]}, but its change is not "
+            "found as it is; if the release has it reworked, drop the patch"
+            + (f" ({outcome.detail})" if outcome.detail else "")
+        )
+    return dataclasses.replace(outcome, detail=detail)
 
 
 def load_codemod(patch: PatchFile) -> CodemodPatch:

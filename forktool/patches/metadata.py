@@ -22,6 +22,10 @@ The keys (compared case-insensitively, the first occurrence wins):
 - ``Reason:``: why the fork needs the change (one line);
 - ``Forwarded:``: where it was offered upstream (a URL), or ``no``;
 - ``Upstream-PR:``: upstream's pull request for it (a URL or a number).
+
+This module is the one reader and writer of these lines (:func:`read`,
+:func:`with_value`), and reads a patch file's mail header (author, subject, message) with
+git's own parser (:func:`read_mail`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from forktool.git.repository import GitRepo
 from forktool.model import PatchKind
 from forktool.patches.diff_format import BASE_TRAILER, split
 from forktool.patches.series import PatchFile
@@ -44,6 +49,7 @@ _KEYS = {
     key.lower(): key for key in (BASE_TRAILER, BACKPORT_TRAILER, REASON, FORWARDED, UPSTREAM_PR)
 }
 _LINE = re.compile(r"^\s*(?P<key>[A-Za-z-]+:)[ \t]*(?P<value>.*?)\s*$")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 class PatchOrigin(StrEnum):
@@ -82,6 +88,12 @@ class PatchMetadata:
     problems: tuple[str, ...] = ()
 
     @property
+    def backport_commit(self) -> str:
+        """The upstream commit (full id) a backport was made from; "" for a patch file's
+        backport or a fork patch."""
+        return self.backport_of if _COMMIT.fullmatch(self.backport_of) else ""
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """``reason: …``, ``forwarded: …``, ``upstream PR: …``: the fields set, one line
         each, as every view shows them."""
@@ -110,7 +122,7 @@ class PatchMetadata:
 
 def short(origin: str) -> str:
     """A commit id shortened to 12 digits; a file name as it is."""
-    return origin[:12] if re.fullmatch(r"[0-9a-f]{40}", origin) else origin
+    return origin[:12] if _COMMIT.fullmatch(origin) else origin
 
 
 def read(patch: PatchFile) -> PatchMetadata:
@@ -174,3 +186,80 @@ def _parse(lines: list[str]) -> PatchMetadata:
         upstream_pr=found.get(UPSTREAM_PR, ""),
         problems=tuple(problems),
     )
+
+
+def with_value(data: bytes, key: str, value: str) -> bytes:
+    """A diff patch's bytes with its ``key`` line (one of the keys above, e.g.
+    ``Forwarded:``) set to ``value``: the first line with that key (compared
+    case-insensitively, as :func:`from_diff` reads it) is replaced, else one is added
+    before the ``Forktool-Base:`` line or the ``---`` line, else at the end of the header.
+    Every other byte is kept (line endings too).
+
+    Raises:
+        ValueError: ``key`` is not one of the keys above.
+    """
+    if key.lower() not in _KEYS:
+        raise ValueError(f"{key!r} is not a patch metadata key")
+    header, diff = split(data)
+    lines = header.splitlines(keepends=True)
+    eol = b"\r\n" if lines and lines[0].endswith(b"\r\n") else b"\n"
+    line = f"{_KEYS[key.lower()]} {value}".encode() + eol
+    stop = len(lines)
+    for index, existing in enumerate(lines):
+        if existing.strip() == b"---":
+            stop = index
+            break
+        match = _LINE.match(existing.decode("utf-8", "replace"))
+        if match and match["key"].lower() == key.lower():
+            return b"".join([*lines[:index], line, *lines[index + 1 :]]) + diff
+    for index, existing in enumerate(lines[:stop]):
+        if existing.lower().startswith(BASE_TRAILER.lower().encode()):
+            stop = index
+            break
+    return b"".join([*lines[:stop], line, *lines[stop:]]) + diff
+
+
+def without_metadata(message: str) -> str:
+    """``message`` less its lines that are metadata keys (compared case-insensitively):
+    what is left is the change's own message, e.g. to send upstream."""
+    kept = []
+    for line in message.splitlines():
+        match = _LINE.match(line)
+        if not (match and match["key"].lower() in _KEYS):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A patch file's mail header, as ``git mailinfo`` reads it (RFC 2047 decoded, folded
+    lines joined, ``[PATCH ...]`` taken off the subject, the diffstat left out).
+
+    Attributes:
+        name / email / date: the author and date ("" when the file does not say).
+        subject: the subject ("" when there is none).
+        body: the message after the subject, stripped ("" when there is none); metadata
+            lines are kept (:func:`without_metadata` takes them out).
+    """
+
+    name: str = ""
+    email: str = ""
+    date: str = ""
+    subject: str = ""
+    body: str = ""
+
+    @property
+    def author(self) -> str:
+        """``Name <email>``, or "" when the file names no author."""
+        if not self.name and not self.email:
+            return ""
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+def read_mail(repo: GitRepo, data: bytes) -> Mail:
+    """The mail header of the patch file ``data`` (``git format-patch`` output, a pull
+    request's ``.patch``, or a plain diff, which has none), as git's own parser reads it
+    (:meth:`~forktool.git.repository.GitRepo.mail_info`). Never raises for what the file
+    holds."""
+    info = repo.mail_info(data)
+    return Mail(info.author, info.email, info.date, info.subject, info.message.strip())
