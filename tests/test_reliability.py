@@ -113,6 +113,7 @@ def _intent_from_lock(definition: Path, start: str) -> dict[str, object]:
             "refs/tags/upstream/mypkg/1.1": "",
         },
         "conflicts": [],
+        "series": lock["series"],
     }
 
 

@@ -236,7 +236,49 @@ def test_patch_commands_refuse_bad_requests(definition: Path) -> None:
 
 def test_patch_list_shows_last_health(definition: Path) -> None:
     _fork_commit_as_patch(definition)
+    listing = run_cli(definition, "patch", "list", "--json")
+    [patch] = json.loads(listing.output)["patches"]
+    assert (patch["name"], patch["status"]) == ("greet-like-a-cowboy.patch", "not run")
+    # the series changed: the sync of the same release builds it with the patch
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    listing = run_cli(definition, "patch", "list")
-    assert listing.exit_code == 0, listing.output
-    assert "greet-like-a-cowboy.patch" in listing.output and "not run" in listing.output
+    listing = run_cli(definition, "patch", "list", "--json")
+    [patch] = json.loads(listing.output)["patches"]
+    assert (patch["name"], patch["status"]) == ("greet-like-a-cowboy.patch", "clean")
+
+
+def test_a_changed_series_is_integrated_on_the_same_release(
+    definition: Path, upstream_repo: Path
+) -> None:
+    add_helper_class(upstream_repo)
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    helpers = fork_path(definition) / "src/ourpkg/helpers.py"
+    assert "hello from the fork" not in helpers.read_text()
+    # A patch added (or backported) after 1.0 was integrated: the next sync of 1.0 takes it.
+    (patches_dir(definition) / "hello.py").write_text(GREETING_CODEMOD)
+    set_series(definition, "hello.py")
+    result = run_cli(definition, "sync", "--to", "1.0")
+    assert result.exit_code == 0, result.output
+    assert "mypkg: integrated the changed patch series on 1.0" in result.output
+    assert "hello from the fork" in helpers.read_text()
+    assert lock_version(definition) == "1.0"
+    assert git(fork_path(definition), "status", "--porcelain") == ""
+    again = run_cli(definition, "sync", "--to", "1.0", "--json")
+    assert json.loads(again.output)["results"][0]["status"] == "up-to-date"
+    # Dropping it takes it out the same way; the release's files stay as they were.
+    set_series(definition)
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    assert "hello from the fork" not in helpers.read_text()
+    assert "class Helper" in helpers.read_text()
+
+
+def test_a_lock_written_before_the_series_was_recorded_reads_as_unchanged(
+    definition: Path,
+) -> None:
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    lock_file = definition / "upstream/mypkg.lock"
+    lines = [line for line in lock_file.read_text().splitlines() if not line.startswith("series")]
+    lock_file.write_text("\n".join(lines) + "\n")
+    set_series(definition, "missing-but-unread.patch")
+    (patches_dir(definition) / "missing-but-unread.patch").write_text("")
+    result = run_cli(definition, "sync", "--to", "1.0", "--json")
+    assert json.loads(result.output)["results"][0]["status"] == "up-to-date"

@@ -34,8 +34,9 @@ def backport(
 ) -> None:
     """Rename an upstream commit or patch file forward and add it to the patch series.
 
-    The next sync applies it; once a release has the change, its health is 'upstreamed'
-    and 'forktool patch drop --upstreamed' removes it.
+    The next sync applies it (the integrated release built again with it, or a newer
+    one); once a release has the change, its health is 'upstreamed' and
+    'forktool patch drop --upstreamed' removes it.
 
     Examples:
 

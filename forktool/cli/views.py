@@ -45,7 +45,10 @@ _HEADLINES = {
 
 def render_sync(console: Console, result: SyncResult) -> None:
     """Print ``result`` for a person: a headline, then what to look at or do next."""
-    headline = _HEADLINES[result.status].format(
+    template = _HEADLINES[result.status]
+    if result.status == SyncStatus.MERGED and result.previous == result.version:
+        template = "[green]{u}[/]: integrated the changed patch series on {v}"
+    headline = template.format(
         u=result.upstream, v=result.version or "no release", p=result.previous,
         n=len(result.conflicts), x=result.undone, paths=_count(len(result.conflicts), "path"),
     )  # fmt: skip

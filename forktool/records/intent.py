@@ -66,6 +66,8 @@ class Pending:
         each_commits: True when those are the upstream commits ``sync --each-commit``
             steps through (versions of commits between releases, and releases), False for
             ``--each``'s releases.
+        series: the fingerprint of the patch series the transformed commit is built with
+            (the lock file records it when the sync finishes; "" in older records).
     """
 
     upstream: str
@@ -81,6 +83,7 @@ class Pending:
     writes: dict[str, list[str]] = field(default_factory=dict)
     each_remaining: list[str] = field(default_factory=list)
     each_commits: bool = False
+    series: str = ""
 
     @property
     def interrupted(self) -> bool:

@@ -32,6 +32,9 @@ class Lock:
         (The file spells None as "": TOML has no null.)
         vendor: vendor commit id; transformed: transformed commit id; fork: the fork
             branch commit that integrated it (all 40-hex).
+        series: the fingerprint (sha256) of the patch series the transformed commit was
+            built with, so a sync of the same release sees the series changed; "" in lock
+            files written before forktool recorded it.
     """
 
     version: str
@@ -40,6 +43,7 @@ class Lock:
     vendor: str
     transformed: str
     fork: str
+    series: str = ""
 
 
 def read(path: Path) -> Lock | None:

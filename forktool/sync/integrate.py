@@ -95,7 +95,7 @@ def finish(repo: GitRepo, config: UpstreamConfig, pending: Pending, fork: str) -
     move_release_refs(repo, config, pending)
     lock = Lock(
         pending.version, pending.sha256, pending.upstream_commit,
-        pending.vendor, pending.transformed, fork,
+        pending.vendor, pending.transformed, fork, pending.series,
     )  # fmt: skip
     lockfile.write(config.lock_path, lock)
     clear_pending(repo, config.name)

@@ -151,7 +151,8 @@ def _sync(config: UpstreamConfig, resolve: Resolve, progress: Progress) -> SyncR
     lock = lockfile.read(config.lock_path)  # recovering a killed sync may have written it
     progress(f"listing releases of {config.name}")
     release = resolve(repo)
-    if lock and repo and _check_direction(config, repo, lock, release):
+    integrated = lock and repo and _check_direction(config, repo, lock, release)
+    if lock and integrated and not _series_changed(lock, series):
         return SyncResult(
             config.name, SyncStatus.UP_TO_DATE, lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
@@ -170,6 +171,14 @@ def _sync(config: UpstreamConfig, resolve: Resolve, progress: Progress) -> SyncR
             if isinstance(exc, Interrupted):
                 _note_completed(config, lock, exc)
         raise
+
+
+def _series_changed(lock: Lock, series: series_mod.Series) -> bool:
+    """Whether the patch series is not the one the integrated release was built with: a
+    sync of that same release then builds it again with the series as it is now and
+    merges the difference (a patch added, backported, refreshed or dropped since). False
+    for a lock file that predates the record (``series`` ""): its next release does it."""
+    return bool(lock.series) and lock.series != series.fingerprint
 
 
 def _note_completed(config: UpstreamConfig, lock: Lock | None, exc: Interrupted) -> None:
@@ -433,7 +442,7 @@ def _integrate_release(
     built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
     _refuse_failed_patches(built, release)
     base = _result(config, repo, lock, release, built)
-    pending = _intent(config, repo, release, built)
+    pending = replace(_intent(config, repo, release, built), series=series.fingerprint)
     _record_state(config, repo, release, built)
     if built.patch_conflicts:
         pending = replace(pending, refs_before=repo.moved_refs(refs_before))
