@@ -282,3 +282,14 @@ def test_a_lock_written_before_the_series_was_recorded_reads_as_unchanged(
     (patches_dir(definition) / "missing-but-unread.patch").write_text("")
     result = run_cli(definition, "sync", "--to", "1.0", "--json")
     assert json.loads(result.output)["results"][0]["status"] == "up-to-date"
+
+
+def test_check_sees_a_changed_series_on_the_integrated_release(definition: Path) -> None:
+    patch = _fork_commit_as_patch(definition)  # the fork's own change, now in the series too
+    checked = run_cli(definition, "check", "--to", "1.0", "--json")
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["results"][0]["status"] == "clean"  # not up-to-date
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    again = run_cli(definition, "check", "--to", "1.0", "--json")
+    assert json.loads(again.output)["results"][0]["status"] == "up-to-date"
+    assert patch.exists()

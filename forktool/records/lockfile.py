@@ -109,6 +109,15 @@ def read(path: Path) -> Lock | None:
     return lock
 
 
+def series_changed(lock: Lock, fingerprint: str) -> bool:
+    """Whether the patch series (its ``fingerprint``, ``Series.fingerprint``) is not the
+    one ``lock``'s release was built with: a sync of that same release then builds it
+    again with the series as it is now and merges the difference (a patch added,
+    backported, refreshed or dropped since). False for a lock file that predates the
+    record (``series`` ""): its next release does it."""
+    return bool(lock.series) and lock.series != fingerprint
+
+
 def write(path: Path, lock: Lock) -> None:
     """Write ``lock`` to ``path`` atomically (temporary file, then rename)."""
     doc = tomlkit.document()

@@ -89,7 +89,10 @@ def check(
     series = series_mod.load(config.root, config.name)
     progress(f"listing releases of {config.name}")
     release = upstream.resolve_release(config, to, repo)
-    if Version(release.version) <= Version(lock.version):
+    same = Version(release.version) == Version(lock.version)
+    if Version(release.version) < Version(lock.version) or (
+        same and not lockfile.series_changed(lock, series.fingerprint)
+    ):
         return CheckResult(
             config.name, lock.version, release.version, CheckStatus.UP_TO_DATE,
             upstream_commit=release.commit or "",

@@ -152,7 +152,7 @@ def _sync(config: UpstreamConfig, resolve: Resolve, progress: Progress) -> SyncR
     progress(f"listing releases of {config.name}")
     release = resolve(repo)
     integrated = lock and repo and _check_direction(config, repo, lock, release)
-    if lock and integrated and not _series_changed(lock, series):
+    if lock and integrated and not lockfile.series_changed(lock, series.fingerprint):
         return SyncResult(
             config.name, SyncStatus.UP_TO_DATE, lock.version, lock.version, config.fork_path,
             lock.vendor, lock.transformed, lock.fork,
@@ -171,14 +171,6 @@ def _sync(config: UpstreamConfig, resolve: Resolve, progress: Progress) -> SyncR
             if isinstance(exc, Interrupted):
                 _note_completed(config, lock, exc)
         raise
-
-
-def _series_changed(lock: Lock, series: series_mod.Series) -> bool:
-    """Whether the patch series is not the one the integrated release was built with: a
-    sync of that same release then builds it again with the series as it is now and
-    merges the difference (a patch added, backported, refreshed or dropped since). False
-    for a lock file that predates the record (``series`` ""): its next release does it."""
-    return bool(lock.series) and lock.series != series.fingerprint
 
 
 def _note_completed(config: UpstreamConfig, lock: Lock | None, exc: Interrupted) -> None:
