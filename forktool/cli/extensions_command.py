@@ -204,8 +204,12 @@ def _plan(
             f"the constraints file {constraints} does not exist",
             "create it, or fix --constraint / [extensions] constraints",
         )
-    head = repo.resolve("HEAD") or ""
-    tree = repo.resolve("HEAD^{tree}") or ""
+    head = repo.resolve("HEAD")
+    if head is None:
+        raise ForktoolError(
+            f"the fork of {cfg.name} has no commit", f"run 'forktool sync {cfg.name}'"
+        )
+    tree = repo.tree_of(head)
     dirty = repo.dirty_paths()
     fork_key = tree
     if dirty:
