@@ -351,6 +351,33 @@ def save(report: RunReport, state_dir: Path, name: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class LastRun:
+    """What ``forktool status`` shows of the last run kept for an upstream.
+
+    Attributes:
+        path: the file it is kept in (``.git/forktool/<name>.extensions.json``).
+        started: when it started (ISO 8601, UTC); release: the release it tested;
+            fork_commit: the fork commit it built.
+        totals: its :attr:`RunReport.totals`.
+    """
+
+    path: Path
+    started: str
+    release: str
+    fork_commit: str
+    totals: dict[str, int]
+
+
+def last_run(state_dir: Path, name: str) -> LastRun | None:
+    """The summary of the last run kept for upstream ``name`` (None: none kept)."""
+    found = load_last(state_dir, name)
+    if found is None:
+        return None
+    path = state_dir / f"{name}.extensions.json"
+    return LastRun(path, found.started, found.release, found.fork_commit, found.totals)
+
+
 def load_last(state_dir: Path, name: str) -> RunReport | None:
     """The last run kept for upstream ``name`` (None: none, or unreadable)."""
     path = state_dir / f"{name}.extensions.json"

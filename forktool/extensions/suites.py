@@ -291,7 +291,8 @@ def _requirements_file(
         pins += unpinned != line
         lines.append(unpinned)
     if pins:
-        notes.append(f"{relative}: {pins} exact pins dropped (resolved afresh for this run)")
+        plural = "pin" if pins == 1 else "pins"
+        notes.append(f"{relative}: {pins} exact {plural} dropped (resolved afresh for this run)")
     return lines, read
 
 
