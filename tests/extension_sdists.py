@@ -44,7 +44,8 @@ GREET = {
         "    assert client.get('/hello').get_data(as_text=True) == 'hello'\n\n\n"
         "def test_content_type():\n"
         "    client = greeter(Flask(__name__)).test_client()\n"
-        "    assert client.get('/hello').headers['Content-Type'] == 'text/html; charset=utf-8'\n\n\n"
+        "    headers = client.get('/hello').headers\n"
+        "    assert headers['Content-Type'] == 'text/html; charset=utf-8'\n\n\n"
         "def test_not_here():\n"
         "    pytest.skip('skipped on purpose')\n"
     ),
