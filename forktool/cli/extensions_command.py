@@ -101,7 +101,10 @@ def extensions_command(
     \b
       forktool extensions --add Flask-Login --add Flask-SQLAlchemy==3.1.1
       forktool extensions flask                  run every listed extension
-      forktool extensions --shard 1/2 --format json -o shard1.json
+      forktool extensions --only Flask-Login --verbose   one, with every test listed
+      forktool extensions --jobs 4 --timeout 600 --reruns 5
+      forktool extensions --constraint pins.txt --cache /var/cache/ext
+      forktool extensions --shard 1/2 --format json --output shard1.json
       forktool extensions merge shard1.json shard2.json -o report.html
     """
     if fmt is None and output is not None:
