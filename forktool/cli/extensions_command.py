@@ -3,6 +3,7 @@ release and on the fork with its shim, compared test by test (docs/extensions.md
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -134,9 +135,7 @@ def extensions_command(
         return
     plan = _plan(cfg, only, shard, jobs, timeout, reruns, constraint, cache)
     with tempfile.TemporaryDirectory(prefix="run-", dir=plan.cache) as work:
-        found = orchestrator.run(
-            RunPlan(**{**plan.__dict__, "work": Path(work)}), progress=_progress(fmt, output)
-        )
+        found = orchestrator.run(dataclasses.replace(plan, work=Path(work)), progress=_progress)
     repo = find_fork(cfg)
     if repo is not None:
         results.save(found, state.state_dir(repo), cfg.name)
@@ -257,11 +256,9 @@ def _format_of(output: Path) -> str:
     return found
 
 
-def _progress(fmt: str | None, output: Path | None) -> orchestrator.Progress:
-    def show(step: str) -> None:
-        err.print(f"… {step}", highlight=False, markup=False, soft_wrap=True)
-
-    return show
+def _progress(step: str) -> None:
+    """One line on stderr per step an extension finishes."""
+    err.print(f"… {step}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _show(found: results.RunReport, fmt: str, output: Path | None, verbose: bool) -> None:

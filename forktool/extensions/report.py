@@ -13,7 +13,6 @@ line; the pinned third-party versions both sides used and any that differ; and t
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -314,11 +313,3 @@ def render(report: RunReport, fmt: str) -> str:
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else (plural or singular + 's')}"
-
-
-def summary_line(report: RunReport) -> str:
-    """The one line ``forktool status`` shows for the last run."""
-    return headline(report)
-
-
-__all__: Sequence[str] = ("FORMATS", "headline", "markdown", "render", "terminal", "to_html")

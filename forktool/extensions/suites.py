@@ -198,7 +198,7 @@ def _declared(directory: Path, notes: list[str]) -> tuple[str, list[str]] | None
     extras = pyproject.get("project", {}).get("optional-dependencies", {})
     for group in TEST_GROUPS:
         if isinstance(extras.get(group), list):
-            lines = _extra(extras, group, set())
+            lines = _extra(extras, group)
             return f"pyproject.toml [project.optional-dependencies] {group}", lines
     groups = pyproject.get("dependency-groups", {})
     for group in TEST_GROUPS:
@@ -217,7 +217,8 @@ def _declared(directory: Path, notes: list[str]) -> tuple[str, list[str]] | None
     return None
 
 
-def _extra(extras: dict[str, Any], group: str, seen: set[str]) -> list[str]:
+def _extra(extras: dict[str, Any], group: str) -> list[str]:
+    """The requirement strings of one extra."""
     return [line for line in extras.get(group, []) if isinstance(line, str)]
 
 
@@ -323,7 +324,7 @@ def _filtered(lines: list[str], dropped: frozenset[str], directory: Path, name: 
         key = canonicalize_name(requirement.name)
         if key == own and requirement.extras:
             for extra in sorted(requirement.extras):
-                kept += _filtered(_extra(extras, extra, set()), dropped, directory, "")
+                kept += _filtered(_extra(extras, extra), dropped, directory, "")
             continue
         if key in dropped or requirement.url:
             continue
