@@ -16,6 +16,7 @@ from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from forktool.errors import ConfigError
@@ -40,11 +41,16 @@ _TRANSPORT_HELPER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.-]*::")
 #: (``forktool/…`` as ``refs/forktool/…``, which git tries before ``refs/heads/``).
 _RESERVED_BRANCHES = ("vendor", "transformed", "forktool")
 
-_TOP_KEYS = {"source", "rename", "fork", "shim"}
+_TOP_KEYS = {"source", "rename", "fork", "shim", "extensions"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases", "repository"}
 _RENAME_KEYS = {"packages", "distributions", "scripts", "keep", "symbols", "docs"}
 _FORK_KEYS = {"path", "branch"}
 _SHIM_KEYS = {"out", "version"}
+_EXTENSIONS_KEYS = {"packages", "constraints", "timeout", "reruns"}
+#: Seconds one extension may take, both sides together, unless ``[extensions] timeout``.
+DEFAULT_EXTENSION_TIMEOUT = 1800.0
+#: How many times a test whose outcome differs is run again on each side.
+DEFAULT_RERUNS = 3
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,27 @@ class GitSource:
 
 
 @dataclass(frozen=True)
+class ExtensionsConfig:
+    """``[extensions]``: the extensions whose own test suites ``forktool extensions`` runs.
+
+    Attributes:
+        packages: the requirements as written, each a distribution name with an optional
+            version specifier (``"Flask-Login"``, ``"Flask-SQLAlchemy==3.1.1"``), in file
+            order; no extras, markers or URLs.
+        constraints: a pip constraints file (absolute path) fixing third-party versions on
+            both sides, or None.
+        timeout: the wall-clock limit of one extension, both sides together, in seconds.
+        reruns: how many times a test whose outcome differs between the sides is run
+            again on each side before it is called a regression or a fix (0: never).
+    """
+
+    packages: tuple[str, ...] = ()
+    constraints: Path | None = None
+    timeout: float = DEFAULT_EXTENSION_TIMEOUT
+    reruns: int = DEFAULT_RERUNS
+
+
+@dataclass(frozen=True)
 class UpstreamConfig:
     """One validated upstream definition.
 
@@ -85,6 +112,7 @@ class UpstreamConfig:
         shim_out: where ``forktool shims`` and every sync write the shim distribution
             (default ``<fork path>.shim`` beside the fork repository).
         shim_version: the shim's version (default: the fork's, with ``+<fork dist>``).
+        extensions: the ``[extensions]`` table (empty when the definition has none).
     """
 
     name: str
@@ -95,6 +123,7 @@ class UpstreamConfig:
     fork_branch: str = "main"
     shim_out: Path | None = None
     shim_version: str | None = None
+    extensions: ExtensionsConfig = ExtensionsConfig()
 
     @property
     def definition_path(self) -> Path:
@@ -343,7 +372,70 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
         fork_branch=branch,
         shim_out=shim_out if shim_out.is_absolute() else (root / shim_out).resolve(),
         shim_version=_string(shim, "version", where, prefix="shim.") if "version" in shim else None,
+        extensions=_extensions(_table(doc, "extensions", where, required=False), where, root),
     )
+
+
+def extension_requirement_problem(text: str) -> str | None:
+    """Why ``text`` cannot be an entry of ``[extensions] packages`` (or ``forktool
+    extensions --add``), or None.
+
+    An entry is a distribution name with an optional version specifier, as pip reads it
+    (``Flask-Login``, ``Flask-SQLAlchemy==3.1.1``, ``flask-cors>=4``); extras, markers
+    and URLs are refused (the sdist is taken from the index, the tests' extras are read
+    from the sdist).
+    """
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement as exc:
+        return f"is not a requirement: {str(exc).splitlines()[0]}"
+    if requirement.url:
+        return "names a URL; give a distribution name on the index"
+    if requirement.extras:
+        return "has extras; give the distribution alone"
+    if requirement.marker is not None:
+        return "has an environment marker; give the distribution alone"
+    return None
+
+
+def _extensions(table: dict[str, Any], where: str, root: Path) -> ExtensionsConfig:
+    _check_keys(table, _EXTENSIONS_KEYS, where, "extensions.")
+    packages = table.get("packages", [])
+    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+        raise ConfigError(
+            f"{where}: extensions.packages must be a list of strings",
+            'write e.g. packages = ["Flask-Login", "Flask-SQLAlchemy==3.1.1"]',
+        )
+    seen: dict[str, str] = {}
+    for text in packages:
+        problem = extension_requirement_problem(text)
+        if problem:
+            raise ConfigError(
+                f"{where}: extensions.packages: {text!r} {problem}",
+                'write a distribution name with an optional pin, e.g. "Flask-Login==0.6.3"',
+            )
+        name = canonicalize_name(Requirement(text).name)
+        if name in seen:
+            raise ConfigError(
+                f"{where}: extensions.packages lists {name!r} twice ({seen[name]!r}, {text!r})",
+                "keep one entry per extension",
+            )
+        seen[name] = text
+    constraints = None
+    if "constraints" in table:
+        given = Path(_string(table, "constraints", where, prefix="extensions."))
+        constraints = given if given.is_absolute() else (root / given).resolve()
+    timeout = table.get("timeout", DEFAULT_EXTENSION_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(
+            f"{where}: extensions.timeout must be a positive number of seconds", "fix its value"
+        )
+    reruns = table.get("reruns", DEFAULT_RERUNS)
+    if isinstance(reruns, bool) or not isinstance(reruns, int) or reruns < 0:
+        raise ConfigError(
+            f"{where}: extensions.reruns must be a whole number, 0 or more", "fix its value"
+        )
+    return ExtensionsConfig(tuple(packages), constraints, float(timeout), reruns)
 
 
 def parse_rename(rename: dict[str, Any], where: str) -> RenameMap:

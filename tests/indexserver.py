@@ -6,8 +6,11 @@ Not a test module. Use it as a context manager or through the :func:`index_serve
         sha = index.add_release("flask", "3.1.3", {"src/flask/__init__.py": "x = 1\\n"})
         releases = pypi.list_releases(index.url, "flask")
 
-It serves ``GET /pypi/<project>/json`` (404 for unknown projects) in PyPI's format and
-``GET /files/<project>/<filename>``. It can also serve a broken JSON document
+It serves ``GET /pypi/<project>/json`` (404 for unknown projects) in PyPI's format,
+``GET /simple/<project>/`` (PEP 503's simple API: one link per file with its
+``#sha256=``, so pip installs from it: ``--index-url http://127.0.0.1:<port>/simple``)
+and ``GET /files/<project>/<filename>``; wheels are published with
+:meth:`IndexServer.add_wheel`. It can also serve a broken JSON document
 (:meth:`IndexServer.set_raw_json`), cut downloads short (:meth:`IndexServer.cut_downloads`),
 fail them with an HTTP status (:meth:`IndexServer.fail_downloads`) and redirect them
 elsewhere (:meth:`IndexServer.redirect_downloads`). Given ``credentials``, it answers 401
@@ -231,6 +234,11 @@ class IndexServer:
             self._projects.setdefault(name, {}).setdefault(version, []).append(entry)
             self._files[f"/files/{name}/{filename}"] = data
 
+    def add_wheel(self, project: str, version: str, filename: str, data: bytes) -> None:
+        """Publish a wheel (``packagetype`` ``bdist_wheel``): pip finds it through the
+        simple API; forktool's release listing ignores it."""
+        self.add_raw_file(project, version, filename, data, packagetype="bdist_wheel")
+
     def add_version(self, project: str, version: str) -> None:
         """List ``version`` with no files at all (PyPI keeps such empty versions)."""
         with self._lock:
@@ -285,6 +293,12 @@ class IndexServer:
                 if name not in self._projects:
                     return 404, b'{"message": "Not Found"}', False
                 return 200, self._project_json(name), False
+            simple = re.fullmatch(r"/simple/([^/]+)/?", path)
+            if simple:
+                name = normalize(simple.group(1))
+                if name not in self._projects:
+                    return 404, b"not found", False
+                return 200, self._simple_page(name), False
             status, times = self._failures.get(path, (200, 0))
             if times > 0:
                 self._failures[path] = (status, times - 1)
@@ -295,6 +309,17 @@ class IndexServer:
                     self._cuts[path] -= 1
                 return 200, self._files[path], cut
             return 404, b"not found", False
+
+    def _simple_page(self, name: str) -> bytes:
+        """PEP 503's page of one project: a link to each file, with its sha256."""
+        links = "".join(
+            f'<a href="{entry["url"]}#sha256={entry["digests"]["sha256"]}">{entry["filename"]}</a>'
+            "<br/>\n"
+            for files in self._projects[name].values()
+            for entry in files
+            if not entry["yanked"]
+        )
+        return f"<!DOCTYPE html><html><body>\n{links}</body></html>\n".encode()
 
     def _project_json(self, name: str) -> bytes:
         releases = self._projects[name]
@@ -321,9 +346,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", body.decode())
             body = b""
         is_json = self.path.endswith("/json") or self.path.endswith("/json/")
-        self.send_header(
-            "Content-Type", "application/json" if is_json else "application/octet-stream"
-        )
+        kind = "application/json" if is_json else "application/octet-stream"
+        if self.path.startswith("/simple/"):
+            kind = "text/html"
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if cut:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from forktool.cli import (  # noqa: F401  (imported for their commands, registered on main)
     backport_command,
     export_command,
+    extensions_command,
     init_command,
     patch_commands,
     rename_command,

@@ -554,6 +554,29 @@ def render_status(console: Console, item: UpstreamStatus) -> None:
     else:
         _plain(console, f"  patches  none ({item.series})")
     _plain(console, f"  shim     {_shim_line(item)}")
+    if item.extensions is not None:
+        _plain(console, f"  extensions {_extensions_line(item)}")
+
+
+def _extensions_line(item: UpstreamStatus) -> str:
+    """The last ``forktool extensions`` run in one line."""
+    run = item.extensions
+    assert run is not None
+    totals = run.totals
+    counted = [
+        _count(totals["extensions"], "extension"),
+        _count(totals["regressions"], "regression"),
+        _count(totals["fixes"], "fix", "fixes"),
+        f"{totals['flaky']} flaky",
+        f"{totals['not_comparable']} not comparable",
+    ]
+    if totals["not_run"]:
+        counted.append(f"{totals['not_run']} not compared")
+    stale = "" if run.release == item.integrated else f", not the integrated {item.integrated}"
+    return (
+        f"{item.upstream} {run.release}: {', '.join(counted)} "
+        f"(fork {run.fork_commit[:12]}, {run.started}{stale})"
+    )
 
 
 def _releases_line(item: UpstreamStatus) -> str:

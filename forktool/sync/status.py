@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 from forktool import upstream
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ForktoolError
+from forktool.extensions.results import LastRun, last_run
 from forktool.git.repository import GitRepo
 from forktool.model import PatchHealth, PatchStatus
 from forktool.patches import metadata
@@ -156,6 +157,8 @@ class UpstreamStatus:
             (:mod:`forktool.patches.metadata`).
         pending: the sync waiting for resolution, or None.
         shim: the shim distribution.
+        extensions: the last ``forktool extensions`` run kept in the fork repository,
+            or None.
     """
 
     upstream: str
@@ -175,6 +178,7 @@ class UpstreamStatus:
     pending: PendingSync | None
     shim: ShimState
     patch_metadata: tuple[PatchMetadata, ...] = ()
+    extensions: LastRun | None = None
 
     @property
     def waiting(self) -> bool:
@@ -238,6 +242,7 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
         pending=pending,
         shim=shim_state(config, integrated),
         patch_metadata=tuple(metadata.read(p) for p in listed.patches),
+        extensions=last_run(state.state_dir(repo), config.name) if repo else None,
     )
 
 
