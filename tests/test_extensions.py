@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,8 @@ def test_a_fork_change_shows_as_a_named_regression(root: Path, first_run: dict[s
     git(fork, "commit", "-qam", "fork: plain text by default")
     try:
         document = _run(root, "--only", "Flask-Greet", code=1)
-        terminal = run_cli(root, "extensions", "--only", "Flask-Greet", "--reruns", "0")
+        sliced = run_cli(root, "status", "--offline")  # an --only run is not 'the last run'
+        terminal = run_cli(root, "extensions", "--reruns", "0")  # the whole list
         status = run_cli(root, "status", "--offline")
     finally:
         git(fork, "reset", "-q", "--hard", "HEAD~1")
@@ -173,7 +175,8 @@ def test_a_fork_change_shows_as_a_named_regression(root: Path, first_run: dict[s
     assert document["totals"]["regressions"] == 1
     assert terminal.exit_code == 1
     assert "regression tests/test_greet.py::test_content_type: passed -> failed" in terminal.stdout
-    assert "extensions flask 3.1.3: 1 extension, 1 regression" in status.stdout
+    assert "1 regression" not in sliced.stdout
+    assert re.search(r"extensions flask 3\.1\.3: \d+ extensions, 1 regression", status.stdout)
 
 
 def test_shards_merge_into_the_whole_run(root: Path, tmp_path: Path) -> None:
@@ -363,3 +366,38 @@ def test_the_extensions_table_is_validated(tmp_path: Path, table: str, message: 
     (tmp_path / "upstream" / "flask.toml").write_text(text)
     with pytest.raises(config_mod.ConfigError, match=message):
         config_mod.load(tmp_path, "flask")
+
+
+def test_a_run_that_compares_nothing_is_an_error_and_not_kept(root: Path) -> None:
+    before = run_cli(root, "status", "--offline").stdout
+    result = run_cli(root, "extensions", "--only", "Flask-Bare")  # its sdist has no tests
+    assert result.exit_code == 2, result.output
+    assert "error: no extension could be compared" in result.stderr
+    assert run_cli(root, "status", "--offline").stdout == before  # the last run stays
+
+
+def test_bad_only_and_add_are_one_line(root: Path) -> None:
+    definition = (root / "upstream" / "flask.toml").read_text()
+    for args, says in (
+        (("--only", "Flask-Login[x"), "--only 'Flask-Login[x'"),
+        (("--add", "Flask"), "is the upstream itself, not an extension"),
+    ):
+        result = run_cli(root, "extensions", *args)
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.strip().splitlines()
+        assert says in line
+    assert (root / "upstream" / "flask.toml").read_text() == definition
+
+
+def test_the_forks_checkout_is_left_as_it_was_and_untracked_files_count(root: Path) -> None:
+    fork = root / "forks" / "flask"
+    (fork / "src" / "framework" / "extra_module.py").write_text("EXTRA = 1\n")
+    try:
+        before = git(fork, "status", "--porcelain", "--ignored")
+        document = _run(root, "--only", "Flask-Greet", code=0)
+        assert git(fork, "status", "--porcelain", "--ignored") == before  # no build/ left
+        [greet] = document["extensions"]
+        assert not greet["fork"]["environment_cached"]  # the untracked file is built in
+        assert document["fork_dirty"] is True
+    finally:
+        (fork / "src" / "framework" / "extra_module.py").unlink()

@@ -20,6 +20,7 @@ from forktool.cli.report_commands import FORMAT_OF_EXTENSION, _check_output, _wr
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ConfigError, ForktoolError
 from forktool.extensions import listing, orchestrator, report, results
+from forktool.extensions.compare import ExtensionStatus
 from forktool.extensions.orchestrator import RunPlan, framework_names, parse_shard, shard_of
 from forktool.records import lockfile, state
 from forktool.records.fork import find_fork
@@ -136,10 +137,12 @@ def extensions_command(
     plan = _plan(cfg, only, shard, jobs, timeout, reruns, constraint, cache)
     with tempfile.TemporaryDirectory(prefix="run-", dir=plan.cache) as work:
         found = orchestrator.run(dataclasses.replace(plan, work=Path(work)), progress=_progress)
+    compared = [e for e in found.extensions if e.status in COMPARED]
     repo = find_fork(cfg)
-    if repo is not None:
+    if repo is not None and compared and not (only or shard):
+        # only a whole run is 'the last run' status shows: a slice would hide the rest
         results.save(found, state.state_dir(repo), cfg.name)
-    _show(found, fmt or "terminal", output, verbose)
+    _show(found, fmt or "terminal", output, verbose, nothing_compared=not compared)
 
 
 def _plan(
@@ -166,6 +169,10 @@ def _plan(
             f"add some: forktool extensions {cfg.name} --add Flask-Login",
         )
     if only:
+        for name in only:
+            problem = config_mod.extension_requirement_problem(name)
+            if problem:
+                raise ConfigError(f"--only {name!r} {problem}", "give a listed distribution name")
         keys = {e.key: e for e in extensions}
         missing = [n for n in only if listing.Extension.parse(n).key not in keys]
         if missing:
@@ -212,7 +219,7 @@ def _plan(
             f"the fork of {cfg.name} has no commit", f"run 'forktool sync {cfg.name}'"
         )
     tree = repo.tree_of(head)
-    dirty = repo.dirty_paths()
+    dirty = repo.dirty_paths() + repo.untracked_paths()  # what pip wheel would build from
     fork_key = tree
     if dirty:
         digest = hashlib.sha256(tree.encode())
@@ -261,8 +268,21 @@ def _progress(step: str) -> None:
     err.print(f"… {step}", highlight=False, markup=False, soft_wrap=True)
 
 
-def _show(found: results.RunReport, fmt: str, output: Path | None, verbose: bool) -> None:
-    """Print or write the report, then exit 0 (no regression) or 1 (regressions)."""
+#: The statuses of an extension whose two sides were compared (what makes a run count).
+COMPARED = (ExtensionStatus.COMPARED, ExtensionStatus.REGRESSED, ExtensionStatus.BROKEN_ON_FORK)
+
+
+def _show(
+    found: results.RunReport,
+    fmt: str,
+    output: Path | None,
+    verbose: bool,
+    *,
+    nothing_compared: bool = False,
+) -> None:
+    """Print or write the report, then exit 0 (no regression) or 1 (regressions); when
+    no extension could be compared at all, exit 2 after the report, saying so (a run
+    that tested nothing is not a clean run)."""
     if fmt == "terminal" and output is None:
         out.print(report.terminal(found, verbose=verbose), soft_wrap=True)
     elif fmt == "terminal":
@@ -271,4 +291,10 @@ def _show(found: results.RunReport, fmt: str, output: Path | None, verbose: bool
         _write_report(console.export_text(), output)
     else:
         _write_report(report.render(found, fmt), output)
+    if nothing_compared and found.extensions:
+        raise ForktoolError(
+            "no extension could be compared: each was not run, had no tests or ran out of "
+            "time (the report says why for each)",
+            "fix what it names (the index, pins with --constraint, --timeout), then run again",
+        )
     click.get_current_context().exit(EXIT_CONFLICT if found.totals["regressions"] else EXIT_OK)

@@ -29,11 +29,13 @@ definition (:func:`simple_url`), credentials included, as pip takes them.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -49,6 +51,49 @@ from packaging.utils import canonicalize_name
 TAIL_LINES = 12
 _MARKER = "forktool-env.json"
 _tool_lock = threading.Lock()
+
+
+class Stopping:
+    """The run's stop switch, for an interrupt (Ctrl-C): once :meth:`stop` is called no
+    new pip step or test run starts, and each live test run's process group (started in
+    its own session, so a terminal's Ctrl-C does not reach it) is killed."""
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._live: set[int] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def start(self) -> None:
+        """Arm the switch for a new run."""
+        self._stopped.clear()
+
+    def stop(self) -> None:
+        """Stop: kill every live process group registered with :meth:`live`."""
+        self._stopped.set()
+        with self._lock:
+            groups = list(self._live)
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+
+    def live(self, group: int) -> None:
+        """Register a running process group; killed at once if the run is stopping."""
+        with self._lock:
+            self._live.add(group)
+        if self.stopped:
+            self.stop()
+
+    def done(self, group: int) -> None:
+        with self._lock:
+            self._live.discard(group)
+
+
+#: The one stop switch of the running ``forktool extensions`` (one run per process).
+STOPPING = Stopping()
 
 
 class StepFailed(Exception):
@@ -136,8 +181,16 @@ def build_wheel(
             return found[0]
         temp = out.with_name(out.name + ".tmp")
         shutil.rmtree(temp, ignore_errors=True)
+        copy = out.with_name(out.name + ".src")
+        shutil.rmtree(copy, ignore_errors=True)
+        # a copy (without .git): a build back-end writes build/ or *.egg-info beside the
+        # sources, which must never land in the user's checkout
+        shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         pip = [str(tool), "-m", "pip", "wheel", "--no-deps", "-q", "--index-url", index]
-        _run([*pip, "-w", str(temp), str(source)], deadline, f"build {source.name}", env=env)
+        try:
+            _run([*pip, "-w", str(temp), str(copy)], deadline, f"build {source.name}", env=env)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
         wheels = sorted(temp.glob("*.whl"))
         if not wheels:
             raise StepFailed(f"building {source.name} made no wheel")
@@ -262,6 +315,8 @@ def _run(
     """Run ``command``; its stdout. Raises :class:`StepFailed` on a non-zero exit (the
     message: ``what`` and the output's last line) or when ``deadline`` passes."""
     left = remaining(deadline)
+    if STOPPING.stopped:
+        raise StepFailed(f"{what}: interrupted")
     if left <= 0:
         raise StepFailed(f"{what}: out of time", timed_out=True)
     try:

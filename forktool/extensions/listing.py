@@ -104,6 +104,12 @@ def add(config: UpstreamConfig, entries: list[str], *, check_index: bool = True)
                 "give a distribution name with an optional pin, e.g. Flask-Login==0.6.3",
             )
         extension = Extension.parse(text)
+        own = {canonicalize_name(name) for name in config.rename.distributions}
+        if extension.key in own:
+            raise ConfigError(
+                f"--add {text!r}: {extension.name} is the upstream itself, not an extension",
+                "list the distributions that depend on it, e.g. Flask-Login",
+            )
         if extension.key in listed:
             raise ConfigError(
                 f"{extension.name} is listed already in [extensions] packages "

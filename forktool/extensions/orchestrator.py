@@ -151,8 +151,15 @@ def run(plan: RunPlan, progress: Progress = lambda _: None) -> RunReport:
             f"check that 'pip wheel {plan.fork_path}' works",
         ) from None
     context = _Context(plan, tool, fork_wheel, index, env, progress)
-    with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
+    envs.STOPPING.start()
+    pool = ThreadPoolExecutor(max_workers=max(1, plan.jobs))
+    try:
         reports = list(pool.map(context.extension, plan.extensions))
+    except BaseException:  # Ctrl-C, SIGTERM: stop the test runs now, start no other
+        envs.STOPPING.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return RunReport(
         upstream=plan.upstream,
         distribution=plan.distribution,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forktool.extensions.compare import Outcome
-from forktool.extensions.environments import remaining
+from forktool.extensions.environments import STOPPING, remaining
 
 #: Characters of a failure's message kept for the report.
 DETAIL_CHARS = 300
@@ -93,6 +93,8 @@ def run_tests(
         failed badly, or time ran out before it finished).
     """
     junit.unlink(missing_ok=True)
+    if STOPPING.stopped:  # interrupted: no new test run starts
+        return TestRun({}, {}, None, 0.0, "interrupted")
     command = [str(python), "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     command += ["-o", "junit_family=xunit1", f"--junitxml={junit}", *paths]
     started = time.monotonic()
@@ -105,6 +107,7 @@ def run_tests(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    STOPPING.live(process.pid)
     try:
         output, _ = process.communicate(timeout=remaining(deadline) or 0.001)
         code: int | None = process.returncode
@@ -113,6 +116,8 @@ def run_tests(
             os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
         code = None
+    finally:
+        STOPPING.done(process.pid)
     seconds = time.monotonic() - started
     text = output.decode(errors="replace") if output else ""
     log = "\n".join(line for line in text.splitlines() if line.strip())

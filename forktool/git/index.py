@@ -135,6 +135,12 @@ class Index(Commands):
             args = ["reset", "--quiet", commit, *spec]
         self.run(args, input=listed.encode(), env={"GIT_LITERAL_PATHSPECS": "1"})
 
+    def untracked_paths(self) -> list[str]:
+        """Files in the working tree git does not track and does not ignore
+        (``git ls-files --others --exclude-standard``), as paths from the top."""
+        out = self.run(["ls-files", "-z", "--others", "--exclude-standard"]).stdout
+        return [path.decode("utf-8", "surrogateescape") for path in out.split(b"\0") if path]
+
     def dirty_paths(self) -> list[str]:
         """Tracked paths with uncommitted changes, staged or not (untracked are ignored).
 
