@@ -13,7 +13,7 @@ import git as gitpython
 import pytest
 
 from forktool import config as config_mod
-from forktool.cli.report_commands import shareable
+from forktool.conflicts.share import shareable
 from forktool.conflicts import changelog, text
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, _warn_security, collect
 from forktool.conflicts.render import _md_rich, _spans, to_html, to_json, to_markdown
