@@ -414,7 +414,7 @@ def _bot(table: dict[str, Any], where: str) -> BotConfig:
     age = parse_age(value) if isinstance(value, str) else None
     if age is None:
         raise ConfigError(
-            f"{where}: bot.min-release-age must be a duration like \"3 days\", not {value!r}",
+            f'{where}: bot.min-release-age must be a duration like "3 days", not {value!r}',
             'write a whole number and a unit: "30 minutes", "12 hours", "3 days", "1 week"',
         )
     return BotConfig(age)

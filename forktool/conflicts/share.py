@@ -11,9 +11,7 @@ from pathlib import Path
 from forktool.conflicts.collect import ConflictReport, Hunk
 
 
-def shareable(
-    collected: ConflictReport, definition: Path
-) -> ConflictReport:
+def shareable(collected: ConflictReport, definition: Path) -> ConflictReport:
     """``collected`` with the local paths it shows (fork repository, where to resolve, a
     local ``[source] repository``) made relative to the fork definition ``definition``,
     for a report others read (a pull request): ``forks/flask``; a fork outside the
