@@ -78,8 +78,8 @@ def ci_run(definition: Path, *args: str) -> tuple[int, dict[str, object]]:
 def test_ci_run_pushes_the_branch_and_writes_the_body(bot: Path, tmp_path: Path) -> None:
     fork, lock = fork_of(bot), (bot / "upstream" / "mypkg.lock").read_text()
     main_before = git(fork, "rev-parse", "main")
-    refs_before = git(fork, "for-each-ref", "--format=%(refname) %(objectname)",
-                      "refs/heads/vendor", "refs/heads/transformed", "refs/tags")  # fmt: skip
+    release_refs = ("refs/heads/vendor", "refs/heads/transformed", "refs/tags")
+    refs_before = git(fork, "for-each-ref", "--format=%(refname) %(objectname)", *release_refs)
     before = snapshot(fork)["files"]
     code, doc = ci_run(bot, "--out", str(tmp_path / "out"))
     assert code == 0, doc
@@ -97,8 +97,8 @@ def test_ci_run_pushes_the_branch_and_writes_the_body(bot: Path, tmp_path: Path)
     assert git(fork, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert snapshot(fork)["files"] == before
     assert (bot / "upstream" / "mypkg.lock").read_text() == lock
-    assert git(fork, "for-each-ref", "--format=%(refname) %(objectname)",
-               "refs/heads/vendor", "refs/heads/transformed", "refs/tags") == refs_before  # fmt: skip
+    refs_after = git(fork, "for-each-ref", "--format=%(refname) %(objectname)", *release_refs)
+    assert refs_after == refs_before
     assert git(fork, "worktree", "list").count("\n") == 0  # the bot's worktree is gone
     out = tmp_path / "out" / "mypkg"
     assert (out / "kind").read_text() == "pull-request\n"

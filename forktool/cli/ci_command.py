@@ -26,6 +26,8 @@ from forktool.sync.writerlock import exclusive
 def ci_group() -> None:
     """The fork bot: propose each newer upstream release as a pull request, on a schedule.
 
+    Examples:
+
     \b
       forktool ci init --github         write .github/workflows/forktool.yml
       forktool ci run --remote origin   sync newer releases on branches and push them
@@ -51,6 +53,7 @@ def init_command(
     \b
       forktool ci init --github   .github/workflows/forktool.yml
       forktool ci init --gitlab   .gitlab/forktool.yml (+ .gitlab-ci.yml including it)
+      forktool ci init --json     the files written, as JSON (docs/json.md)
     """
     definition = config_mod.definition_root(root)
     names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
@@ -113,11 +116,11 @@ def run_command(
     as_json: bool,
     wait: bool,
 ) -> None:
-    """Sync each newer release on a branch forktool/<upstream>-<version>, push it, and
-    write the pull request's (or, on conflicts, the issue's) title and body.
+    """Propose each newer release on a branch of the fork repository, pushed.
 
-    Never checks out or moves the fork branch, and never changes the lock file. Exit
-    code 0: done (proposed, up to date, or too new); 1: a release conflicts (its issue
+    Syncs it on the branch forktool/<upstream>-<version> and writes the pull request's
+    (or, on conflicts, the issue's) title and body. Never checks out or moves the fork
+    branch, and never changes the lock file. Exit code 0: done (proposed, up to date, or too new); 1: a release conflicts (its issue
     body is written); 2: error.
 
     Examples:
@@ -126,6 +129,7 @@ def run_command(
       forktool ci run --remote origin              every upstream
       forktool ci run flask --remote origin --out /tmp/bot
       forktool ci run --remote origin --json       results as JSON (docs/json.md)
+      forktool ci run --remote origin --wait       queue behind another forktool
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is not a directory", "name a directory (or a new one)")
