@@ -120,8 +120,8 @@ def run_command(
 
     Syncs it on the branch forktool/<upstream>-<version> and writes the pull request's
     (or, on conflicts, the issue's) title and body. Never checks out or moves the fork
-    branch, and never changes the lock file. Exit code 0: done (proposed, up to date, or too new); 1: a release conflicts (its issue
-    body is written); 2: error.
+    branch, and never changes the lock file. Exit code 0: done (proposed, up to date, or
+    too new); 1: a release conflicts (its issue body is written); 2: error.
 
     Examples:
 
