@@ -134,7 +134,6 @@ jobs:
       FORK_REPOSITORY: ${{ vars.FORKTOOL_FORK_REPOSITORY }}
       FORK_PATH: @FORK_PATH@
       FORKTOOL_REQUIREMENT: "@REQUIREMENT@"
-      OUT: ${{ runner.temp }}/@OUT_DIR@
     steps:
       - uses: @CHECKOUT@
         with:
@@ -157,13 +156,13 @@ jobs:
           GH_TOKEN: ${{ secrets.FORKTOOL_TOKEN }}
         run: |
           status=0
-          forktool ci run --remote origin --out "$OUT" || status=$?
+          forktool ci run --remote origin --out "$RUNNER_TEMP/@OUT_DIR@" || status=$?
           if [ "$status" -ge 2 ]; then exit "$status"; fi
       - name: Open or update the pull request or issue
         env:
           GH_TOKEN: ${{ secrets.FORKTOOL_TOKEN }}
         run: |
-          for dir in "$OUT"/*/; do
+          for dir in "$RUNNER_TEMP/@OUT_DIR@"/*/; do
             [ -f "$dir/kind" ] || continue
             kind=$(cat "$dir/kind")
             title=$(cat "$dir/title")
