@@ -154,8 +154,8 @@ def _leftovers(
         total = sum(counts.values())
         by_reason = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
         lines.append(
-            f"{total} old-name occurrences left in place ({by_reason}); list them "
-            f"with `forktool leftovers {config.name}` on the branch."
+            f"{total} old-name occurrences left in place ({by_reason}); `forktool "
+            f"leftovers {config.name}` lists them once the release is synced."
         )
     else:
         lines.append("None: every old name was renamed.")
