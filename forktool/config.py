@@ -11,6 +11,7 @@ import os
 import re
 import urllib.parse
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,16 @@ _TRANSPORT_HELPER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.-]*::")
 #: (``forktool/…`` as ``refs/forktool/…``, which git tries before ``refs/heads/``).
 _RESERVED_BRANCHES = ("vendor", "transformed", "forktool")
 
-_TOP_KEYS = {"source", "rename", "fork", "shim", "extensions"}
+_TOP_KEYS = {"source", "rename", "fork", "shim", "extensions", "bot"}
 _SOURCE_KEYS = {"type", "project", "index", "url", "tag-pattern", "prereleases", "repository"}
 _RENAME_KEYS = {"packages", "distributions", "scripts", "keep", "symbols", "docs"}
 _FORK_KEYS = {"path", "branch"}
 _SHIM_KEYS = {"out", "version"}
 _EXTENSIONS_KEYS = {"packages", "constraints", "timeout", "reruns"}
+_BOT_KEYS = {"min-release-age"}
+#: ``[bot] min-release-age``: a number and a unit (``"3 days"``, ``"12 hours"``, ``"1 week"``).
+_AGE = re.compile(r"^\s*(\d+)\s*(minute|hour|day|week)s?\s*$")
+_AGE_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}
 #: Seconds one extension may take, both sides together, unless ``[extensions] timeout``.
 DEFAULT_EXTENSION_TIMEOUT = 1800.0
 #: How many times a test whose outcome differs is run again on each side.
@@ -99,6 +104,19 @@ class ExtensionsConfig:
 
 
 @dataclass(frozen=True)
+class BotConfig:
+    """``[bot]``: what ``forktool ci run`` (the fork bot) waits for.
+
+    Attributes:
+        min_release_age: how old a release must be before the bot proposes it (as
+            Renovate's ``minimumReleaseAge``): a release yanked or fixed within hours is
+            never proposed. Zero (the default) proposes a release at once.
+    """
+
+    min_release_age: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
 class UpstreamConfig:
     """One validated upstream definition.
 
@@ -113,6 +131,7 @@ class UpstreamConfig:
             (default ``<fork path>.shim`` beside the fork repository).
         shim_version: the shim's version (default: the fork's, with ``+<fork dist>``).
         extensions: the ``[extensions]`` table (empty when the definition has none).
+        bot: the ``[bot]`` table (defaults when the definition has none).
     """
 
     name: str
@@ -124,6 +143,7 @@ class UpstreamConfig:
     shim_out: Path | None = None
     shim_version: str | None = None
     extensions: ExtensionsConfig = ExtensionsConfig()
+    bot: BotConfig = BotConfig()
 
     @property
     def definition_path(self) -> Path:
@@ -373,7 +393,31 @@ def _validate(doc: dict[str, Any], root: Path, name: str, where: str) -> Upstrea
         shim_out=shim_out if shim_out.is_absolute() else (root / shim_out).resolve(),
         shim_version=_string(shim, "version", where, prefix="shim.") if "version" in shim else None,
         extensions=_extensions(_table(doc, "extensions", where, required=False), where, root),
+        bot=_bot(_table(doc, "bot", where, required=False), where),
     )
+
+
+def parse_age(text: str) -> timedelta | None:
+    """``"3 days"`` (minutes, hours, days or weeks; singular or plural; ``"0 days"``) as
+    a :class:`timedelta`, or None when ``text`` is not such a duration."""
+    found = _AGE.match(text)
+    if found is None:
+        return None
+    return timedelta(seconds=int(found.group(1)) * _AGE_UNITS[found.group(2)])
+
+
+def _bot(table: dict[str, Any], where: str) -> BotConfig:
+    _check_keys(table, _BOT_KEYS, where, "bot.")
+    if "min-release-age" not in table:
+        return BotConfig()
+    value = table["min-release-age"]
+    age = parse_age(value) if isinstance(value, str) else None
+    if age is None:
+        raise ConfigError(
+            f'{where}: bot.min-release-age must be a duration like "3 days", not {value!r}',
+            'write a whole number and a unit: "30 minutes", "12 hours", "3 days", "1 week"',
+        )
+    return BotConfig(age)
 
 
 def extension_requirement_problem(text: str) -> str | None:

@@ -13,10 +13,10 @@ import git as gitpython
 import pytest
 
 from forktool import config as config_mod
-from forktool.cli.report_commands import shareable
 from forktool.conflicts import changelog, text
 from forktool.conflicts.collect import Commit, ConflictReport, Entry, _warn_security, collect
 from forktool.conflicts.render import _md_rich, _spans, to_html, to_json, to_markdown
+from forktool.conflicts.share import shareable
 from forktool.errors import RepositoryError
 from forktool.git.repository import GitRepo
 from forktool.upstream.repository import pull_request

@@ -96,6 +96,11 @@ def run_every_command(definition: Path) -> Outputs:
     runs.run("patch", "drop", backported["patch"])
     runs.run("patch", "replay")
     runs.run("check", code=1)  # the patch conflicts with 1.1
+    remote = definition.parent / "remote.git"
+    git(definition.parent, "init", "-q", "--bare", str(remote))
+    git(fork, "remote", "add", "origin", str(remote))
+    runs.run("ci", "run", "--remote", "origin", "--out", str(definition.parent / "bot"), code=1)
+    runs.run("ci", "init", "--github")
     runs.run("shims", "--dry-run")
     runs.run("shims")
     runs.run("leftovers")
@@ -157,6 +162,12 @@ def test_every_document_has_the_documented_keys(definition: Path) -> None:
     pending = [u["pending"] for u in statuses if u["pending"]]
     assert pending and union(pending) == set(docs["status"]["Pending"])
     patches += [p for u in statuses for p in u["patches"]]
+
+    bot = [r for d in runs.documents["ci run"] for r in d["results"]]
+    assert bot and union(bot) == set(docs["ci run"]["Result"])
+    assert union([u["bot"] for u in statuses if u["bot"]]) == {
+        "at", "outcome", "version", "branch", "commit", "pushed", "remote"
+    }  # fmt: skip
 
     results = [r for d in runs.documents["sync"] for r in d["results"]]
     assert union(results) == set(docs["sync"]["Result"])

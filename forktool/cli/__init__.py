@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from forktool.cli import (  # noqa: F401  (imported for their commands, registered on main)
     backport_command,
+    ci_command,
     export_command,
     extensions_command,
     init_command,

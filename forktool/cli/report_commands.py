@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,6 +16,7 @@ from forktool.cli.output import EXIT_CONFLICT, err, out
 from forktool.cli.upstream_config import one_config
 from forktool.conflicts import collect as conflicts_mod
 from forktool.conflicts import kept, render
+from forktool.conflicts.share import shareable
 from forktool.errors import ForktoolError, RepositoryError
 from forktool.model import Leftover
 from forktool.records import state
@@ -247,63 +246,6 @@ def _plain_text(collected: conflicts_mod.ConflictReport) -> str:
     )  # fmt: skip
     render.render_terminal(console, collected)
     return console.export_text()
-
-
-def shareable(
-    collected: conflicts_mod.ConflictReport, definition: Path
-) -> conflicts_mod.ConflictReport:
-    """``collected`` with the local paths it shows (fork repository, where to resolve, a
-    local ``[source] repository``) made relative to the fork definition ``definition``,
-    for a report others read (a pull request): ``forks/flask``; a fork outside the
-    definition shows its directory's name. The prose (next step, details, suggestions)
-    says them the same way; file text is left as it is."""
-    local = (collected.resolve_in, collected.fork_repository)
-    shown = {str(path): shared_path(path, definition) for path in local}
-    order = sorted(shown, key=len, reverse=True)  # the checkout may sit inside the fork
-
-    def said(text: str) -> str:
-        for path in order:
-            text = text.replace(path, shown[path])
-        return text
-
-    def hunk(item: conflicts_mod.Hunk) -> conflicts_mod.Hunk:
-        return replace(item, suggestion=said(item.suggestion))
-
-    entries = tuple(
-        replace(
-            entry,
-            detail=said(entry.detail),
-            suggestion=said(entry.suggestion),
-            hunks=tuple(hunk(h) for h in entry.hunks),
-        )
-        for entry in collected.entries
-    )
-    repository = collected.repository
-    if repository is not None and _is_local(repository.url):
-        repository = replace(repository, url=shared_path(Path(repository.url), definition))
-    return replace(
-        collected,
-        fork_repository=Path(shown[str(collected.fork_repository)]),
-        resolve_in=Path(shown[str(collected.resolve_in)]),
-        next_step=said(collected.next_step),
-        entries=entries,
-        repository=repository,
-    )
-
-
-def _is_local(url: str) -> bool:
-    """Whether a ``[source] repository`` names a local directory (no ``scheme://`` and not
-    git's ``host:path``) given as an absolute path."""
-    return "://" not in url and Path(url).is_absolute()
-
-
-def shared_path(path: Path, definition: Path) -> str:
-    """``path`` as others can read it: relative to the fork definition when inside it,
-    else the directory's name."""
-    path, definition = path.resolve(), definition.resolve()
-    if path.is_relative_to(definition):
-        return os.path.relpath(path, definition)
-    return path.name
 
 
 def _check_output(output: Path) -> None:

@@ -12,9 +12,9 @@ from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.kept_reports import Keeper
 from forktool.cli.output import EXIT_CONFLICT, EXIT_ERROR, out, show_error, show_progress
-from forktool.cli.report_commands import shareable
 from forktool.conflicts.collect import ConflictReport, collect_merge
 from forktool.conflicts.render import to_markdown
+from forktool.conflicts.share import shareable
 from forktool.errors import ForktoolError
 from forktool.records import lockfile
 from forktool.sync.check import CheckResult, check

@@ -556,6 +556,23 @@ def render_status(console: Console, item: UpstreamStatus) -> None:
     _plain(console, f"  shim     {_shim_line(item)}")
     if item.extensions is not None:
         _plain(console, f"  extensions {_extensions_line(item)}")
+    if item.bot is not None:
+        _plain(console, f"  bot      {_bot_line(item)}")
+
+
+def _bot_line(item: UpstreamStatus) -> str:
+    """The last ``forktool ci run`` in one line: ``1.1: pull-request on origin
+    (forktool/flask at 1a2b3c4d5e6f, pushed, 2026-05-01T05:23:00Z)``."""
+    run = item.bot
+    assert run is not None
+    if not run.branch:
+        what = f"{run.version}: {run.outcome}" if run.version else run.outcome
+        return f"{what} ({run.at})"
+    moved = "pushed" if run.pushed else "unchanged"
+    return (
+        f"{run.version}: {run.outcome} on {run.remote} ({run.branch} at {run.commit[:12]}, "
+        f"{moved}, {run.at})"
+    )
 
 
 def _extensions_line(item: UpstreamStatus) -> str:

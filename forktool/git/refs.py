@@ -171,3 +171,46 @@ class Refs(Commands):
                 f"cannot create branch {branch} in {destination}: {pushed.reason()}",
                 "check that the clone is writable and has no such branch, then run again",
             )
+
+    def remote_url(self, remote: str) -> str | None:
+        """The URL of the remote named ``remote`` (``git remote get-url``), or None when
+        the repository has no such remote."""
+        found = self.run(["remote", "get-url", "--", remote], ok=ANY)  # 2: no such remote
+        return found.out if found.returncode == 0 else None
+
+    def remote_branches(self, remote: str, branches: list[str]) -> dict[str, str]:
+        """Where ``branches`` (short names) point in the repository of ``remote``.
+
+        Returns:
+            branch -> commit id, for those of ``branches`` the remote has.
+
+        Raises:
+            RepositoryError: the remote cannot be reached.
+        """
+        refs = [f"refs/heads/{branch}" for branch in branches]
+        listed = self.run(["ls-remote", "--heads", "--", remote, *refs], ok=ANY)
+        if listed.returncode != 0:
+            raise RepositoryError(
+                f"cannot list the branches of the remote {remote}: {listed.reason()}",
+                "check the remote's URL and that it is reachable (git remote -v)",
+            )
+        pairs = (line.split("\t", 1) for line in listed.out.splitlines())
+        heads = {ref.removeprefix("refs/heads/"): sha for sha, ref in pairs}
+        return {branch: heads[branch] for branch in branches if branch in heads}
+
+    def push_to(self, remote: str, updates: dict[str, str]) -> None:
+        """Point branches of ``remote`` at commits, in one ``git push``: ``updates`` is
+        branch (short name) -> commit id. A branch that exists is moved wherever it
+        points (forced), so a branch the caller owns can start again from a new base.
+
+        Raises:
+            RepositoryError: git refused (exit code not 0): the remote cannot be reached
+                or written, or a hook there said no.
+        """
+        specs = [f"+{commit}:refs/heads/{branch}" for branch, commit in updates.items()]
+        pushed = self.run(["push", "--quiet", "--", remote, *specs], ok=ANY)
+        if pushed.returncode != 0:
+            raise RepositoryError(
+                f"cannot push to the remote {remote}: {pushed.reason()}",
+                "check that the remote is reachable and that you may push branches to it",
+            )

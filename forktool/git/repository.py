@@ -82,6 +82,20 @@ class GitRepo(Merging, Rerere, Worktree, Log, Patches):
         self.run(["worktree", "add", "--detach", "--quiet", str(path), commit])
         return GitRepo(path)
 
+    def add_branch_worktree(self, path: Path, branch: str, commit: str) -> GitRepo:
+        """Check out branch ``branch``, created (or reset) at ``commit``, in a new linked
+        worktree at ``path``; no other checkout and no other branch moves.
+
+        Returns:
+            the repository opened at ``path``.
+
+        Raises:
+            GitFailed: ``path`` exists and is not empty, ``commit`` does not exist, or
+                ``branch`` is checked out in another worktree.
+        """
+        self.run(["worktree", "add", "--quiet", "-B", branch, str(path), commit])
+        return GitRepo(path)
+
     def close(self) -> None:
         """Stop the git processes this object keeps running (``cat-file --batch``) now,
         rather than whenever the garbage collector gets to them."""

@@ -29,6 +29,7 @@ from forktool.patches import metadata
 from forktool.patches import series as series_mod
 from forktool.patches.metadata import PatchMetadata
 from forktool.records import intent, lockfile, state
+from forktool.records.bot import BotRecord, read_bot_record
 from forktool.records.fork import find_fork
 from forktool.shims import default_shim_version
 from forktool.shims.fork_metadata import ForkMetadata
@@ -159,6 +160,7 @@ class UpstreamStatus:
         shim: the shim distribution.
         extensions: the last ``forktool extensions`` run kept in the fork repository,
             or None.
+        bot: the last ``forktool ci run`` kept in the fork repository, or None.
     """
 
     upstream: str
@@ -179,6 +181,7 @@ class UpstreamStatus:
     shim: ShimState
     patch_metadata: tuple[PatchMetadata, ...] = ()
     extensions: LastRun | None = None
+    bot: BotRecord | None = None
 
     @property
     def waiting(self) -> bool:
@@ -243,6 +246,7 @@ def status(config: UpstreamConfig, *, offline: bool = False) -> UpstreamStatus:
         shim=shim_state(config, integrated),
         patch_metadata=tuple(metadata.read(p) for p in listed.patches),
         extensions=last_run(state.state_dir(repo), config.name) if repo else None,
+        bot=read_bot_record(repo, config.name) if repo else None,
     )
 
 
