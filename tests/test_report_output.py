@@ -56,8 +56,14 @@ def test_an_explicit_format_wins_over_the_extension(definition: Path) -> None:
     target = definition.parent / "r.html"
     assert run_cli(definition, "report", "--format", "markdown", "-o", str(target)).exit_code == 1
     assert target.read_text().startswith("# ")
-    assert run_cli(definition, "report", "--json", "-o", str(target)).exit_code == 1
-    assert json.loads(target.read_text())["command"] == "report"
+    second = definition.parent / "r2.html"
+    assert run_cli(definition, "report", "--json", "-o", str(second)).exit_code == 1
+    assert json.loads(second.read_text())["command"] == "report"
+    # an existing file is never overwritten: one line, exit 2, the file as it was
+    kept = target.read_bytes()
+    again = run_cli(definition, "report", "-o", str(target))
+    assert again.exit_code == 2 and "exists; forktool does not overwrite it" in again.output
+    assert target.read_bytes() == kept
 
 
 def test_an_unknown_extension_is_refused_before_anything_is_written(definition: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ import click
 
 from forktool import interrupts
 from forktool.cli.group import main
-from forktool.cli.output import EXIT_CONFLICT, err
+from forktool.cli.output import EXIT_CONFLICT, check_output, err
 from forktool.cli.upstream_config import one_config
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, ForktoolError, Interrupted
@@ -103,7 +102,7 @@ def export_command(
     """
     cfg = one_config(root, upstream_name)
     if output is not None:
-        _check_output(output)
+        check_output(output)
     request = Request(what, onto, branch, clone, forwarded)
     made: list[str] = []
     try:
@@ -123,30 +122,6 @@ def export_command(
         raise
     if result.onto is not None and result.onto.status == ApplyStatus.CONFLICTS:
         sys.exit(EXIT_CONFLICT)
-
-
-def _check_output(output: Path) -> None:
-    """Refuse an ``-o`` FILE that exists, or whose directory does not, before anything is
-    written.
-
-    Raises:
-        ConfigError: what is wrong with it, one line.
-    """
-    if output.exists() or output.is_symlink():
-        raise ConfigError(
-            f"-o {output} exists; forktool does not overwrite it",
-            "give a new file name, or move that file away first",
-        )
-    parent = output.parent
-    if not parent.is_dir():
-        raise ConfigError(
-            f"-o {output}: the directory {parent} does not exist",
-            "create it first, or give a file in an existing directory",
-        )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"-o {output}: cannot write into {parent}", "give a file in a directory you can write"
-        )
 
 
 def _write(cfg: UpstreamConfig, result: Exported, output: Path | None, made: list[str]) -> None:

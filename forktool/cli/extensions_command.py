@@ -15,8 +15,15 @@ from rich.console import Console
 
 from forktool import config as config_mod
 from forktool.cli.group import main
-from forktool.cli.output import EXIT_CONFLICT, EXIT_OK, err, out
-from forktool.cli.report_commands import FORMAT_OF_EXTENSION, _check_output, _write_report
+from forktool.cli.output import (
+    EXIT_CONFLICT,
+    EXIT_OK,
+    check_output,
+    err,
+    format_of,
+    out,
+    write_output,
+)
 from forktool.cli.upstream_config import one_config
 from forktool.errors import ConfigError, ForktoolError
 from forktool.extensions import listing, orchestrator, report, results
@@ -110,9 +117,9 @@ def extensions_command(
       forktool extensions merge shard1.json shard2.json -o report.html
     """
     if fmt is None and output is not None:
-        fmt = _format_of(output)
+        fmt = format_of(output)
     if output is not None:
-        _check_output(output)
+        check_output(output)
     if args and args[0] == "merge":
         if len(args) < 2:
             raise ForktoolError(
@@ -253,16 +260,6 @@ def _plan(
     )
 
 
-def _format_of(output: Path) -> str:
-    found = FORMAT_OF_EXTENSION.get(output.suffix.lower())
-    if found is None:
-        raise ForktoolError(
-            f"cannot tell the report's format from the name {output.name}",
-            "name the file .md, .json, .html or .txt, or give --format",
-        )
-    return found
-
-
 def _progress(step: str) -> None:
     """One line on stderr per step an extension finishes."""
     err.print(f"… {step}", highlight=False, markup=False, soft_wrap=True)
@@ -288,9 +285,9 @@ def _show(
     elif fmt == "terminal":
         console = Console(file=io.StringIO(), width=120, color_system=None, record=True)
         console.print(report.terminal(found, verbose=verbose))
-        _write_report(console.export_text(), output)
+        write_output(console.export_text(), output)
     else:
-        _write_report(report.render(found, fmt), output)
+        write_output(report.render(found, fmt), output)
     if nothing_compared and found.extensions:
         raise ForktoolError(
             "no extension could be compared: each was not run, had no tests or ran out of "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -85,3 +86,77 @@ def show_progress(quiet: bool) -> Iterator[Progress]:
         yield show
         if current:
             bars.update(current[-1], total=1, completed=1)
+
+
+#: The format ``--output FILE`` implies, by the file's extension (lower-cased).
+FORMAT_OF_EXTENSION = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "terminal",
+}
+
+
+def format_of(output: Path | None) -> str:
+    """The format ``--output`` implies (``terminal`` on standard output).
+
+    Raises:
+        ForktoolError: the file's extension names no format.
+    """
+    if output is None:
+        return "terminal"
+    found = FORMAT_OF_EXTENSION.get(output.suffix.lower())
+    if found is None:
+        raise ForktoolError(
+            f"cannot tell the report's format from the name {output.name}",
+            "name the file .md, .json, .html or .txt, or give --format",
+        )
+    return found
+
+
+def check_output(output: Path) -> None:
+    """Refuse an ``--output`` FILE before anything is read or written: one that exists
+    (forktool overwrites only what it can prove it wrote, and a file named on the command
+    line is not that), or whose directory does not.
+
+    Raises:
+        ForktoolError: what is wrong with it, one line.
+    """
+    if output.exists() or output.is_symlink():
+        raise ForktoolError(
+            f"{output} exists; forktool does not overwrite it",
+            "give a new file name, or move that file away first",
+        )
+    if not output.parent.is_dir():
+        raise ForktoolError(
+            f"cannot write {output}: the directory {output.parent} does not exist",
+            "create it first, or give a file in an existing directory",
+        )
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Print ``text`` on stdout, or write it to the new file ``output`` (never one that
+    appeared meanwhile) and say so on stderr.
+
+    Raises:
+        ForktoolError: the file exists by now or cannot be written, one line.
+    """
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError as exc:
+        raise ForktoolError(
+            f"{output} appeared meanwhile; forktool does not overwrite it",
+            "give a new file name",
+        ) from exc
+    except OSError as exc:
+        raise ForktoolError(
+            f"cannot write {output}: {exc.strerror or exc}",
+            "give another --output, or check that directory's permissions",
+        ) from exc
+    err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)

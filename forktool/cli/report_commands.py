@@ -12,7 +12,7 @@ from rich.console import Console
 from forktool import config as config_mod
 from forktool.cli import views
 from forktool.cli.group import main
-from forktool.cli.output import EXIT_CONFLICT, err, out
+from forktool.cli.output import EXIT_CONFLICT, check_output, format_of, out, write_output
 from forktool.cli.upstream_config import one_config
 from forktool.conflicts import collect as conflicts_mod
 from forktool.conflicts import kept, render
@@ -102,16 +102,6 @@ def leftovers_command(
 
 FORMATS = ("terminal", "markdown", "json", "html")
 
-#: The format ``--output FILE`` implies, by the file's extension (lower-cased).
-FORMAT_OF_EXTENSION = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".json": "json",
-    ".html": "html",
-    ".htm": "html",
-    ".txt": "terminal",
-}
-
 #: The width of the terminal view written to a file: stacked sides, as on a narrow console.
 TEXT_WIDTH = 100
 
@@ -167,8 +157,8 @@ def report_command(
     if as_json and fmt not in (None, "terminal", "json"):
         raise ForktoolError(f"--json and --format {fmt} exclude each other", "pick one")
     if output is not None:
-        _check_output(output)
-    fmt = "json" if as_json else fmt or _format_of(output)
+        check_output(output)
+    fmt = "json" if as_json else fmt or format_of(output)
     cfg = one_config(root, upstream_name)
     if release is not None:
         show_report(_kept(cfg, release), fmt, output, cfg.root)
@@ -179,7 +169,7 @@ def report_command(
         return
     collected = conflicts_mod.collect(cfg) if waiting else None
     if collected is None:  # --format json, nothing waiting: say so in JSON
-        _write_report(views.no_conflict_json(cfg.name) + "\n", output)
+        write_output(views.no_conflict_json(cfg.name) + "\n", output)
         return
     show_report(collected, fmt, output, cfg.root)
     if collected.conflicts:  # entries that still block --continue
@@ -213,29 +203,12 @@ def show_report(
     if fmt == "terminal" and output is None:
         render.render_terminal(out, collected)
     elif fmt == "terminal":
-        _write_report(_plain_text(collected), output)
+        write_output(_plain_text(collected), output)
     elif fmt == "json":
-        _write_report(views.conflict_json(collected), output)
+        write_output(views.conflict_json(collected), output)
     else:
         to_text = render.to_markdown if fmt == "markdown" else render.to_html
-        _write_report(to_text(shareable(collected, definition)), output)
-
-
-def _format_of(output: Path | None) -> str:
-    """The format ``--output`` implies (``terminal`` on standard output).
-
-    Raises:
-        ForktoolError: the file's extension names no format.
-    """
-    if output is None:
-        return "terminal"
-    found = FORMAT_OF_EXTENSION.get(output.suffix.lower())
-    if found is None:
-        raise ForktoolError(
-            f"cannot tell the report's format from the name {output.name}",
-            "name the file .md, .json, .html or .txt, or give --format",
-        )
-    return found
+        write_output(to_text(shareable(collected, definition)), output)
 
 
 def _plain_text(collected: conflicts_mod.ConflictReport) -> str:
@@ -246,33 +219,3 @@ def _plain_text(collected: conflicts_mod.ConflictReport) -> str:
     )  # fmt: skip
     render.render_terminal(console, collected)
     return console.export_text()
-
-
-def _check_output(output: Path) -> None:
-    """Refuse an ``--output`` whose directory does not exist, before anything is read.
-
-    Raises:
-        ForktoolError: the directory is missing (or is not a directory).
-    """
-    directory = output.parent
-    if not directory.is_dir():
-        raise ForktoolError(
-            f"cannot write the report to {output}: the directory {directory} does not exist",
-            "create the directory first, or give another --output",
-        )
-
-
-def _write_report(text: str, output: Path | None) -> None:
-    """Print ``text`` on stdout, or write it to ``output`` and say so on stderr (a file
-    that cannot be written ends the command with one error line, exit code 2)."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ForktoolError(
-            f"cannot write the report to {output}: {exc.strerror or exc}",
-            "give another --output, or check that directory's permissions",
-        ) from exc
-    err.print(f"wrote {output}", highlight=False, markup=False, soft_wrap=True)
