@@ -293,3 +293,16 @@ def test_check_sees_a_changed_series_on_the_integrated_release(definition: Path)
     again = run_cli(definition, "check", "--to", "1.0", "--json")
     assert json.loads(again.output)["results"][0]["status"] == "up-to-date"
     assert patch.exists()
+
+
+def test_the_release_built_again_keeps_its_first_report(
+    definition: Path, upstream_repo: Path
+) -> None:
+    add_helper_class(upstream_repo)
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    kept = fork_path(definition) / ".git/forktool/reports/mypkg/1.0.json"
+    first = kept.read_bytes()
+    (patches_dir(definition) / "hello.py").write_text(GREETING_CODEMOD)
+    set_series(definition, "hello.py")
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0  # built again
+    assert kept.read_bytes() == first

@@ -73,6 +73,8 @@ class Keeper:
             waited = self._waited(result.version) if self.continuing else None
             if waited is not None and waited.stage == Stage.MERGE and not result.reused:
                 kept.keep(repo, kept.ended(repo, waited, result.fork))
+            elif result.previous == result.version and kept.read(self.config, result.version):
+                pass  # the release again with a changed series: its own sync's report stays
             else:
                 kept.keep(repo, self._in_memory(repo, result, self.before))
         elif (
