@@ -221,3 +221,24 @@ def test_github_workflow_passes_actionlint(bot: Path) -> None:
     workflow = bot / ".github/workflows/forktool.yml"
     linted = subprocess.run([actionlint, str(workflow)], capture_output=True, text=True)
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_a_commit_someone_pushed_to_the_pull_request_is_never_overwritten(
+    bot: Path, tmp_path: Path
+) -> None:
+    assert ci_run(bot, "--out", str(tmp_path / "first"))[0] == 0
+    remote = remote_of(bot)
+    # a reviewer adds a fix-up commit to the pull request's branch
+    clone = tmp_path / "reviewer"
+    git(tmp_path, "clone", "-q", "-b", "forktool/mypkg", str(remote), str(clone))
+    (clone / "REVIEW.txt").write_text("a fix-up\n")
+    git(clone, "add", "REVIEW.txt")
+    git(clone, "-c", "user.name=Rev", "-c", "user.email=rev@example.org", "commit", "-qm", "fix-up")
+    git(clone, "push", "-q", "origin", "forktool/mypkg")
+    reviewed = git(remote, "rev-parse", "refs/heads/forktool/mypkg")
+    # the bot's own branch is moved back by someone else: the next run must not force it
+    git(remote, "update-ref", "refs/heads/forktool/mypkg-1.1", reviewed)
+    result = run_cli(bot, "ci", "run", "--remote", "origin", "--out", str(tmp_path / "second"))
+    assert result.exit_code == 2, result.output
+    assert "which forktool's bot did not make" in result.output
+    assert git(remote, "rev-parse", "refs/heads/forktool/mypkg") == reviewed

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from forktool import upstream
+from forktool import interrupts, upstream
 from forktool.config import UpstreamConfig
 from forktool.conflicts.collect import ConflictReport, collect_merge
 from forktool.errors import ConfigError, RepositoryError
@@ -215,9 +215,26 @@ def _propose(
     progress(f"pushing {branch} to {remote}")
     there = repo.remote_branches(remote, list(wanted))
     moved = {name: commit for name, commit in wanted.items() if there.get(name) != commit}
+    for name in moved:
+        if name in there and not _made_by_the_bot(repo, there[name]):
+            raise RepositoryError(
+                f"{remote}'s branch {name} holds commit {there[name][:12]}, which forktool's "
+                "bot did not make (someone pushed to it); nothing was pushed",
+                "merge or close its pull request (or delete the branch), then run again",
+            )
     if moved:
-        repo.push_to(remote, moved)
+        repo.push_to(remote, moved, expected={n: there[n] for n in moved if n in there})
     return Proposal(synced, synced.fork, tuple(moved))
+
+
+def _made_by_the_bot(repo: GitRepo, commit: str) -> bool:
+    """Whether ``commit`` is in the fork repository and forktool's bot made it (its
+    merges are authored and committed as forktool); False for an unknown commit."""
+    try:
+        author, _, _ = repo.commit_info(commit)
+    except RepositoryError:
+        return False
+    return author == f"{BOT_NAME} <{BOT_EMAIL}>"
 
 
 def _sync_on_branch(
@@ -236,6 +253,14 @@ def _sync_on_branch(
         RepositoryError: the sync did not merge (the check said it would); everything it
             did is undone, ``branch`` included.
     """
+    local = repo.resolve(f"refs/heads/{branch}")
+    if local is not None and local != fork_tip and not _made_by_the_bot(repo, local):
+        raise RepositoryError(
+            f"the branch {branch} of the fork repository holds commit {local[:12]}, which "
+            "forktool's bot did not make; nothing was changed",
+            f"rename or delete that branch ('git branch -m {branch} ...'), then run again",
+        )
+    repo.prune_worktrees()  # a killed run's worktree, its directory gone, releases the branch
     refs_before = repo.refs()
     with tempfile.TemporaryDirectory(prefix="forktool-bot-") as scratch:
         view = _definition_view(config, Path(scratch) / "definition")
@@ -259,12 +284,15 @@ def _sync_on_branch(
                 )
             ok = True
         finally:
-            worktree.close()
-            repo.remove_worktree(checkout)
-            moved = repo.moved_refs(refs_before)
-            if ok:
-                moved.pop(f"refs/heads/{branch}", None)
-            repo.put_back(moved, "forktool ci run: the release is proposed, not integrated")
+            with interrupts.shielded():  # a second Ctrl-C must not leave refs moved
+                worktree.close()
+                try:
+                    repo.remove_worktree(checkout)
+                finally:
+                    moved = repo.moved_refs(refs_before)
+                    if ok:
+                        moved.pop(f"refs/heads/{branch}", None)
+                    repo.put_back(moved, "forktool ci run: the release is proposed, not integrated")
     return synced
 
 

@@ -198,17 +198,24 @@ class Refs(Commands):
         heads = {ref.removeprefix("refs/heads/"): sha for sha, ref in pairs}
         return {branch: heads[branch] for branch in branches if branch in heads}
 
-    def push_to(self, remote: str, updates: dict[str, str]) -> None:
+    def push_to(
+        self, remote: str, updates: dict[str, str], expected: dict[str, str] | None = None
+    ) -> None:
         """Point branches of ``remote`` at commits, in one ``git push``: ``updates`` is
-        branch (short name) -> commit id. A branch that exists is moved wherever it
-        points (forced), so a branch the caller owns can start again from a new base.
+        branch (short name) -> commit id. A branch is moved only while it still points
+        where ``expected`` says (branch -> commit; absent: the branch must not exist),
+        git's ``--force-with-lease``: a commit someone pushed meanwhile is never lost.
 
         Raises:
             RepositoryError: git refused (exit code not 0): the remote cannot be reached
-                or written, or a hook there said no.
+                or written, a branch moved since it was read, or a hook there said no.
         """
-        specs = [f"+{commit}:refs/heads/{branch}" for branch, commit in updates.items()]
-        pushed = self.run(["push", "--quiet", "--", remote, *specs], ok=ANY)
+        leases = [
+            f"--force-with-lease=refs/heads/{branch}:{(expected or {}).get(branch, '')}"
+            for branch in updates
+        ]
+        specs = [f"{commit}:refs/heads/{branch}" for branch, commit in updates.items()]
+        pushed = self.run(["push", "--quiet", *leases, "--", remote, *specs], ok=ANY)
         if pushed.returncode != 0:
             raise RepositoryError(
                 f"cannot push to the remote {remote}: {pushed.reason()}",

@@ -20,6 +20,10 @@ class Worktree(Commands):
             self.run(["worktree", "remove", "--force", str(path)])
         self.run(["worktree", "prune"])
 
+    def prune_worktrees(self) -> None:
+        """Forget linked worktrees whose directories are gone (``git worktree prune``)."""
+        self.run(["worktree", "prune"])
+
     def checkout_new_branch(self, branch: str, commit: str) -> None:
         """Point the unborn ``branch`` at ``commit`` and check it out (fresh repository only).
 
