@@ -380,7 +380,9 @@ def test_report_into_a_missing_directory(
         fmt,
         "-o",
         str(synced / "missing/dir/x.md"),
-        says="the directory " + str(synced / "missing/dir") + " does not exist",
+        says=f"cannot write {synced / 'missing/dir/x.md'}: the directory "
+        + str(synced / "missing/dir")
+        + " does not exist — create it first, or give a file in an existing directory",
     )
 
 

@@ -148,7 +148,11 @@ def write_output(text: str, output: Path | None) -> None:
         return
     try:
         with output.open("x", encoding="utf-8") as file:
-            file.write(text)
+            try:
+                file.write(text)
+            except BaseException:
+                output.unlink(missing_ok=True)  # ours, just created: a cut-short file goes
+                raise
     except FileExistsError as exc:
         raise ForktoolError(
             f"{output} appeared meanwhile; forktool does not overwrite it",

@@ -11,6 +11,7 @@ the file does not exist on that side.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -630,22 +631,47 @@ def _alike(old: list[str], new: list[str]) -> list[tuple[int, int]]:
     changed rather than one deleted and another inserted), found as difflib's Differ does:
     the most alike pair (ratio at least :data:`_ALIKE`) first, then the same on each side
     of it. A line with no partner whose words mostly remain in ``new`` (a line split or
-    joined, a docstring reflowed) is paired with the first line that holds them."""
+    joined, a docstring reflowed) is paired with the first line that holds them. Each
+    ratio is computed once (at most :data:`_ALIKE_PAIRS` of them), and the answer for a
+    block is remembered: classifying and suggesting ask for the same blocks."""
     if not old or not new or len(old) * len(new) > _ALIKE_PAIRS:
         return []
-    best, found = _ALIKE, None
-    for i, line in enumerate(old):
-        for j, other in enumerate(new):
-            matcher = difflib.SequenceMatcher(None, line.strip(), other.strip(), autojunk=False)
-            if matcher.real_quick_ratio() >= best and matcher.quick_ratio() >= best:
-                ratio = matcher.ratio()
+    return list(_alike_cached(tuple(old), tuple(new)))
+
+
+@functools.lru_cache(maxsize=256)
+def _alike_cached(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    ratios = [[_ratio(a, b) for b in new] for a in old]
+
+    def pairs(i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+        best, found = _ALIKE, None
+        for i in range(i1, i2):
+            for j in range(j1, j2):
+                ratio = ratios[i][j]
                 if ratio >= best and (found is None or ratio > best):
                     best, found = ratio, (i, j)
-    if found is None:
-        return _kept_words(old, new)
-    i, j = found
-    after = [(i + 1 + a, j + 1 + b) for a, b in _alike(old[i + 1 :], new[j + 1 :])]
-    return [*_alike(old[:i], new[:j]), found, *after]
+        if found is None:
+            kept = _kept_words(list(old[i1:i2]), list(new[j1:j2]))
+            return [(i1 + a, j1 + b) for a, b in kept]
+        i, j = found
+        return [*pairs(i1, i, j1, j), found, *pairs(i + 1, i2, j + 1, j2)]
+
+    return tuple(pairs(0, len(old), 0, len(new)))
+
+
+def _ratio(line: str, other: str) -> float:
+    """difflib's similarity of two lines (stripped), 0 when its quick upper bounds are
+    already below :data:`_ALIKE`; very long lines are compared by their first
+    :data:`_RATIO_CHARS` characters (autojunk off makes the full ratio quadratic)."""
+    a, b = line.strip()[:_RATIO_CHARS], other.strip()[:_RATIO_CHARS]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < _ALIKE or matcher.quick_ratio() < _ALIKE:
+        return 0.0
+    return matcher.ratio()
+
+
+#: Characters of a line compared for likeness (see :func:`_ratio`).
+_RATIO_CHARS = 400
 
 
 def _kept_words(old: list[str], new: list[str]) -> list[tuple[int, int]]:

@@ -128,6 +128,7 @@ def run(plan: RunPlan, progress: Progress = lambda _: None) -> RunReport:
         ForktoolError: the fork's wheel cannot be built, or pip's tool environment cannot
             be made (nothing can run then); one extension's failure is never raised.
     """
+    envs.STOPPING.start()  # armed before any pip step: a run after an interrupted one works
     started = datetime.now(UTC)
     clock = time.monotonic()
     plan.work.mkdir(parents=True, exist_ok=True)
@@ -151,7 +152,6 @@ def run(plan: RunPlan, progress: Progress = lambda _: None) -> RunReport:
             f"check that 'pip wheel {plan.fork_path}' works",
         ) from None
     context = _Context(plan, tool, fork_wheel, index, env, progress)
-    envs.STOPPING.start()
     pool = ThreadPoolExecutor(max_workers=max(1, plan.jobs))
     try:
         reports = list(pool.map(context.extension, plan.extensions))
