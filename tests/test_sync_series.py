@@ -306,3 +306,19 @@ def test_the_release_built_again_keeps_its_first_report(
     set_series(definition, "hello.py")
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0  # built again
     assert kept.read_bytes() == first
+
+
+def test_a_series_change_that_builds_the_same_tree_adds_no_commit(
+    definition: Path, upstream_repo: Path
+) -> None:
+    add_helper_class(upstream_repo)
+    (patches_dir(definition) / "hello.py").write_text(GREETING_CODEMOD)
+    set_series(definition, "hello.py")
+    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
+    head = git(fork_path(definition), "rev-parse", "HEAD")
+    set_series(definition, "# a comment", "hello.py")  # the fingerprint changes, nothing else
+    result = run_cli(definition, "sync", "--to", "1.0", "--json")
+    assert json.loads(result.output)["results"][0]["status"] == "up-to-date"
+    assert git(fork_path(definition), "rev-parse", "HEAD") == head
+    again = run_cli(definition, "check", "--to", "1.0", "--json")  # recorded: no rebuild
+    assert json.loads(again.output)["results"][0]["status"] == "up-to-date"

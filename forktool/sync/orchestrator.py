@@ -433,6 +433,14 @@ def _integrate_release(
     """The steps of one sync after the checks: build, record, then merge or stop."""
     built = build_release(repo, config, release, series, lock.vendor if lock else None, progress)
     _refuse_failed_patches(built, release)
+    if lock and _builds_the_same(repo, lock, release, built):
+        # the series changed in ways that change nothing built (a comment, an order that
+        # gives the same tree): no commits, the lock just records the series
+        lockfile.write(config.lock_path, replace(lock, series=series.fingerprint))
+        return SyncResult(
+            config.name, SyncStatus.UP_TO_DATE, lock.version, lock.version, repo.path,
+            lock.vendor, lock.transformed, lock.fork, patches=built.applied.health,
+        )  # fmt: skip
     base = _result(config, repo, lock, release, built)
     pending = replace(_intent(config, repo, release, built), series=series.fingerprint)
     _record_state(config, repo, release, built)
@@ -444,6 +452,14 @@ def _integrate_release(
     transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     return _merge(config, repo, replace(pending, transformed=transformed), refs_before, base)
+
+
+def _builds_the_same(repo: GitRepo, lock: Lock, release: Release, built: BuiltRelease) -> bool:
+    """Whether ``built`` is the integrated release built again into the very tree of its
+    transformed commit (the series changed, its result did not)."""
+    if lock.version != release.version or built.patch_conflicts:
+        return False
+    return repo.write_tree(built.applied.tree) == repo.tree_of(lock.transformed)
 
 
 def _refuse_failed_patches(built: BuiltRelease, release: Release) -> None:
