@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from forktool.conflicts.collect import Commit, ConflictReport, Hunk, collect
+from forktool.conflicts.collect import Commit, ConflictReport, Entry, Hunk, collect
 from tests.helpers import build_file_tree, git, git_init, git_save, run_cli, write_definition
 from tests.test_conflicts import close_repositories, edit, fork_of, load
 
@@ -204,25 +204,43 @@ diff --git a/src/ourpkg/flags.py b/src/ourpkg/flags.py
 """
 
 
-def test_a_hunk_names_the_series_patch_that_wrote_its_lines(tmp_path: Path) -> None:
+#: A release step of :func:`flags_conflict`'s upstream: (old text, new text, subject, tag).
+Step = tuple[str, str, str, str | None]
+
+
+def flags_conflict(
+    tmp_path: Path, body: str, steps: list[Step], fork_change: tuple[str, str], series: bool
+) -> Entry:
+    """Upstream 1.0 with ``src/mypkg/flags.py`` = ``body``, then ``steps`` up to 1.1; the
+    fork synced to 1.0 (with :data:`PATCH` as its series when ``series``), commits
+    ``fork_change`` (old, new) there, then syncs 1.1, which stops: the report's entry of
+    ``src/ourpkg/flags.py``."""
     upstream = git_init(tmp_path / "upstream")
     files = {"pyproject.toml": '[project]\nname = "MyPkg"\nversion = "1"\n'}
-    flags = {"src/mypkg/__init__.py": "", "src/mypkg/flags.py": FLAGS}
-    build_file_tree(upstream, {**files, **flags})
+    build_file_tree(upstream, {**files, "src/mypkg/__init__.py": "", "src/mypkg/flags.py": body})
     git_save(upstream, "release 1.0", tag="v1.0")
-    edit(upstream, "src/mypkg/flags.py", "A = 1", "A = 10")
-    git_save(upstream, "A ten", tag="v1.1")
+    for old, new, subject, tag in steps:
+        edit(upstream, "src/mypkg/flags.py", old, new)
+        git_save(upstream, subject, tag=tag)
     definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
-    build_file_tree(definition / "patches/mypkg", {"series": "b.patch\n", "b.patch": PATCH})
+    if series:
+        build_file_tree(definition / "patches/mypkg", {"series": "b.patch\n", "b.patch": PATCH})
     assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
     fork = fork_of(definition)
+    edit(fork, "src/ourpkg/flags.py", *fork_change)
+    commit_all(fork, "fork: flags")
+    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
+    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    return entry
+
+
+def test_a_hunk_names_the_series_patch_that_wrote_its_lines(tmp_path: Path) -> None:
     # one change over lines 1-5: the hunk spans them, the patch's line 5 included
     old = "A = 1\nB = 2\nC = 3\nD = 4\nE = 5  # patched\n"
-    edit(fork, "src/ourpkg/flags.py", old, "A = 100\nB = 20\nC = 30\nD = 40\nE = 5  # fork's\n")
-    commit_all(fork, "fork: A to E")
-    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
-
-    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    new = "A = 100\nB = 20\nC = 30\nD = 40\nE = 5  # fork's\n"
+    entry = flags_conflict(
+        tmp_path, FLAGS, [("A = 1", "A = 10", "A ten", "v1.1")], (old, new), True
+    )
     [hunk] = entry.hunks
     assert "E = 5  # patched" in hunk.upstream.text  # the patch's line, on upstream's side
     assert [p.name for p in hunk.patches] == ["b.patch"]
@@ -230,45 +248,21 @@ def test_a_hunk_names_the_series_patch_that_wrote_its_lines(tmp_path: Path) -> N
 
 
 def test_a_patch_of_the_file_that_wrote_no_line_of_the_hunk_is_not_named(tmp_path: Path) -> None:
-    upstream = git_init(tmp_path / "upstream")
-    files = {"pyproject.toml": '[project]\nname = "MyPkg"\nversion = "1"\n'}
     body = FLAGS + "".join(f"X{i} = {i}\n" for i in range(8)) + "Z = 0\n"
-    build_file_tree(upstream, {**files, "src/mypkg/__init__.py": "", "src/mypkg/flags.py": body})
-    git_save(upstream, "release 1.0", tag="v1.0")
-    edit(upstream, "src/mypkg/flags.py", "Z = 0", "Z = 10")
-    git_save(upstream, "Z ten", tag="v1.1")
-    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
-    build_file_tree(definition / "patches/mypkg", {"series": "b.patch\n", "b.patch": PATCH})
-    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    fork = fork_of(definition)
-    edit(fork, "src/ourpkg/flags.py", "Z = 0", "Z = 100")
-    commit_all(fork, "fork: Z")
-    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
-
-    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    steps: list[Step] = [("Z = 0", "Z = 10", "Z ten", "v1.1")]
+    entry = flags_conflict(tmp_path, body, steps, ("Z = 0", "Z = 100"), True)
     [hunk] = entry.hunks
     assert hunk.patches == ()  # b.patch changes the file, not these lines
     assert [p.name for p in entry.patches] == ["b.patch"]
 
 
 def test_the_upstream_commit_that_deleted_the_forks_line_is_named(tmp_path: Path) -> None:
-    upstream = git_init(tmp_path / "upstream")
-    files = {"pyproject.toml": '[project]\nname = "MyPkg"\nversion = "1"\n'}
     body = 'FIRST = 0\nX1 = 1\nX2 = 2\nX3 = 3\nDEF = "a"\nLAST = 9\n'
-    build_file_tree(upstream, {**files, "src/mypkg/__init__.py": "", "src/mypkg/flags.py": body})
-    git_save(upstream, "release 1.0", tag="v1.0")
-    edit(upstream, "src/mypkg/flags.py", "X1 = 1\nX2 = 2\nX3 = 3\n", "")
-    git_save(upstream, "drop the X block")
-    edit(upstream, "src/mypkg/flags.py", 'DEF = "a"', 'DEF = "b"')
-    git_save(upstream, "DEF is b", tag="v1.1")
-    definition = write_definition(tmp_path / "def", "mypkg", f'type = "git"\nurl = "{upstream}"')
-    assert run_cli(definition, "sync", "--to", "1.0").exit_code == 0
-    fork = fork_of(definition)
-    edit(fork, "src/ourpkg/flags.py", "X2 = 2", "X2 = 20")
-    commit_all(fork, "fork: X2")
-    assert run_cli(definition, "sync", "--to", "1.1").exit_code == 1
-
-    [entry] = [e for e in collect(load(definition)).entries if e.path == "src/ourpkg/flags.py"]
+    steps: list[Step] = [
+        ("X1 = 1\nX2 = 2\nX3 = 3\n", "", "drop the X block", None),
+        ('DEF = "a"', 'DEF = "b"', "DEF is b", "v1.1"),
+    ]
+    entry = flags_conflict(tmp_path, body, steps, ("X2 = 2", "X2 = 20"), False)
     [hunk] = entry.hunks
     assert hunk.upstream.text == 'DEF = "b"\n' and hunk.base.count == 4
     assert [c.subject for c in hunk.upstream_commits] == ["DEF is b", "drop the X block"]

@@ -20,6 +20,7 @@ from forktool.conflicts.collect import ConflictReport
 from forktool.conflicts.render import print_wrapped, report_dict
 from forktool.conflicts.resolve import Resolution
 from forktool.errors import ForktoolError
+from forktool.extensions import report as extensions_report
 from forktool.model import Leftover, PatchHealth, PatchStatus
 from forktool.patches.metadata import PatchMetadata
 from forktool.records import intent
@@ -579,16 +580,7 @@ def _extensions_line(item: UpstreamStatus) -> str:
     """The last ``forktool extensions`` run in one line."""
     run = item.extensions
     assert run is not None
-    totals = run.totals
-    counted = [
-        _count(totals["extensions"], "extension"),
-        _count(totals["regressions"], "regression"),
-        _count(totals["fixes"], "fix", "fixes"),
-        f"{totals['flaky']} flaky",
-        f"{totals['not_comparable']} not comparable",
-    ]
-    if totals["not_run"]:
-        counted.append(f"{totals['not_run']} not compared")
+    counted = extensions_report.counted(run.totals)
     stale = "" if run.release == item.integrated else f", not the integrated {item.integrated}"
     return (
         f"{item.upstream} {run.release}: {', '.join(counted)} "

@@ -15,6 +15,7 @@ flagged ``security``. Pure: text in, entries out.
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 from collections.abc import Iterable
@@ -174,21 +175,31 @@ def code_names(path: str, text: str, span: tuple[int, int]) -> set[str]:
     start, count = span
     if not count or not start:
         return set()
-    lines = text.splitlines(keepends=True)[start - 1 : start - 1 + count]
+    by_line = _code_names_by_line(path, text)
+    if by_line is None:  # no lexer for this file
+        return symbols("".join(text.splitlines(keepends=True)[start - 1 : start - 1 + count]))
+    return set().union(*(by_line.get(line, ()) for line in range(start, start + count)))
+
+
+@functools.lru_cache(maxsize=32)
+def _code_names_by_line(path: str, text: str) -> dict[int, frozenset[str]] | None:
+    """Line number -> the code names on it (see :func:`code_names`), the whole file lexed
+    once however many hunks it has; None when Pygments has no lexer for ``path``."""
     try:
         lexer = get_lexer_for_filename(path, stripnl=False, ensurenl=False)
     except ClassNotFound:
-        return symbols("".join(lines))
-    found: set[str] = set()
+        return None
+    found: dict[int, set[str]] = {}
     line = 1
     for kind, value in lexer.get_tokens(text):
-        if start <= line < start + count:
-            if is_token_subtype(kind, Token.Name) and _distinctive(value):
-                found.add(value)
-            elif is_token_subtype(kind, Token.Literal.String):  # a config key, a setting
-                found |= {w for w in _WORD.findall(value) if _distinctive(w) and _coded(w)}
+        if is_token_subtype(kind, Token.Name) and _distinctive(value):
+            found.setdefault(line, set()).add(value)
+        elif is_token_subtype(kind, Token.Literal.String):  # a config key, a setting
+            words = {w for w in _WORD.findall(value) if _distinctive(w) and _coded(w)}
+            if words:
+                found.setdefault(line, set()).update(words)
         line += value.count("\n")
-    return found
+    return {number: frozenset(names) for number, names in found.items()}
 
 
 def _coded(word: str) -> bool:

@@ -39,10 +39,10 @@ _CHANGE_STYLE = {
 }
 
 
-def headline(report: RunReport) -> str:
-    """One line: ``flask 3.1.3: 2 extensions, 0 regressions, 1 fix, 0 flaky, 0 not
-    comparable (fork 1a2b3c4d5e6f, shard 1/2)``."""
-    totals = report.totals
+def counted(totals: dict[str, int]) -> list[str]:
+    """A run's totals (:attr:`RunReport.totals`) in words: ``["2 extensions", "0
+    regressions", "1 fix", "0 flaky", "0 not comparable"]``, then ``"1 not compared"``
+    when extensions were not compared."""
     parts = [
         _count(totals["extensions"], "extension"),
         _count(totals["regressions"], "regression"),
@@ -52,6 +52,13 @@ def headline(report: RunReport) -> str:
     ]
     if totals["not_run"]:
         parts.append(f"{totals['not_run']} not compared")
+    return parts
+
+
+def headline(report: RunReport) -> str:
+    """One line: ``flask 3.1.3: 2 extensions, 0 regressions, 1 fix, 0 flaky, 0 not
+    comparable (fork 1a2b3c4d5e6f, shard 1/2)``."""
+    parts = counted(report.totals)
     where = f"fork {report.fork_commit[:12]}" + (" + uncommitted" if report.fork_dirty else "")
     if report.shards:
         where += f", shard{'s' if len(report.shards) > 1 else ''} {', '.join(report.shards)}"
