@@ -69,6 +69,30 @@ class Release:
 
 
 @dataclass(frozen=True)
+class ModuleParameter:
+    """A parameter of a function or class of the tree shown to hold a module name: what
+    is passed there reaches ``import_module`` and the like (see
+    :mod:`forktool.codemods.passes.module_parameters`).
+
+    Attributes:
+        position: the argument's index among a call's positional arguments (``self`` and
+            ``cls`` not counted), or None for a keyword-only parameter.
+        keyword: the parameter's name, given as a keyword argument, or None for a
+            positional-only parameter.
+        evidence: how it was shown, e.g. ``"PackageLoader(package_name) -> import_module
+            at src/jinja2/loaders.py:323"`` (paths and lines of the input tree).
+        proven: False when the callee's name is defined several times in the tree and
+            not every definition has the evidence: such a call is left alone, and
+            ``evidence`` only explains the report.
+    """
+
+    position: int | None
+    keyword: str | None
+    evidence: str
+    proven: bool = True
+
+
+@dataclass(frozen=True)
 class RenameMap:
     """What the rename changes, old name -> new name.
 
@@ -89,6 +113,12 @@ class RenameMap:
             children are import packages (``("lib",)`` for PyYAML's ``lib/yaml/``):
             relative POSIX paths found in the tree by
             :func:`~forktool.codemods.passes.roots.expand_roots`, not configured.
+        module_parameters: callee name -> the parameters shown to hold a module name, found
+            in the tree by
+            :func:`~forktool.codemods.passes.module_parameters.expand_module_parameters`,
+            not configured. A qualified name (``jinja2.loaders.PackageLoader``, and each
+            name a package re-exports it under) or a plain one (``PackageLoader``: every
+            function or class of that name in the tree).
     """
 
     packages: Mapping[str, str] = field(default_factory=dict)
@@ -98,6 +128,7 @@ class RenameMap:
     symbols: Mapping[str, str] = field(default_factory=dict)
     docs: bool = True
     roots: tuple[str, ...] = ()
+    module_parameters: Mapping[str, tuple[ModuleParameter, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +151,26 @@ class Leftover:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Why a string passed to a function of the tree was, or was not, read as a module name.
+
+    Attributes:
+        path: file path in the transformed tree.
+        line: 1-based line number of the string.
+        text: the line, as transformed.
+        evidence: what the callee does with the argument (:attr:`ModuleParameter.evidence`).
+        renamed: True: the string was renamed as a module name; False: it is left (an
+            ambiguous leftover at the same line), the evidence not covering this call.
+    """
+
+    path: str
+    line: int
+    text: str
+    evidence: str
+    renamed: bool
+
+
+@dataclass(frozen=True)
 class TransformResult:
     """The output of transforming one release tree.
 
@@ -128,11 +179,14 @@ class TransformResult:
         leftovers: old-name occurrences left in place, sorted by path and line.
         failures: path -> reason, for files carried over unchanged because they could
             not be transformed (e.g. a syntax error); the run itself did not fail.
+        evidence: for strings passed to a function of the tree whose parameter holds a
+            module name: the ones renamed and the ones left, sorted by path and line.
     """
 
     tree: Tree
     leftovers: tuple[Leftover, ...] = ()
     failures: Mapping[str, str] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
 
 
 class PatchKind(StrEnum):

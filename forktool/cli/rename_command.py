@@ -122,7 +122,7 @@ def rename_command(
         verb = "would change" if diff else "changed"
         err.print(f"{plan.root}: {verb} {len(plan.changes)} of {plan.files} files "
                   f"({moved} moved)", highlight=False, markup=False, soft_wrap=True)  # fmt: skip
-        views.render_leftovers(err, plan.leftovers, plan.failures, limit=200)
+        views.render_leftovers(err, plan.leftovers, plan.failures, 200, plan.evidence)
 
 
 def _rename_map(

@@ -18,7 +18,7 @@ from forktool.conflicts import collect as conflicts_mod
 from forktool.conflicts import kept, render
 from forktool.conflicts.share import shareable
 from forktool.errors import ForktoolError, RepositoryError
-from forktool.model import Leftover
+from forktool.model import Evidence, Leftover
 from forktool.records import state
 from forktool.sync import status as status_mod
 from forktool.sync.orchestrator import is_waiting
@@ -78,7 +78,9 @@ def leftovers_command(
 
     Each line is path:line: kind (reason) text. Kinds: identifier, string, comment,
     docstring, other-file. Reasons: kept (keep-list, URLs), ambiguous (not guessed),
-    unparseable (the file could not be parsed).
+    unparseable (the file could not be parsed). A string passed to a function of the
+    tree whose parameter holds a module name gets an "evidence:" line: why it was left,
+    or, listed after the leftovers, why it was renamed (docs/rename.md).
 
     Examples:
 
@@ -96,8 +98,11 @@ def leftovers_command(
         if as_json:
             click.echo(views.leftovers_json(data, items))
             continue
+        evidence = [Evidence(**item) for item in data.get("evidence", [])]
+        if reason is not None:
+            evidence = [item for item in evidence if not item.renamed]
         out.print(f"[bold]{data['upstream']} {data['version']}[/]")
-        views.render_leftovers(out, items, data["failures"])
+        views.render_leftovers(out, items, data["failures"], evidence=evidence)
 
 
 FORMATS = ("terminal", "markdown", "json", "html")

@@ -21,7 +21,7 @@ from forktool.conflicts.render import print_wrapped, report_dict
 from forktool.conflicts.resolve import Resolution
 from forktool.errors import ForktoolError
 from forktool.extensions import report as extensions_report
-from forktool.model import Leftover, PatchHealth, PatchStatus
+from forktool.model import Evidence, Leftover, PatchHealth, PatchStatus
 from forktool.patches.metadata import PatchMetadata
 from forktool.records import intent
 from forktool.records.intent import Stage
@@ -187,30 +187,53 @@ def render_leftovers(
     leftovers: Sequence[Leftover],
     failures: Mapping[str, str],
     limit: int | None = None,
+    evidence: Sequence[Evidence] = (),
 ) -> None:
-    """Print leftovers as ``path:line: kind (reason) text`` lines, then untransformed files.
+    """Print leftovers as ``path:line: kind (reason) text`` lines (a string left at a call
+    of a function that takes a module name elsewhere: with an ``evidence:`` line under
+    it), the strings renamed as module names on evidence, then untransformed files.
 
     Args:
-        limit: print at most this many leftovers (None: all), then say how many more.
+        limit: print at most this many leftovers, and as many renamed strings (None:
+            all), then say how many more.
+        evidence: :attr:`~forktool.model.TransformResult.evidence`.
     """
+    left: dict[tuple[str, int], list[str]] = {}
+    for found in evidence:
+        if not found.renamed:
+            left.setdefault((found.path, found.line), []).append(found.evidence)
     shown = leftovers if limit is None else leftovers[:limit]
+    explained: set[tuple[str, int]] = set()
     for item in shown:
         where = f"{item.path}:{item.line}" if item.line else item.path
         _plain(console, f"{where}: {item.kind} ({item.reason}) {item.text.strip()}")
+        if item.kind == "string" and (item.path, item.line) not in explained:
+            explained.add((item.path, item.line))
+            for text in left.get((item.path, item.line), ()):
+                _plain(console, f"  evidence: {text}")
     if len(leftovers) > len(shown):
         _plain(console, f"... and {len(leftovers) - len(shown)} more (--json lists all)")
+    renamed = [found for found in evidence if found.renamed]
+    for found in renamed if limit is None else renamed[:limit]:
+        _plain(console, f"{found.path}:{found.line}: string (renamed as a module name) "
+                        f"{found.text}")  # fmt: skip
+        _plain(console, f"  evidence: {found.evidence}")
+    if limit is not None and len(renamed) > limit:
+        _plain(console, f"... and {len(renamed) - limit} more renamed (--json lists all)")
     for path, reason in sorted(failures.items()):
         _plain(console, f"{path}: not transformed: {reason}")
     counts = Counter(item.reason for item in leftovers)
     summary = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "none"
     _plain(console, f"{len(leftovers)} old-name occurrences left ({summary}); "
                     f"{len(failures)} files not transformed")  # fmt: skip
+    if renamed:
+        _plain(console, f"{len(renamed)} strings renamed as module names on evidence")
 
 
 def rename_json(plans: Sequence[RenamePlan], *, applied: bool) -> str:
     """The JSON printed by ``forktool rename --json``: ``{"schema": 1, "applied": bool,
     "targets": [{"root", "files", "changes": [{"old_path", "new_path"}], "leftovers": [...],
-    "failures": {...}}]}``."""
+    "failures": {...}, "evidence": [...]}]}``."""
     targets = [
         {
             "root": str(plan.root),
@@ -218,6 +241,7 @@ def rename_json(plans: Sequence[RenamePlan], *, applied: bool) -> str:
             "changes": [{"old_path": c.old_path, "new_path": c.new_path} for c in plan.changes],
             "leftovers": [asdict(item) for item in plan.leftovers],
             "failures": plan.failures,
+            "evidence": [asdict(item) for item in plan.evidence],
         }
         for plan in plans
     ]
@@ -381,6 +405,7 @@ def leftovers_json(data: Mapping[str, Any], items: Sequence[Leftover]) -> str:
     report (``<name>.leftovers.json``) with ``command`` added and ``leftovers`` filtered."""
     document = {"schema": data.get("schema", 1), "command": "leftovers", **data}
     document["leftovers"] = [asdict(item) for item in items]
+    document.setdefault("evidence", [])  # a report written before forktool recorded it
     return json.dumps(document, indent=1)
 
 

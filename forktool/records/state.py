@@ -143,7 +143,9 @@ def _write(repo: GitRepo, filename: str, data: dict[str, Any]) -> None:
 def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformResult) -> None:
     """Record every old name the transform left and every file it could not transform:
     ``{"schema": 1, "upstream", "version", "leftovers": [{path, line, kind, reason, text}],
-    "failures": {path: reason}}`` in ``<name>.leftovers.json``."""
+    "failures": {path: reason}, "evidence": [{path, line, text, evidence, renamed}]}`` in
+    ``<name>.leftovers.json`` (``evidence``: strings passed to a parameter that holds a
+    module name, renamed or left, and why)."""
     _write(
         repo,
         f"{name}.leftovers.json",
@@ -153,6 +155,7 @@ def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformRes
             "version": version,
             "leftovers": [asdict(leftover) for leftover in result.leftovers],
             "failures": dict(result.failures),
+            "evidence": [asdict(item) for item in result.evidence],
         },
     )
 

@@ -80,9 +80,17 @@ def fingerprint(rename: RenameMap) -> str:
         "symbols": dict(rename.symbols),
         "docs": rename.docs,
         "roots": list(rename.roots),
+        "module_parameters": dict(rename.module_parameters),
     }
-    text = json.dumps({"code": code_version(), "rename": fields}, sort_keys=True)
+    text = json.dumps({"code": code_version(), "rename": fields}, sort_keys=True, default=_plain)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: object) -> object:
+    """JSON for the map's dataclasses (``ModuleParameter``): their fields, in order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.astuple(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def file_key(fingerprint_: str, path: str, entry: FileEntry) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forktool.errors import ForktoolError
-from forktool.model import FileEntry, Leftover, RenameMap
+from forktool.model import Evidence, FileEntry, Leftover, RenameMap
 from forktool.transform.tree import transform_tree
 
 #: Directories never read: version control, caches, virtual environments, build output.
@@ -50,6 +50,8 @@ class RenamePlan:
         leftovers: old-name occurrences left in place, with the reason.
         failures: files carried over untransformed, new path -> reason.
         files: how many files were read.
+        evidence: strings passed to a parameter that holds a module name, renamed or
+            left, and why (:attr:`~forktool.model.TransformResult.evidence`).
     """
 
     root: Path
@@ -57,6 +59,7 @@ class RenamePlan:
     leftovers: tuple[Leftover, ...]
     failures: dict[str, str]
     files: int
+    evidence: tuple[Evidence, ...] = ()
 
 
 def plan(target: Path, rename: RenameMap) -> RenamePlan:
@@ -84,7 +87,9 @@ def plan(target: Path, rename: RenameMap) -> RenamePlan:
         before, after = tree[old_path], result.tree[new_path]
         if old_path != new_path or before != after:
             changes.append(FileChange(old_path, new_path, before.data, after.data))
-    return RenamePlan(root, tuple(changes), result.leftovers, dict(result.failures), len(tree))
+    return RenamePlan(
+        root, tuple(changes), result.leftovers, dict(result.failures), len(tree), result.evidence
+    )
 
 
 def apply(rename_plan: RenamePlan) -> None:

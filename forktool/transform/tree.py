@@ -4,7 +4,8 @@
 and ``src/`` that hold the packages, :func:`~forktool.codemods.passes.roots.expand_roots`;
 every qualified name a renamed symbol is reached under,
 :func:`~forktool.codemods.passes.reexports.expand_symbols`; subpackages named like files or hosts,
-:func:`~forktool.codemods.passes.modules.expand_modules`), so that each
+:func:`~forktool.codemods.passes.modules.expand_modules`; parameters that hold module
+names, :func:`~forktool.codemods.passes.module_parameters.expand_module_parameters`), so that each
 file's rename depends on that file alone; then takes what it can from the
 :class:`~forktool.transform.cache.TransformCache`, renames the rest with
 :func:`~forktool.transform.file.transform_file` in worker processes
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from forktool.codemods.passes.module_parameters import evidence_report, expand_module_parameters
 from forktool.codemods.passes.modules import expand_modules
 from forktool.codemods.passes.reexports import expand_symbols
 from forktool.codemods.passes.roots import expand_roots
@@ -51,6 +53,7 @@ def transform_tree(
     # Symbols are reached under several qualified names (re-exports): list them all once,
     # so that each file can then be transformed on its own.
     rename = expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+    rename = expand_module_parameters(tree, rename)
     outcomes = _outcomes(tree, rename, cache, default_jobs() if jobs is None else jobs)
     claims: dict[str, list[str]] = {}
     for path, outcome in outcomes.items():
@@ -58,6 +61,7 @@ def transform_tree(
     new_tree: dict[str, FileEntry] = {}
     failures: dict[str, str] = {}
     leftovers: list[Leftover] = []
+    moved: dict[str, tuple[str, bytes]] = {}  # input path -> (output path, new bytes)
     for path, outcome in sorted(outcomes.items()):
         target = outcome.path
         if len(claims[target]) > 1 and target != path:
@@ -65,6 +69,7 @@ def transform_tree(
             failures[path] = f"not moved to {target}: it would replace {others}"
             target = path
         new_tree[target] = outcome.entry
+        moved[path] = (target, outcome.entry.data)
         if outcome.failure is not None:
             failures[target] = outcome.failure
         leftovers.extend(
@@ -72,7 +77,12 @@ def transform_tree(
             for leftover in outcome.leftovers
         )
     leftovers.sort(key=lambda item: (item.path, item.line, item.kind, item.text))
-    return TransformResult(tree=new_tree, leftovers=tuple(leftovers), failures=failures)
+    return TransformResult(
+        tree=new_tree,
+        leftovers=tuple(leftovers),
+        failures=failures,
+        evidence=evidence_report(tree, rename, moved),
+    )
 
 
 def _outcomes(

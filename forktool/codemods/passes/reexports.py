@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from forktool.codemods.paths import module_name
@@ -51,19 +51,46 @@ def expand_symbols(tree: Tree, rename: RenameMap) -> RenameMap:
     """
     if not rename.symbols:
         return rename
-    wanted = {qualified.rsplit(".", 1)[1] for qualified in rename.symbols}
-    modules = _index(tree, rename, wanted)
+    reaching = reaching_names(tree, rename, rename.symbols)
     expanded = dict(rename.symbols)
     for qualified, new in rename.symbols.items():
-        root = _resolve(modules, qualified, set())
+        for candidate in reaching.get(qualified, ()):
+            expanded.setdefault(candidate, new)
+    return dataclasses.replace(rename, symbols=expanded)
+
+
+def reaching_names(
+    tree: Tree, rename: RenameMap, qualified: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Every qualified name under which each of ``qualified`` is reached in the old packages.
+
+    Args:
+        tree: the release tree; only modules of old packages that mention a wanted name
+            (or star-import) are read.
+        rename: the rename map (its packages say which modules are read).
+        qualified: names of module-level objects (``flask.app.Flask``, or a re-export such
+            as ``flask.Flask``).
+
+    Returns:
+        Each name of ``qualified`` that resolves to a definition -> the names that resolve
+        to the same one, in module order, the definition's own name included
+        (``{"flask.Flask": ("flask.Flask", "flask.app.Flask", "flask.testing.Flask")}``).
+        Never raises.
+    """
+    wanted = list(dict.fromkeys(qualified))
+    modules = _index(tree, rename, {name.rsplit(".", 1)[1] for name in wanted})
+    found: dict[str, tuple[str, ...]] = {}
+    for name in wanted:
+        root = _resolve(modules, name, set())
         if root is None:
             continue
-        name = qualified.rsplit(".", 1)[1]
-        for module in sorted(modules):
-            candidate = f"{module}.{name}"
-            if candidate not in expanded and _resolve(modules, candidate, set()) == root:
-                expanded[candidate] = new
-    return dataclasses.replace(rename, symbols=expanded)
+        last = name.rsplit(".", 1)[1]
+        found[name] = tuple(
+            f"{module}.{last}"
+            for module in sorted(modules)
+            if _resolve(modules, f"{module}.{last}", set()) == root
+        )
+    return found
 
 
 def _index(tree: Tree, rename: RenameMap, wanted: set[str]) -> dict[str, _Module]:

@@ -17,6 +17,7 @@ from forktool.codemods import names
 from forktool.codemods.packaging import ini
 from forktool.codemods.paths import rename_path
 from forktool.codemods.python.literals import literal_value
+from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
 from forktool.model import RenameMap
 
 # String contexts: what a string literal is expected to hold where it appears.
@@ -188,13 +189,38 @@ class StringContexts:
         spelled = get_full_name_for_node(func)
         if spelled is None:
             return set()
+        resolved = self._resolved(spelled)
+        return {spelled} if resolved is None else {spelled, resolved}
+
+    def _resolved(self, spelled: str) -> str | None:
+        """``spelled`` with its first name replaced by what the module imported under it."""
         head, _, rest = spelled.partition(".")
         resolved = self.imported.get(head)
-        if resolved is None:
-            return {spelled}
-        return {spelled, resolved + ("." + rest if rest else "")}
+        return None if resolved is None else resolved + ("." + rest if rest else "")
+
+    def _visit_module_parameters(self, node: cst.Call) -> None:
+        """``PackageLoader("flask")`` where the tree shows ``PackageLoader``'s parameter
+        reaching ``import_module`` (``RenameMap.module_parameters``): a module name."""
+        spelled = _dotted_name(node.func)
+        if spelled is None or not self._rename_map.module_parameters:
+            return
+        found = callee_parameters(spelled, self._resolved(spelled), self._rename_map)
+        if not found:
+            return
+        positional: list[cst.BaseExpression] = []
+        for arg in node.args:
+            if arg.star or arg.keyword is not None:
+                break
+            positional.append(arg.value)
+        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        for parameter in found:
+            value = bound_argument(parameter, positional, keywords)
+            text = _string_value(value)
+            if text is not None and is_old_module(text, self._rename_map):
+                self._set(value, MODULE)
 
     def visit_Call(self, node: cst.Call) -> None:
+        self._visit_module_parameters(node)
         callees = self._callee_names(node.func)
         lasts = {callee.rsplit(".", 1)[-1] for callee in callees}
         positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
@@ -500,6 +526,37 @@ def _is_object_name(node: cst.BaseExpression) -> bool:
     """``x.__qualname__``: a class's or function's own name (``x.__name__`` is also
     checked, as a module name first)."""
     return isinstance(node, cst.Attribute) and node.attr.value == "__qualname__"
+
+
+def _dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a name or a chain of attributes of one; None for anything else
+    (``f()(x)`` calls what ``f`` returns, not ``f``)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted_name(node.value)
+        return None if head is None else f"{head}.{node.attr.value}"
+    return None
+
+
+def module_argument(callees: set[str]) -> tuple[str, ...] | None:
+    """For a call that takes a module name first (this module's import and package-data
+    tables, ``sys.modules`` look-ups): the keywords that may give it instead.
+
+    Args:
+        callees: the callee as spelled and as resolved through the module's imports
+            (``{"import_module", "importlib.import_module"}``).
+
+    Returns:
+        ``("name",)``, ``("package", "anchor", "package_or_requirement")``, or None when
+        the call is not one of these.
+    """
+    lasts = {callee.rsplit(".", 1)[-1] for callee in callees}
+    if lasts & _IMPORT_FUNCTIONS or callees & _SYS_MODULES_METHODS:
+        return ("name",)
+    if callees & _RESOURCE_FUNCTIONS or any(c.endswith(_RESOURCE_SUFFIXES) for c in callees):
+        return ("package", "anchor", "package_or_requirement")
+    return None
 
 
 def _string_value(node: cst.CSTNode | None) -> str | None:

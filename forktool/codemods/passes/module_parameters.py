@@ -1,0 +1,911 @@
+"""Which parameters of the tree's own functions and classes hold module names, shown by
+what the code does with them.
+
+A bare ``"jinja2"`` is renamed where its position says it is a module
+(``import_module("jinja2")``), and left and reported anywhere else. Libraries wrap those
+positions in their own API: ``PackageLoader(package_name)`` passes ``package_name`` to
+``import_module``, so ``PackageLoader("jinja2")`` names a module just as surely.
+:func:`expand_module_parameters` reads the tree once (with :mod:`ast`) and lists such
+parameters in ``RenameMap.module_parameters``; the codemod then renames a literal old module
+name passed there (:mod:`forktool.codemods.python.module_calls`), each file still on its own.
+
+What counts as shown: a parameter that reaches, unchanged,
+
+- the module argument of a call that takes a module name
+  (:func:`~forktool.codemods.python.strings.module_argument`: ``import_module``,
+  ``__import__``, ``find_spec``, ``importlib.resources.files``, ``pkgutil.get_data``,
+  ``pkg_resources.resource_filename``, ...) or of an entry point made by hand
+  (``EntryPoint(name, value)``), a ``sys.modules`` key or ``name in sys.modules``;
+- directly, through local names assigned from it (``name = package``), through an
+  attribute (``self.package = package`` in any method, then ``import_module(self.package)``
+  in any method of the same class), or as the argument of a call of another function or
+  class of the tree whose parameter is shown (``_DEPTH`` calls deep), the subclass calling
+  ``super().__init__(package)`` or ``cls(package)`` included; a class without an
+  ``__init__`` of its own takes its base's.
+
+Not followed: a parameter changed on the way (``"x." + package``, or a local name or
+attribute assigned anything else anywhere in the function or class), ``*args`` and
+``**kwargs``, containers, closures, attributes set in one class and used in another, calls
+through variables (``loader = PackageLoader; loader(name)``). No evidence: the string is
+left and reported, as before.
+
+:func:`evidence_report` then names the evidence for every literal old module name passed
+to such a parameter, renamed or left.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from forktool.codemods.passes.reexports import reaching_names
+from forktool.codemods.paths import module_name
+from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
+from forktool.codemods.python.strings import module_argument
+from forktool.model import Evidence, ModuleParameter, RenameMap, Tree
+
+#: How many calls deep a parameter is followed to a module-name argument.
+_DEPTH = 3
+#: Text a module that calls a module-name function contains (the first files read).
+_SINK_NEEDLES = (
+    b"import_module",
+    b"__import__",
+    b"importorskip",
+    b"find_spec",
+    b"find_loader",
+    b"run_module",
+    b"import_string",
+    b"resolve_name",
+    b"importlib",
+    b"pkgutil",
+    b"pkg_resources",
+    b"sys.modules",
+    b"EntryPoint",
+)
+_SINK_TEXT = tuple(needle.decode() for needle in _SINK_NEEDLES)
+#: Entry points made by hand: the argument (position, keyword) holding the module.
+_ENTRY_POINTS = {
+    "pkg_resources.EntryPoint": (1, "module_name"),
+    "importlib.metadata.EntryPoint": (1, "value"),
+    "importlib_metadata.EntryPoint": (1, "value"),
+}
+_SYS_MODULES = "sys.modules"
+#: Nodes that bind the name in their ``name``.
+_NAMED = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+)
+_OVERLOAD = frozenset({"overload", "typing.overload", "t.overload", "typing_extensions.overload"})
+_MAX_EVIDENCE = 3
+_MAX_TEXT = 200
+
+#: What an argument carries: ("param", parameter name) or ("attr", attribute of self).
+_Carrier = tuple[str, str]
+
+
+@dataclass
+class _Call:
+    """A call inside a function passing something it carries on."""
+
+    spelled: str | None  # None: super().__init__ or cls(...)
+    resolved: str | None
+    special: str  # "", "super" or "class"
+    where: str  # path:line
+    args: list[tuple[int | None, str | None, _Carrier]]
+
+
+@dataclass
+class _File:
+    path: str
+    modules: tuple[str, ...]  # the dotted names it may be imported under
+    imports: dict[str, str]
+    lines: list[str]
+    needles: tuple[str, ...]  # text a function calling a module-name function contains
+
+
+@dataclass
+class _Function:
+    """A function or method of the tree and what its body does with its parameters (read
+    only once its text mentions something that matters: :meth:`_Index.analyze`)."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    info: _File
+    label: str  # "helper", "Loader.load", "Loader" (its __init__)
+    owner: _Class | None
+    module_level: bool
+    params: dict[str, tuple[int | None, str | None]]
+    first: str | None  # self or cls
+    classmethod: bool
+    overload: bool
+    analyzed: bool = False
+    sinks: list[tuple[_Carrier, str]] = field(default_factory=list)  # (carrier, tail)
+    calls: list[_Call] = field(default_factory=list)
+    attr_sets: list[tuple[str, str | None]] = field(default_factory=list)
+    proven: dict[str, str] = field(default_factory=dict)  # parameter -> evidence
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def path(self) -> str:
+        return self.info.path
+
+    @property
+    def line(self) -> int:
+        return self.node.lineno
+
+    @functools.cached_property
+    def text(self) -> str:
+        end = self.node.end_lineno or self.node.lineno
+        return "\n".join(self.info.lines[self.node.lineno - 1 : end])
+
+
+@dataclass
+class _Class:
+    """A class of the tree: its methods, bases, and the attributes its methods set."""
+
+    path: str
+    line: int
+    name: str
+    module_level: bool
+    bases: list[tuple[str, str | None]]
+    methods: list[_Function] = field(default_factory=list)
+    init: _Function | None = None
+    attr_sinks: dict[str, str] = field(default_factory=dict)  # attribute -> tail
+    inherited: tuple[ModuleParameter, ...] = ()
+
+
+def expand_module_parameters(tree: Tree, rename: RenameMap) -> RenameMap:
+    """List the parameters of the tree's functions and classes shown to hold module names.
+
+    Args:
+        tree: the release tree (relative POSIX path -> file); Python modules (``.py``,
+            ``.pyw``) that call a module-name function are read first, then those that
+            call what was found, ``_DEPTH`` times at most. Modules that do not parse are
+            skipped.
+        rename: the rename map.
+
+    Returns:
+        ``rename`` itself when nothing is found, else a copy whose ``module_parameters``
+        maps each callee name to its parameters: the qualified name of a module-level
+        function or class (and every name an old package re-exports it under; a module
+        outside the old packages under each dotted tail of its path), and the plain name
+        (``PackageLoader``, ``load`` for a method), which is ``proven`` only when every
+        ``def`` or ``class`` of that name in the tree's text has the parameter. Never
+        raises.
+    """
+    if not rename.packages:
+        return rename
+    index = _Index(tree, rename)
+    index.read(path for path, data in index.sources.items() if _mentions(data, _SINK_NEEDLES))
+    index.analyze_sinks()
+    table = index.settle()
+    for _ in range(_DEPTH):
+        names = _callee_names(table)
+        if not names:
+            break
+        pattern = _words(names)
+        index.read(path for path, data in index.sources.items() if pattern.search(data))
+        index.analyze(names)
+        if not index.propagate(table):
+            break
+        table = index.settle()
+    if not table:
+        return rename
+    return dataclasses.replace(rename, module_parameters=table)
+
+
+def evidence_report(
+    tree: Tree, rename: RenameMap, renamed: Mapping[str, tuple[str, bytes]]
+) -> tuple[Evidence, ...]:
+    """The evidence for each literal old module name passed to a parameter of
+    ``rename.module_parameters``: renamed, or left because not every function of that
+    name has the parameter (or the keep-list holds it).
+
+    Args:
+        tree: the input tree.
+        rename: the rename map, ``module_parameters`` expanded over ``tree``.
+        renamed: input path -> (path in the transformed tree, its new bytes).
+
+    Returns:
+        One :class:`~forktool.model.Evidence` per such literal, sorted by path and line.
+        Never raises.
+    """
+    if not rename.module_parameters:
+        return ()
+    quoted = re.compile(
+        "|".join(rf"""['"]{re.escape(old)}[\w.]*['"]""" for old in rename.packages).encode()
+    )
+    callees = {key.rsplit(".", 1)[-1].encode() for key in rename.module_parameters}
+    found: list[Evidence] = []
+    for path, entry in sorted(tree.items()):
+        if path not in renamed or not _is_module_file(path, entry.symlink):
+            continue
+        if quoted.search(entry.data) is None or not _mentions(entry.data, tuple(callees)):
+            continue
+        syntax = _parse(entry.data)
+        if syntax is None:
+            continue
+        new_path, new_data = renamed[path]
+        new_lines = new_data.decode("utf-8", "replace").splitlines()
+        for line, value, parameter in _literal_arguments(syntax, rename):
+            text = new_lines[line - 1] if line <= len(new_lines) else ""
+            left = f'"{value}"' in text or f"'{value}'" in text
+            found.append(Evidence(new_path, line, _excerpt(text), parameter.evidence, not left))
+    return tuple(sorted(set(found), key=lambda item: (item.path, item.line, item.evidence)))
+
+
+def _literal_arguments(
+    syntax: ast.Module, rename: RenameMap
+) -> Iterator[tuple[int, str, ModuleParameter]]:
+    """(line, value, parameter) for each literal old module name passed to a parameter
+    listed in ``rename.module_parameters``, proven or not."""
+    imports = _imports(syntax)
+    for node in ast.walk(syntax):
+        if not isinstance(node, ast.Call):
+            continue
+        spelled = _dotted(node.func)
+        if spelled is None:
+            continue
+        found = callee_parameters(spelled, _resolve(spelled, imports), rename, proven=False)
+        positional, keywords = _arguments(node)
+        for parameter in found:
+            value = bound_argument(parameter, positional, keywords)
+            if (
+                isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+                and is_old_module(value.value, rename)
+            ):
+                yield value.lineno, value.value, parameter
+
+
+class _Index:
+    """The functions and classes of the modules read so far, and what is shown of them."""
+
+    def __init__(self, tree: Tree, rename: RenameMap) -> None:
+        self.tree = tree
+        self.rename = rename
+        self.sources = {
+            path: entry.data for path, entry in tree.items() if _is_module_file(path, entry.symlink)
+        }
+        self.read_paths: set[str] = set()
+        self.files: dict[str, _File] = {}
+        self.functions: list[_Function] = []
+        self.classes: list[_Class] = []
+        self.sites: dict[str, list[tuple[str, int]]] = {}  # name -> its def/class lines
+
+    # --- reading -----------------------------------------------------------------------
+
+    def read(self, paths: Iterable[str]) -> None:
+        """Index the functions and classes of ``paths`` (their bodies are analysed later)."""
+        for path in sorted(set(paths) - self.read_paths):
+            self.read_paths.add(path)
+            syntax = _parse(self.sources[path])
+            if syntax is None:
+                continue
+            imports = _imports(syntax)
+            needles = _SINK_TEXT + tuple(
+                local for local, dotted in imports.items() if _mentions_text(dotted, _SINK_TEXT)
+            )
+            text = self.sources[path].decode("utf-8", "replace")
+            info = _File(path, _module_names(path, self.rename), imports, text.split("\n"), needles)
+            self.files[path] = info
+            self._read_body(syntax.body, info, None, module_level=True)
+
+    def _read_body(
+        self, body: list[ast.stmt], info: _File, owner: _Class | None, module_level: bool
+    ) -> None:
+        for node in _definitions(body):
+            if isinstance(node, ast.ClassDef):
+                self._read_class(node, info, module_level and owner is None)
+                continue
+            function = _function(node, info, owner, module_level and owner is None)
+            self.functions.append(function)
+            if owner is not None:
+                owner.methods.append(function)
+                if node.name == "__init__" and owner.init is None:
+                    owner.init = function
+            self._read_body(node.body, info, None, module_level=False)
+
+    def _read_class(self, node: ast.ClassDef, info: _File, module_level: bool) -> None:
+        bases = []
+        for base in node.bases:
+            spelled = _dotted(base)
+            if spelled is not None:
+                bases.append((spelled, _resolve(spelled, info.imports)))
+        owner = _Class(info.path, node.lineno, node.name, module_level, bases)
+        self.classes.append(owner)
+        self._read_body(node.body, info, owner, module_level=False)
+
+    def analyze_sinks(self) -> None:
+        """Analyse the functions that may call a module-name function."""
+        for function in self.functions:
+            if not function.analyzed and _mentions_text(function.text, function.info.needles):
+                _analyze(function)
+
+    def analyze(self, names: set[str]) -> None:
+        """Analyse the functions that mention one of ``names``, and every method of a class
+        whose base is one of them (``super().__init__(name)``)."""
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b")
+        for function in self.functions:
+            if not function.analyzed and pattern.search(function.text):
+                _analyze(function)
+        for owner in self.classes:
+            if any(spelled.rsplit(".", 1)[-1] in names for spelled, _ in owner.bases):
+                self._analyze_methods(owner)
+
+    def _analyze_methods(self, owner: _Class) -> None:
+        for method in owner.methods:
+            if not method.analyzed:
+                _analyze(method)
+
+    def _definition_sites(self, name: str) -> list[tuple[str, int]]:
+        """Where ``def name`` or ``class name`` is written in the tree's modules (their
+        text, so a definition is never missed; one in a string counts too)."""
+        if name not in self.sites:
+            pattern = re.compile(rb"\b(?:def|class)\s+" + re.escape(name.encode()) + rb"\b")
+            self.sites[name] = [
+                (path, data.count(b"\n", 0, match.start()) + 1)
+                for path, data in sorted(self.sources.items())
+                if name.encode() in data
+                for match in pattern.finditer(data)
+            ]
+        return self.sites[name]
+
+    # --- proving -----------------------------------------------------------------------
+
+    def settle(self) -> dict[str, tuple[ModuleParameter, ...]]:
+        """What is shown so far, attributes followed: the table of
+        :func:`expand_module_parameters`."""
+        self.prove_attributes()
+        return self.table()
+
+    def prove_attributes(self) -> None:
+        """``self.x = param`` in a method, ``import_module(self.x)`` in any method of the
+        class: the parameter is shown (unless ``self.x`` is also set to anything else)."""
+        for function in self.functions:
+            for (kind, name), tail in function.sinks:
+                if kind == "param":
+                    function.proven.setdefault(name, f"{function.label}({name}) -> {tail}")
+                elif function.owner is not None:
+                    function.owner.attr_sinks.setdefault(name, tail)
+        for owner in self.classes:
+            if not owner.attr_sinks:
+                continue
+            self._analyze_methods(owner)
+            sets: dict[str, list[tuple[_Function, str | None]]] = {}
+            for method in owner.methods:
+                for attr, param in method.attr_sets:
+                    sets.setdefault(attr, []).append((method, param))
+            for attr, tail in sorted(owner.attr_sinks.items()):
+                assigned = sets.get(attr, [])
+                if any(param is None for _, param in assigned):
+                    continue  # also set to something else
+                for method, param in assigned:
+                    assert param is not None
+                    evidence = f"{method.label}({param}) -> self.{attr} -> {tail}"
+                    method.proven.setdefault(param, evidence)
+
+    def propagate(self, table: Mapping[str, tuple[ModuleParameter, ...]]) -> bool:
+        """One more call deep: a parameter passed on to a parameter shown; True if any."""
+        rename = dataclasses.replace(self.rename, module_parameters=table)
+        changed = False
+        for owner in self.classes:
+            if owner.init is None and not owner.inherited:
+                inherited = self._base_parameters(owner, rename)
+                if inherited:
+                    owner.inherited = tuple(
+                        dataclasses.replace(item, evidence=f"{owner.name} -> {item.evidence}")
+                        for item in inherited
+                    )
+                    changed = True
+        for function in self.functions:
+            for call in function.calls:
+                for parameter in self._call_parameters(function, call, rename):
+                    changed |= self._pass_on(function, call, parameter)
+        return changed
+
+    def _pass_on(self, function: _Function, call: _Call, parameter: ModuleParameter) -> bool:
+        head, _, rest = parameter.evidence.partition(" -> ")
+        tail = f"{head} at {call.where} -> {rest}" if rest else f"{head} at {call.where}"
+        changed = False
+        for position, keyword, (kind, name) in call.args:
+            if not (
+                (position is not None and position == parameter.position)
+                or (keyword is not None and keyword == parameter.keyword)
+            ):
+                continue
+            if kind == "param" and name not in function.proven:
+                function.proven[name] = f"{function.label}({name}) -> {tail}"
+                changed = True
+            elif kind == "attr" and function.owner and name not in function.owner.attr_sinks:
+                function.owner.attr_sinks[name] = tail
+                changed = True
+        return changed
+
+    def _call_parameters(
+        self, function: _Function, call: _Call, rename: RenameMap
+    ) -> tuple[ModuleParameter, ...]:
+        owner = function.owner
+        if call.special == "super" and owner is not None:
+            return self._base_parameters(owner, rename)
+        if call.special == "class" and owner is not None:
+            return self._class_parameters(owner, rename)
+        if call.spelled is None:
+            return ()
+        return callee_parameters(call.spelled, call.resolved, rename)
+
+    def _base_parameters(self, owner: _Class, rename: RenameMap) -> tuple[ModuleParameter, ...]:
+        for spelled, resolved in owner.bases:
+            found = callee_parameters(spelled, resolved, rename)
+            if found:
+                return found
+        return ()
+
+    def _class_parameters(self, owner: _Class, rename: RenameMap) -> tuple[ModuleParameter, ...]:
+        if owner.init is None:
+            return owner.inherited or self._base_parameters(owner, rename)
+        return _parameters(owner.init)
+
+    # --- the table ---------------------------------------------------------------------
+
+    def table(self) -> dict[str, tuple[ModuleParameter, ...]]:
+        """Callee name -> parameters, for what is shown so far (see
+        :func:`expand_module_parameters`)."""
+        shown: list[tuple[_Function | _Class, tuple[ModuleParameter, ...]]] = []
+        for function in self.functions:
+            if function.proven and function.name != "__init__" and not function.overload:
+                shown.append((function, _parameters(function)))
+        for owner in self.classes:
+            found = _parameters(owner.init) if owner.init is not None else owner.inherited
+            if found:
+                shown.append((owner, found))
+        # ``import_string`` and the like take a module name by their own name already.
+        shown = [(item, found) for item, found in shown if _sink(item.name, None) is None]
+        if not shown:
+            return {}
+        qualified: dict[str, tuple[ModuleParameter, ...]] = {}
+        for item, found in shown:
+            if item.module_level:
+                for module in self.files[item.path].modules:
+                    qualified.setdefault(f"{module}.{item.name}", found)
+        in_packages = [name for name in qualified if self._in_package(name)]
+        for name, names in reaching_names(self.tree, self.rename, in_packages).items():
+            for alias in names:
+                qualified.setdefault(alias, qualified[name])
+        return dict(sorted({**qualified, **self._plain_names(shown)}.items()))
+
+    def _in_package(self, qualified: str) -> bool:
+        return any(qualified.startswith(old + ".") for old in self.rename.packages)
+
+    def _plain_names(
+        self, shown: list[tuple[_Function | _Class, tuple[ModuleParameter, ...]]]
+    ) -> dict[str, tuple[ModuleParameter, ...]]:
+        """Plain name -> parameters: proven where every definition of the name has them."""
+        plain: dict[str, tuple[ModuleParameter, ...]] = {}
+        for name in sorted({item.name for item, _ in shown}):
+            if _dunder(name):
+                continue
+            overloads = {(f.path, f.line) for f in self.functions if f.overload and f.name == name}
+            sites = [site for site in self._definition_sites(name) if site not in overloads]
+            slots: dict[tuple[int | None, str | None], list[tuple[str, int, str]]] = {}
+            for item, found in shown:
+                if item.name != name:
+                    continue
+                for parameter in found:
+                    slots.setdefault((parameter.position, parameter.keyword), []).append(
+                        (item.path, item.line, parameter.evidence)
+                    )
+            entries = []
+            for (position, keyword), having in sorted(slots.items(), key=_slot_order):
+                evidence = "; ".join(text for _, _, text in having[:_MAX_EVIDENCE])
+                places = {(path, line) for path, line, _ in having}
+                others = [site for site in sites if site not in places]
+                if others:
+                    where = ", ".join(f"{path}:{line}" for path, line in others[:_MAX_EVIDENCE])
+                    evidence += f"; not shown for {len(others)} other {name} ({where})"
+                entries.append(ModuleParameter(position, keyword, evidence, not others))
+            plain[name] = tuple(entries)
+        return plain
+
+
+def _function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    info: _File,
+    owner: _Class | None,
+    module_level: bool,
+) -> _Function:
+    """A function's record: its parameters as a call passes them (``self`` left out)."""
+    decorators = {_dotted(item) for item in node.decorator_list}
+    arguments = node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    only = len(arguments.posonlyargs)
+    first = None
+    if owner is not None and "staticmethod" not in decorators and positional:
+        first = positional.pop(0).arg
+        only = max(0, only - 1)
+    params: dict[str, tuple[int | None, str | None]] = {
+        arg.arg: (number, None if number < only else arg.arg)
+        for number, arg in enumerate(positional)
+    }
+    params.update({arg.arg: (None, arg.arg) for arg in arguments.kwonlyargs})
+    label = node.name if owner is None else f"{owner.name}.{node.name}"
+    if owner is not None and node.name == "__init__":
+        label = owner.name
+    return _Function(
+        node,
+        info,
+        label,
+        owner,
+        module_level,
+        params,
+        first,
+        "classmethod" in decorators,
+        bool(decorators & _OVERLOAD),
+    )
+
+
+def _analyze(function: _Function) -> None:
+    function.analyzed = True
+    _Body(function).read(function.node.body)
+
+
+class _Body:
+    """Reads one function body: which names carry a parameter unchanged, which calls get
+    them, what is set on ``self``."""
+
+    def __init__(self, function: _Function) -> None:
+        self.function = function
+        self.info = function.info
+        self.first = function.first  # self (or cls)
+        self.cls = function.classmethod
+        self.carriers: dict[str, str] = {}
+
+    def read(self, body: list[ast.stmt]) -> None:
+        nodes = list(_own_nodes(body))
+        self.carriers = _carriers(nodes, set(self.function.params))
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.Subscript) and _dotted(node.value) == _SYS_MODULES:
+                self._sink(node.slice, _SYS_MODULES, node.lineno)
+            elif isinstance(node, ast.Compare):
+                self._compare(node)
+        held = {
+            id(target): param
+            for node in nodes
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
+            and node.value is not None
+            and (target := _single_target(node)) is not None
+            and (param := self._param(node.value)) is not None
+        }
+        for node in nodes:
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                attr = self._self_attribute(node)
+                if attr is not None:
+                    self.function.attr_sets.append((attr, held.get(id(node))))
+
+    def _compare(self, node: ast.Compare) -> None:
+        left = node.left
+        for operator, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(operator, (ast.In, ast.NotIn)) and _dotted(right) == _SYS_MODULES:
+                self._sink(left, f"in {_SYS_MODULES}", node.lineno)
+            left = right
+
+    def _param(self, node: ast.expr) -> str | None:
+        carried = self._carrier(node)
+        return carried[1] if carried is not None and carried[0] == "param" else None
+
+    def _call(self, node: ast.Call) -> None:
+        spelled = _dotted(node.func)
+        resolved = _resolve(spelled, self.info.imports) if spelled else None
+        positional, keywords = _arguments(node)
+        if spelled is not None:
+            sink = _sink(spelled, resolved)
+            if sink is not None:
+                position, names = sink
+                argument = positional[position] if position < len(positional) else None
+                for name in names:
+                    argument = argument if argument is not None else keywords.get(name)
+                self._sink(argument, spelled, node.lineno)
+                return
+        special = self._special(node.func)
+        if spelled is None and not special:
+            return
+        args: list[tuple[int | None, str | None, _Carrier]] = []
+        for number, value in enumerate(positional):
+            carried = self._carrier(value)
+            if carried is not None:
+                args.append((number, None, carried))
+        for keyword, value in keywords.items():
+            carried = self._carrier(value)
+            if carried is not None:
+                args.append((None, keyword, carried))
+        if args:
+            where = f"{self.function.path}:{node.lineno}"
+            callee = None if special else spelled
+            self.function.calls.append(_Call(callee, resolved, special, where, args))
+
+    def _special(self, func: ast.expr) -> str:
+        """``super().__init__`` -> "super"; ``cls`` in a classmethod -> "class"."""
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "__init__"
+            and isinstance(func.value, ast.Call)
+            and _dotted(func.value.func) == "super"
+        ):
+            return "super"
+        if self.cls and isinstance(func, ast.Name) and func.id == self.first:
+            return "class"
+        return ""
+
+    def _sink(self, argument: ast.expr | None, label: str, line: int) -> None:
+        carried = self._carrier(argument)
+        if carried is not None:
+            tail = f"{label} at {self.function.path}:{line}"
+            self.function.sinks.append((carried, tail))
+
+    def _carrier(self, node: ast.expr | None) -> _Carrier | None:
+        if isinstance(node, ast.Name) and node.id in self.carriers:
+            return ("param", self.carriers[node.id])
+        attr = self._self_attribute(node)
+        return None if attr is None else ("attr", attr)
+
+    def _self_attribute(self, node: ast.expr | None) -> str | None:
+        if (
+            self.first is not None
+            and not self.cls
+            and isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == self.first
+        ):
+            return node.attr
+        return None
+
+
+def _carriers(nodes: list[ast.AST], params: set[str]) -> dict[str, str]:
+    """Local name -> the parameter it holds unchanged: every binding of the name in the
+    function is ``name = <a name holding that parameter>`` (a parameter never rebound
+    holds itself)."""
+    sources: dict[str, set[str | None]] = {}
+    for node in nodes:
+        for name, source in _bindings(node):
+            sources.setdefault(name, set()).add(source)
+    carriers = {param: param for param in params if param not in sources}
+    changed = True
+    while changed:
+        changed = False
+        for name, held in sources.items():
+            if name in carriers or name in params or None in held:
+                continue
+            origins = {carriers.get(source) for source in held if source is not None}
+            if len(origins) == 1 and None not in origins:
+                origin = origins.pop()
+                assert origin is not None
+                carriers[name] = origin
+                changed = True
+    return carriers
+
+
+def _bindings(node: ast.AST) -> Iterator[tuple[str, str | None]]:
+    """(name, the name assigned to it, or None for anything else) for each name ``node``
+    binds."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_alias(node):
+        target, value = _single_target(node), node.value
+        assert isinstance(target, ast.Name) and isinstance(value, ast.Name)
+        yield target.id, value.id
+        return
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        yield node.id, None
+    elif isinstance(node, _NAMED) and node.name:
+        yield node.name, None
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            yield (alias.asname or alias.name).split(".")[0], None
+    elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        for name in node.names:
+            yield name, None
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        yield node.rest, None
+
+
+def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a function body, not looking into nested functions, classes and
+    lambdas (their own scopes); the nested definition itself is yielded (it binds a name)."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign | ast.AnnAssign) and _is_alias(node):
+            # ``name = other``: its target Name is a binding already accounted for
+            stack.extend(reversed(list(ast.iter_child_nodes(node))[1:]))
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _single_target(node: ast.Assign | ast.AnnAssign) -> ast.expr | None:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return targets[0] if len(targets) == 1 else None
+
+
+def _is_alias(node: ast.Assign | ast.AnnAssign) -> bool:
+    """``name = other``: one name assigned another."""
+    return isinstance(_single_target(node), ast.Name) and isinstance(node.value, ast.Name)
+
+
+def _definitions(
+    body: list[ast.stmt],
+) -> Iterator[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions and classes a body defines, looking into ``if``/``try``/``with``."""
+    for statement in body:
+        if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield statement
+        elif isinstance(statement, ast.If):
+            yield from _definitions(statement.body)
+            yield from _definitions(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                yield from _definitions(block)
+            for handler in statement.handlers:
+                yield from _definitions(handler.body)
+        elif isinstance(statement, ast.With):
+            yield from _definitions(statement.body)
+
+
+def _parameters(function: _Function) -> tuple[ModuleParameter, ...]:
+    """The parameters shown of ``function``, in their order."""
+    found = [
+        ModuleParameter(*function.params[name], evidence)
+        for name, evidence in function.proven.items()
+        if name in function.params
+    ]
+    return tuple(sorted(found, key=lambda item: _slot_order(((item.position, item.keyword), 0))))
+
+
+def _callee_names(table: Mapping[str, tuple[ModuleParameter, ...]]) -> set[str]:
+    """The last names of the callees a call can be matched to (proven entries only)."""
+    return {key.rsplit(".", 1)[-1] for key, found in table.items() if any(p.proven for p in found)}
+
+
+def _words(names: Iterable[str]) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(name.encode()) for name in sorted(names))
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
+def _slot_order(item: tuple[tuple[int | None, str | None], object]) -> tuple[int, str]:
+    (position, keyword), _ = item
+    return (-1 if position is None else position, keyword or "")
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _sink(spelled: str, resolved: str | None) -> tuple[int, tuple[str, ...]] | None:
+    """(position, keywords) of the module argument of a call that takes one, else None."""
+    callees = {spelled} if resolved is None else {spelled, resolved}
+    keywords = module_argument(callees)
+    if keywords is not None:
+        return 0, keywords
+    for callee in sorted(callees):
+        if callee in _ENTRY_POINTS:
+            position, keyword = _ENTRY_POINTS[callee]
+            return position, (keyword,)
+    return None
+
+
+def _arguments(node: ast.Call) -> tuple[list[ast.expr], dict[str, ast.expr]]:
+    """A call's positional arguments up to the first ``*args``, and its keywords."""
+    positional: list[ast.expr] = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            break
+        positional.append(arg)
+    keywords = {item.arg: item.value for item in node.keywords if item.arg is not None}
+    return positional, keywords
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for a name or a chain of attributes of one, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
+
+
+def _imports(syntax: ast.Module) -> dict[str, str]:
+    """Local name -> the dotted name it was imported as, for every absolute import of
+    the module, at any depth (as :class:`~forktool.codemods.python.strings.StringContexts`
+    reads them)."""
+    imported: dict[str, str] = {}
+    for node in _statements(syntax.body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname is not None:
+                    imported[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    imported[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                if alias.name != "*":
+                    imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return imported
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of ``body``, nested blocks included (expressions not looked into)."""
+    for statement in body:
+        yield statement
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(statement, name, None)
+            if isinstance(block, list):
+                for item in block:
+                    if isinstance(item, ast.stmt):
+                        yield from _statements([item])
+                    elif isinstance(item, (ast.ExceptHandler, ast.match_case)):
+                        yield from _statements(item.body)
+
+
+def _resolve(spelled: str, imports: Mapping[str, str]) -> str | None:
+    head, _, rest = spelled.partition(".")
+    resolved = imports.get(head)
+    return None if resolved is None else resolved + ("." + rest if rest else "")
+
+
+def _module_names(path: str, rename: RenameMap) -> tuple[str, ...]:
+    """The dotted names a module may be imported under: its name in an old package; else
+    each dotted tail of its path (``tests/util/helpers.py``: ``tests.util.helpers``,
+    ``util.helpers``, ``helpers``), whichever directory is on ``sys.path``."""
+    name = module_name(path, rename)
+    if name is not None:
+        return (name,)
+    parts = path.rsplit(".", 1)[0].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    names = []
+    for start in range(len(parts)):
+        tail = parts[start:]
+        if all(part.isidentifier() for part in tail):
+            names.append(".".join(tail))
+    return tuple(names)
+
+
+def _is_module_file(path: str, symlink: bool) -> bool:
+    return not symlink and path.endswith((".py", ".pyw"))
+
+
+def _mentions(data: bytes, needles: tuple[bytes, ...]) -> bool:
+    return any(needle in data for needle in needles)
+
+
+def _mentions_text(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
+
+
+def _parse(data: bytes) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _excerpt(line: str) -> str:
+    text = line.strip()
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
