@@ -1,3 +1,4 @@
 """Tree-wide passes run once before the per-file codemods: where packages live
-(:mod:`.roots`), which names reach a renamed symbol (:mod:`.reexports`), and which
-subpackages read like file or host names (:mod:`.modules`)."""
+(:mod:`.roots`), which names reach a renamed symbol (:mod:`.reexports`), which
+subpackages read like file or host names (:mod:`.modules`), and which parameters of the
+tree's functions hold module names (:mod:`.module_parameters`)."""

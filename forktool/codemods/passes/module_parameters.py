@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from forktool.codemods.passes.reexports import reaching_names
 from forktool.codemods.paths import module_name
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
-from forktool.codemods.python.strings import module_argument
+from forktool.codemods.python.strings import MODULE, module_argument, rename_in_context
 from forktool.model import Evidence, ModuleParameter, RenameMap, Tree
 
 #: How many calls deep a parameter is followed to a module-name argument.
@@ -240,8 +240,13 @@ def evidence_report(
         new_lines = new_data.decode("utf-8", "replace").splitlines()
         for line, value, parameter in _literal_arguments(syntax, rename):
             text = new_lines[line - 1] if line <= len(new_lines) else ""
-            left = f'"{value}"' in text or f"'{value}'" in text
-            found.append(Evidence(new_path, line, _excerpt(text), parameter.evidence, not left))
+            # What the codemod did with it: the module context's rename, where proven.
+            done = (
+                parameter.proven
+                and new_data != entry.data  # not a file carried over untransformed
+                and rename_in_context(value, MODULE, rename) is not None
+            )
+            found.append(Evidence(new_path, line, _excerpt(text), parameter.evidence, done))
     return tuple(sorted(set(found), key=lambda item: (item.path, item.line, item.evidence)))
 
 
