@@ -43,10 +43,12 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from forktool.codemods.names import FILE_SUFFIXES, HOST_LABELS
 from forktool.codemods.passes.reexports import reaching_names
 from forktool.codemods.paths import module_name
+from forktool.codemods.python.codemod import rename_string_value
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
-from forktool.codemods.python.strings import MODULE, module_argument, rename_in_context
+from forktool.codemods.python.strings import GENERIC, MODULE, module_argument
 from forktool.model import Evidence, ModuleParameter, RenameMap, Tree
 
 #: How many calls deep a parameter is followed to a module-name argument.
@@ -87,6 +89,8 @@ _NAMED = (
 _OVERLOAD = frozenset({"overload", "typing.overload", "t.overload", "typing_extensions.overload"})
 _MAX_EVIDENCE = 3
 _MAX_TEXT = 200
+#: Line ends as the parser counts lines.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: What an argument carries: ("param", parameter name) or ("attr", attribute of self).
 _Carrier = tuple[str, str]
@@ -209,8 +213,8 @@ def evidence_report(
     tree: Tree, rename: RenameMap, renamed: Mapping[str, tuple[str, bytes]]
 ) -> tuple[Evidence, ...]:
     """The evidence for each literal old module name passed to a parameter of
-    ``rename.module_parameters``: renamed, or left because not every function of that
-    name has the parameter (or the keep-list holds it).
+    ``rename.module_parameters`` whose fate this rule decided: renamed, or left because
+    not every function of that name has the parameter.
 
     Args:
         tree: the input tree.
@@ -223,8 +227,14 @@ def evidence_report(
     """
     if not rename.module_parameters:
         return ()
+    # Where the rule can decide: a bare package, or a module named like a file or host
+    # (which the position-blind rules leave); any other module path is renamed anyway.
+    labels = "|".join(sorted(FILE_SUFFIXES | HOST_LABELS))
     quoted = re.compile(
-        "|".join(rf"""['"]{re.escape(old)}[\w.]*['"]""" for old in rename.packages).encode()
+        "|".join(
+            rf"""['"]{re.escape(old)}(?:[\w.]*\.(?:{labels}))?['"]""" for old in rename.packages
+        ).encode(),
+        re.IGNORECASE,
     )
     callees = {key.rsplit(".", 1)[-1].encode() for key in rename.module_parameters}
     found: list[Evidence] = []
@@ -237,15 +247,21 @@ def evidence_report(
         if syntax is None:
             continue
         new_path, new_data = renamed[path]
-        new_lines = new_data.decode("utf-8", "replace").splitlines()
+        new_lines = _LINE_BREAK.split(new_data.decode("utf-8", "replace"))
         for line, value, parameter in _literal_arguments(syntax, rename):
+            # Only where the rule decides: a string the position-blind rules rename the
+            # same way anyway (``"jinja2.ext"``) is not this rule's doing.
+            generic = rename_string_value(value, GENERIC, rename)
+            if parameter.proven:
+                module = rename_string_value(value, MODULE, rename)
+                if module == generic:
+                    continue
+                done = module != value and new_data != entry.data  # not carried over as is
+            elif generic == value:
+                done = False
+            else:
+                continue
             text = new_lines[line - 1] if line <= len(new_lines) else ""
-            # What the codemod did with it: the module context's rename, where proven.
-            done = (
-                parameter.proven
-                and new_data != entry.data  # not a file carried over untransformed
-                and rename_in_context(value, MODULE, rename) is not None
-            )
             found.append(Evidence(new_path, line, _excerpt(text), parameter.evidence, done))
     return tuple(sorted(set(found), key=lambda item: (item.path, item.line, item.evidence)))
 
