@@ -4,6 +4,7 @@ golden before/after trees, the evidence report, and what is not followed."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import textwrap
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from forktool.codemods.passes.module_parameters import expand_module_parameters
 from forktool.model import Evidence, FileEntry, ModuleParameter, RenameMap, TransformResult
 from forktool.transform.cache import fingerprint
 from forktool.transform.tree import transform_tree
-from tests.helpers import build_file_tree
+from tests.helpers import build_file_tree, git, run_cli
 
 from .maps import FLASK
 
@@ -45,6 +46,11 @@ PACKAGE = {
 
         class ThemeLoader(PackageLoader):
             pass
+
+
+        @dataclasses.dataclass
+        class PageLoader(PackageLoader):
+            page: str
 
 
         class SkinLoader(PackageLoader):
@@ -192,7 +198,7 @@ def test_what_is_shown_of_each_parameter() -> None:
         ModuleParameter(
             None,
             "theme",
-            "SkinLoader(theme) -> PackageLoader(package_name) at src/flask/loaders.py:25 "
+            "SkinLoader(theme) -> PackageLoader(package_name) at src/flask/loaders.py:30 "
             "-> import_module at src/flask/loaders.py:8",
         ),
     )
@@ -200,23 +206,24 @@ def test_what_is_shown_of_each_parameter() -> None:
         ModuleParameter(
             0,
             "pkg",
-            "make_loader(pkg) -> PackageLoader(package_name) at src/flask/loaders.py:31 "
+            "make_loader(pkg) -> PackageLoader(package_name) at src/flask/loaders.py:36 "
             "-> import_module at src/flask/loaders.py:8",
         ),
     )
     assert table["level4"][0].evidence.startswith("level4(d) -> level3(c) at src/flask/chain.py")
-    for unshown in ("level5", "load_prefixed", "load_all", "PackageLoader.__init__"):
+    # A dataclass writes its own __init__: its base's parameters are not its own.
+    for unshown in ("level5", "load_prefixed", "load_all", "PackageLoader.__init__", "PageLoader"):
         assert unshown not in table
     assert "package_path" not in {p.keyword for p in table["PackageLoader"]}
     # ``find`` is also defined in tests/helpers.py, where nothing shows a module name.
     assert table["flask.loaders.find"] == (
-        ModuleParameter(0, "name", "find(name) -> import_module at src/flask/loaders.py:35"),
+        ModuleParameter(0, "name", "find(name) -> import_module at src/flask/loaders.py:40"),
     )
     assert table["find"] == (
         ModuleParameter(
             0,
             "name",
-            "find(name) -> import_module at src/flask/loaders.py:35; "
+            "find(name) -> import_module at src/flask/loaders.py:40; "
             "not shown for 1 other find (tests/helpers.py:1)",
             proven=False,
         ),
@@ -234,7 +241,7 @@ def test_the_report_names_the_evidence_for_renamed_and_left_strings() -> None:
             path,
             20,
             'finder.find("flask")',
-            "find(name) -> import_module at src/flask/loaders.py:35; "
+            "find(name) -> import_module at src/flask/loaders.py:40; "
             "not shown for 1 other find (tests/helpers.py:1)",
             False,
         )
@@ -314,3 +321,53 @@ def test_forktool_rename_prints_the_evidence(tmp_path: Path) -> None:
 def test_a_map_without_packages_is_left_alone() -> None:
     rename = RenameMap(distributions={"Flask": "Framework"})
     assert expand_module_parameters(tree_of(PACKAGE), rename) is rename
+
+
+def test_forktool_leftovers_keeps_the_evidence_of_a_sync(
+    definition: Path, upstream_repo: Path
+) -> None:
+    build_file_tree(
+        upstream_repo,
+        {
+            "src/mypkg/loading.py": """\
+                import importlib
+
+
+                def load(name):
+                    return importlib.import_module(name)
+                """,
+            "tests/fake.py": "def load(name):\n    return name\n",
+            "tests/test_loading.py": """\
+                from mypkg.loading import load
+
+
+                def test_load(other):
+                    assert load("mypkg").__name__
+                    assert other.load("mypkg")
+                """,
+        },
+    )
+    git(upstream_repo, "add", "--all")
+    git(upstream_repo, "commit", "-qm", "a loader")
+    git(upstream_repo, "tag", "v1.5")
+    assert run_cli(definition, "sync", "--to", "1.5").exit_code == 0
+    shown = "load(name) -> importlib.import_module at src/mypkg/loading.py:5"
+    listing = run_cli(definition, "leftovers", "mypkg").output.splitlines()
+    renamed_at = listing.index(
+        'tests/test_loading.py:5: string (renamed as a module name) assert load("ourpkg").__name__'
+    )
+    assert listing[renamed_at + 1] == f"  evidence: {shown}"
+    left_at = listing.index(
+        'tests/test_loading.py:6: string (ambiguous) assert other.load("mypkg")'
+    )
+    assert listing[left_at + 1] == (
+        f"  evidence: {shown}; not shown for 1 other load (tests/fake.py:1)"
+    )
+    ambiguous = run_cli(definition, "leftovers", "mypkg", "--reason", "ambiguous").output
+    assert "renamed as a module name" not in ambiguous
+    assert f"  evidence: {shown}; not shown" in ambiguous
+    document = json.loads(run_cli(definition, "leftovers", "mypkg", "--json").stdout)
+    assert [(item["line"], item["renamed"]) for item in document["evidence"]] == [
+        (5, True),
+        (6, False),
+    ]

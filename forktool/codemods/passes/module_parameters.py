@@ -20,8 +20,8 @@ What counts as shown: a parameter that reaches, unchanged,
   attribute (``self.package = package`` in any method, then ``import_module(self.package)``
   in any method of the same class), or as the argument of a call of another function or
   class of the tree whose parameter is shown (``_DEPTH`` calls deep), the subclass calling
-  ``super().__init__(package)`` or ``cls(package)`` included; a class without an
-  ``__init__`` of its own takes its base's.
+  ``super().__init__(package)`` or ``cls(package)`` included; a plain class without an
+  ``__init__`` of its own takes its base's (not a ``@dataclass``, which writes one).
 
 Not followed: a parameter changed on the way (``"x." + package``, or a local name or
 attribute assigned anything else anywhere in the function or class), ``*args`` and
@@ -163,6 +163,7 @@ class _Class:
     name: str
     module_level: bool
     bases: list[tuple[str, str | None]]
+    plain: bool  # no decorator or class keyword (``@dataclass`` writes its own __init__)
     methods: list[_Function] = field(default_factory=list)
     init: _Function | None = None
     attr_sinks: dict[str, str] = field(default_factory=dict)  # attribute -> tail
@@ -344,7 +345,8 @@ class _Index:
             spelled = _dotted(base)
             if spelled is not None:
                 bases.append((spelled, _resolve(spelled, info.imports)))
-        owner = _Class(info.path, node.lineno, node.name, module_level, bases)
+        plain = not node.decorator_list and not node.keywords
+        owner = _Class(info.path, node.lineno, node.name, module_level, bases, plain)
         self.classes.append(owner)
         self._read_body(node.body, info, owner, module_level=False)
 
@@ -422,7 +424,7 @@ class _Index:
         rename = dataclasses.replace(self.rename, module_parameters=table)
         changed = False
         for owner in self.classes:
-            if owner.init is None and not owner.inherited:
+            if owner.init is None and not owner.inherited and self._inherits(owner):
                 inherited = self._base_parameters(owner, rename)
                 if inherited:
                     owner.inherited = tuple(
@@ -466,6 +468,12 @@ class _Index:
             return ()
         return callee_parameters(call.spelled, call.resolved, rename)
 
+    @staticmethod
+    def _inherits(owner: _Class) -> bool:
+        """A class without ``__init__`` is called as its base is: unless it is decorated
+        (``@dataclass``), has a metaclass, or makes its instances in ``__new__``."""
+        return owner.plain and all(method.name != "__new__" for method in owner.methods)
+
     def _base_parameters(self, owner: _Class, rename: RenameMap) -> tuple[ModuleParameter, ...]:
         for spelled, resolved in owner.bases:
             found = callee_parameters(spelled, resolved, rename)
@@ -475,7 +483,7 @@ class _Index:
 
     def _class_parameters(self, owner: _Class, rename: RenameMap) -> tuple[ModuleParameter, ...]:
         if owner.init is None:
-            return owner.inherited or self._base_parameters(owner, rename)
+            return owner.inherited
         return _parameters(owner.init)
 
     # --- the table ---------------------------------------------------------------------
