@@ -371,3 +371,39 @@ def test_forktool_leftovers_keeps_the_evidence_of_a_sync(
         (5, True),
         (6, False),
     ]
+
+
+def test_only_string_literals_are_renamed() -> None:
+    tree = tree_of(
+        {
+            "src/flask/load.py": """\
+                from importlib import import_module
+
+
+                def load(name):
+                    import_module(name)
+                """,
+            "t.py": """\
+                from flask.load import load
+
+                load(("flask"))
+                load(u'flask')
+                load(f"flask")
+                load(b"flask")
+                load(name)
+                """,
+        }
+    )
+    result = transform_tree(tree, FLASK, jobs=1)
+    assert result.tree["t.py"].data.decode() == textwrap.dedent(
+        """\
+        from framework.load import load
+
+        load(("framework"))
+        load(u'framework')
+        load(f"flask")
+        load(b"flask")
+        load(name)
+        """
+    )
+    assert [(item.line, item.renamed) for item in result.evidence] == [(3, True), (4, True)]

@@ -249,7 +249,8 @@ def evidence_report(
             continue
         new_path, new_data = renamed[path]
         new_lines = _LINE_BREAK.split(new_data.decode("utf-8", "replace"))
-        for line, value, parameter in _literal_arguments(syntax, rename):
+        old_lines = _LINE_BREAK.split(entry.data.decode("utf-8", "replace"))
+        for line, value, parameter in _literal_arguments(syntax, rename, old_lines):
             # Only where the rule decides: a string the position-blind rules rename the
             # same way anyway (``"jinja2.ext"``) is not this rule's doing.
             generic = rename_string_value(value, GENERIC, rename)
@@ -257,7 +258,7 @@ def evidence_report(
                 module = rename_string_value(value, MODULE, rename)
                 if module == generic:
                     continue
-                done = module != value and new_data != entry.data  # not carried over as is
+                done = module != value and new_lines[line - 1 : line] != old_lines[line - 1 : line]
             elif generic == value:
                 done = False
             else:
@@ -268,10 +269,11 @@ def evidence_report(
 
 
 def _literal_arguments(
-    syntax: ast.Module, rename: RenameMap
+    syntax: ast.Module, rename: RenameMap, lines: list[str]
 ) -> Iterator[tuple[int, str, ModuleParameter]]:
-    """(line, value, parameter) for each literal old module name passed to a parameter
-    listed in ``rename.module_parameters``, proven or not."""
+    """(line, value, parameter) for each literal old module name (one string token, on
+    line ``line`` of ``lines``) passed to a parameter listed in
+    ``rename.module_parameters``, proven or not."""
     imports = _imports(syntax)
     for node in ast.walk(syntax):
         if not isinstance(node, ast.Call):
@@ -287,8 +289,22 @@ def _literal_arguments(
                 isinstance(value, ast.Constant)
                 and isinstance(value.value, str)
                 and is_old_module(value.value, rename)
+                and _one_token(value, lines)
             ):
                 yield value.lineno, value.value, parameter
+
+
+def _one_token(node: ast.Constant, lines: list[str]) -> bool:
+    """A string written as one literal on one line (not ``"jinja" "2"``)."""
+    if node.end_lineno != node.lineno or node.end_col_offset is None:
+        return False
+    line = lines[node.lineno - 1].encode()  # offsets count UTF-8 bytes
+    text = line[node.col_offset : node.end_col_offset].decode("utf-8", "replace")
+    body = text.lstrip("rRuU")
+    for quote in ('"""', "'''", '"', "'"):
+        if body.startswith(quote) and body.endswith(quote) and len(body) >= 2 * len(quote):
+            return quote[0] not in body[len(quote) : -len(quote)]  # module names hold none
+    return False
 
 
 class _Index:

@@ -215,9 +215,10 @@ class StringContexts:
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
         for parameter in found:
             value = bound_argument(parameter, positional, keywords)
-            text = _string_value(value)
-            if text is not None and is_old_module(text, self._rename_map):
-                self._set(value, MODULE)
+            if isinstance(value, _STRING_NODES):
+                text = value.evaluated_value  # None with an f-string piece; bytes for b""
+                if isinstance(text, str) and is_old_module(text, self._rename_map):
+                    self._set(value, MODULE)
 
     def visit_Call(self, node: cst.Call) -> None:
         self._visit_module_parameters(node)
