@@ -207,7 +207,14 @@ def test_tarballs_are_rewritten_in_their_compression(suffix: str, mode: str, mag
     assert after.startswith(magic)
     assert read_tar(after) == [
         ("project", 1324574480, 0o755, "jezdez", 501, b""),
-        ("project/run.py", 1324574480, 0o644, "jezdez", 501, b"import framework\nframework.run()\n"),
+        (
+            "project/run.py",
+            1324574480,
+            0o644,
+            "jezdez",
+            501,
+            b"import framework\nframework.run()\n",
+        ),
         ("project/data.txt", 1324574480, 0o644, "jezdez", 501, b"1\n"),
     ]
     assert rename(f"tests/custom_templates/project{suffix}", before)[1] == after
@@ -344,7 +351,10 @@ def test_oversized_encrypted_and_broken_archives_are_reported_not_rewritten() ->
     ]
     assert {(item.path, item.reason) for item in leftovers} == {(path, "unparseable")}
     broken = b"PK\x03\x04 import flask"
-    assert rename("x.zip", broken)[1:] == (broken, [Leftover("x.zip", 0, "other-file", "unparseable", "unreadable archive")])
+    assert rename("x.zip", broken)[1:] == (
+        broken,
+        [Leftover("x.zip", 0, "other-file", "unparseable", "unreadable archive")],
+    )
     # An encrypted member (flag bit 0): zipfile cannot read it, so nothing is rewritten.
     plain = zipped({"egg/models.py": b"from flask import g\n"}, method=zipfile.ZIP_STORED)
     encrypted = bytearray(plain)
