@@ -38,6 +38,7 @@ import io
 import lzma
 import posixpath
 import re
+import stat
 import struct
 import tarfile
 import zipfile
@@ -309,6 +310,8 @@ def _rewrite_zip(
             if info.is_dir():
                 new_dir = rename_path(info.filename.rstrip("/"), rename) + "/"
                 members.append(_Member(new_dir, None, []))
+            elif stat.S_ISLNK(info.external_attr >> 16):  # its content is the link's target
+                members.append(_Member(rename_path(info.filename, rename), None, []))
             elif _is_record(info.filename):
                 records.append(index)
                 members.append(_Member(rename_path(info.filename, rename), None, []))
@@ -592,9 +595,22 @@ def _compression(data: bytes) -> _Compression:
         return _Compression("bz2", level=int(data[3:4]))
     if data[:6] == b"\xfd7zXZ\x00":
         return _Compression("xz", check=data[7] & 0x0F)
-    if data[:1] == b"\x5d":  # the usual first byte of a legacy .lzma stream
+    if data[:1] == b"\x5d" and _is_lzma_alone(data):  # a legacy .lzma stream's usual start
         return _Compression("lzma")
     return _Compression("")
+
+
+def _is_lzma_alone(data: bytes) -> bool:
+    """Whether ``data`` is a legacy ``.lzma`` stream holding a tarball (not an uncompressed
+    tarball whose first member is named ``]...``)."""
+    try:
+        head = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(
+            data[: 64 * 1024], tarfile.BLOCKSIZE
+        )
+        tarfile.TarInfo.frombuf(head, "utf-8", "surrogateescape")
+    except (lzma.LZMAError, tarfile.TarError):
+        return False
+    return True
 
 
 def _gzip_header(data: bytes) -> _Compression:

@@ -241,6 +241,10 @@ def test_legacy_lzma_and_untouched_tarballs() -> None:
     )
     plain = bz2.compress(tarred({"x/1": b"1\n"}, "w"))
     assert rename("tests/archives/foobar.tar.bz2", plain)[1] is plain
+    # an uncompressed tarball whose first byte happens to be an .lzma stream's usual first
+    before = tarred({"]/run.py": b"import flask\n"}, "w")
+    _, after, _ = rename("tests/archives/bracket.tar", before)
+    assert read_tar(after)[0][::5] == ("]/run.py", b"import framework\n")
 
 
 def wheel_record(data: bytes) -> list[list[str]]:
