@@ -16,6 +16,10 @@ What changes:
 
 ``[project]`` prose (description, classifiers, keywords, URLs) is never touched.
 
+When the build back-end finds the package by the distribution's name and would now look
+for the old one (the distribution's name kept), the setting naming the renamed package is
+added (:mod:`~forktool.codemods.packaging.backends`).
+
 Values are edited through tomlkit. tomlkit has no public way to rename a key in place, so
 keys are renamed on the rendered text afterwards and the result is re-parsed and compared
 with the expected data; if that check fails the keys stay (and show up as leftovers).
@@ -32,6 +36,7 @@ import tomlkit.exceptions
 from tomlkit.items import Array, String
 
 from forktool.codemods import names
+from forktool.codemods.packaging import backends
 from forktool.codemods.packaging.ini import rename_item, rename_words
 from forktool.codemods.paths import rename_path
 from forktool.model import RenameMap
@@ -59,12 +64,16 @@ def rename_pyproject(source: str, rename: RenameMap) -> str:
         tomlkit.exceptions.TOMLKitError: ``source`` is not valid TOML.
     """
     document = tomlkit.parse(source)
+    pin = backends.plan_pin(document, rename)  # read in upstream's names
     editor = _Pyproject(rename)
     editor.run(document)
     text = document.as_string()
+    if pin is not None:
+        text = backends.apply_pin(document, pin) or text
     if not editor.key_renames:
         return text
-    return _rename_keys_in_text(text, editor.key_renames, _renamed(document.unwrap(), editor))
+    expected = _renamed(tomlkit.parse(text).unwrap(), editor)
+    return _rename_keys_in_text(text, editor.key_renames, expected)
 
 
 class _Pyproject:
