@@ -110,6 +110,7 @@ def apply_pin(document: tomlkit.TOMLDocument, pin: Pin) -> str | None:
         The text, or None when tomlkit cannot render the setting where a reader finds it
         (a table spelled with dotted keys): then ``document`` must not be used again.
     """
+    ending = "\n\n" if document.as_string().endswith("\n\n") else ""
     table: Any = document
     for depth, part in enumerate(pin.table):
         if part not in table:
@@ -120,6 +121,8 @@ def apply_pin(document: tomlkit.TOMLDocument, pin: Pin) -> str | None:
     if created:
         table.add(tomlkit.nl())
     text = document.as_string()
+    if text.endswith("\n\n") and not ending:
+        text = text[:-1]  # the new table is the last: no blank line after it
     try:
         data = tomlkit.parse(text).unwrap()
     except tomlkit.exceptions.TOMLKitError:

@@ -2,7 +2,8 @@
 
 What changes:
 
-- ``[project] name`` -> the new distribution; dependencies, optional dependencies,
+- ``[project] name`` -> the new distribution; ``import-names`` / ``import-namespaces``
+  (PEP 794) naming an old package; dependencies, optional dependencies,
   ``[dependency-groups]`` and ``[build-system] requires`` naming an old distribution;
 - ``[project.scripts]`` / ``[project.gui-scripts]``: keys through ``RenameMap.scripts``,
   values' module paths; ``[project.entry-points]``: values' module paths, and group names
@@ -48,6 +49,12 @@ _FIND = ("packages", "find")
 _FIND_KEYS = frozenset({"include", "exclude"})
 _PATH_KEY_TABLES = frozenset({"force-include", "sources"})
 _POETRY_DEPENDENCY_TABLES = frozenset({"dependencies", "dev-dependencies"})
+#: ``[tool.poetry]`` keys that are the distribution's metadata, like ``[project]``'s: the
+#: name is a distribution name (renamed by the map's ``distributions`` only), the rest prose.
+_POETRY_METADATA = frozenset(
+    {"name", "version", "description", "license", "authors", "maintainers", "readme",
+     "homepage", "repository", "documentation", "keywords", "classifiers", "urls"}
+)  # fmt: skip
 
 
 def rename_pyproject(source: str, rename: RenameMap) -> str:
@@ -103,6 +110,12 @@ class _Pyproject:
             value, self.rename
         )
 
+    def import_name(self, value: str) -> str | None:
+        """A PEP 794 import name, ``module`` or ``module; private``."""
+        module = value.split(";")[0].strip()
+        new = names.rename_module(module, self.rename, keep=False, known=True)
+        return None if new is None else value.replace(module, new, 1)
+
     def config(self, value: str) -> str | None:
         """A string somewhere under ``[tool]``: one item, or words split on spaces."""
         stripped = value.strip()
@@ -129,6 +142,8 @@ class _Pyproject:
 
     def project(self, project: MutableMapping[str, Any]) -> None:
         _rewrite(project, "name", self.dist)
+        for key in ("import-names", "import-namespaces"):
+            _rewrite(project, key, self.import_name)
         _rewrite(project, "dependencies", self.requirement)
         optional = project.get("optional-dependencies")
         if isinstance(optional, MutableMapping):
@@ -169,6 +184,8 @@ class _Pyproject:
             self.poetry(table, path)
         for key in list(table):
             value = table[key]
+            if path == ("poetry",) and key in _POETRY_METADATA:
+                continue
             if isinstance(value, MutableMapping):
                 self.tool(value, (*path, key))
             elif name == "package-dir":
