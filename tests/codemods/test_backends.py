@@ -334,11 +334,59 @@ def test_hatch_and_poetry_add_nothing_without_a_layout() -> None:
         assert rename_pyproject(source, rename) == source
 
 
-def test_a_table_of_dotted_keys_tomlkit_cannot_extend_is_left_as_it_was() -> None:
+def test_a_table_written_with_dotted_keys_gets_a_dotted_key() -> None:
+    # the style of pyproject-fmt (filelock, platformdirs): no header can be added there
+    check(
+        """\
+        [build-system]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "blinker"
+
+        [tool.hatch]
+        build.hooks.vcs.version-file = "src/blinker/version.py"
+        build.targets.sdist.include = [
+          "/src",
+        ]
+        version.source = "vcs"
+
+        [tool.ruff]
+        line-length = 100
+        """,
+        """\
+        [build-system]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "blinker"
+
+        [tool.hatch]
+        build.hooks.vcs.version-file = "src/signalkit/version.py"
+        build.targets.sdist.include = [
+          "/src",
+        ]
+        build.targets.wheel.packages = ["src/signalkit"]
+        version.source = "vcs"
+
+        [tool.ruff]
+        line-length = 100
+        """,
+        SRC,
+    )
+    source = '[build-system]\nbuild-backend = "hatchling.build"\n' + NAMED
+    assert rename_pyproject(source + '[tool]\nhatch.version.path = "x"\n', SRC) == (
+        source + '[tool]\nhatch.version.path = "x"\n'
+        'hatch.build.targets.wheel.packages = ["src/signalkit"]\n'
+    )
+
+
+def test_an_inline_table_that_cannot_be_extended_is_left_as_it_was() -> None:
     source = (
         '[build-system]\nbuild-backend = "hatchling.build"\n[project]\nname = "blinker"\n'
-        '[tool]\nhatch.build.targets.sdist.include = ["src/blinker"]\n'
+        '[tool]\nhatch = {version = {path = "src/blinker/__init__.py"}}\n'
     )
+    assert plan_pin(tomlkit.parse(source), SRC) is not None
     assert rename_pyproject(source, SRC) == source.replace("src/blinker", "src/signalkit")
 
 

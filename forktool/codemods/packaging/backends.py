@@ -17,8 +17,10 @@ nothing is added for them, nor for a back-end not listed here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import posixpath
 import re
+import tomllib
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -101,35 +103,78 @@ def plan_pin(document: Mapping[str, Any], rename: RenameMap) -> Pin | None:
     return rule(document, name, names.rename_dist(name, rename) or name, rename)
 
 
-def apply_pin(document: tomlkit.TOMLDocument, pin: Pin) -> str | None:
-    """Add ``pin`` to ``document`` and return the document's new text.
+def apply_pin(text: str, pin: Pin) -> str | None:
+    """Add ``pin`` to the TOML document ``text``.
 
-    Tables on the way are created as needed (a new one is followed by a blank line).
+    Two ways are tried in turn: under table headers (``[tool.flit.module]``, created as
+    needed, a new one followed by a blank line), then as a dotted key in the deepest table
+    on the way that exists (``build.targets.wheel.packages = [...]`` in a ``[tool.hatch]``
+    written with dotted keys, where tomlkit cannot put a new header). The first whose
+    result, read back with :mod:`tomllib` (the reader of pip and the back-ends), holds the
+    same data plus the setting wins.
 
     Returns:
-        The text, or None when tomlkit cannot render the setting where a reader finds it
-        (a table spelled with dotted keys): then ``document`` must not be used again.
+        The new text, or None when neither way gives that (or ``text`` is not TOML).
     """
-    ending = "\n\n" if document.as_string().endswith("\n\n") else ""
+    try:
+        expected = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    place: dict[str, Any] = expected
+    for part in pin.table:
+        place = place.setdefault(part, {})
+    place[pin.key] = pin.value
+    ways = [_under_headers] + [
+        functools.partial(_dotted, depth=depth) for depth in range(len(pin.table), 0, -1)
+    ]
+    for way in ways:
+        try:
+            new = way(text, pin)
+        except (ValueError, TypeError, tomlkit.exceptions.TOMLKitError):
+            continue  # tomlkit refuses this way (an inline table, a key already there)
+        if new is not None and _reads(new) == expected:
+            return new
+    return None
+
+
+def _under_headers(text: str, pin: Pin) -> str | None:
+    document = tomlkit.parse(text)
     table: Any = document
     for depth, part in enumerate(pin.table):
+        if not isinstance(table, (Table, tomlkit.TOMLDocument)):
+            return None
         if part not in table:
             table[part] = tomlkit.table(is_super_table=depth < len(pin.table) - 1)
         table = table[part]
-    created = isinstance(table, Table) and not table.value
+    if not isinstance(table, Table):
+        return None
+    created = not table.value
     table[pin.key] = _item(pin.value)
     if created:
         table.add(tomlkit.nl())
-    text = document.as_string()
-    if text.endswith("\n\n") and not ending:
-        text = text[:-1]  # the new table is the last: no blank line after it
+    new = document.as_string()
+    if new.endswith("\n\n") and not text.endswith("\n\n"):
+        new = new[:-1]  # the new table is the last: no blank line after it
+    return new
+
+
+def _dotted(text: str, pin: Pin, depth: int) -> str | None:
+    """The setting as a dotted key (the rest of its path) in the table at ``depth``."""
+    document = tomlkit.parse(text)
+    table: Any = document
+    for part in pin.table[:depth]:
+        table = table.get(part) if isinstance(table, Mapping) else None
+    if not isinstance(table, Table) or (depth < len(pin.table) and pin.table[depth] in table):
+        return None
+    table.add(tomlkit.key([*pin.table[depth:], pin.key]), _item(pin.value))
+    return document.as_string()
+
+
+def _reads(text: str) -> dict[str, Any] | None:
     try:
-        data = tomlkit.parse(text).unwrap()
-    except tomlkit.exceptions.TOMLKitError:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
-    if data != document.unwrap() or _get(data, (*pin.table, pin.key)) != pin.value:
-        return None
-    return text
 
 
 def _item(value: str | list[str] | list[dict[str, str]]) -> Any:

@@ -76,7 +76,7 @@ def rename_pyproject(source: str, rename: RenameMap) -> str:
     editor.run(document)
     text = document.as_string()
     if pin is not None:
-        text = backends.apply_pin(document, pin) or text
+        text = backends.apply_pin(text, pin) or text
     if not editor.key_renames:
         return text
     expected = _renamed(tomlkit.parse(text).unwrap(), editor)
