@@ -120,9 +120,11 @@ def apply_pin(text: str, pin: Pin) -> str | None:
         expected = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
-    place: dict[str, Any] = expected
+    place: Any = expected
     for part in pin.table:
         place = place.setdefault(part, {})
+        if not isinstance(place, dict):
+            return None  # a value, not a table, stands on the way
     place[pin.key] = pin.value
     ways = [_under_headers] + [
         functools.partial(_dotted, depth=depth) for depth in range(len(pin.table), 0, -1)
@@ -204,25 +206,27 @@ def _flit(document: Mapping[str, Any], name: str, new_name: str, rename: RenameM
     """flit_core: the module is the name with ``-`` -> ``_``, case kept (src/ or top)."""
     if _get(document, (*_FLIT_MODULE, "name")) is not None or name.endswith("-stubs"):
         return None
-    return _module_pin(name.replace("-", "_"), new_name.replace("-", "_"), rename, _FLIT_MODULE)
+    inferred, new_inferred = name.replace("-", "_"), new_name.replace("-", "_")
+    return _module_pin(inferred, new_inferred, rename, (*_FLIT_MODULE, "name"))
 
 
 def _uv(document: Mapping[str, Any], name: str, new_name: str, rename: RenameMap) -> Pin | None:
     """uv_build: the module is the normalized name with ``-`` -> ``_``, under ``module-root``."""
     if _get(document, (*_UV_OPTIONS, "module-name")) is not None:
         return None
-    return _module_pin(_underscored(name), _underscored(new_name), rename, _UV_OPTIONS)
+    inferred, new_inferred = _underscored(name), _underscored(new_name)
+    return _module_pin(inferred, new_inferred, rename, (*_UV_OPTIONS, "module-name"))
 
 
 def _module_pin(
-    inferred: str, new_inferred: str, rename: RenameMap, table: tuple[str, ...]
+    inferred: str, new_inferred: str, rename: RenameMap, setting: tuple[str, ...]
 ) -> Pin | None:
-    """A module name setting, for back-ends that look for the module themselves."""
+    """A module name ``setting`` (table path and key), for back-ends that look for the
+    module themselves: the renamed ``inferred``, unless the new name infers it already."""
     new = names.rename_module(inferred, rename, keep=False, known=True)
-    if new is None or new == inferred or new == new_inferred:
+    if new is None or new in (inferred, new_inferred):
         return None
-    key = "name" if table == _FLIT_MODULE else "module-name"
-    return Pin(table, key, new)
+    return Pin(setting[:-1], setting[-1], new)
 
 
 def _hatch(document: Mapping[str, Any], name: str, new_name: str, rename: RenameMap) -> Pin | None:
@@ -251,9 +255,7 @@ def _hatch_names(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((as_written, _underscored(name))))
 
 
-def _poetry(
-    document: Mapping[str, Any], name: str, new_name: str, rename: RenameMap
-) -> Pin | None:
+def _poetry(document: Mapping[str, Any], name: str, new_name: str, rename: RenameMap) -> Pin | None:
     """poetry-core: ``<module>/``, ``<module>.py``, then the same under ``src/``, where
     ``<module>`` is the normalized name with ``-`` -> ``_``."""
     if _get(document, (*_POETRY, "packages")) is not None:
