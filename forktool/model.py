@@ -89,6 +89,12 @@ class RenameMap:
             children are import packages (``("lib",)`` for PyYAML's ``lib/yaml/``):
             relative POSIX paths found in the tree by
             :func:`~forktool.codemods.passes.roots.expand_roots`, not configured.
+        layout: where an old top-level package lies beside the tree's ``pyproject.toml``,
+            for build back-ends that find the package by the distribution's name: old name
+            -> path relative to that file's directory, ``src/blinker`` or ``blinker`` for
+            a package, ``src/blinker.py`` or ``blinker.py`` for a single module; found in
+            the tree by :func:`~forktool.codemods.passes.layout.expand_layout`, not
+            configured.
     """
 
     packages: Mapping[str, str] = field(default_factory=dict)
@@ -98,6 +104,7 @@ class RenameMap:
     symbols: Mapping[str, str] = field(default_factory=dict)
     docs: bool = True
     roots: tuple[str, ...] = ()
+    layout: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

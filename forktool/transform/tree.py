@@ -4,7 +4,8 @@
 and ``src/`` that hold the packages, :func:`~forktool.codemods.passes.roots.expand_roots`;
 every qualified name a renamed symbol is reached under,
 :func:`~forktool.codemods.passes.reexports.expand_symbols`; subpackages named like files or hosts,
-:func:`~forktool.codemods.passes.modules.expand_modules`), so that each
+:func:`~forktool.codemods.passes.modules.expand_modules`; where each package lies beside
+``pyproject.toml``, :func:`~forktool.codemods.passes.layout.expand_layout`), so that each
 file's rename depends on that file alone; then takes what it can from the
 :class:`~forktool.transform.cache.TransformCache`, renames the rest with
 :func:`~forktool.transform.file.transform_file` in worker processes
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from forktool.codemods.passes.layout import expand_layout
 from forktool.codemods.passes.modules import expand_modules
 from forktool.codemods.passes.reexports import expand_symbols
 from forktool.codemods.passes.roots import expand_roots
@@ -50,7 +52,9 @@ def transform_tree(
     """
     # Symbols are reached under several qualified names (re-exports): list them all once,
     # so that each file can then be transformed on its own.
-    rename = expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+    rename = expand_layout(
+        tree, expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+    )
     outcomes = _outcomes(tree, rename, cache, default_jobs() if jobs is None else jobs)
     claims: dict[str, list[str]] = {}
     for path, outcome in outcomes.items():

@@ -1,3 +1,4 @@
 """Tree-wide passes run once before the per-file codemods: where packages live
-(:mod:`.roots`), which names reach a renamed symbol (:mod:`.reexports`), and which
-subpackages read like file or host names (:mod:`.modules`)."""
+(:mod:`.roots`), which names reach a renamed symbol (:mod:`.reexports`), which
+subpackages read like file or host names (:mod:`.modules`), and where a package lies beside
+``pyproject.toml`` for build back-ends that find it by name (:mod:`.layout`)."""
