@@ -112,9 +112,7 @@ class _Pyproject:
 
     def import_name(self, value: str) -> str | None:
         """A PEP 794 import name, ``module`` or ``module; private``."""
-        module = value.split(";")[0].strip()
-        new = names.rename_module(module, self.rename, keep=False, known=True)
-        return None if new is None else value.replace(module, new, 1)
+        return names.rename_import_name(value, self.rename)
 
     def config(self, value: str) -> str | None:
         """A string somewhere under ``[tool]``: one item, or words split on spaces."""
