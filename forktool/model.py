@@ -113,6 +113,12 @@ class RenameMap:
             children are import packages (``("lib",)`` for PyYAML's ``lib/yaml/``):
             relative POSIX paths found in the tree by
             :func:`~forktool.codemods.passes.roots.expand_roots`, not configured.
+        layout: where an old top-level package lies beside the tree's ``pyproject.toml``,
+            for build back-ends that find the package by the distribution's name: old name
+            -> path relative to that file's directory, ``src/blinker`` or ``blinker`` for
+            a package, ``src/blinker.py`` or ``blinker.py`` for a single module; found in
+            the tree by :func:`~forktool.codemods.passes.layout.expand_layout`, not
+            configured.
         module_parameters: callee name -> the parameters shown to hold a module name, found
             in the tree by
             :func:`~forktool.codemods.passes.module_parameters.expand_module_parameters`,
@@ -128,6 +134,7 @@ class RenameMap:
     symbols: Mapping[str, str] = field(default_factory=dict)
     docs: bool = True
     roots: tuple[str, ...] = ()
+    layout: Mapping[str, str] = field(default_factory=dict)
     module_parameters: Mapping[str, tuple[ModuleParameter, ...]] = field(default_factory=dict)
 
 

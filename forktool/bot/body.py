@@ -55,10 +55,14 @@ def compose(config: UpstreamConfig, repo: GitRepo, result: BotResult) -> Post:
     """The title and body for ``result`` (paths relative to the definition)."""
     mark = marker(config.name)
     if result.status == BotStatus.PULL_REQUEST:
-        title = f"{mark} {result.version}: integrate {config.name} {result.version}"
+        what = "the changed patch series" if result.series_only else config.name
+        title = f"{mark} {result.version}: integrate {what}" + (
+            "" if result.series_only else f" {result.version}"
+        )
         return Post(result.status, title, mark, _pull_request(config, repo, result))
     if result.status == BotStatus.ISSUE:
-        title = f"{mark} {result.version} conflicts with the fork"
+        what = ": the changed patch series" if result.series_only else ""
+        title = f"{mark} {result.version}{what} conflicts with the fork"
         return Post(result.status, title, mark, _issue(config, result))
     if result.status == BotStatus.TOO_NEW:
         text = (
@@ -73,12 +77,27 @@ def _pull_request(config: UpstreamConfig, repo: GitRepo, result: BotResult) -> s
     proposal = result.proposal
     assert proposal is not None
     synced = proposal.synced
+    if result.series_only:
+        heading = f"## {config.name} {result.version}: the changed patch series"
+        what = (
+            f"The patch series of {config.name} changed since {result.version} was "
+            f"integrated: forktool built **{config.name} {result.version}** again with it "
+            f"and merged the difference into the fork branch `{result.base}` on the branch "
+            f"`{result.branch}`: it merges cleanly."
+        )
+        changed = [f"Nothing: {result.version} is the release integrated now."]
+    else:
+        heading = f"## {config.name} {result.integrated} → {result.version}"
+        what = (
+            f"forktool synced upstream **{config.name} {result.version}** onto the fork "
+            f"branch `{result.base}` on the branch `{result.branch}`: it merges cleanly."
+        )
+        changed = _changelog(repo, synced.vendor, result.integrated, result.version)
     lines = [
         _comment(config.name),
-        f"## {config.name} {result.integrated} → {result.version}",
+        heading,
         "",
-        f"forktool synced upstream **{config.name} {result.version}** onto the fork branch "
-        f"`{result.base}` on the branch `{result.branch}`: it merges cleanly.",
+        what,
         "",
         "| | |",
         "|---|---|",
@@ -92,7 +111,7 @@ def _pull_request(config: UpstreamConfig, repo: GitRepo, result: BotResult) -> s
         "",
         "### What changed upstream",
         "",
-        *_changelog(repo, synced.vendor, result.integrated, result.version),
+        *changed,
         "",
         "### Patch series",
         "",

@@ -20,6 +20,7 @@ run pushes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -34,14 +35,23 @@ from forktool import interrupts, upstream
 from forktool.config import UpstreamConfig
 from forktool.conflicts.collect import ConflictReport, collect_merge
 from forktool.errors import ConfigError, RepositoryError
+from forktool.git.command import GitFailed
 from forktool.git.repository import BOT_EMAIL, BOT_NAME, GitRepo
 from forktool.model import Release
 from forktool.records import lockfile, state
-from forktool.records.bot import BotRecord, write_bot_record
+from forktool.records.bot import (
+    BotIntent,
+    BotRecord,
+    clear_bot_intent,
+    read_bot_intent,
+    write_bot_intent,
+    write_bot_record,
+)
 from forktool.records.fork import open_fork
 from forktool.records.lockfile import Lock
 from forktool.sync.build import Progress
 from forktool.sync.check import CheckResult, CheckStatus, check
+from forktool.sync.integrate import release_refs
 from forktool.sync.orchestrator import SyncResult, SyncStatus, sync
 
 
@@ -104,6 +114,12 @@ class BotResult:
     proposal: Proposal | None = None
     report: ConflictReport | None = None
 
+    @property
+    def series_only(self) -> bool:
+        """Whether the proposal is the integrated release built again with a changed
+        patch series (no newer release)."""
+        return bool(self.version) and self.version == self.integrated
+
 
 def head_branch(name: str) -> str:
     """The pull request's head branch of upstream ``name``: ``forktool/<name>``."""
@@ -150,6 +166,8 @@ def run(
     """
     repo = check_remote(config, remote)
     lock = lockfile.read(config.lock_path)
+    if undo_killed_run(config, repo, lock):
+        progress(f"undid the bot run of {config.name} that was killed")
     if lock is None:
         raise ConfigError(
             f"{config.name} has no integrated release: the bot proposes newer ones",
@@ -159,7 +177,11 @@ def run(
     release = upstream.resolve_release(config, None, repo)
     result = _decide(config, repo, lock, release, now, progress)
     if result.status == BotStatus.PULL_REQUEST:
-        result = replace(result, proposal=_propose(config, repo, release, remote, progress))
+        proposal = _propose(config, repo, release, remote, progress)
+        if proposal is None:  # a series change that builds the same tree: nothing to merge
+            result = BotResult(config.name, lock.version, BotStatus.UP_TO_DATE, base=result.base)
+        else:
+            result = replace(result, proposal=proposal)
     _remember(repo, config, result, remote, now)
     return result
 
@@ -175,9 +197,6 @@ def _decide(
     """Up to date, too new, an issue (conflicts) or a pull request (clean), from the
     release's age and ``check``; nothing is written."""
     base = BotResult(config.name, lock.version, BotStatus.UP_TO_DATE, base=config.fork_branch)
-    checked = check(config, release.version, progress)
-    if checked.status == CheckStatus.UP_TO_DATE:
-        return base
     released = release.date.astimezone(UTC) if release.date else None
     found = replace(
         base,
@@ -185,11 +204,15 @@ def _decide(
         released=_iso(released) if released else "",
         branch=release_branch(config.name, release.version),
         head=head_branch(config.name),
-        check=checked,
     )
     ready = released + config.bot.min_release_age if released else None
-    if ready is not None and now < ready:
+    if release.version != lock.version and ready is not None and now < ready:
+        # waited for without building it (the integrated release's series is not waited for)
         return replace(found, status=BotStatus.TOO_NEW, eligible=_iso(ready), branch="", head="")
+    checked = check(config, release.version, progress)
+    if checked.status == CheckStatus.UP_TO_DATE:
+        return base
+    found = replace(found, check=checked)
     if checked.status.waits:
         report = None
         if checked.merge is not None:
@@ -200,9 +223,10 @@ def _decide(
 
 def _propose(
     config: UpstreamConfig, repo: GitRepo, release: Release, remote: str, progress: Progress
-) -> Proposal:
+) -> Proposal | None:
     """Sync ``release`` on its branch in a worktree of its own, then push that branch and
-    the head branch where the remote does not have them yet."""
+    the head branch where the remote does not have them yet; None when the sync found
+    nothing to merge (the integrated release's changed series builds the same tree)."""
     branch = release_branch(config.name, release.version)
     fork_tip = repo.resolve(f"refs/heads/{config.fork_branch}")
     if fork_tip is None:
@@ -211,6 +235,8 @@ def _propose(
             "restore it, or fix [fork] branch in the upstream definition",
         )
     synced = _sync_on_branch(config, repo, release, branch, fork_tip, progress)
+    if synced is None:
+        return None
     wanted = {branch: synced.fork, head_branch(config.name): synced.fork}
     progress(f"pushing {branch} to {remote}")
     there = repo.remote_branches(remote, list(wanted))
@@ -244,10 +270,14 @@ def _sync_on_branch(
     branch: str,
     fork_tip: str,
     progress: Progress,
-) -> SyncResult:
+) -> SyncResult | None:
     """``forktool sync`` of ``release`` on ``branch`` (made at ``fork_tip``), in a
     temporary worktree, on a temporary copy of the definition; the refs the sync moves
     besides ``branch`` are put back, the worktree and the copy removed.
+
+    Returns:
+        the sync (merged), or None when it was up to date: the integrated release's
+        changed series built the same tree (``branch`` is put back too).
 
     Raises:
         RepositoryError: the sync did not merge (the check said it would); everything it
@@ -265,6 +295,9 @@ def _sync_on_branch(
     with tempfile.TemporaryDirectory(prefix="forktool-bot-") as scratch:
         view = _definition_view(config, Path(scratch) / "definition")
         checkout = Path(scratch) / "fork"
+        sync_refs = (*release_refs(config, release.version), f"refs/heads/{branch}")
+        watched = {ref: refs_before.get(ref, "") for ref in sync_refs}
+        write_bot_intent(repo, config.name, BotIntent(watched, scratch, str(checkout)))
         progress(f"syncing {config.name} {release.version} on {branch}")
         worktree = repo.add_branch_worktree(checkout, branch, fork_tip)
         ok = False
@@ -275,6 +308,8 @@ def _sync_on_branch(
             )
             with _bot_identity(release.date or repo.commit_date(fork_tip)):
                 synced = sync(on_branch, release.version, progress)
+            if synced.status == SyncStatus.UP_TO_DATE:
+                return None
             if synced.status != SyncStatus.MERGED:
                 raise RepositoryError(
                     f"the sync of {config.name} {release.version} on {branch} ended "
@@ -293,7 +328,49 @@ def _sync_on_branch(
                     if ok:
                         moved.pop(f"refs/heads/{branch}", None)
                     repo.put_back(moved, "forktool ci run: the release is proposed, not integrated")
+                    clear_bot_intent(repo, config.name)
     return synced
+
+
+def undo_killed_run(config: UpstreamConfig, repo: GitRepo, lock: Lock | None) -> bool:
+    """Undo what a bot run killed during its sync left (its intent record says what):
+    its worktree and scratch directory removed, each ref it recorded (the release's tag,
+    the vendor, transformed and bot's branches) set back, except a
+    ref now at what the lock file records (a sync of the user's since integrated that
+    release: the same commit, kept). The caller holds the writer lock.
+
+    Returns:
+        whether there was such a run to undo.
+    """
+    intent = read_bot_intent(repo, config.name)
+    if intent is None:
+        return False
+    with interrupts.shielded():
+        scratch = Path(intent.scratch)
+        worktree = Path(intent.worktree)
+        if worktree.parent == scratch and scratch.name.startswith("forktool-bot-"):
+            # forktool's own (the path is the record's); GitFailed: killed before git
+            # registered it, only the directory is left
+            with contextlib.suppress(GitFailed):
+                repo.remove_worktree(worktree)
+            shutil.rmtree(scratch, ignore_errors=True)
+        repo.prune_worktrees()
+        integrated: dict[str, str] = {}
+        if lock is not None:
+            integrated = {
+                config.vendor_branch: lock.vendor,
+                config.transformed_branch: lock.transformed,
+                config.release_tag(lock.version): lock.vendor,
+            }
+        now = repo.refs()
+        back = {
+            ref: before
+            for ref, before in intent.refs.items()
+            if now.get(ref, "") != before and now.get(ref) != integrated.get(ref)
+        }
+        repo.put_back(back, "forktool ci run: undo a run that was killed")
+        clear_bot_intent(repo, config.name)
+    return True
 
 
 def _definition_view(config: UpstreamConfig, where: Path) -> Path:

@@ -282,6 +282,14 @@ def _regex_module_re(escaped: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.\\]){re.escape(escaped)}(?=\\\.)")
 
 
+def rename_import_name(value: str, rename: RenameMap) -> str | None:
+    """A PEP 794 import name (``[project] import-names``, metadata ``Import-Name:``):
+    ``module`` or ``module; private``; None when it names no old package."""
+    module = value.split(";")[0].strip()
+    new = rename_module(module, rename, keep=False, known=True)
+    return None if new is None else value.replace(module, new, 1)
+
+
 def rename_dist(name: str, rename: RenameMap) -> str | None:
     """Rename a distribution name, compared PEP 503-normalized.
 

@@ -15,9 +15,10 @@ class Worktree(Commands):
     """The files of this checkout, and other checkouts of the same repository."""
 
     def remove_worktree(self, path: Path) -> None:
-        """Remove the linked worktree at ``path`` (changes in it are discarded)."""
+        """Remove the linked worktree at ``path`` (changes in it are discarded; also one
+        git left locked, "initializing", when it was killed while adding it)."""
         if path.exists():
-            self.run(["worktree", "remove", "--force", str(path)])
+            self.run(["worktree", "remove", "--force", "--force", str(path)])
         self.run(["worktree", "prune"])
 
     def prune_worktrees(self) -> None:

@@ -59,3 +59,52 @@ def read_bot_record(repo: GitRepo, name: str) -> BotRecord | None:
         return BotRecord(**data)
     except (OSError, ValueError, TypeError):
         return None
+
+
+@dataclass(frozen=True)
+class BotIntent:
+    """What a bot run is about to do, written before its sync on the bot's branch and
+    removed once everything it moved is put back: a run killed in between (kill -9, the
+    CI job cancelled) is undone by the next run from this record alone.
+
+    Attributes:
+        refs: each ref the sync may move (the vendor and transformed branches, the release
+            tags of the upstream, the bot's branch) -> the id it had before ("" when absent).
+        scratch: the temporary directory the run made (worktree and definition copy).
+        worktree: the linked worktree inside ``scratch``.
+    """
+
+    refs: dict[str, str]
+    scratch: str
+    worktree: str
+
+
+def bot_intent_path(repo: GitRepo, name: str) -> Path:
+    """``.git/forktool/<name>.bot-intent.json`` of the fork repository."""
+    return state.state_dir(repo) / f"{name}.bot-intent.json"
+
+
+def write_bot_intent(repo: GitRepo, name: str, intent: BotIntent) -> None:
+    """Record ``intent`` before the bot's sync starts (atomically)."""
+    state.write_json(bot_intent_path(repo, name), {"schema": 1, **asdict(intent)})
+
+
+def read_bot_intent(repo: GitRepo, name: str) -> BotIntent | None:
+    """The intent of a bot run that did not finish, or None (none, or unreadable: a
+    record forktool cannot read proves nothing, so nothing is undone from it)."""
+    try:
+        data = json.loads(bot_intent_path(repo, name).read_text(encoding="utf-8"))
+        data.pop("schema", None)
+        intent = BotIntent(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not isinstance(intent.refs, dict) or not all(
+        isinstance(ref, str) and isinstance(commit, str) for ref, commit in intent.refs.items()
+    ):
+        return None
+    return intent
+
+
+def clear_bot_intent(repo: GitRepo, name: str) -> None:
+    """Remove the intent record: the run's refs are back and its worktree gone."""
+    bot_intent_path(repo, name).unlink(missing_ok=True)

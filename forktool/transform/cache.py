@@ -80,6 +80,7 @@ def fingerprint(rename: RenameMap) -> str:
         "symbols": dict(rename.symbols),
         "docs": rename.docs,
         "roots": list(rename.roots),
+        "layout": dict(rename.layout),
         "module_parameters": dict(rename.module_parameters),
     }
     text = json.dumps({"code": code_version(), "rename": fields}, sort_keys=True, default=_plain)

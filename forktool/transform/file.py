@@ -10,7 +10,8 @@ recorded as a failure and as ``unparseable`` leftovers.
 
 Which codemod a file gets is decided by its name: Python (also templates such as
 ``manage.py-tpl`` and ``#!``-python scripts), packaging and configuration files,
-documentation, C sources of extension modules, other text; archives are only reported.
+documentation, C sources of extension modules, other text; the members of an archive
+(:mod:`forktool.codemods.archives`) get the same, archive and all repacked.
 Prose and template files under ``tests/`` are test data and stay as they are.
 """
 
@@ -22,7 +23,7 @@ import tokenize
 from collections.abc import Callable
 from typing import NamedTuple
 
-from forktool.codemods.archives import archive_leftovers, is_archive
+from forktool.codemods.archives import MemberOutcome, is_archive, rewrite_archive
 from forktool.codemods.docs import prose
 from forktool.codemods.docs.documents import rename_document
 from forktool.codemods.leftovers import KEPT, UNPARSEABLE, python_leftovers, text_leftovers
@@ -102,8 +103,10 @@ def codemod_for(path: str) -> Codemod | None:
     name = posixpath.basename(path)
     parent = posixpath.basename(posixpath.dirname(path))
     suffix = posixpath.splitext(name)[1].lower()
-    if parent.endswith(".egg-info"):
+    if parent.endswith(".egg-info") or parent == "EGG-INFO":  # ``EGG-INFO``: a zipped egg's
         return EGG_INFO_FILES.get(name, prose.rename_text)
+    if parent.endswith(".dist-info") and name in EGG_INFO_FILES:  # a wheel's ``top_level.txt``
+        return EGG_INFO_FILES[name]
     if name == "pyproject.toml":
         return pyproject.rename_pyproject
     if name == "uv.lock":
@@ -155,18 +158,22 @@ def transform_file(path: str, entry: FileEntry, rename: RenameMap) -> FileOutcom
         bytes that do not decode, or a codemod error give the file unchanged (Python gets
         the conservative prose rules as a fallback) with ``failure`` set.
     """
+    return _transform(path, entry, rename, test_data=is_test_data(path))
+
+
+def _transform(path: str, entry: FileEntry, rename: RenameMap, *, test_data: bool) -> FileOutcome:
+    """:func:`transform_file`; ``test_data``: prose and templates stay (see
+    :func:`is_test_data`; for an archive's member, the archive's place decides too)."""
     new_path = rename_path(path, rename)
     if entry.symlink:
         target = entry.data.decode("utf-8", "replace")
         return FileOutcome(new_path, entry, tuple(text_leftovers(new_path, target, rename)), None)
+    if is_archive(path):  # compressed: its bytes say nothing, its members must be read
+        return _archive_file(new_path, entry, rename, test_data=test_data)
     if not _may_mention(path, entry.data, rename):
         return FileOutcome(new_path, entry, (), None)
     if is_python(path, entry.data):
         return _python_file(path, new_path, entry, rename)
-    if is_archive(path):
-        return FileOutcome(
-            new_path, entry, tuple(archive_leftovers(new_path, entry.data, rename)), None
-        )
     codemod = codemod_for(path)
     try:
         source = _decode_text(entry.data)
@@ -176,7 +183,7 @@ def transform_file(path: str, entry: FileEntry, rename: RenameMap) -> FileOutcom
         lossy = entry.data.decode("utf-8", "replace").replace("\0", " ")
         leftovers = text_leftovers(new_path, lossy, rename, reason=UNPARSEABLE)
         return FileOutcome(new_path, entry, tuple(leftovers), f"not UTF-8 text: {error}")
-    if codemod in (rename_document, prose.rename_text) and (not rename.docs or is_test_data(path)):
+    if codemod in (rename_document, prose.rename_text) and (not rename.docs or test_data):
         leftovers = text_leftovers(new_path, source, rename, reason=KEPT)
         return FileOutcome(new_path, entry, tuple(leftovers), None)
     if codemod is None:
@@ -190,6 +197,19 @@ def transform_file(path: str, entry: FileEntry, rename: RenameMap) -> FileOutcom
     return FileOutcome(
         new_path, new_entry, tuple(text_leftovers(new_path, new_source, rename)), None
     )
+
+
+def _archive_file(
+    new_path: str, entry: FileEntry, rename: RenameMap, *, test_data: bool
+) -> FileOutcome:
+    """An archive: its members renamed as files are, then repacked (or reported)."""
+
+    def rename_member(member: str, content: FileEntry, inner: RenameMap) -> MemberOutcome:
+        outcome = _transform(member, content, inner, test_data=test_data or is_test_data(member))
+        return MemberOutcome(outcome.path, outcome.entry, outcome.leftovers)
+
+    archive = rewrite_archive(new_path, entry.data, rename, rename_member)
+    return FileOutcome(archive.path, _with_data(entry, archive.data), archive.leftovers, None)
 
 
 def is_python(path: str, data: bytes) -> bool:

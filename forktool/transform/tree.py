@@ -4,8 +4,10 @@
 and ``src/`` that hold the packages, :func:`~forktool.codemods.passes.roots.expand_roots`;
 every qualified name a renamed symbol is reached under,
 :func:`~forktool.codemods.passes.reexports.expand_symbols`; subpackages named like files or hosts,
-:func:`~forktool.codemods.passes.modules.expand_modules`; parameters that hold module
-names, :func:`~forktool.codemods.passes.module_parameters.expand_module_parameters`), so that each
+:func:`~forktool.codemods.passes.modules.expand_modules`; where each package lies beside
+``pyproject.toml``, :func:`~forktool.codemods.passes.layout.expand_layout`; parameters that
+hold module names,
+:func:`~forktool.codemods.passes.module_parameters.expand_module_parameters`), so that each
 file's rename depends on that file alone; then takes what it can from the
 :class:`~forktool.transform.cache.TransformCache`, renames the rest with
 :func:`~forktool.transform.file.transform_file` in worker processes
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from forktool.codemods.passes.layout import expand_layout
 from forktool.codemods.passes.module_parameters import evidence_report, expand_module_parameters
 from forktool.codemods.passes.modules import expand_modules
 from forktool.codemods.passes.reexports import expand_symbols
@@ -52,7 +55,9 @@ def transform_tree(
     """
     # Symbols are reached under several qualified names (re-exports): list them all once,
     # so that each file can then be transformed on its own.
-    rename = expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+    rename = expand_layout(
+        tree, expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+    )
     rename = expand_module_parameters(tree, rename)
     outcomes = _outcomes(tree, rename, cache, default_jobs() if jobs is None else jobs)
     claims: dict[str, list[str]] = {}

@@ -145,6 +145,19 @@ def test_egg_info_files() -> None:
     )
 
 
+def test_pkg_info_import_names() -> None:
+    """Metadata 2.5 (PEP 794, which flit writes): import names follow the package."""
+    before = (
+        "Metadata-Version: 2.5\nName: Flask\nImport-Name: flask\n"
+        "Import-Name: flask.json; private\nImport-Namespace: flaskish\n"
+    )
+    after = (
+        "Metadata-Version: 2.5\nName: Framework\nImport-Name: framework\n"
+        "Import-Name: framework.json; private\nImport-Namespace: flaskish\n"
+    )
+    assert rename_pkg_info(before, FLASK) == after
+
+
 def test_pkg_info_description_header() -> None:
     before = (
         "Metadata-Version: 2.1\n"

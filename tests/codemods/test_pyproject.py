@@ -278,3 +278,31 @@ def test_setuptools_find_dynamic_and_options() -> None:
         x = "framework.cli:x"
         """,
     )
+
+
+def test_poetry_metadata_is_not_a_module_path() -> None:
+    # [tool.poetry] name is the distribution (kept: the map renames no distribution);
+    # description and URLs are prose, as in [project]
+    check(
+        """\
+        [tool.poetry]
+        name = "blinker"
+        description = "blinker signals"
+        homepage = "https://blinker.readthedocs.io"
+        packages = [{include = "blinker", from = "src"}]
+
+        [tool.poetry.urls]
+        Changes = "https://blinker.readthedocs.io/changes"
+        """,
+        """\
+        [tool.poetry]
+        name = "blinker"
+        description = "blinker signals"
+        homepage = "https://blinker.readthedocs.io"
+        packages = [{include = "signalkit", from = "src"}]
+
+        [tool.poetry.urls]
+        Changes = "https://blinker.readthedocs.io/changes"
+        """,
+        RenameMap(packages={"blinker": "signalkit"}),
+    )

@@ -84,7 +84,8 @@ def _path_word(word: str, rename: RenameMap) -> str:
 def rename_pkg_info(source: str, rename: RenameMap) -> str:
     """The codemod for core metadata (``PKG-INFO``, ``METADATA``).
 
-    ``Name`` gets the new distribution name, ``Requires-Dist`` the renamed requirements;
+    ``Name`` gets the new distribution name, ``Requires-Dist`` the renamed requirements,
+    ``Import-Name`` / ``Import-Namespace`` (metadata 2.5) the renamed modules;
     the long description (the README) is documentation
     (:func:`forktool.codemods.docs.documents.rename_document`), whether it follows the headers
     or, in older metadata, is the indented continuation of a ``Description:`` header.
@@ -109,6 +110,9 @@ def rename_pkg_info(source: str, rename: RenameMap) -> str:
             body = body if new is None else match["name"] + match["sep"] + new
         elif match is not None and match["name"].lower() in ("requires-dist", "provides-dist"):
             new = names.rename_requirement(match["value"], rename)
+            body = body if new is None else match["name"] + match["sep"] + new
+        elif match is not None and match["name"].lower() in ("import-name", "import-namespace"):
+            new = names.rename_import_name(match["value"], rename)  # metadata 2.5, PEP 794
             body = body if new is None else match["name"] + match["sep"] + new
         out.append(body + eol)
     renamed_head = "".join(out)

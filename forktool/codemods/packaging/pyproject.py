@@ -2,7 +2,8 @@
 
 What changes:
 
-- ``[project] name`` -> the new distribution; dependencies, optional dependencies,
+- ``[project] name`` -> the new distribution; ``import-names`` / ``import-namespaces``
+  (PEP 794) naming an old package; dependencies, optional dependencies,
   ``[dependency-groups]`` and ``[build-system] requires`` naming an old distribution;
 - ``[project.scripts]`` / ``[project.gui-scripts]``: keys through ``RenameMap.scripts``,
   values' module paths; ``[project.entry-points]``: values' module paths, and group names
@@ -15,6 +16,10 @@ What changes:
   ``force-include``/``sources``) and Poetry's name, dependencies and scripts.
 
 ``[project]`` prose (description, classifiers, keywords, URLs) is never touched.
+
+When the build back-end finds the package by the distribution's name and would now look
+for the old one (the distribution's name kept), the setting naming the renamed package is
+added (:mod:`~forktool.codemods.packaging.backends`).
 
 Values are edited through tomlkit. tomlkit has no public way to rename a key in place, so
 keys are renamed on the rendered text afterwards and the result is re-parsed and compared
@@ -32,6 +37,7 @@ import tomlkit.exceptions
 from tomlkit.items import Array, String
 
 from forktool.codemods import names
+from forktool.codemods.packaging import backends
 from forktool.codemods.packaging.ini import rename_item, rename_words
 from forktool.codemods.paths import rename_path
 from forktool.model import RenameMap
@@ -43,6 +49,12 @@ _FIND = ("packages", "find")
 _FIND_KEYS = frozenset({"include", "exclude"})
 _PATH_KEY_TABLES = frozenset({"force-include", "sources"})
 _POETRY_DEPENDENCY_TABLES = frozenset({"dependencies", "dev-dependencies"})
+#: ``[tool.poetry]`` keys that are the distribution's metadata, like ``[project]``'s: the
+#: name is a distribution name (renamed by the map's ``distributions`` only), the rest prose.
+_POETRY_METADATA = frozenset(
+    {"name", "version", "description", "license", "authors", "maintainers", "readme",
+     "homepage", "repository", "documentation", "keywords", "classifiers", "urls"}
+)  # fmt: skip
 
 
 def rename_pyproject(source: str, rename: RenameMap) -> str:
@@ -59,12 +71,16 @@ def rename_pyproject(source: str, rename: RenameMap) -> str:
         tomlkit.exceptions.TOMLKitError: ``source`` is not valid TOML.
     """
     document = tomlkit.parse(source)
+    pin = backends.plan_pin(document, rename)  # read in upstream's names
     editor = _Pyproject(rename)
     editor.run(document)
     text = document.as_string()
+    if pin is not None:
+        text = backends.apply_pin(text, pin) or text
     if not editor.key_renames:
         return text
-    return _rename_keys_in_text(text, editor.key_renames, _renamed(document.unwrap(), editor))
+    expected = _renamed(tomlkit.parse(text).unwrap(), editor)
+    return _rename_keys_in_text(text, editor.key_renames, expected)
 
 
 class _Pyproject:
@@ -94,6 +110,10 @@ class _Pyproject:
             value, self.rename
         )
 
+    def import_name(self, value: str) -> str | None:
+        """A PEP 794 import name, ``module`` or ``module; private``."""
+        return names.rename_import_name(value, self.rename)
+
     def config(self, value: str) -> str | None:
         """A string somewhere under ``[tool]``: one item, or words split on spaces."""
         stripped = value.strip()
@@ -120,6 +140,8 @@ class _Pyproject:
 
     def project(self, project: MutableMapping[str, Any]) -> None:
         _rewrite(project, "name", self.dist)
+        for key in ("import-names", "import-namespaces"):
+            _rewrite(project, key, self.import_name)
         _rewrite(project, "dependencies", self.requirement)
         optional = project.get("optional-dependencies")
         if isinstance(optional, MutableMapping):
@@ -160,6 +182,8 @@ class _Pyproject:
             self.poetry(table, path)
         for key in list(table):
             value = table[key]
+            if path == ("poetry",) and key in _POETRY_METADATA:
+                continue
             if isinstance(value, MutableMapping):
                 self.tool(value, (*path, key))
             elif name == "package-dir":

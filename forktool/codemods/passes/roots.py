@@ -16,7 +16,7 @@ from collections.abc import Collection
 from forktool.model import RenameMap
 
 #: A package found below one of these is test data or an example, not the package.
-_NOT_SOURCE = frozenset(
+NOT_SOURCE = frozenset(
     {"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks",
      "fixtures", "build", "dist", "site-packages", "dist-packages"}
 )  # fmt: skip
@@ -51,7 +51,7 @@ def expand_roots(tree: Collection[str], rename: RenameMap) -> RenameMap:
             for init in _INIT
             if path.endswith(f"/{rel}/{init}")
         )
-        found = [d for d in found if not _NOT_SOURCE & set(d.lower().split("/"))]
+        found = [d for d in found if not NOT_SOURCE & set(d.lower().split("/"))]
         if not found:
             continue
         depth = min(d.count("/") for d in found)

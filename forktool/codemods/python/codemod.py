@@ -29,6 +29,9 @@ What changes (old -> new through the :class:`~forktool.model.RenameMap`):
     ``install_requires``, ``extras_require``;
   - code inside strings and ASCII bytes (a test writing ``import flask`` to a file) is
     renamed recursively, quotes, escapes and indentation kept;
+  - Python's renderings of modules (``<module 'flask' from ...>``, ``No module named
+    'flask'``) and strings holding escaped text (HTML entities, backslash escapes as
+    text): see :mod:`forktool.codemods.python.escaped`;
   - docstrings: documentation rules (:mod:`forktool.codemods.docs.rules`): references, Sphinx
     roles resolved against this module, doctests and code blocks through this codemod,
     command lines; comments: references and command lines; neither when
@@ -68,6 +71,7 @@ from forktool.codemods.packaging.pyproject import rename_pyproject
 from forktool.codemods.paths import module_name, rename_package_path
 from forktool.codemods.python import spans as python_spans
 from forktool.codemods.python.bindings import ImportFinder, Plan, leftmost_name, plan_bindings
+from forktool.codemods.python.escaped import rename_escaped, rename_module_reprs
 from forktool.codemods.python.literals import (
     bytes_text,
     literal_value,
@@ -683,7 +687,7 @@ def rename_string_value(value: str, context: str, rename: RenameMap) -> str:
         return special
     if context == DOCSTRING:
         return rename_references(value, rename) if rename.docs else value
-    return _rename_generic(value, rename)
+    return rename_escaped(value, lambda plain: _rename_generic(plain, rename))
 
 
 _URL_RE = re.compile(r"://")
@@ -710,6 +714,7 @@ def _rename_generic(value: str, rename: RenameMap) -> str:
             return new_path
     if "\\." in value:
         value = names.rename_regex_modules(value, rename)
+    value = rename_module_reprs(value, rename)
     return rename_references(value, rename)
 
 

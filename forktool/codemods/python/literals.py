@@ -84,7 +84,7 @@ def rewrite_literal_parts(literals: Sequence[str], new_value: str) -> list[str] 
         bounds.append((offset, offset + len(value)))
         offset += len(value)
     per_part: list[list[tuple[int, int, str]]] = [[] for _ in literals]
-    for start, end, text in _edits(old_value, new_value):
+    for start, end, text in value_edits(old_value, new_value):
         index = _owning_part(bounds, start, end)
         if index is None:
             return None
@@ -113,8 +113,10 @@ def _owning_part(bounds: list[tuple[int, int]], start: int, end: int) -> int | N
     return None
 
 
-def _edits(old: str, new: str) -> list[tuple[int, int, str]]:
+def value_edits(old: str, new: str) -> list[tuple[int, int, str]]:
     """Word-level diff: (start, end, replacement) in ``old`` coordinates, left to right.
+
+    Applied right to left to ``old``, the edits give ``new``.
 
     A long text (a module docstring of a hundred kilobytes) is diffed by lines first and by
     words only inside the changed lines: a word diff of the whole costs minutes there.
@@ -138,7 +140,7 @@ def _edits(old: str, new: str) -> list[tuple[int, int, str]]:
 
 
 def _word_edits(old: str, new: str, *, long: bool = False) -> list[tuple[int, int, str]]:
-    """:func:`_edits` by words over the whole of both texts.
+    """:func:`value_edits` by words over the whole of both texts.
 
     ``long``: a long run without line breaks (minified code): the words both sides start
     and end with are set aside, and difflib's heuristic for frequent words is on, so the
