@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import forktool
-from forktool.model import FileEntry, Leftover, RenameMap
+from forktool.model import Evidence, FileEntry, Leftover, RenameMap
 
 #: Modules whose code decides a file's rename: their text is part of every key.
 _CODE_ROOTS = ("codemods", "transform/file.py", "model.py")
@@ -33,9 +33,11 @@ CREATE TABLE IF NOT EXISTS outcome (
     path TEXT NOT NULL,        -- the file's path in the transformed tree
     data BLOB,                 -- zlib-compressed new bytes; NULL: unchanged
     leftovers TEXT NOT NULL,   -- JSON list of [path, line, kind, reason, text]
-    failure TEXT               -- why the file was carried over untransformed, or NULL
+    failure TEXT,              -- why the file was carried over untransformed, or NULL
+    evidence TEXT NOT NULL     -- JSON list of [path, line, text, evidence, renamed]
 )
 """
+_COLUMNS = ("key", "code", "path", "data", "leftovers", "failure", "evidence")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,12 +49,14 @@ class CachedOutcome:
         data: the new bytes, or None when the file is unchanged.
         leftovers: old-name occurrences left in it.
         failure: why it could not be transformed, or None.
+        evidence: why module-name strings in it were renamed or left.
     """
 
     path: str
     data: bytes | None
     leftovers: tuple[Leftover, ...]
     failure: str | None
+    evidence: tuple[Evidence, ...] = ()
 
 
 @functools.cache
@@ -125,6 +129,10 @@ class TransformCache:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60)
         try:
+            columns = tuple(row[1] for row in db.execute("PRAGMA table_info(outcome)"))
+            if columns and columns != _COLUMNS:  # written by an older forktool: start again
+                with db:
+                    db.execute("DROP TABLE outcome")
             db.execute(_SCHEMA)
             with db:
                 db.execute("DELETE FROM outcome WHERE code != ?", (code_version(),))
@@ -143,16 +151,17 @@ class TransformCache:
                 batch = wanted[start : start + 500]
                 marks = ",".join("?" * len(batch))
                 rows = db.execute(
-                    "SELECT key, path, data, leftovers, failure FROM outcome "
+                    "SELECT key, path, data, leftovers, failure, evidence FROM outcome "
                     f"WHERE key IN ({marks})",
                     batch,
                 )
-                for key, path, data, leftovers, failure in rows:
+                for key, path, data, leftovers, failure, evidence in rows:
                     found[key] = CachedOutcome(
                         path,
                         None if data is None else zlib.decompress(data),
                         tuple(Leftover(*item) for item in json.loads(leftovers)),
                         failure,
+                        tuple(Evidence(*item) for item in json.loads(evidence)),
                     )
         except (sqlite3.DatabaseError, zlib.error, ValueError, TypeError):
             self.close()
@@ -172,13 +181,14 @@ class TransformCache:
                 None if outcome.data is None else zlib.compress(outcome.data, 1),
                 json.dumps([dataclasses.astuple(item) for item in outcome.leftovers]),
                 outcome.failure,
+                json.dumps([dataclasses.astuple(item) for item in outcome.evidence]),
             )
             for key, outcome in outcomes.items()
         ]
         try:
             db = self._connect()
             with db:
-                db.executemany("INSERT OR REPLACE INTO outcome VALUES (?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO outcome VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.DatabaseError:
             self.close()  # a cache that cannot be written is skipped, not fatal
 

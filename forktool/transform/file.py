@@ -29,6 +29,7 @@ from forktool.codemods.docs.documents import rename_document
 from forktool.codemods.leftovers import KEPT, UNPARSEABLE, python_leftovers, text_leftovers
 from forktool.codemods.names import old_name_needles
 from forktool.codemods.packaging import ini, metadata_files, pyproject, uv_lock
+from forktool.codemods.passes.module_parameters import file_evidence
 from forktool.codemods.paths import rename_path
 from forktool.codemods.python.codemod import (
     module_context,
@@ -38,7 +39,7 @@ from forktool.codemods.python.codemod import (
 from forktool.codemods.python.csource import rename_c_source
 from forktool.codemods.python.strings import GENERIC
 from forktool.codemods.python.tokens import rename_python_tokens
-from forktool.model import FileEntry, Leftover, RenameMap
+from forktool.model import Evidence, FileEntry, Leftover, RenameMap
 
 Codemod = Callable[[str, RenameMap], str]
 
@@ -90,12 +91,15 @@ class FileOutcome(NamedTuple):
         entry: the transformed file (the input entry itself when nothing changed).
         leftovers: old-name occurrences left in it.
         failure: why the file could not be transformed, or None.
+        evidence: why module-name strings passed to the tree's functions were renamed or
+            left (:func:`~forktool.codemods.passes.module_parameters.file_evidence`).
     """
 
     path: str
     entry: FileEntry
     leftovers: tuple[Leftover, ...]
     failure: str | None
+    evidence: tuple[Evidence, ...] = ()
 
 
 def codemod_for(path: str) -> Codemod | None:
@@ -251,7 +255,8 @@ def _python_file(path: str, new_path: str, entry: FileEntry, rename: RenameMap) 
     except Exception as error:  # Python 2 syntax, bad encoding, deep nesting, a codemod bug
         return _python_fallback(new_path, entry, rename, _describe(error))
     leftovers = tuple(python_leftovers(new_path, source, rename))
-    return FileOutcome(new_path, _with_data(entry, data), leftovers, None)
+    evidence = file_evidence(path, entry.data, new_path, data, rename)
+    return FileOutcome(new_path, _with_data(entry, data), leftovers, None, evidence)
 
 
 def _python_fallback(path: str, entry: FileEntry, rename: RenameMap, failure: str) -> FileOutcome:

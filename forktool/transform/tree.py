@@ -21,11 +21,11 @@ from __future__ import annotations
 import dataclasses
 
 from forktool.codemods.passes.layout import expand_layout
-from forktool.codemods.passes.module_parameters import evidence_report, expand_module_parameters
+from forktool.codemods.passes.module_parameters import expand_module_parameters
 from forktool.codemods.passes.modules import expand_modules
 from forktool.codemods.passes.reexports import expand_symbols
 from forktool.codemods.passes.roots import expand_roots
-from forktool.model import FileEntry, Leftover, RenameMap, TransformResult, Tree
+from forktool.model import Evidence, FileEntry, Leftover, RenameMap, TransformResult, Tree
 from forktool.transform.cache import CachedOutcome, TransformCache, file_key, fingerprint
 from forktool.transform.file import FileOutcome
 from forktool.transform.pool import default_jobs, transform_files
@@ -66,7 +66,7 @@ def transform_tree(
     new_tree: dict[str, FileEntry] = {}
     failures: dict[str, str] = {}
     leftovers: list[Leftover] = []
-    moved: dict[str, tuple[str, bytes]] = {}  # input path -> (output path, new bytes)
+    evidence: list[Evidence] = []
     for path, outcome in sorted(outcomes.items()):
         target = outcome.path
         if len(claims[target]) > 1 and target != path:
@@ -74,19 +74,20 @@ def transform_tree(
             failures[path] = f"not moved to {target}: it would replace {others}"
             target = path
         new_tree[target] = outcome.entry
-        moved[path] = (target, outcome.entry.data)
         if outcome.failure is not None:
             failures[target] = outcome.failure
         leftovers.extend(
             leftover if leftover.path == target else dataclasses.replace(leftover, path=target)
             for leftover in outcome.leftovers
         )
+        evidence.extend(
+            found if found.path == target else dataclasses.replace(found, path=target)
+            for found in outcome.evidence
+        )
     leftovers.sort(key=lambda item: (item.path, item.line, item.kind, item.text))
+    evidence.sort(key=lambda item: (item.path, item.line, item.evidence))
     return TransformResult(
-        tree=new_tree,
-        leftovers=tuple(leftovers),
-        failures=failures,
-        evidence=evidence_report(tree, rename, moved),
+        tree=new_tree, leftovers=tuple(leftovers), failures=failures, evidence=tuple(evidence)
     )
 
 
@@ -112,9 +113,9 @@ def _outcomes(
 def _from_cache(entry: FileEntry, cached: CachedOutcome) -> FileOutcome:
     if cached.data is not None:
         entry = dataclasses.replace(entry, data=cached.data)
-    return FileOutcome(cached.path, entry, cached.leftovers, cached.failure)
+    return FileOutcome(cached.path, entry, cached.leftovers, cached.failure, cached.evidence)
 
 
 def _to_cache(entry: FileEntry, outcome: FileOutcome) -> CachedOutcome:
     data = None if outcome.entry.data == entry.data else outcome.entry.data
-    return CachedOutcome(outcome.path, data, outcome.leftovers, outcome.failure)
+    return CachedOutcome(outcome.path, data, outcome.leftovers, outcome.failure, outcome.evidence)

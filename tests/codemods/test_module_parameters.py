@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from forktool.cli import main
 from forktool.codemods.passes.module_parameters import expand_module_parameters
 from forktool.model import Evidence, FileEntry, ModuleParameter, RenameMap, TransformResult
-from forktool.transform.cache import fingerprint
+from forktool.transform.cache import TransformCache, fingerprint
 from forktool.transform.tree import transform_tree
 from tests.helpers import build_file_tree, git, run_cli
 
@@ -407,3 +408,37 @@ def test_only_string_literals_are_renamed() -> None:
         """
     )
     assert [(item.line, item.renamed) for item in result.evidence] == [(3, True), (4, True)]
+
+
+def test_the_evidence_is_cached_with_its_file(tmp_path: Path) -> None:
+    """Evidence is per file: a warm cache gives the same evidence without re-reading."""
+    tree = tree_of({**PACKAGE, "tests/test_loaders.py": BEFORE})
+    cold_cache = TransformCache(tmp_path / "cache.sqlite3")
+    cold = transform_tree(tree, FLASK, cache=cold_cache, jobs=1)
+    cold_cache.close()
+    assert cold.evidence  # the case has some
+    with TransformCache(tmp_path / "cache.sqlite3") as warm_cache:
+        warm = transform_tree(tree, FLASK, cache=warm_cache, jobs=1)
+    assert warm == cold
+
+
+def test_a_cache_of_an_older_schema_is_replaced(tmp_path: Path) -> None:
+    """A database written by a forktool before the evidence column: started again."""
+    path = tmp_path / "cache.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE outcome (key TEXT PRIMARY KEY, code TEXT NOT NULL, path TEXT NOT "
+            "NULL, data BLOB, leftovers TEXT NOT NULL, failure TEXT)"
+        )
+        db.execute("INSERT INTO outcome VALUES ('k', 'c', 'p', NULL, '[]', NULL)")
+    db.close()
+    tree = tree_of({**PACKAGE, "tests/test_loaders.py": BEFORE})
+    with TransformCache(path) as cache:
+        first = transform_tree(tree, FLASK, cache=cache, jobs=1)
+    with TransformCache(path) as cache:
+        assert transform_tree(tree, FLASK, cache=cache, jobs=1) == first
+    with sqlite3.connect(path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(outcome)")]
+        assert columns[-1] == "evidence"
+        assert db.execute("SELECT count(*) FROM outcome WHERE key = 'k'").fetchone()[0] == 0
+    db.close()

@@ -29,8 +29,8 @@ attribute assigned anything else anywhere in the function or class), ``*args`` a
 through variables (``loader = PackageLoader; loader(name)``). No evidence: the string is
 left and reported, as before.
 
-:func:`evidence_report` then names the evidence for every literal old module name passed
-to such a parameter, renamed or left.
+:func:`file_evidence` then names, per file, the evidence for every literal old module name
+passed to such a parameter, renamed or left.
 """
 
 from __future__ import annotations
@@ -210,23 +210,27 @@ def expand_module_parameters(tree: Tree, rename: RenameMap) -> RenameMap:
     return dataclasses.replace(rename, module_parameters=table)
 
 
-def evidence_report(
-    tree: Tree, rename: RenameMap, renamed: Mapping[str, tuple[str, bytes]]
+def file_evidence(
+    path: str, data: bytes, new_path: str, new_data: bytes, rename: RenameMap
 ) -> tuple[Evidence, ...]:
-    """The evidence for each literal old module name passed to a parameter of
-    ``rename.module_parameters`` whose fate this rule decided: renamed, or left because
-    not every function of that name has the parameter.
+    """The evidence for each literal old module name in one module passed to a parameter
+    of ``rename.module_parameters`` whose fate this rule decided: renamed, or left because
+    not every function of that name has the parameter. Per file, so it is cached and
+    computed in parallel with the file's rename (:func:`forktool.transform.file.transform_file`).
 
     Args:
-        tree: the input tree.
-        rename: the rename map, ``module_parameters`` expanded over ``tree``.
-        renamed: input path -> (path in the transformed tree, its new bytes).
+        path: the module's path in the input tree; data: its bytes.
+        new_path: its path in the transformed tree; new_data: its renamed bytes.
+        rename: the rename map, ``module_parameters`` expanded over the tree.
 
     Returns:
-        One :class:`~forktool.model.Evidence` per such literal, sorted by path and line.
-        Never raises.
+        One :class:`~forktool.model.Evidence` per such literal, sorted by line; empty for
+        a file that is not a module (``.py``, ``.pyw``) or does not parse. Never raises.
     """
-    if not rename.module_parameters:
+    if not rename.module_parameters or not _is_module_file(path, False):
+        return ()
+    callees = tuple({key.rsplit(".", 1)[-1].encode() for key in rename.module_parameters})
+    if not _mentions(data, callees):
         return ()
     # Where the rule can decide: a bare package, or a module named like a file or host
     # (which the position-blind rules leave); any other module path is renamed anyway.
@@ -237,35 +241,30 @@ def evidence_report(
         ).encode(),
         re.IGNORECASE,
     )
-    callees = {key.rsplit(".", 1)[-1].encode() for key in rename.module_parameters}
+    if quoted.search(data) is None:
+        return ()
+    syntax = _parse(data)
+    if syntax is None:
+        return ()
+    new_lines = _LINE_BREAK.split(new_data.decode("utf-8", "replace"))
+    old_lines = _LINE_BREAK.split(data.decode("utf-8", "replace"))
     found: list[Evidence] = []
-    for path, entry in sorted(tree.items()):
-        if path not in renamed or not _is_module_file(path, entry.symlink):
-            continue
-        if quoted.search(entry.data) is None or not _mentions(entry.data, tuple(callees)):
-            continue
-        syntax = _parse(entry.data)
-        if syntax is None:
-            continue
-        new_path, new_data = renamed[path]
-        new_lines = _LINE_BREAK.split(new_data.decode("utf-8", "replace"))
-        old_lines = _LINE_BREAK.split(entry.data.decode("utf-8", "replace"))
-        for line, value, parameter in _literal_arguments(syntax, rename, old_lines):
-            # Only where the rule decides: a string the position-blind rules rename the
-            # same way anyway (``"jinja2.ext"``) is not this rule's doing.
-            generic = rename_string_value(value, GENERIC, rename)
-            if parameter.proven:
-                module = rename_string_value(value, MODULE, rename)
-                if module == generic:
-                    continue
-                done = module != value and new_lines[line - 1 : line] != old_lines[line - 1 : line]
-            elif generic == value:
-                done = False
-            else:
+    for line, value, parameter in _literal_arguments(syntax, rename, old_lines):
+        # Only where the rule decides: a string the position-blind rules rename the
+        # same way anyway (``"jinja2.ext"``) is not this rule's doing.
+        generic = rename_string_value(value, GENERIC, rename)
+        if parameter.proven:
+            module = rename_string_value(value, MODULE, rename)
+            if module == generic:
                 continue
-            text = new_lines[line - 1] if line <= len(new_lines) else ""
-            found.append(Evidence(new_path, line, _excerpt(text), parameter.evidence, done))
-    return tuple(sorted(set(found), key=lambda item: (item.path, item.line, item.evidence)))
+            done = module != value and new_lines[line - 1 : line] != old_lines[line - 1 : line]
+        elif generic == value:
+            done = False
+        else:
+            continue
+        text = new_lines[line - 1] if line <= len(new_lines) else ""
+        found.append(Evidence(new_path, line, _excerpt(text), parameter.evidence, done))
+    return tuple(sorted(set(found), key=lambda item: (item.line, item.evidence)))
 
 
 def _literal_arguments(
@@ -321,6 +320,7 @@ class _Index:
         self.functions: list[_Function] = []
         self.classes: list[_Class] = []
         self.sites: dict[str, list[tuple[str, int]]] = {}  # name -> its def/class lines
+        self.reaching: dict[str, tuple[str, ...]] = {}  # qualified name -> its re-exports
 
     # --- reading -----------------------------------------------------------------------
 
@@ -525,8 +525,14 @@ class _Index:
                 for module in self.files[item.path].modules:
                     qualified.setdefault(f"{module}.{item.name}", found)
         in_packages = [name for name in qualified if self._in_package(name)]
-        for name, names in reaching_names(self.tree, self.rename, in_packages).items():
-            for alias in names:
+        # a name's re-exports depend on the modules that mention its last part only:
+        # each is looked up once, however many rounds the table is settled in
+        new = [name for name in in_packages if name not in self.reaching]
+        if new:
+            found = reaching_names(self.tree, self.rename, new)
+            self.reaching.update({name: found.get(name, ()) for name in new})
+        for name in in_packages:
+            for alias in self.reaching[name]:
                 qualified.setdefault(alias, qualified[name])
         return dict(sorted({**qualified, **self._plain_names(shown)}.items()))
 
