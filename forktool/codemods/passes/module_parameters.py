@@ -529,8 +529,8 @@ class _Index:
         # each is looked up once, however many rounds the table is settled in
         new = [name for name in in_packages if name not in self.reaching]
         if new:
-            found = reaching_names(self.tree, self.rename, new)
-            self.reaching.update({name: found.get(name, ()) for name in new})
+            aliases = reaching_names(self.tree, self.rename, new)
+            self.reaching.update({name: aliases.get(name, ()) for name in new})
         for name in in_packages:
             for alias in self.reaching[name]:
                 qualified.setdefault(alias, qualified[name])
