@@ -22,6 +22,8 @@ path is recorded in :attr:`IndexServer.requests`, its ``Authorization`` header i
 from __future__ import annotations
 
 import base64
+import contextlib
+import gzip
 import hashlib
 import io
 import json
@@ -67,8 +69,14 @@ def build_sdist(
                 entry.external_attr = (0o100755 if path in executable else 0o100644) << 16
                 archive.writestr(entry, data)
         return buffer.getvalue()
-    mode = {"tar.gz": "w:gz", "tgz": "w:gz", "tar.bz2": "w:bz2", "tar.xz": "w:xz", "tar": "w"}
-    with tarfile.open(fileobj=buffer, mode=mode[fmt]) as archive:  # type: ignore[call-overload]
+    mode = {"tar.gz": "w", "tgz": "w", "tar.bz2": "w:bz2", "tar.xz": "w:xz", "tar": "w"}
+    # gzip's header holds a time: mtime=0, so the same files give the same bytes
+    # (tests build a release twice and compare sha256s, seconds apart)
+    gz = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) if fmt in ("tar.gz", "tgz") else None
+    with (
+        gz or contextlib.nullcontext(),
+        tarfile.open(fileobj=gz or buffer, mode=mode[fmt]) as archive,  # type: ignore[call-overload]
+    ):
         directory = tarfile.TarInfo(top)
         directory.type = tarfile.DIRTYPE
         directory.mode = 0o755
