@@ -29,6 +29,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
@@ -595,6 +596,8 @@ class Fit:
         fixed: the intercept of value = fixed + per_unit × size.
         per_unit: its slope.
         r2: the square of the correlation of value and size (how straight the line is).
+        steps: ``k`` between each two neighbouring sizes, smallest first (a growing ``k``
+            shows a cost growing faster than the fit's ``exponent`` says).
     """
 
     label: str
@@ -605,16 +608,25 @@ class Fit:
     fixed: float
     per_unit: float
     r2: float
+    steps: tuple[float, ...]
 
 
 def fit(label: str, expected: str, xs: Sequence[float], ys: Sequence[float]) -> Fit | None:
     """Fit ``ys`` against ``xs`` (both positive), or None with fewer than two distinct xs."""
     if len(set(xs)) < 2:
         return None
+    pairs = sorted(zip(xs, ys, strict=True))
+    steps = tuple(
+        math.log(y2 / y1) / math.log(x2 / x1)
+        for (x1, y1), (x2, y2) in itertools.pairwise(pairs)
+        if x2 != x1
+    )
     logs = statistics.linear_regression([math.log(x) for x in xs], [math.log(y) for y in ys])
     line = statistics.linear_regression(xs, ys)
     r2 = statistics.correlation(xs, ys) ** 2 if len(set(ys)) > 1 else 0.0
-    return Fit(label, expected, tuple(xs), tuple(ys), logs.slope, line.intercept, line.slope, r2)
+    return Fit(
+        label, expected, tuple(xs), tuple(ys), logs.slope, line.intercept, line.slope, r2, steps
+    )
 
 
 @dataclass
@@ -858,7 +870,17 @@ def render(results: Results, console: Console | None = None) -> None:
         "the line value = fixed + per 1,000 × size, and its r²"
     )
     table = Table(box=None, pad_edge=False)
-    for name in ("series", "points", "k", "expected", "fixed", "per 1,000", "r²"):
+    slope_columns = (
+        "series",
+        "points",
+        "k",
+        "expected",
+        "k step by step",
+        "fixed",
+        "per 1,000",
+        "r²",
+    )
+    for name in slope_columns:
         table.add_column(name, justify="left" if name == "series" else "right")
     for item in results.fits:
         unit = "KiB" if "memory" in item.label else "s"
@@ -867,6 +889,7 @@ def render(results: Results, console: Console | None = None) -> None:
             str(len(item.xs)),
             f"{item.exponent:.2f}",
             item.expected,
+            ", ".join(f"{step:.2f}" for step in item.steps),
             _format(item.fixed, unit),
             _format(item.per_unit * 1000, unit),
             f"{item.r2:.3f}",

@@ -85,6 +85,11 @@ def test_fit_slopes() -> None:
     assert math.isclose(linear.fixed, 0.5, abs_tol=1e-9)
     assert math.isclose(linear.per_unit, 0.2)
     assert math.isclose(linear.r2, 1.0)
+    square = scaling.fit("square", "2", [4, 1, 2], [16.0, 1.0, 4.0])
+    assert square is not None and math.isclose(square.exponent, 2.0)
+    assert [round(step, 6) for step in square.steps] == [2.0, 2.0]
+    bent = scaling.fit("bent", "?", [1, 10, 100], [1.0, 1.0, 100.0])
+    assert bent is not None and [round(step, 6) for step in bent.steps] == [0.0, 2.0]
     flat = scaling.fit("flat", "≈ 0", [1000, 10000], [3.0, 3.0])
     assert flat is not None and flat.exponent == 0.0 and flat.r2 == 0.0
     assert scaling.fit("one size", "≈ 1", [10, 10], [1.0, 2.0]) is None
