@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from benchmarks import forks, inputs, rename_command, runner
+from benchmarks import forks, inputs, rename_command, runner, scaling
 from benchmarks.report import Report, Row, ratio, render, write_json
 from benchmarks.stats import summarize
 
@@ -221,10 +221,23 @@ def _fork_rows(
     help="Where downloads, temporary forks and results.json go.",
 )
 @click.option("--skip-rename-command", is_flag=True, help="Do not run the slow RenameCommand.")
-def main(runs: int, slow_runs: int, jobs: int, work: Path, skip_rename_command: bool) -> None:
-    """Benchmark forktool's rename and syncs against libcst, on Django and Flask."""
+@scaling.options
+def main(
+    runs: int,
+    slow_runs: int,
+    jobs: int,
+    work: Path,
+    skip_rename_command: bool,
+    **scaling_options: Any,
+) -> None:
+    """Benchmark forktool's rename and syncs against libcst, on Django and Flask; then how
+    a sync's cost grows with the upstream (the scaling section, benchmarks/scaling.py)."""
     work = work.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    scaling_settings = scaling.Settings.from_options(scaling_options)
+    if scaling_settings.only:
+        scaling.run(scaling_settings, jobs, work)
+        return
     report = Report(_header(runs, slow_runs, jobs))
     wanted = [("Django", DJANGO), ("Django", DJANGO_PATCH), ("Flask", FLASK_OLD)]
     wanted.append(("Flask", FLASK_NEW))
@@ -265,6 +278,8 @@ def main(runs: int, slow_runs: int, jobs: int, work: Path, skip_rename_command: 
     render(report)
     write_json(report, work / "results.json")
     click.echo(f"\nresults written to {work / 'results.json'}")
+    if not scaling_settings.skip:
+        scaling.run(scaling_settings, jobs, work)
     if any(count for count in report.checks.values()):
         sys.exit(1)
 
