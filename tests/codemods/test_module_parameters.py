@@ -243,7 +243,8 @@ def test_the_report_names_the_evidence_for_renamed_and_left_strings() -> None:
             20,
             'finder.find("flask")',
             "find(name) -> import_module at src/flask/loaders.py:40; "
-            "not shown for 1 other find (tests/helpers.py:1)",
+            "not shown for 1 other find (tests/helpers.py:1); "
+            "this call is on another object, whose type is not known",
             False,
         )
     ]
@@ -362,7 +363,8 @@ def test_forktool_leftovers_keeps_the_evidence_of_a_sync(
         'tests/test_loading.py:6: string (ambiguous) assert other.load("mypkg")'
     )
     assert listing[left_at + 1] == (
-        f"  evidence: {shown}; not shown for 1 other load (tests/fake.py:1)"
+        f"  evidence: {shown}; not shown for 1 other load (tests/fake.py:1); "
+        "this call is on another object, whose type is not known"
     )
     ambiguous = run_cli(definition, "leftovers", "mypkg", "--reason", "ambiguous").output
     assert "renamed as a module name" not in ambiguous
@@ -442,3 +444,32 @@ def test_a_cache_of_an_older_schema_is_replaced(tmp_path: Path) -> None:
         assert columns[-1] == "evidence"
         assert db.execute("SELECT count(*) FROM outcome WHERE key = 'k'").fetchone()[0] == 0
     db.close()
+
+
+def test_a_method_of_another_object_is_not_matched_by_its_name() -> None:
+    """``settings.get("flask")`` on a dict is not the tree's ``Registry.get``, though that
+    is the only ``def get`` and its parameter reaches ``sys.modules.get``."""
+    tree = tree_of(
+        {
+            "src/flask/registry.py": """\
+                import sys
+
+
+                class Registry:
+                    def get(self, name):
+                        return sys.modules.get(name)
+
+                    def first(self):
+                        return self.get("flask")
+                """,
+            "tests/test_settings.py": """\
+                def test_settings():
+                    settings = {"flask": 1}
+                    assert settings.get("flask") == 1
+                """,
+        }
+    )
+    result = transform_tree(tree, FLASK, jobs=1)
+    assert b'settings.get("flask")' in result.tree["tests/test_settings.py"].data
+    # the class's own method, called on itself, is the tree's: renamed
+    assert b'self.get("framework")' in result.tree["src/framework/registry.py"].data

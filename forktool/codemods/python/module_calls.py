@@ -13,12 +13,14 @@ call's arguments.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from forktool.codemods.names import is_module_path
 from forktool.model import ModuleParameter, RenameMap
 
 _Node = TypeVar("_Node")
+_OTHER_OBJECT = "; this call is on another object, whose type is not known"
 
 
 def callee_parameters(
@@ -38,12 +40,17 @@ def callee_parameters(
             when the first name is not imported (a local name, ``self``, a relative import).
         rename: the rename map, ``module_parameters`` expanded over the tree.
         proven: only the parameters shown for every function or class the call can name
-            (False: also those shown for some of them, for the report).
+            (False: also those shown for some of them, and those of a method of another
+            object by its last name, marked not proven and saying so, for the report).
 
     Returns:
         The matching entries of ``rename.module_parameters``, empty when none match. An
         imported callee is matched by its resolved qualified name alone; any other by its
-        qualified name as spelled, else by its last name.
+        qualified name as spelled, else by its last name, but only where that name can
+        only be the tree's: a bare name (``PackageLoader(...)``: defined in the module or
+        relatively imported) or a method of the class itself (``self.load``,
+        ``cls.load``). A method of any other object (``settings.get("flask")``,
+        ``self.loader.load``) is never matched by its name: its type is not known.
     """
     table = rename.module_parameters
     if not table:
@@ -52,9 +59,22 @@ def callee_parameters(
         found = table.get(resolved, ())
     elif "." in spelled and spelled in table:
         found = table[spelled]
-    else:
+    elif _own_name(spelled):
         found = table.get(spelled.rsplit(".", 1)[-1], ())
+    elif proven:
+        found = ()
+    else:  # for the report: the name has the parameter, but this call is not proven
+        found = tuple(
+            replace(item, proven=False, evidence=item.evidence + _OTHER_OBJECT)
+            for item in table.get(spelled.rsplit(".", 1)[-1], ())
+        )
     return tuple(item for item in found if item.proven or not proven)
+
+
+def _own_name(spelled: str) -> bool:
+    """A bare name, or a method looked up on the instance or class itself."""
+    parts = spelled.split(".")
+    return len(parts) == 1 or (len(parts) == 2 and parts[0] in ("self", "cls"))
 
 
 def bound_argument(
