@@ -167,18 +167,25 @@ def rewrite_archive(
         else:
             new_data, leftovers, renamed = _rewrite_tar(new_path, data, inner, rename_member)
     except _NotRewritable as why:
-        found = archive_leftovers(new_path, data, rename)
-        # As for an unreadable archive: said when something in it is seen to name an old
-        # package (members read, or the raw bytes of members stored uncompressed).
-        if found or word_re(rename).search(data.decode("latin-1")):
-            text = NOT_REWRITTEN.format(why=why)[:_MAX_TEXT]
-            found.append(Leftover(new_path, 0, "other-file", UNPARSEABLE, text))
-        return ArchiveOutcome(new_path, data, tuple(found))
-    except _READ_ERRORS:
-        return ArchiveOutcome(new_path, data, tuple(archive_leftovers(new_path, data, rename)))
+        return _carried_over(new_path, data, rename, str(why))
+    except Exception as error:  # truncated, hostile or odd archives are data: never fatal
+        why = "it cannot be read" if isinstance(error, _READ_ERRORS) else "it cannot be repacked"
+        return _carried_over(new_path, data, rename, f"{why} ({type(error).__name__})")
     if new_data is None:
         return ArchiveOutcome(new_path, data, tuple(leftovers))
     return ArchiveOutcome(_wheel_name(new_path, renamed, rename), new_data, tuple(leftovers))
+
+
+def _carried_over(new_path: str, data: bytes, rename: RenameMap, why: str) -> ArchiveOutcome:
+    """The archive unchanged, its members that name an old package reported, and, when
+    something in it is seen to name one (members read, or the raw bytes of members stored
+    uncompressed), one leftover saying why it was not rewritten."""
+    found = archive_leftovers(new_path, data, rename)
+    unreadable = any(item.text == UNREADABLE for item in found)  # that says why already
+    if not unreadable and (found or word_re(rename).search(data.decode("latin-1"))):
+        text = NOT_REWRITTEN.format(why=why)[:_MAX_TEXT]
+        found.append(Leftover(new_path, 0, "other-file", UNPARSEABLE, text))
+    return ArchiveOutcome(new_path, data, tuple(found))
 
 
 def archive_leftovers(path: str, data: bytes, rename: RenameMap) -> list[Leftover]:
@@ -210,7 +217,7 @@ def archive_leftovers(path: str, data: bytes, rename: RenameMap) -> list[Leftove
             if line:
                 excerpt = f"{member}: {line.strip()}"[:_MAX_TEXT]
                 found.append(Leftover(path, 0, "other-file", UNPARSEABLE, excerpt))
-    except _READ_ERRORS:
+    except Exception:  # noqa: BLE001  (any archive is data: reading it is never fatal)
         if pattern.search(data.decode("latin-1")):
             found.append(Leftover(path, 0, "other-file", UNPARSEABLE, UNREADABLE))
     return found

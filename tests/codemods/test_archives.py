@@ -402,3 +402,30 @@ def test_report_of_archives_not_rewritten() -> None:
         "commandegg/flask/x.txt: commandegg/flask/x.txt",
     ]
     assert is_archive("a/b.WHL") and is_archive("t/x.tar.lzma") and not is_archive("a/b.py")
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("tests/a.tar.gz", b"\x1f\x8b"),  # a gzip header cut short
+        ("tests/a.tar.xz", b"\xfd7zXZ\x00"),  # an xz header cut short
+        ("tests/a.tar.gz", gzip.compress(b"flask" * 100, mtime=0)[:-9]),  # no end
+        ("tests/a.zip", zipped({"a/m.py": b"import flask\n"})[:-30]),  # directory cut
+    ],
+)
+def test_truncated_archives_never_stop_the_rename(path: str, data: bytes) -> None:
+    outcome = transform_file(path, FileEntry(data), FLASK)
+    assert outcome.entry.data == data  # carried over unchanged
+
+
+def test_a_wheel_whose_record_cannot_be_read_is_reported_not_rewritten() -> None:
+    record = "flask/__init__.py,sha256=" + "x" * 200_000 + ",1\n"  # over csv's field limit
+    wheel = zipped(
+        {
+            "flask/__init__.py": b"import flask.app\n",
+            "flask-1.0.dist-info/RECORD": record.encode(),
+        }
+    )
+    path, after, leftovers = rename("tests/flask-1.0-py3-none-any.whl", wheel)
+    assert after == wheel
+    assert [item.text for item in leftovers][-1].startswith("archive not rewritten: it cannot")
