@@ -166,11 +166,13 @@ def rewrite_archive(
             new_data, leftovers, renamed = _rewrite_zip(new_path, data, inner, rename_member)
         else:
             new_data, leftovers, renamed = _rewrite_tar(new_path, data, inner, rename_member)
-    except _NotRewritable as why:
-        return _carried_over(new_path, data, rename, str(why))
+    except _NotRewritable as reason:
+        return _carried_over(new_path, data, rename, str(reason))
     except Exception as error:  # truncated, hostile or odd archives are data: never fatal
-        why = "it cannot be read" if isinstance(error, _READ_ERRORS) else "it cannot be repacked"
-        return _carried_over(new_path, data, rename, f"{why} ({type(error).__name__})")
+        what = "read" if isinstance(error, _READ_ERRORS) else "repacked"
+        return _carried_over(
+            new_path, data, rename, f"it cannot be {what} ({type(error).__name__})"
+        )
     if new_data is None:
         return ArchiveOutcome(new_path, data, tuple(leftovers))
     return ArchiveOutcome(_wheel_name(new_path, renamed, rename), new_data, tuple(leftovers))
