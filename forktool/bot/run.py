@@ -166,7 +166,7 @@ def run(
     """
     repo = check_remote(config, remote)
     lock = lockfile.read(config.lock_path)
-    if undo_killed_run(config, repo, lock):
+    if undo_killed_run(config, repo, progress):
         progress(f"undid the bot run of {config.name} that was killed")
     if lock is None:
         raise ConfigError(
@@ -291,6 +291,11 @@ def _sync_on_branch(
             f"rename or delete that branch ('git branch -m {branch} ...'), then run again",
         )
     repo.prune_worktrees()  # a killed run's worktree, its directory gone, releases the branch
+    if f"refs/heads/{branch}" in repo.checked_out_branches():
+        raise RepositoryError(
+            f"the branch {branch} is checked out in the fork repository; nothing was changed",
+            "check out another branch there (the bot makes this one itself), then run again",
+        )
     refs_before = repo.refs()
     with tempfile.TemporaryDirectory(prefix="forktool-bot-") as scratch:
         view = _definition_view(config, Path(scratch) / "definition")
@@ -299,9 +304,10 @@ def _sync_on_branch(
         watched = {ref: refs_before.get(ref, "") for ref in sync_refs}
         write_bot_intent(repo, config.name, BotIntent(watched, scratch, str(checkout)))
         progress(f"syncing {config.name} {release.version} on {branch}")
-        worktree = repo.add_branch_worktree(checkout, branch, fork_tip)
+        worktree: GitRepo | None = None
         ok = False
         try:
+            worktree = repo.add_branch_worktree(checkout, branch, fork_tip)
             _share_caches(repo, worktree)
             on_branch = replace(
                 config, root=view, fork_path=checkout, fork_branch=branch, shim_out=None
@@ -320,27 +326,80 @@ def _sync_on_branch(
             ok = True
         finally:
             with interrupts.shielded():  # a second Ctrl-C must not leave refs moved
-                worktree.close()
+                if worktree is not None:
+                    worktree.close()
                 try:
-                    repo.remove_worktree(checkout)
+                    with contextlib.suppress(GitFailed):  # never added: nothing to remove
+                        repo.remove_worktree(checkout)
                 finally:
-                    moved = repo.moved_refs(refs_before)
                     if ok:
-                        moved.pop(f"refs/heads/{branch}", None)
-                    repo.put_back(moved, "forktool ci run: the release is proposed, not integrated")
+                        watched.pop(f"refs/heads/{branch}")
+                    _put_back(repo, config, watched, fork_tip, progress)
                     clear_bot_intent(repo, config.name)
     return synced
 
 
-def undo_killed_run(config: UpstreamConfig, repo: GitRepo, lock: Lock | None) -> bool:
-    """Undo what a bot run killed during its sync left (its intent record says what):
-    its worktree and scratch directory removed, each ref it recorded (the release's tag,
-    the vendor, transformed and bot's branches) set back, except a
-    ref now at what the lock file records (a sync of the user's since integrated that
-    release: the same commit, kept). The caller holds the writer lock.
+def _put_back(
+    repo: GitRepo,
+    config: UpstreamConfig,
+    watched: dict[str, str],
+    fork_tip: str | None,
+    progress: Progress,
+) -> None:
+    """Set each ref of ``watched`` (ref -> its id before the bot's sync, "" when absent)
+    back where only the bot's sync can have moved it; any other ref is left as it is.
+
+    A ref is left when it is where it was; when a worktree has it checked out; when it is
+    what the lock file records (a sync of the user's integrated that release since: the
+    same commit), or, for the vendor and transformed branches and the release tags, an
+    ancestor of it (an earlier release the user's syncs integrated); and, for the bot's
+    branch, when its commit is neither the bot's nor on the fork branch (someone's own
+    work). A ref that cannot be set back (its old commit pruned) is reported and left.
+    """
+    lock = lockfile.read(config.lock_path)
+    integrated: dict[str, str] = {}
+    if lock is not None:
+        integrated = {
+            config.vendor_branch: lock.vendor,
+            config.transformed_branch: lock.transformed,
+            config.release_tag(lock.version): lock.vendor,
+        }
+    release = (config.vendor_branch, config.transformed_branch, config.release_tag(""))
+    checked_out = repo.checked_out_branches()
+    now = repo.refs()
+    for ref, before in watched.items():
+        current = now.get(ref, "")
+        if current == before or ref in checked_out or current == integrated.get(ref):
+            continue
+        if current and ref.startswith(release) and lock is not None:
+            mine = lock.transformed if ref == config.transformed_branch else lock.vendor
+            if repo.is_ancestor(current, mine):
+                continue
+        if current and not ref.startswith(release):  # the bot's branch
+            on_fork = fork_tip is not None and repo.is_ancestor(current, fork_tip)
+            if not on_fork and not _made_by_the_bot(repo, current):
+                continue
+        try:
+            repo.set_ref(ref, before or None, "forktool ci run: proposed, not integrated")
+        except RepositoryError as error:
+            progress(f"could not set {ref} back to {before[:12] or 'absent'}: {error.message}")
+
+
+def undo_killed_run(
+    config: UpstreamConfig, repo: GitRepo, progress: Progress = lambda _: None
+) -> bool:
+    """Undo what a bot run killed during its sync left (its intent record says what): its
+    worktree and scratch directory removed, and each ref it recorded (the release's tag,
+    the vendor, transformed and bot's branches) set back where only the bot's sync can
+    have moved it (the rules of :func:`_put_back`: nothing a sync of the user's made
+    since, or a branch someone checked out or committed to, is touched). The caller holds
+    the writer lock.
 
     Returns:
         whether there was such a run to undo.
+
+    Raises:
+        GitFailed: git could not list the refs or worktrees (a damaged repository).
     """
     intent = read_bot_intent(repo, config.name)
     if intent is None:
@@ -355,20 +414,8 @@ def undo_killed_run(config: UpstreamConfig, repo: GitRepo, lock: Lock | None) ->
                 repo.remove_worktree(worktree)
             shutil.rmtree(scratch, ignore_errors=True)
         repo.prune_worktrees()
-        integrated: dict[str, str] = {}
-        if lock is not None:
-            integrated = {
-                config.vendor_branch: lock.vendor,
-                config.transformed_branch: lock.transformed,
-                config.release_tag(lock.version): lock.vendor,
-            }
-        now = repo.refs()
-        back = {
-            ref: before
-            for ref, before in intent.refs.items()
-            if now.get(ref, "") != before and now.get(ref) != integrated.get(ref)
-        }
-        repo.put_back(back, "forktool ci run: undo a run that was killed")
+        fork_tip = repo.resolve(f"refs/heads/{config.fork_branch}")
+        _put_back(repo, config, dict(intent.refs), fork_tip, progress)
         clear_bot_intent(repo, config.name)
     return True
 

@@ -21,6 +21,13 @@ class Worktree(Commands):
             self.run(["worktree", "remove", "--force", "--force", str(path)])
         self.run(["worktree", "prune"])
 
+    def checked_out_branches(self) -> set[str]:
+        """The branches (full refs) checked out in this repository's worktrees, the main
+        one included (``git worktree list --porcelain``)."""
+        listed = self.run(["worktree", "list", "--porcelain"]).out
+        lines = listed.splitlines()
+        return {line.removeprefix("branch ") for line in lines if line.startswith("branch ")}
+
     def prune_worktrees(self) -> None:
         """Forget linked worktrees whose directories are gone (``git worktree prune``)."""
         self.run(["worktree", "prune"])
