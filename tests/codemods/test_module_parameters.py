@@ -419,6 +419,12 @@ def test_the_evidence_is_cached_with_its_file(tmp_path: Path) -> None:
     cold = transform_tree(tree, FLASK, cache=cold_cache, jobs=1)
     cold_cache.close()
     assert cold.evidence  # the case has some
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:  # kept with its file
+        kept = [json.loads(row[0]) for row in db.execute("SELECT evidence FROM outcome")]
+    db.close()
+    assert sorted(tuple(item) for rows in kept for item in rows) == sorted(
+        dataclasses.astuple(item) for item in cold.evidence
+    )
     with TransformCache(tmp_path / "cache.sqlite3") as warm_cache:
         warm = transform_tree(tree, FLASK, cache=warm_cache, jobs=1)
     assert warm == cold
