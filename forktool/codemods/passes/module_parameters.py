@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from forktool.codemods.names import FILE_SUFFIXES, HOST_LABELS
-from forktool.codemods.passes.reexports import reaching_names
+from forktool.codemods.passes.reexports import binding_statements, reaching_names
 from forktool.codemods.paths import module_name
 from forktool.codemods.python.codemod import rename_string_value
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
@@ -800,19 +800,9 @@ def _definitions(
     body: list[ast.stmt],
 ) -> Iterator[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]:
     """The functions and classes a body defines, looking into ``if``/``try``/``with``."""
-    for statement in body:
+    for statement in binding_statements(body):
         if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             yield statement
-        elif isinstance(statement, ast.If):
-            yield from _definitions(statement.body)
-            yield from _definitions(statement.orelse)
-        elif isinstance(statement, ast.Try):
-            for block in (statement.body, statement.orelse, statement.finalbody):
-                yield from _definitions(block)
-            for handler in statement.handlers:
-                yield from _definitions(handler.body)
-        elif isinstance(statement, ast.With):
-            yield from _definitions(statement.body)
 
 
 def _parameters(function: _Function) -> tuple[ModuleParameter, ...]:

@@ -123,7 +123,7 @@ def _parse(data: bytes) -> ast.Module | None:
 
 
 def _read_bindings(body: list[ast.stmt], module: str, package: str, info: _Module) -> None:
-    for statement in _module_level(body):
+    for statement in binding_statements(body):
         if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             info.defined.add(statement.name)
         elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -142,20 +142,21 @@ def _read_bindings(body: list[ast.stmt], module: str, package: str, info: _Modul
                     info.imported[alias.asname or alias.name] = (source, alias.name)
 
 
-def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that bind module-level names, looking into ``if``/``try``/``with`` blocks."""
+def binding_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of ``body`` that can bind its names, looking into ``if``/``try``/
+    ``with`` blocks (each such block is given, then what it holds)."""
     for statement in body:
         yield statement
         if isinstance(statement, ast.If):
-            yield from _module_level(statement.body)
-            yield from _module_level(statement.orelse)
+            yield from binding_statements(statement.body)
+            yield from binding_statements(statement.orelse)
         elif isinstance(statement, ast.Try):
             for block in (statement.body, statement.orelse, statement.finalbody):
-                yield from _module_level(block)
+                yield from binding_statements(block)
             for handler in statement.handlers:
-                yield from _module_level(handler.body)
+                yield from binding_statements(handler.body)
         elif isinstance(statement, ast.With):
-            yield from _module_level(statement.body)
+            yield from binding_statements(statement.body)
 
 
 def _target_names(targets: list[ast.expr]) -> Iterator[str]:
