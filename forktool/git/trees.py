@@ -1,23 +1,37 @@
 """Trees: listing and comparing them, and building them in a private index file.
 
 Vendor and transformed trees are built with plumbing only (object store, a private index
-file, ``write-tree``), so nobody's index or working tree is touched.
+file, ``write-tree``), so nobody's index or working tree is touched. A tree that is mostly
+another one already stored (the next release's, beside the previous release's) is built
+from it: only the files that differ are stored and put into the index, which git reads
+from the old tree whole (``read-tree``), and ``write-tree`` hashes again only the
+directories that changed. The tree id is the same as building it from nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from forktool import perf
+from forktool.git.command import GitFailed
 from forktool.git.objects import Objects
 from forktool.model import FileEntry, Tree
 
 #: Tree entry modes git gives no working-tree file of their own: absent, submodule.
 _NO_FILE = ("000000", "160000")
+#: An index line that removes its path (``update-index --index-info``).
+_REMOVE = "0 " + "0" * 40
+#: A tree is built from a base tree when at least this share of its files is unchanged.
+MIN_SHARED = 0.5
+
+#: A tree's files as git lists them: path -> (mode, blob id).
+Listing = dict[str, tuple[str, str]]
 
 
 def private_index_prefix(purpose: str) -> str:
@@ -89,8 +103,42 @@ class TreeChange(NamedTuple):
     path: str
 
 
+#: How many of the trees written last are candidates for the base of the next.
+RECENT = 8
+
+
+class _Written:
+    """The trees one :class:`Trees` object wrote: their ids by the digest of their
+    listing, and the listings of the last :data:`RECENT` (the candidate bases of the next
+    tree written without one)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.recent: list[tuple[str, Listing]] = []
+
+    def add(self, tree_id: str, listing: Listing) -> None:
+        self.recent = [item for item in self.recent if item[0] != tree_id][-(RECENT - 1) :]
+        self.recent.append((tree_id, listing))
+
+    def closest(self, wanted: Listing) -> tuple[str, Listing] | None:
+        """The recent tree sharing the most files with ``wanted`` (the latest of equals)."""
+        best: tuple[str, Listing] | None = None
+        most = -1
+        for item in self.recent:
+            shared = _shared(item[1], wanted)
+            if shared >= most:
+                best, most = item, shared
+        return best
+
+
+def _digest(lines: list[str]) -> str:
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
 class Trees(Objects):
     """Listing, comparing and writing trees."""
+
+    _written: _Written | None = None
 
     def ls_tree(self, treeish: str) -> list[TreeEntry]:
         """Every entry of ``treeish`` (commit, tag or tree), recursively, in git's order.
@@ -148,23 +196,78 @@ class Trees(Objects):
         """
         return {entry.path: entry.sha for entry in self.ls_tree(treeish) if entry.kind == "blob"}
 
-    def write_tree(self, tree: Tree) -> str:
+    def write_tree(self, tree: Tree, base: str | None = None) -> str:
         """Store every file of ``tree`` as a blob and return the root tree id (hex).
 
         Uses a private temporary index file, so neither the repository's index nor its
         working tree changes.
 
+        Args:
+            base: a tree-ish (commit or tree) that holds most of ``tree`` already, such as
+                the previous release's tree: only the files that differ from it are
+                stored and indexed. None: the one of the trees this object wrote last
+                that shares the most files with ``tree``, if any. The
+                tree id does not depend on it; with ``FORKTOOL_NO_SHORTCUTS`` set, or
+                when less than :data:`MIN_SHARED` of the files are unchanged, every file
+                is written.
+
         Raises:
             RepositoryError: git could not write the objects.
         """
+        if self._written is None:
+            self._written = _Written()
+        written = self._written
+        wanted: Listing = {path: (tree[path].git_mode, tree[path].blob_id) for path in sorted(tree)}
+        lines = [f"{mode} {sha}\t{path}\0" for path, (mode, sha) in wanted.items()]
+        digest = _digest(lines)
+        tree_id = written.ids.get(digest) if perf.shortcuts() else None
+        if tree_id is None:
+            start = self._base_listing(base, written, wanted) if perf.shortcuts() else None
+            if start is not None and _shared(start[1], wanted) >= MIN_SHARED * len(wanted):
+                tree_id = self._write_changes(tree, wanted, *start)
+            else:
+                tree_id = self._write_whole(tree, lines)
+            written.ids[digest] = tree_id
+        written.add(tree_id, wanted)
+        return tree_id
+
+    def _base_listing(
+        self, base: str | None, written: _Written, wanted: Listing
+    ) -> tuple[str, Listing] | None:
+        """``base`` (or the closest tree written lately) and its files, or None."""
+        if base is None:
+            return written.closest(wanted)
+        try:
+            entries = self.ls_tree(base)
+        except GitFailed:  # no such tree-ish here: nothing to build on, not an error
+            return None
+        return base, {entry.path: (entry.mode, entry.sha) for entry in entries}
+
+    def _write_whole(self, tree: Tree, lines: list[str]) -> str:
+        """Write ``tree`` from nothing (``lines``: its ``--index-info`` lines, sorted)."""
         self.store_blobs(tree.values())
-        lines = [f"{tree[path].git_mode} {tree[path].blob_id}\t{path}\0" for path in sorted(tree)]
         with private_index(self.git_dir, "index") as env:
             if lines:
                 index_info = "".join(lines).encode()
                 self.run(["update-index", "-z", "--add", "--index-info"], input=index_info, env=env)
             else:
                 self.run(["read-tree", "--empty"], env=env)
+            return self.run(["write-tree"], env=env).out
+
+    def _write_changes(self, tree: Tree, wanted: Listing, base: str, listing: Listing) -> str:
+        """Write ``tree`` (files ``wanted``) as tree-ish ``base`` (files ``listing``) with
+        only what differs stored and indexed: removals first, so that a file may become a
+        directory and back."""
+        changed = [path for path, value in wanted.items() if listing.get(path) != value]
+        self.store_blobs(tree[path] for path in changed)
+        lines = [f"{_REMOVE}\t{path}\0" for path in listing if path not in wanted]
+        lines += [f"{wanted[path][0]} {wanted[path][1]}\t{path}\0" for path in changed]
+        with private_index(self.git_dir, "index") as env:
+            self.run(["read-tree", base], env=env)
+            if lines:
+                index_info = "".join(lines).encode()
+                args = ["update-index", "-z", "--add", "--index-info"]
+                self.run(args, input=index_info, env=env)
             return self.run(["write-tree"], env=env).out
 
     def changed_files(self, old: str, new: str) -> dict[str, FileEntry | None]:
@@ -214,3 +317,8 @@ class Trees(Objects):
     def diff_file(self, old: str, new: str, path: str) -> str:
         """``git diff -U0 OLD NEW -- PATH``: the exact changed lines of one file, as text."""
         return self.run(["diff", "-U0", "--no-color", "--no-ext-diff", old, new, "--", path]).text
+
+
+def _shared(listing: Listing, wanted: Listing) -> int:
+    """How many files of ``wanted`` are in ``listing`` as they are."""
+    return sum(1 for path, value in wanted.items() if listing.get(path) == value)

@@ -39,6 +39,12 @@ def transform_cache_path(repo: GitRepo) -> Path:
     return state_dir(repo) / "cache" / "transform.sqlite3"
 
 
+def codemod_memo_path(repo: GitRepo) -> Path:
+    """What codemod patches did to each tree (:class:`~forktool.patches.memo.CodemodMemo`);
+    safe to delete at any time."""
+    return state_dir(repo) / "cache" / "codemod-patches.sqlite3"
+
+
 def stub_memo_path(repo: GitRepo) -> Path:
     """The shim stubs' memo of private names by module content (see
     :func:`~forktool.shims.stubs.stub`); safe to delete at any time."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from forktool import upstream
+from forktool import perf, upstream
 from forktool.config import PyPISource, UpstreamConfig
 from forktool.git.repository import GitRepo
 from forktool.model import PatchStatus, Release, TransformResult
@@ -61,12 +61,14 @@ def build_release(
     """
     cache = sdist_cache(repo) if isinstance(config.source, PyPISource) else None
     progress(f"importing {config.name} {release.version}")
-    vendor = upstream.import_release(repo, config, release, parent_vendor, cache)
+    with perf.step("import the release (vendor commit)"):
+        vendor = upstream.import_release(repo, config, release, parent_vendor, cache)
     progress(f"transforming {config.name} {release.version}")
-    built = renamed_release(
-        repo, config, vendor.tree, series, release_commit=vendor.release.commit,
-        progress=progress,
-    )  # fmt: skip
+    with perf.step("rename and patch"):
+        built = renamed_release(
+            repo, config, vendor.tree, series, release_commit=vendor.release.commit,
+            progress=progress,
+        )  # fmt: skip
     return BuiltRelease(vendor, built.transform, built.applied)
 
 
@@ -76,7 +78,7 @@ def commit_transformed(
     """Commit the patched tree; parents: ``parent`` (the previous transformed commit),
     then the vendor commit. The same inputs give the same commit id everywhere."""
     vendor = built.vendor
-    tree_id = repo.write_tree(built.applied.tree)
+    tree_id = repo.write_tree(built.applied.tree, base=parent)  # most files are the parent's
     renames = ", ".join(f"{old} -> {new}" for old, new in config.rename.packages.items())
     message = (
         f"Transform {config.name} {vendor.release.version}: {renames}\n\n"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from forktool import perf
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError, SourceError
 from forktool.git.names import refname_problem, refused_component
@@ -254,8 +255,10 @@ def import_release(
             "forktool cannot import this release; integrate another one with --to VERSION",
         )
     left_out: list[str] = []
-    tree = pypi.fetch_release(release, cache, left_out, index_url=config.source.index)
-    tree_id = repo.write_tree(tree)
+    with perf.step("read the sdist"):
+        tree = pypi.fetch_release(release, cache, left_out, index_url=config.source.index)
+    with perf.step("write the vendor tree"):
+        tree_id = repo.write_tree(tree, base=parent)  # most files are the parent's
     message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})\n"
     if left_out:
         message += "\nLeft out of the sdist (git cannot store .git paths):\n"
