@@ -14,6 +14,7 @@ here prints, and nothing here imports forktool.
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,11 +39,22 @@ class Step(NamedTuple):
         name: what was done ("read the sdist").
         depth: how deep it is nested in other steps (0: outermost).
         seconds: its wall time.
+        cpu: the processor time it took: this process's, and that of the processes it
+            started and waited for (git, the rename's workers).
     """
 
     name: str
     depth: int
     seconds: float
+    cpu: float = 0.0
+
+
+def cpu_seconds() -> float:
+    """Processor time (user + system) used so far by this process and the child processes
+    it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 _steps: list[Step] = []
@@ -68,7 +80,7 @@ def step(name: str) -> Iterator[None]:
     """Time the block as step ``name``; a step that raises is recorded too (its time
     until it failed)."""
     global _depth
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     index = len(_steps)
     _depth += 1
     try:
@@ -76,13 +88,13 @@ def step(name: str) -> Iterator[None]:
     finally:
         _depth -= 1
         # inserted where it started: a step comes before the steps nested in it
-        _steps.insert(index, Step(name, _depth, time.perf_counter() - start))
+        done = Step(name, _depth, time.perf_counter() - start, cpu_seconds() - cpu)
+        _steps.insert(index, done)
 
 
-def mark(name: str, since: float = STARTED) -> None:
-    """Record step ``name`` as having run from ``since`` (a ``time.perf_counter`` value;
-    default: the start of the process) until now."""
-    _steps.append(Step(name, _depth, time.perf_counter() - since))
+def mark(name: str) -> None:
+    """Record step ``name`` as having run from the start of the process until now."""
+    _steps.append(Step(name, _depth, time.perf_counter() - STARTED, cpu_seconds()))
 
 
 def recorded() -> list[Step]:
@@ -91,20 +103,24 @@ def recorded() -> list[Step]:
 
 
 def format_steps(steps: list[Step]) -> list[str]:
-    """One line per step, ``forktool timing:   1.234 s  <two spaces per depth><name>``:
-    what the CLI prints, and what :func:`parse_line` reads back."""
-    return [f"{PREFIX}{item.seconds:8.3f} s  {'  ' * item.depth}{item.name}" for item in steps]
+    """One line per step, ``forktool timing:   1.234 s wall   0.987 s cpu  <two spaces
+    per depth><name>``: what the CLI prints, and what :func:`parse_line` reads back."""
+    return [
+        f"{PREFIX}{item.seconds:8.3f} s wall {item.cpu:8.3f} s cpu  {'  ' * item.depth}{item.name}"
+        for item in steps
+    ]
 
 
 def parse_line(line: str) -> Step | None:
     """A line of :func:`format_steps` as a :class:`Step`; None for any other line."""
     if not line.startswith(PREFIX):
         return None
-    seconds, separator, rest = line[len(PREFIX) :].lstrip(" ").partition(" s  ")
+    numbers, separator, rest = line[len(PREFIX) :].partition(" s cpu  ")
+    wall, _, cpu = numbers.partition(" s wall ")
     name = rest.lstrip(" ")
     if not separator or not name:
         return None
     try:
-        return Step(name, (len(rest) - len(name)) // 2, float(seconds))
+        return Step(name, (len(rest) - len(name)) // 2, float(wall), float(cpu))
     except ValueError:
         return None
