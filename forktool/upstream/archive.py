@@ -200,9 +200,9 @@ def _tar_members(plain: bytes, filename: str) -> Iterator[_Member]:
             parts = _split_name(info.name, filename)
             if info.isreg():
                 total = _check_size(info.name, info.size, total, filename)
-                end = info.offset_data + info.size
-                if info.sparse is None and end <= len(plain):
-                    content = plain[info.offset_data : end]  # what extractfile would read
+                stop = info.offset_data + info.size
+                if info.sparse is None and stop <= len(plain):
+                    content = plain[info.offset_data : stop]  # what extractfile would read
                 else:  # sparse, or cut short (extractfile raises)
                     extracted = tar.extractfile(info)
                     assert extracted is not None  # always a file object for regular members
