@@ -26,6 +26,8 @@ TIMINGS_ENV = "FORKTOOL_TIMINGS"
 NO_SHORTCUTS_ENV = "FORKTOOL_NO_SHORTCUTS"
 #: What each line :func:`format_steps` makes starts with.
 PREFIX = "forktool timing: "
+#: What the line of :func:`memory_line` starts with.
+MEMORY_PREFIX = "forktool peak memory: "
 
 #: When this module was first imported: near the start of the process (forktool's
 #: package imports it first), so start-up is measured from here.
@@ -109,6 +111,30 @@ def format_steps(steps: list[Step]) -> list[str]:
         f"{PREFIX}{item.seconds:8.3f} s wall {item.cpu:8.3f} s cpu  {'  ' * item.depth}{item.name}"
         for item in steps
     ]
+
+
+def peak_memory_kib() -> tuple[int, int]:
+    """Peak resident set sizes (KiB, Linux): this process's, and that of the largest
+    child process it has waited for (a rename worker, or git)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def memory_line() -> str:
+    """``forktool peak memory: main <KiB> KiB, largest child <KiB> KiB``."""
+    own, child = peak_memory_kib()
+    return f"{MEMORY_PREFIX}main {own} KiB, largest child {child} KiB"
+
+
+def parse_memory_line(line: str) -> tuple[int, int] | None:
+    """The (main, largest child) KiB of a :func:`memory_line`; None for any other line."""
+    if not line.startswith(MEMORY_PREFIX):
+        return None
+    try:
+        main, child = line[len(MEMORY_PREFIX) :].split(", ")
+        return int(main.split()[1]), int(child.split()[2])
+    except (ValueError, IndexError):
+        return None
 
 
 def parse_line(line: str) -> Step | None:

@@ -102,6 +102,7 @@ class ForktoolGroup(click.Group):
                 perf.mark("the whole command")
                 for line in perf.format_steps(perf.recorded()):
                     click.echo(line, err=True)
+                click.echo(perf.memory_line(), err=True)
 
 
 @click.group(cls=ForktoolGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,10 +7,12 @@ turns into a :class:`~forktool.errors.RepositoryError`.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import git
 
@@ -111,6 +113,49 @@ def run(
     return result
 
 
+class Started:
+    """A git command running in the background (:meth:`Commands.start`), its stdin a file.
+
+    Args:
+        args: the arguments after ``git``.
+        handle: GitPython's process handle.
+        stdin: the file it reads; closed when it ends.
+    """
+
+    def __init__(self, args: Sequence[str], handle: Any, stdin: BinaryIO) -> None:
+        self.args = tuple(args)
+        self._handle = handle  # GitPython kills the process when its handle goes
+        self._stdin = stdin
+
+    def finish(self, ok: Container[int] = (0,)) -> Result:
+        """Wait for the command to end.
+
+        Returns:
+            the finished command.
+
+        Raises:
+            GitFailed: its exit code is not in ``ok``.
+        """
+        proc = self._handle.proc
+        try:
+            stdout, stderr = proc.communicate()
+        finally:
+            self._stdin.close()
+        result = Result(self.args, proc.returncode, bytes(stdout or b""), bytes(stderr or b""))
+        if result.returncode not in ok:
+            raise GitFailed(result)
+        return result
+
+    def kill(self) -> None:
+        """Stop the command now, and wait for it (what it wrote stays, unreferenced)."""
+        proc = self._handle.proc
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            proc.communicate()
+        self._stdin.close()
+
+
 def config_env(settings: dict[str, str]) -> dict[str, str]:
     """Git config for one command through the environment (git >= 2.31)."""
     env = {"GIT_CONFIG_COUNT": str(len(settings))}
@@ -138,3 +183,9 @@ class Commands:
     ) -> Result:
         """:func:`run` in this repository (same arguments, result and errors)."""
         return run(self._repo.git, args, ok=ok, input=input, env=env)
+
+    def start(self, args: Sequence[str], stdin: BinaryIO) -> Started:
+        """Start ``git ARGS`` in this repository reading ``stdin`` (a file, which the
+        returned command closes when it ends), and return at once."""
+        handle = self._repo.git.execute(["git", *args], istream=stdin, as_process=True)
+        return Started(args, handle, stdin)

@@ -1,11 +1,15 @@
-"""Trees: listing and comparing them, and building them in a private index file.
+"""Trees: listing and comparing them, and writing them into the object store.
 
-Vendor and transformed trees are built with plumbing only (object store, a private index
-file, ``write-tree``), so nobody's index or working tree is touched. A tree that is mostly
-another one already stored (the next release's, beside the previous release's) is built
-from it: only the files that differ are stored and put into the index, which git reads
-from the old tree whole (``read-tree``), and ``write-tree`` hashes again only the
-directories that changed. The tree id is the same as building it from nothing.
+Vendor and transformed trees are built with plumbing only, so nobody's index or working
+tree is touched. Git's objects are named by their content, so a tree is written as what
+it lacks: every blob and tree object id is computed here first (the tree objects as git
+writes them), one ``cat-file --batch-check`` asks which of them the object store has, and
+only the missing ones are written (blobs by ``fast-import``, trees by ``mktree --batch``,
+which checks each entry and prints the id it wrote: it must be the one computed). A patch
+release beside the previous one costs what changed: a few blobs and the trees above
+them. With ``FORKTOOL_NO_SHORTCUTS`` set (or if an id git prints differs) the tree is
+built the old way, every file into a private index file and ``write-tree``; the id is the
+same.
 """
 
 from __future__ import annotations
@@ -19,19 +23,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from forktool import perf
-from forktool.git.command import GitFailed
+from forktool.git.command import ANY, Started
 from forktool.git.objects import Objects
 from forktool.model import FileEntry, Tree
 
 #: Tree entry modes git gives no working-tree file of their own: absent, submodule.
 _NO_FILE = ("000000", "160000")
-#: An index line that removes its path (``update-index --index-info``).
-_REMOVE = "0 " + "0" * 40
-#: A tree is built from a base tree when at least this share of its files is unchanged.
-MIN_SHARED = 0.5
-
-#: A tree's files as git lists them: path -> (mode, blob id).
-Listing = dict[str, tuple[str, str]]
+#: The mode of a tree entry that is a tree, as git writes it in tree objects.
+_TREE_MODE = "40000"
 
 
 def private_index_prefix(purpose: str) -> str:
@@ -103,42 +102,97 @@ class TreeChange(NamedTuple):
     path: str
 
 
-#: How many of the trees written last are candidates for the base of the next.
-RECENT = 8
+class TreeObject(NamedTuple):
+    """One tree object of a tree to write: its id as computed, and its entries as
+    ``git mktree -z`` reads them."""
+
+    id: str
+    entries: bytes
 
 
-class _Written:
-    """The trees one :class:`Trees` object wrote: their ids by the digest of their
-    listing, and the listings of the last :data:`RECENT` (the candidate bases of the next
-    tree written without one)."""
+class PendingTree:
+    """A tree written but for blobs a background ``git fast-import`` is still writing
+    (:meth:`Trees.start_tree`).
 
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-        self.recent: list[tuple[str, Listing]] = []
+    Attributes:
+        id: the tree's id.
+    """
 
-    def add(self, tree_id: str, listing: Listing) -> None:
-        self.recent = [item for item in self.recent if item[0] != tree_id][-(RECENT - 1) :]
-        self.recent.append((tree_id, listing))
+    def __init__(self, tree_id: str, started: Started | None, objects: Objects) -> None:
+        self.id = tree_id
+        self._started = started
+        self._objects = objects
 
-    def closest(self, wanted: Listing) -> tuple[str, Listing] | None:
-        """The recent tree sharing the most files with ``wanted`` (the latest of equals)."""
-        best: tuple[str, Listing] | None = None
-        most = -1
-        for item in self.recent:
-            shared = _shared(item[1], wanted)
-            if shared >= most:
-                best, most = item, shared
-        return best
+    def finish(self) -> None:
+        """Wait until every blob is written (at once when none was left to write).
+
+        Raises:
+            RepositoryError: git could not write them.
+        """
+        started, self._started = self._started, None
+        if started is not None:
+            self._objects.check_import(started.finish(ok=ANY))
+
+    def abandon(self) -> None:
+        """Stop writing the blobs; the tree must not be used (written again, it gets
+        the blobs it lacks)."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.kill()
 
 
-def _digest(lines: list[str]) -> str:
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+class _Conflict(Exception):
+    """A path of the tree is both a file and a directory: git's index says so better."""
+
+
+def tree_objects(tree: Tree) -> list[TreeObject]:
+    """Every tree object of ``tree`` (path -> file), computed as git writes it: each
+    directory's entries sorted in git's order (names as bytes, a directory's name with a
+    ``/`` after it), each ``<mode> <name>``, a NUL and the 20-byte id; the tree's id is
+    the sha1 of ``tree <size>``, a NUL and that content.
+
+    Returns:
+        the deepest directories first, the root last; [] for an empty tree.
+
+    Raises:
+        _Conflict: a path is both a file and a directory.
+    """
+    if not tree:
+        return []
+    dirs: dict[str, dict[bytes, tuple[str, str]]] = {"": {}}  # name -> (mode, id)
+    for path, entry in tree.items():
+        parent, _, name = path.rpartition("/")
+        above = parent
+        while above not in dirs:
+            dirs[above] = {}
+            above = above.rpartition("/")[0]
+        dirs[parent][name.encode()] = (entry.git_mode, entry.blob_id)
+    found = []
+    for directory in sorted(dirs, key=lambda d: d.count("/") + 1 if d else 0, reverse=True):
+        entries = sorted(
+            dirs[directory].items(),
+            key=lambda item: item[0] + b"/" if item[1][0] == _TREE_MODE else item[0],
+        )
+        content = b"".join(
+            mode.encode() + b" " + name + b"\0" + bytes.fromhex(sha)
+            for name, (mode, sha) in entries
+        )
+        tree_id = hashlib.sha1(b"tree %d\0" % len(content) + content, usedforsecurity=False)
+        listed = b"".join(
+            f"{mode} {'tree' if mode == _TREE_MODE else 'blob'} {sha}\t".encode() + name + b"\0"
+            for name, (mode, sha) in entries
+        )
+        found.append(TreeObject(tree_id.hexdigest(), listed))
+        if directory:
+            parent, _, name = directory.rpartition("/")
+            if name.encode() in dirs[parent]:
+                raise _Conflict(directory)  # a file of that name beside the directory
+            dirs[parent][name.encode()] = (_TREE_MODE, found[-1].id)
+    return found
 
 
 class Trees(Objects):
     """Listing, comparing and writing trees."""
-
-    _written: _Written | None = None
 
     def ls_tree(self, treeish: str) -> list[TreeEntry]:
         """Every entry of ``treeish`` (commit, tag or tree), recursively, in git's order.
@@ -196,78 +250,77 @@ class Trees(Objects):
         """
         return {entry.path: entry.sha for entry in self.ls_tree(treeish) if entry.kind == "blob"}
 
-    def write_tree(self, tree: Tree, base: str | None = None) -> str:
+    def write_tree(self, tree: Tree) -> str:
         """Store every file of ``tree`` as a blob and return the root tree id (hex).
 
-        Uses a private temporary index file, so neither the repository's index nor its
-        working tree changes.
-
-        Args:
-            base: a tree-ish (commit or tree) that holds most of ``tree`` already, such as
-                the previous release's tree: only the files that differ from it are
-                stored and indexed. None: the one of the trees this object wrote last
-                that shares the most files with ``tree``, if any. The
-                tree id does not depend on it; with ``FORKTOOL_NO_SHORTCUTS`` set, or
-                when less than :data:`MIN_SHARED` of the files are unchanged, every file
-                is written.
+        Only the blobs and tree objects the object store lacks are written (see the
+        module doc); neither the repository's index nor its working tree changes.
 
         Raises:
             RepositoryError: git could not write the objects.
         """
-        if self._written is None:
-            self._written = _Written()
-        written = self._written
-        wanted: Listing = {path: (tree[path].git_mode, tree[path].blob_id) for path in sorted(tree)}
-        lines = [f"{mode} {sha}\t{path}\0" for path, (mode, sha) in wanted.items()]
-        digest = _digest(lines)
-        tree_id = written.ids.get(digest) if perf.shortcuts() else None
-        if tree_id is None:
-            start = self._base_listing(base, written, wanted) if perf.shortcuts() else None
-            if start is not None and _shared(start[1], wanted) >= MIN_SHARED * len(wanted):
-                tree_id = self._write_changes(tree, wanted, *start)
-            else:
-                tree_id = self._write_whole(tree, lines)
-            written.ids[digest] = tree_id
-        written.add(tree_id, wanted)
-        return tree_id
+        pending = self.start_tree(tree, background=False)
+        pending.finish()
+        return pending.id
 
-    def _base_listing(
-        self, base: str | None, written: _Written, wanted: Listing
-    ) -> tuple[str, Listing] | None:
-        """``base`` (or the closest tree written lately) and its files, or None."""
-        if base is None:
-            return written.closest(wanted)
-        try:
-            entries = self.ls_tree(base)
-        except GitFailed:  # no such tree-ish here: nothing to build on, not an error
-            return None
-        return base, {entry.path: (entry.mode, entry.sha) for entry in entries}
+    def start_tree(self, tree: Tree, *, background: bool = True) -> PendingTree:
+        """Write ``tree`` as :meth:`write_tree` does, its blobs by a ``git fast-import``
+        left running (``background``) while forktool goes on: the tree's id is known, its
+        tree objects are written, and :meth:`PendingTree.finish` must be called before
+        anything reads its files or a ref names it (:meth:`PendingTree.abandon` if the
+        caller gives up: the next write of the tree writes what is missing).
 
-    def _write_whole(self, tree: Tree, lines: list[str]) -> str:
-        """Write ``tree`` from nothing (``lines``: its ``--index-info`` lines, sorted)."""
+        Raises:
+            RepositoryError: git could not write the objects.
+        """
+        if perf.shortcuts():
+            try:
+                objects = tree_objects(tree)
+            except _Conflict:
+                objects = []
+            pending = self._write_missing(tree, objects, background) if objects else None
+            if pending is not None:
+                return pending
+        return PendingTree(self._write_whole(tree), None, self)
+
+    def _write_missing(
+        self, tree: Tree, objects: list[TreeObject], background: bool
+    ) -> PendingTree | None:
+        """Write what the object store lacks of ``tree`` (its ``objects`` computed by
+        :func:`tree_objects`); None when git's ids are not the ones computed (the caller
+        then writes the tree the old way)."""
+        blobs = {entry.blob_id: entry for entry in tree.values()}
+        present = self._present(set(blobs) | {item.id for item in objects})
+        contents = (entry.data for blob_id, entry in blobs.items() if blob_id not in present)
+        started = None
+        if background:
+            started = self.start_import(contents)
+        else:
+            self.import_blobs(contents)
+        pending = PendingTree(objects[-1].id, started, self)
+        missing = [item for item in objects if item.id not in present]
+        if missing:
+            # one tree per block, an empty record after each; children before parents.
+            # --missing: blobs still being written are not looked for (mktree checks the
+            # entries' types against their modes either way)
+            args = ["mktree", "-z", "--batch", *(["--missing"] if started else [])]
+            stream = b"".join(item.entries + b"\0" for item in missing)
+            made = self.run(args, ok=ANY, input=stream)
+            if made.returncode != 0 or made.out.split("\n") != [item.id for item in missing]:
+                pending.abandon()
+                return None
+        return pending
+
+    def _write_whole(self, tree: Tree) -> str:
+        """Write every file of ``tree`` into a private index file, then ``write-tree``."""
         self.store_blobs(tree.values())
+        lines = [f"{tree[path].git_mode} {tree[path].blob_id}\t{path}\0" for path in sorted(tree)]
         with private_index(self.git_dir, "index") as env:
             if lines:
                 index_info = "".join(lines).encode()
                 self.run(["update-index", "-z", "--add", "--index-info"], input=index_info, env=env)
             else:
                 self.run(["read-tree", "--empty"], env=env)
-            return self.run(["write-tree"], env=env).out
-
-    def _write_changes(self, tree: Tree, wanted: Listing, base: str, listing: Listing) -> str:
-        """Write ``tree`` (files ``wanted``) as tree-ish ``base`` (files ``listing``) with
-        only what differs stored and indexed: removals first, so that a file may become a
-        directory and back."""
-        changed = [path for path, value in wanted.items() if listing.get(path) != value]
-        self.store_blobs(tree[path] for path in changed)
-        lines = [f"{_REMOVE}\t{path}\0" for path in listing if path not in wanted]
-        lines += [f"{wanted[path][0]} {wanted[path][1]}\t{path}\0" for path in changed]
-        with private_index(self.git_dir, "index") as env:
-            self.run(["read-tree", base], env=env)
-            if lines:
-                index_info = "".join(lines).encode()
-                args = ["update-index", "-z", "--add", "--index-info"]
-                self.run(args, input=index_info, env=env)
             return self.run(["write-tree"], env=env).out
 
     def changed_files(self, old: str, new: str) -> dict[str, FileEntry | None]:
@@ -317,8 +370,3 @@ class Trees(Objects):
     def diff_file(self, old: str, new: str, path: str) -> str:
         """``git diff -U0 OLD NEW -- PATH``: the exact changed lines of one file, as text."""
         return self.run(["diff", "-U0", "--no-color", "--no-ext-diff", old, new, "--", path]).text
-
-
-def _shared(listing: Listing, wanted: Listing) -> int:
-    """How many files of ``wanted`` are in ``listing`` as they are."""
-    return sum(1 for path, value in wanted.items() if listing.get(path) == value)

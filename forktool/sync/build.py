@@ -62,13 +62,21 @@ def build_release(
     cache = sdist_cache(repo) if isinstance(config.source, PyPISource) else None
     progress(f"importing {config.name} {release.version}")
     with perf.step("import the release (vendor commit)"):
-        vendor = upstream.import_release(repo, config, release, parent_vendor, cache)
+        vendor = upstream.import_release(
+            repo, config, release, parent_vendor, cache, background=True
+        )
     progress(f"transforming {config.name} {release.version}")
-    with perf.step("rename and patch"):
-        built = renamed_release(
-            repo, config, vendor.tree, series, release_commit=vendor.release.commit,
-            progress=progress,
-        )  # fmt: skip
+    try:  # the vendor blobs are written while the release is renamed
+        with perf.step("rename and patch"):
+            built = renamed_release(
+                repo, config, vendor.tree, series, release_commit=vendor.release.commit,
+                progress=progress,
+            )  # fmt: skip
+        with perf.step("wait for the vendor blobs"):
+            vendor.finish()
+    except BaseException:
+        vendor.abandon()
+        raise
     return BuiltRelease(vendor, built.transform, built.applied)
 
 
@@ -78,7 +86,7 @@ def commit_transformed(
     """Commit the patched tree; parents: ``parent`` (the previous transformed commit),
     then the vendor commit. The same inputs give the same commit id everywhere."""
     vendor = built.vendor
-    tree_id = repo.write_tree(built.applied.tree, base=parent)  # most files are the parent's
+    tree_id = repo.write_tree(built.applied.tree)
     renames = ", ".join(f"{old} -> {new}" for old, new in config.rename.packages.items())
     message = (
         f"Transform {config.name} {vendor.release.version}: {renames}\n\n"

@@ -249,6 +249,7 @@ def _refresh_shim(
             pinned_version(config, version),
             shim_version=config.shim_version,
             memo=memo,
+            mapper=_in_workers,
         )
         state.write_json(memo_path, {"schema": 1, "private_names": memo.used})
         if only_if_missing and shims.is_complete(plan, config.shim_out):
@@ -258,6 +259,15 @@ def _refresh_shim(
         hint = f" — {exc.hint}" if exc.hint else ""
         return ShimOutcome(note=f"shim not generated: {exc.message}{hint}")
     return ShimOutcome(result.wheel)
+
+
+def _in_workers(
+    function: Callable[[bytes, str], list[str]], files: Sequence[tuple[bytes, str]]
+) -> list[list[str]]:
+    """:data:`forktool.shims.stubs.Mapper` in the rename's worker processes."""
+    from forktool.transform import pool  # here: it imports the codemods (libcst)
+
+    return pool.map_in_workers(function, files, pool.default_jobs())
 
 
 def rerere_cache(config: UpstreamConfig) -> Path:
