@@ -217,7 +217,7 @@ def rows(results: list[Results]) -> list[Row]:
             done = result.runs.get(key)
             if not done:
                 continue
-            suffix = "" if result.tool.label == "after" else f" [{result.tool.label}]"
+            suffix = "" if result.tool.label == "after" else f" ({result.tool.label})"
             cpu = statistics.median(r.cpu for r in done)
             rss = max(r.rss_kib for r in done)
             note = f"cpu {cpu:.2f} s, peak RSS {rss / 1024:.0f} MiB (largest process)"
@@ -272,7 +272,7 @@ def ratios(table: list[Row]) -> list[Ratio]:
               get("django_patch"), get("django_patch_before"), None),
         ratio("incremental_check_vs_before", f"check {DJANGO_PATCH}: after / before",
               get("django_check"), get("django_check_before"), None),
-        ratio("incremental_patch_vs_full_before", f"[before] sync {DJANGO_PATCH} / {DJANGO} full",
+        ratio("incremental_patch_vs_full_before", f"(before) sync {DJANGO_PATCH} / {DJANGO} full",
               get("django_patch_before"), get("django_full_before"), None),
     ]  # fmt: skip
     memory = by_key.get("django_peak_rss")

@@ -110,11 +110,17 @@ class Objects(Commands):
         """:meth:`import_blobs` in the background: ``git fast-import`` reads the blobs
         from a temporary file while forktool goes on; None when there are none. Finish it
         with :meth:`check_import` of its ``finish(ok=ANY)``, or ``kill()`` it."""
-        stream = _import_stream(contents)
-        if not stream:
-            return None
         spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
-        spool.write(stream)
+        count = 0
+        for data in contents:
+            spool.write(b"blob\ndata %d\n" % len(data))
+            spool.write(data)
+            spool.write(b"\n")
+            count += 1
+        if not count:
+            spool.close()
+            return None
+        spool.write(b"done\n")
         spool.seek(0)
         return self.start(_IMPORT, spool)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from forktool import perf
+from forktool.errors import RepositoryError
 from forktool.git.command import ANY, Started
 from forktool.git.objects import Objects
 from forktool.model import FileEntry, Tree
@@ -111,34 +112,54 @@ class TreeObject(NamedTuple):
 
 
 class PendingTree:
-    """A tree written but for blobs a background ``git fast-import`` is still writing
+    """A tree whose id is known and whose root tree object is written, while background
+    git commands still write its blobs and its other tree objects
     (:meth:`Trees.start_tree`).
 
     Attributes:
         id: the tree's id.
     """
 
-    def __init__(self, tree_id: str, started: Started | None, objects: Objects) -> None:
+    def __init__(
+        self,
+        tree_id: str,
+        objects: Objects,
+        blobs: Started | None = None,
+        trees: tuple[Started, list[str]] | None = None,
+    ) -> None:
         self.id = tree_id
-        self._started = started
         self._objects = objects
+        self._blobs = blobs
+        self._trees = trees
 
     def finish(self) -> None:
-        """Wait until every blob is written (at once when none was left to write).
+        """Wait until every object is written (at once when none is left to write).
 
         Raises:
-            RepositoryError: git could not write them.
+            RepositoryError: git could not write them, or the tree ids git wrote are not
+                the ones computed (then nothing may point at this tree).
         """
-        started, self._started = self._started, None
-        if started is not None:
-            self._objects.check_import(started.finish(ok=ANY))
+        blobs, self._blobs = self._blobs, None
+        trees, self._trees = self._trees, None
+        try:
+            if blobs is not None:
+                self._objects.check_import(blobs.finish(ok=ANY))
+        finally:
+            made = trees[0].finish(ok=ANY) if trees is not None else None
+        if trees is not None and made is not None and made.out.split("\n") != trees[1]:
+            raise RepositoryError(
+                f"git wrote other tree objects than forktool computed for tree {self.id} "
+                f"({made.reason() if made.returncode else 'other ids'})",
+                "run again with FORKTOOL_NO_SHORTCUTS=1, and report it",
+            )
 
     def abandon(self) -> None:
-        """Stop writing the blobs; the tree must not be used (written again, it gets
-        the blobs it lacks)."""
-        started, self._started = self._started, None
-        if started is not None:
-            started.kill()
+        """Stop writing; the tree must not be used (written again, it gets the objects it
+        lacks)."""
+        for started in (self._blobs, self._trees[0] if self._trees else None):
+            if started is not None:
+                started.kill()
+        self._blobs = self._trees = None
 
 
 class _Conflict(Exception):
@@ -281,7 +302,7 @@ class Trees(Objects):
             pending = self._write_missing(tree, objects, background) if objects else None
             if pending is not None:
                 return pending
-        return PendingTree(self._write_whole(tree), None, self)
+        return PendingTree(self._write_whole(tree), self)
 
     def _write_missing(
         self, tree: Tree, objects: list[TreeObject], background: bool
@@ -292,24 +313,40 @@ class Trees(Objects):
         blobs = {entry.blob_id: entry for entry in tree.values()}
         present = self._present(set(blobs) | {item.id for item in objects})
         contents = (entry.data for blob_id, entry in blobs.items() if blob_id not in present)
-        started = None
-        if background:
-            started = self.start_import(contents)
-        else:
-            self.import_blobs(contents)
-        pending = PendingTree(objects[-1].id, started, self)
         missing = [item for item in objects if item.id not in present]
-        if missing:
-            # one tree per block, an empty record after each; children before parents.
-            # --missing: blobs still being written are not looked for (mktree checks the
-            # entries' types against their modes either way)
-            args = ["mktree", "-z", "--batch", *(["--missing"] if started else [])]
-            stream = b"".join(item.entries + b"\0" for item in missing)
-            made = self.run(args, ok=ANY, input=stream)
-            if made.returncode != 0 or made.out.split("\n") != [item.id for item in missing]:
-                pending.abandon()
-                return None
+        if not background:
+            self.import_blobs(contents)
+            return PendingTree(objects[-1].id, self) if self._make_trees(missing) else None
+        started = self.start_import(contents)
+        pending = PendingTree(objects[-1].id, self, started)
+        root = [item for item in missing if item is objects[-1]]
+        others = [item for item in missing if item is not objects[-1]]
+        # the root now (a commit may be made of it at once), the others meanwhile; git
+        # looks for no entry (--missing): blobs and subtrees may still be on their way
+        if not self._make_trees(root, missing=True):
+            pending.abandon()
+            return None
+        if others:
+            spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
+            spool.write(b"".join(item.entries + b"\0" for item in others))
+            spool.seek(0)
+            args = ["mktree", "-z", "--batch", "--missing"]
+            pending = PendingTree(
+                objects[-1].id, self, started, (self.start(args, spool), [o.id for o in others])
+            )
         return pending
+
+    def _make_trees(self, trees: list[TreeObject], *, missing: bool = False) -> bool:
+        """Write ``trees`` (children before parents) with one ``git mktree --batch``;
+        False when git's ids are not the ones computed. ``missing``: do not look for the
+        entries (``--missing``)."""
+        if not trees:
+            return True
+        # one tree per block, an empty record after each
+        args = ["mktree", "-z", "--batch", *(["--missing"] if missing else [])]
+        stream = b"".join(item.entries + b"\0" for item in trees)
+        made = self.run(args, ok=ANY, input=stream)
+        return made.returncode == 0 and made.out.split("\n") == [item.id for item in trees]
 
     def _write_whole(self, tree: Tree) -> str:
         """Write every file of ``tree`` into a private index file, then ``write-tree``."""
