@@ -321,6 +321,11 @@ def checks(results: list[Results]) -> dict[str, int]:
     found: dict[str, int] = {}
     if after is None:
         return found
+    warm, cold = after.outcomes.get("replay_warm", []), after.outcomes.get("replay_no_memo", [])
+    if warm and cold:
+        found[f"{LABELS['replay_no_memo']} vs warm (the memo's outcomes)"] = sum(
+            1 for other in cold if other != warm[0]
+        )
     for key, reference_runs in after.outcomes.items():
         reference = reference_runs[0]
         for result in results:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -366,3 +367,80 @@ def test_timings_are_printed_when_asked(tmp_path: Path, releases: IndexServer) -
     assert any(perf.parse_memory_line(line) for line in done.stderr.splitlines())
     quiet = subprocess.run(command, capture_output=True, text=True, check=False)
     assert perf.PREFIX not in quiet.stderr
+
+
+# -- background writes, the workers' map, the stub memo --------------------------------------
+
+
+def test_a_tree_written_in_the_background_is_the_same_tree(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    tree = _tree(CHANGED, frozenset({"dir/b.py"}), frozenset({"link"}))
+    pending = repo.start_tree(tree)
+    assert pending.id == tree_objects(tree)[-1].id
+    assert git(repo.path, "cat-file", "-t", pending.id) == "tree"  # the root at once
+    pending.finish()
+    pending.finish()  # a second call has nothing to wait for
+    assert pending.id == _whole_id(tmp_path, tree, "whole")
+    listed = git(repo.path, "ls-tree", "-r", "--name-only", pending.id).splitlines()
+    assert sorted(listed) == sorted(tree)
+    assert git(repo.path, "cat-file", "-p", f"{pending.id}:a.txt") == "a, changed"
+
+
+def test_an_abandoned_background_write_is_completed_by_the_next(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    big = {f"d{n}/f{m}.txt": f"{n} {m}\n" * 50 for n in range(30) for m in range(10)}
+    tree = _tree(big)
+    pending = repo.start_tree(tree)
+    pending.abandon()  # killed, perhaps halfway: some objects may be missing
+    again = GitRepo(repo.path).write_tree(tree)
+    assert again == pending.id
+    assert git(repo.path, "fsck", "--connectivity-only", "--no-dangling") == ""
+    git(repo.path, "update-ref", "refs/heads/check", git_commit(repo, again))
+    assert git(repo.path, "fsck", "--connectivity-only", "--no-dangling") == ""
+
+
+def git_commit(repo: GitRepo, tree_id: str) -> str:
+    return repo.commit_tree(tree_id, [], "check\n", None)
+
+
+def _lengths(data: bytes, path: str) -> list[str]:
+    return [path, str(len(data))]
+
+
+def test_map_in_workers_gives_what_a_loop_gives() -> None:
+    from forktool.transform import pool
+
+    files = [(bytes([n % 256]) * (20_000 + n), f"f{n}") for n in range(60)]  # over the pool's bar
+    expected = [_lengths(data, path) for data, path in files]
+    assert pool.map_in_workers(_lengths, files, 2) == expected
+    assert pool.map_in_workers(_lengths, files, 1) == expected
+    assert pool.map_in_workers(_lengths, files[:1], 2) == expected[:1]
+
+
+def test_the_stub_memo_filled_at_once_is_the_memo_filled_one_by_one() -> None:
+    from forktool.shims import stubs
+
+    modules = [
+        (b"_a = 1\ndef _f(): pass\nclass Public: pass\n", "pkg/a.py"),
+        (b"if TYPE_CHECKING:\n    _t = 1\n", "pkg/b.py"),
+        (b"not python (", "pkg/c.py"),
+        (b"_a = 1\ndef _f(): pass\nclass Public: pass\n", "pkg/a.py"),  # the same again
+    ]
+    at_once: dict[str, list[str]] = {}
+    calls: list[int] = []
+
+    def mapper(
+        function: Callable[[bytes, str], list[str]], files: Sequence[tuple[bytes, str]]
+    ) -> list[list[str]]:
+        calls.append(len(files))
+        return [function(data, path) for data, path in files]
+
+    stubs.fill_memo(modules, at_once, mapper)
+    assert calls == [3]  # each module once
+    stubs.fill_memo(modules, at_once, mapper)
+    assert calls == [3]  # nothing left to find
+    one_by_one: dict[str, list[str]] = {}
+    texts = [stubs.stub("pkg", data, path, one_by_one) for data, path in modules]
+    assert one_by_one == at_once
+    assert texts == [stubs.stub("pkg", data, path, at_once) for data, path in modules]
+    assert at_once[stubs.memo_key(*modules[0])] == ["_a", "_f"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,13 @@ from forktool.model import FileEntry, Tree
 
 #: Tree entry modes git gives no working-tree file of their own: absent, submodule.
 _NO_FILE = ("000000", "160000")
+#: The listings of the trees named by object id lately: (git dir, id) -> entries. An object
+#: id names the same tree for ever, so a listing is read once per process (a sync's
+#: report lists the vendor tree twice, for instance).
+_LISTED: dict[tuple[str, str], tuple[TreeEntry, ...]] = {}
+_LISTED_MAX = 8
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}")
+
 #: The mode of a tree entry that is a tree, as git writes it in tree objects.
 _TREE_MODE = "40000"
 
@@ -221,6 +229,10 @@ class Trees(Objects):
         Raises:
             GitFailed: ``treeish`` is not a tree-ish.
         """
+        key = (str(self.git_dir), treeish)
+        known = _LISTED.get(key)
+        if known is not None:
+            return list(known)
         out = self.run(["ls-tree", "-r", "-z", "--full-tree", treeish]).text
         entries = []
         for record in out.split("\0"):
@@ -228,6 +240,10 @@ class Trees(Objects):
                 meta, path = record.split("\t", 1)
                 mode, kind, sha = meta.split()
                 entries.append(TreeEntry(mode, kind, sha, path))
+        if _OBJECT_ID.fullmatch(treeish):  # an object id names the same tree for ever
+            _LISTED[key] = tuple(entries)
+            while len(_LISTED) > _LISTED_MAX:
+                del _LISTED[next(iter(_LISTED))]
         return entries
 
     def diff_tree(self, old: str, new: str) -> list[TreeChange]:
