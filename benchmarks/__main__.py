@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from benchmarks import forks, inputs, rename_command, runner, scaling
+from benchmarks import forks, incremental, inputs, rename_command, runner, scaling
 from benchmarks.report import Report, Row, ratio, render, write_json
 from benchmarks.stats import summarize
 
@@ -153,29 +153,26 @@ def _rename_command_row(sdist: Path, jobs: int, slow_runs: int, work: Path, skip
 def _fork_rows(
     report: Report, sdists: dict[str, inputs.Sdist], runs: int, jobs: int, work: Path
 ) -> list[Row]:
-    """Time the CLI syncs ``runs`` times, every run in new forks.
+    """Time the Flask syncs ``runs`` times, every run in new forks (the Django syncs are
+    :mod:`benchmarks.incremental`'s).
 
     Returns:
-        rows for: Django full, Django warm, Flask incremental, Flask fresh.
+        rows for: Flask incremental, Flask fresh.
     """
     rows = {
-        "sync_django_full": f"sync django --to {DJANGO} (new fork)",
-        "sync_django_warm": f"sync django --to {DJANGO_PATCH} (after {DJANGO})",
         "sync_flask_incremental": f"sync flask --to {FLASK_NEW} (after {FLASK_OLD})",
         "sync_flask_fresh": f"sync flask --to {FLASK_NEW} (new fork)",
     }
     syncs: dict[str, list[forks.SyncRun]] = {key: [] for key in rows}
-    django = [sdists[DJANGO], sdists[DJANGO_PATCH]]
     flask = [sdists[FLASK_OLD], sdists[FLASK_NEW]]
     for run in range(1, runs + 1):
-        full, warm = forks.sync_sequence(forks.DJANGO, [DJANGO, DJANGO_PATCH], django, work, jobs)
-        _, incremental = forks.sync_sequence(forks.FLASK, [FLASK_OLD, FLASK_NEW], flask, work, jobs)
+        _, later = forks.sync_sequence(forks.FLASK, [FLASK_OLD, FLASK_NEW], flask, work, jobs)
         (fresh,) = forks.sync_sequence(forks.FLASK, [FLASK_NEW], flask, work, jobs)
-        for key, sync in zip(rows, (full, warm, incremental, fresh), strict=True):
+        for key, sync in zip(rows, (later, fresh), strict=True):
             syncs[key].append(sync)
         _say(
-            f"[sync {run}/{runs}] django {full.seconds:.1f} s, then {warm.seconds:.1f} s; "
-            f"flask {incremental.seconds:.1f} s incremental, {fresh.seconds:.1f} s fresh"
+            f"[sync {run}/{runs}] flask {later.seconds:.1f} s incremental, "
+            f"{fresh.seconds:.1f} s fresh"
         )
     report.details["sync_statuses"] = {
         key: [sync.status for sync in done] for key, done in syncs.items()
@@ -221,6 +218,12 @@ def _fork_rows(
     help="Where downloads, temporary forks and results.json go.",
 )
 @click.option("--skip-rename-command", is_flag=True, help="Do not run the slow RenameCommand.")
+@click.option(
+    "--baseline",
+    metavar="REV",
+    help="An earlier commit of this repository whose syncs, check and replay are measured "
+    "in the same run (benchmarks/incremental.py).",
+)
 @scaling.options
 def main(
     runs: int,
@@ -228,6 +231,7 @@ def main(
     jobs: int,
     work: Path,
     skip_rename_command: bool,
+    baseline: str | None,
     **scaling_options: Any,
 ) -> None:
     """Benchmark forktool's rename and syncs against libcst, on Django and Flask; then how
@@ -248,10 +252,15 @@ def main(
     patch_row = _patch_row(sdists, runs, jobs, work)
     command = _rename_command_row(django, jobs, slow_runs, work, skip_rename_command)
     fork_rows = _fork_rows(report, sdists, runs, jobs, work)
+    change_rows, change_ratios, change_checks, change_details = incremental.measure(
+        work, runs, jobs, baseline
+    )
+    report.details["incremental"] = change_details
+    report.header["baseline"] = baseline
     report.rows = [*transform_rows[:4], *check_rows, patch_row, command, transform_rows[4]]
-    report.rows += fork_rows
+    report.rows += change_rows + fork_rows
     rename, floor, single = transform_rows[0], transform_rows[4], check_rows[0]
-    full, warm, incremental, fresh = fork_rows
+    later, fresh = fork_rows
     report.ratios = [
         ratio("forktool_vs_rename_command", "forktool / RenameCommand", rename, command, 0.10),
         ratio("forktool_vs_floor", "forktool / floor", rename, floor, 1.5),
@@ -262,11 +271,11 @@ def main(
             rename,
             0.10,
         ),
-        ratio("django_warm_vs_full", f"sync {DJANGO_PATCH} warm / {DJANGO} full", warm, full, 0.10),
+        *change_ratios,
         ratio(
             "flask_incremental_vs_fresh",
             f"flask {FLASK_NEW}: incremental / fresh",
-            incremental,
+            later,
             fresh,
             None,
         ),
@@ -275,7 +284,11 @@ def main(
         ),
     ]
     report.header["load_average_end"] = os.getloadavg()[0]
+    report.checks.update(change_checks)
     render(report)
+    patch, check = change_details["steps_django_patch"], change_details["steps_django_check"]
+    incremental.print_steps(patch, f"steps of sync django --to {DJANGO_PATCH}")
+    incremental.print_steps(check, f"steps of check django --to {DJANGO_PATCH}")
     write_json(report, work / "results.json")
     click.echo(f"\nresults written to {work / 'results.json'}")
     if not scaling_settings.skip:

@@ -82,13 +82,19 @@ class SyncRun:
     status: str
 
 
-def _prepare(root: Path, upstream: Upstream, sdists: list[Sdist]) -> None:
-    """Write the fork definition and seed the empty fork's sdist cache."""
+def prepare(root: Path, upstream: Upstream, sdists: list[Sdist]) -> None:
+    """Write the fork definition (an empty series) in ``root`` and make its empty fork
+    repository with the sdists in its cache (:func:`seed`)."""
     (root / "upstream").mkdir(parents=True)
     (root / "upstream" / f"{upstream.name}.toml").write_text(upstream.toml(), encoding="utf-8")
     (root / "patches" / upstream.name).mkdir(parents=True)
     (root / "patches" / upstream.name / "series").write_text("", encoding="utf-8")
-    fork = root / "forks" / upstream.name
+    seed(root / "forks" / upstream.name, sdists)
+
+
+def seed(fork: Path, sdists: list[Sdist]) -> None:
+    """Make an empty fork repository at ``fork`` (branch ``main``) with ``sdists`` in
+    forktool's sdist cache, so that no sync downloads them."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(fork)], check=True)
     cache = fork / ".git" / "forktool" / "sdists"
     cache.mkdir(parents=True)
@@ -129,7 +135,7 @@ def sync_sequence(
     runs = []
     with tempfile.TemporaryDirectory(dir=work, prefix=f"fork-{upstream.name}-") as temp:
         root = Path(temp)
-        _prepare(root, upstream, sdists)
+        prepare(root, upstream, sdists)
         for version in versions:
             command = [str(FORKTOOL), "--root", str(root), "sync", upstream.name]
             command += ["--to", version, "--json"]

@@ -144,7 +144,7 @@ def render(report: Report, console: Console | None = None) -> None:
         ratios.add_row(item.label, value, target, item.verdict)
     console.print(ratios)
     console.print()
-    checks = Table(title="correctness (Django)", title_justify="left", box=None, pad_edge=False)
+    checks = Table(title="correctness", title_justify="left", box=None, pad_edge=False)
     checks.add_column("comparison")
     checks.add_column("result")
     for label, count in report.checks.items():

@@ -499,7 +499,7 @@ def _fork(
         index.add(upstream.project, release.sdist, _FIRST_UPLOAD + timedelta(days=number))
     with tempfile.TemporaryDirectory(dir=work, prefix=f"scaling-{upstream.name}-") as temp:
         root = Path(temp)
-        forks._prepare(root, upstream, [release.sdist for release in releases])
+        forks.prepare(root, upstream, [release.sdist for release in releases])
         definition = root / "upstream" / f"{upstream.name}.toml"
         document = tomlkit.parse(definition.read_text(encoding="utf-8"))
         document["source"]["index"] = index.url

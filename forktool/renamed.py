@@ -21,14 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from forktool import upstream
+from forktool import perf, upstream
 from forktool.config import PyPISource, UpstreamConfig
 from forktool.git.repository import GitRepo
 from forktool.model import TransformResult, Tree
 from forktool.patches import apply
 from forktool.patches.apply import SeriesResult
+from forktool.patches.memo import CodemodMemo
 from forktool.patches.series import Series
-from forktool.records.state import sdist_cache, transform_cache_path
+from forktool.records.state import codemod_memo_path, sdist_cache, transform_cache_path
 from forktool.transform import scm_version
 from forktool.transform.cache import TransformCache
 from forktool.transform.tree import transform_tree
@@ -85,18 +86,31 @@ def renamed_release(
         that does not apply is left out of the tree and reported in ``applied.health``
         (a base release that could not be rebuilt for its three-way merge too).
     """
-    renamed = rename(repo, config, tree)
+    with perf.step("rename the tree"):
+        renamed = rename(repo, config, tree)
     fork_tree = scm_version.for_fork(renamed.tree)
     patches = series if upto is None else Series(series.directory, series.patches[:upto])
     progress(f"applying the patch series ({len(patches.patches)} patches)")
-    applied = apply.apply_series(
-        repo,
-        fork_tree,
-        patches,
-        base_materializer(repo, config, series),
-        _contains(repo, release_commit),
-    )
+    memo = _memo(repo)
+    try:
+        with perf.step("apply the patch series"):
+            applied = apply.apply_series(
+                repo,
+                fork_tree,
+                patches,
+                base_materializer(repo, config, series),
+                _contains(repo, release_commit),
+                memo,
+            )
+    finally:
+        if memo is not None:
+            memo.close()
     return RenamedRelease(renamed, fork_tree, applied)
+
+
+def _memo(repo: GitRepo) -> CodemodMemo | None:
+    """The fork repository's memo of codemod patch outcomes (None: shortcuts are off)."""
+    return CodemodMemo(codemod_memo_path(repo)) if perf.shortcuts() else None
 
 
 def _contains(repo: GitRepo, release_commit: str | None) -> apply.Contains | None:

@@ -14,10 +14,14 @@ from forktool.cli import main
 def commands() -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
 
+    ctx = click.Context(main)
+
     def walk(command: click.Command, path: str) -> None:
         found.append((path, command))
         if isinstance(command, click.Group):
-            for name, sub in sorted(command.commands.items()):
+            for name in command.list_commands(ctx):  # imports the lazily loaded ones
+                sub = command.get_command(ctx, name)
+                assert sub is not None, f"{path} {name}: listed, but no module registers it"
                 walk(sub, f"{path} {name}")
 
     walk(main, "forktool")

@@ -1,14 +1,20 @@
-"""The ``forktool`` command group, on which every command module registers its commands."""
+"""The ``forktool`` command group, on which every command module registers its commands.
+
+Command modules are imported when their command is first looked up (:data:`COMMANDS`), so
+that ``forktool status`` does not pay at start-up for libcst and every other command's
+imports; ``forktool --help`` imports them all to list them.
+"""
 
 from __future__ import annotations
 
+import importlib
 import signal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from forktool import interrupts
+from forktool import interrupts, perf
 from forktool.cli.output import fail
 from forktool.errors import ForktoolError, Interrupted
 
@@ -25,6 +31,26 @@ class ForktoolCommand(click.Command):
             fail(exc)
 
 
+#: Each top-level command -> the module that registers it on :data:`main` when imported
+#: (``tests/test_help.py`` checks this against the commands the modules register).
+COMMANDS = {
+    "backport": "forktool.cli.backport_command",
+    "check": "forktool.cli.sync_commands",
+    "ci": "forktool.cli.ci_command",
+    "export": "forktool.cli.export_command",
+    "extensions": "forktool.cli.extensions_command",
+    "init": "forktool.cli.init_command",
+    "leftovers": "forktool.cli.report_commands",
+    "patch": "forktool.cli.patch_commands",
+    "rename": "forktool.cli.rename_command",
+    "report": "forktool.cli.report_commands",
+    "resolve": "forktool.cli.resolve_command",
+    "shims": "forktool.cli.shims_command",
+    "status": "forktool.cli.report_commands",
+    "sync": "forktool.cli.sync_commands",
+}
+
+
 class ForktoolGroup(click.Group):
     """The command group: every command runs with Ctrl-C and SIGTERM turned into
     :class:`Interrupted` (the command undoes what it started), and an interrupt ends in one
@@ -37,12 +63,27 @@ class ForktoolGroup(click.Group):
     #: Set when run as the program (the console script, ``python -m forktool``): the
     #: process exits after the command.
     is_program = False
+    #: Commands registered by importing a module, imported on first lookup (command name
+    #: -> module); only :data:`main` has any.
+    lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.lazy_commands.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            with perf.step(f"import {module}"):
+                importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.is_program = True
         return self.main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
+        if self.is_program:
+            perf.mark("start-up: Python imports")
         try:
             with interrupts.converted(last=self.is_program):
                 return super().invoke(ctx)
@@ -56,6 +97,12 @@ class ForktoolGroup(click.Group):
                 err=True,
             )
             ctx.exit(128 + signum)
+        finally:
+            if self.is_program and perf.timings_wanted():
+                perf.mark("the whole command")
+                for line in perf.format_steps(perf.recorded()):
+                    click.echo(line, err=True)
+                click.echo(perf.memory_line(), err=True)
 
 
 @click.group(cls=ForktoolGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,3 +128,6 @@ def main(ctx: click.Context, root: Path | None) -> None:
     upstreams); docs/tutorial.md walks through a whole fork.
     """
     ctx.obj = root
+
+
+main.lazy_commands = COMMANDS

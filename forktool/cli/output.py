@@ -7,7 +7,7 @@ the one-line error (also as JSON under ``--json``) and the progress display.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -18,9 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from forktool.cli import views
 from forktool.errors import ForktoolError
-from forktool.sync.build import Progress
 from forktool.upstream.urlauth import redact
 
 EXIT_OK, EXIT_CONFLICT, EXIT_ERROR = 0, 1, 2
@@ -46,6 +44,8 @@ def fail(exc: ForktoolError) -> NoReturn:
     """
     ctx = click.get_current_context(silent=True)
     if ctx is not None and _json_requested(ctx):
+        from forktool.cli import views  # here: it imports every command's results
+
         click.echo(views.error_json(_command_name(ctx), exc))
     show_error(exc)
     sys.exit(EXIT_ERROR)
@@ -66,7 +66,7 @@ def _command_name(ctx: click.Context) -> str:
 
 
 @contextmanager
-def show_progress(quiet: bool) -> Iterator[Progress]:
+def show_progress(quiet: bool) -> Iterator[Callable[[str], None]]:
     """Show each step: pulsing bars with elapsed time on a terminal, plain lines otherwise."""
     if quiet:
         yield lambda _: None

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from forktool import config as config_mod
+from forktool import perf
 from forktool.cli import views
 from forktool.cli.group import main
 from forktool.cli.kept_reports import Keeper
@@ -119,8 +120,9 @@ def sync_command(
                     done = sync_each_commit(cfg, to, progress, shower)
                 else:
                     done = [sync(cfg, to, progress)]
-                for result in done:
-                    keeper.keep(result)
+                with perf.step("keep the sync's report"):
+                    for result in done:
+                        keeper.keep(result)
         except ForktoolError as exc:
             if len(configs) == 1:
                 raise

@@ -7,10 +7,14 @@ turns into a :class:`~forktool.errors.RepositoryError`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
+import tempfile
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import git
 
@@ -111,6 +115,60 @@ def run(
     return result
 
 
+class Started:
+    """A git command running in the background (:meth:`Commands.start`); its stdin, stdout
+    and stderr are files (a pipe nobody reads would stop it).
+
+    Args:
+        args: the arguments after ``git``.
+        process: the running git.
+        files: its stdin, stdout and stderr, closed when it ends.
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        process: subprocess.Popen[bytes],
+        files: tuple[BinaryIO, BinaryIO, BinaryIO],
+    ) -> None:
+        self.args = tuple(args)
+        self._process = process
+        self._files = files
+
+    def finish(self, ok: Container[int] = (0,)) -> Result:
+        """Wait for the command to end.
+
+        Returns:
+            the finished command.
+
+        Raises:
+            GitFailed: its exit code is not in ``ok``.
+        """
+        try:
+            returncode = self._process.wait()
+            _, stdout, stderr = self._files
+            stdout.seek(0)
+            stderr.seek(0)
+            result = Result(self.args, returncode, stdout.read(), stderr.read())
+        finally:
+            self._close()
+        if result.returncode not in ok:
+            raise GitFailed(result)
+        return result
+
+    def kill(self) -> None:
+        """Stop the command now, and wait for it (what it wrote stays, unreferenced)."""
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        with contextlib.suppress(OSError):
+            self._process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        for file in self._files:
+            file.close()
+
+
 def config_env(settings: dict[str, str]) -> dict[str, str]:
     """Git config for one command through the environment (git >= 2.31)."""
     env = {"GIT_CONFIG_COUNT": str(len(settings))}
@@ -138,3 +196,20 @@ class Commands:
     ) -> Result:
         """:func:`run` in this repository (same arguments, result and errors)."""
         return run(self._repo.git, args, ok=ok, input=input, env=env)
+
+    def start(self, args: Sequence[str], stdin: BinaryIO) -> Started:
+        """Start ``git ARGS`` in this repository reading ``stdin`` (a file, which the
+        returned command closes when it ends), and return at once; as :func:`run` runs
+        git (its working directory, ``LC_ALL=C``)."""
+        out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
+        err = tempfile.TemporaryFile()  # noqa: SIM115
+        env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C"}
+        try:
+            process = subprocess.Popen(
+                ["git", *args], cwd=self.path, stdin=stdin, stdout=out, stderr=err, env=env
+            )
+        except OSError:
+            for file in (stdin, out, err):
+                file.close()
+            raise
+        return Started(args, process, (stdin, out, err))

@@ -91,6 +91,8 @@ def refused_component(parts: tuple[str, ...] | list[str], *, symlink: bool = Fal
     """
     last = len(parts) - 1
     for index, part in enumerate(parts):
+        if not symlink and part.isascii() and "git" not in part.lower():
+            continue  # every alias of .git but HFS+'s non-ASCII ones spells "git"
         if _is_ntfs_dotgit(part) or _is_hfs_dot(part, "git"):
             return index
         if symlink and (

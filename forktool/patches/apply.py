@@ -17,15 +17,17 @@ import importlib.util
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from forktool.git.repository import GitRepo
 from forktool.model import FileEntry, PatchHealth, PatchKind, PatchStatus, Tree
 from forktool.patches import metadata
-from forktool.patches.api import CodemodPatch, NoMatch, Upstreamed
 from forktool.patches.diff_format import base_of
+from forktool.patches.memo import CodemodMemo
 from forktool.patches.series import PatchFile, Series
+
+if TYPE_CHECKING:
+    from forktool.patches.api import CodemodPatch
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def apply_series(
     series: Series,
     materialize: Materialize | None = None,
     contains: Contains | None = None,
+    memo: CodemodMemo | None = None,
 ) -> SeriesResult:
     """Apply every patch of ``series`` to ``tree``, in order.
 
@@ -73,6 +76,8 @@ def apply_series(
         contains: whether the release has an upstream commit in its history (a git
             upstream's); None: unknown. Backports are judged by their content either way
             (``upstreamed`` only when the change is in the tree); this adds to the detail.
+        memo: where codemod patches' outcomes are looked up first and kept (None: run
+            every codemod patch).
 
     Returns:
         the patched tree and per-patch health; never raises for one patch.
@@ -82,7 +87,7 @@ def apply_series(
     tree_before: dict[str, str] = {}
     for position, patch in enumerate(series.patches):
         if patch.kind == PatchKind.CODEMOD:
-            outcome = _apply_codemod(patch, current)
+            outcome = _remembered_codemod(patch, current, memo)
         else:
             retry = None
             base = base_of(patch.data)
@@ -125,6 +130,8 @@ def load_codemod(patch: PatchFile) -> CodemodPatch:
         BaseException: whatever importing the file raises (``SystemExit`` too); TypeError
             when it defines no ``patch`` that is a :class:`~forktool.patches.api.CodemodPatch`.
     """
+    from forktool.patches.api import CodemodPatch  # here: libcst only for codemod patches
+
     module_name = "forktool_patch_" + hashlib.sha256(str(patch.path).encode()).hexdigest()[:16]
     spec = importlib.util.spec_from_file_location(module_name, patch.path)
     if spec is None or spec.loader is None:
@@ -141,8 +148,32 @@ def load_codemod(patch: PatchFile) -> CodemodPatch:
     return codemod
 
 
+def _remembered_codemod(
+    patch: PatchFile, tree: dict[str, FileEntry], memo: CodemodMemo | None
+) -> PatchHealth:
+    """:func:`_apply_codemod`, or what it did to this very tree before (``memo``)."""
+    key = memo.key(patch, tree) if memo is not None else None
+    if memo is None or key is None:
+        return _apply_codemod(patch, tree)
+    known = memo.get(key, patch)
+    if known is not None:
+        health, changed = known
+        tree.update(changed)
+        return health
+    health = _apply_codemod(patch, tree)
+    changed = (
+        {path: tree[path] for path in health.paths} if health.status == PatchStatus.CLEAN else {}
+    )
+    memo.put(key, health, changed)  # clean: ``paths`` are exactly the files it changed
+    return health
+
+
 def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
     """Run one codemod patch over the files it targets, updating ``tree`` in place."""
+    import libcst as cst  # here: only a series with codemod patches needs libcst
+
+    from forktool.patches.api import NoMatch, Upstreamed
+
     try:
         codemod = load_codemod(patch)
         changed: dict[str, FileEntry] = {}
@@ -150,7 +181,8 @@ def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
         upstreamed = False
         for path in sorted(p for p in tree if codemod.matches(p)):
             entry = tree[path]
-            module = cst.parse_module(entry.data.decode("utf-8"))
+            text = entry.data.decode("utf-8")
+            module = cst.parse_module(text)
             try:
                 new = codemod.transform(module, path)
             except NoMatch as exc:
@@ -160,8 +192,9 @@ def _apply_codemod(patch: PatchFile, tree: dict[str, FileEntry]) -> PatchHealth:
                 upstreamed = True
                 reasons.append(f"{path}: {exc}")
                 continue
-            if new.code != module.code:
-                changed[path] = FileEntry(new.code.encode("utf-8"), entry.executable)
+            code = new.code if new is not module else text
+            if code != text:  # libcst prints an unchanged module as it was read
+                changed[path] = FileEntry(code.encode("utf-8"), entry.executable)
     # A patch is code: any failure is reported, not raised, sys.exit() and a raised
     # KeyboardInterrupt included.
     except (Exception, SystemExit, KeyboardInterrupt) as exc:

@@ -98,7 +98,8 @@ class Pending:
 
     def to_json(self) -> dict[str, Any]:
         """The record as stored: one flat object, ``stage`` and the patch fields included."""
-        data = {k: v for k, v in asdict(self).items() if k != "patch_conflict"}
+        # the fields as they are (asdict would copy every one of a release's writes first)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "patch_conflict"}
         patch = asdict(self.patch_conflict) if self.patch_conflict else dict.fromkeys(_PATCH, "")
         # None as "" (as the lock file spells it): what older forktools read
         absent = {key: "" for key in ("sha256", "upstream_commit") if data[key] is None}

@@ -39,6 +39,12 @@ def transform_cache_path(repo: GitRepo) -> Path:
     return state_dir(repo) / "cache" / "transform.sqlite3"
 
 
+def codemod_memo_path(repo: GitRepo) -> Path:
+    """What codemod patches did to each tree (:class:`~forktool.patches.memo.CodemodMemo`);
+    safe to delete at any time."""
+    return state_dir(repo) / "cache" / "codemod-patches.sqlite3"
+
+
 def stub_memo_path(repo: GitRepo) -> Path:
     """The shim stubs' memo of private names by module content (see
     :func:`~forktool.shims.stubs.stub`); safe to delete at any time."""
@@ -127,17 +133,30 @@ def _fork_state(config: UpstreamConfig) -> Path | None:
     return state_dir(repo) if repo else None
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any], *, lines: str = "") -> None:
     """Write ``data`` as JSON atomically (temporary file, then rename): a process killed
-    while writing leaves the old file or the new one, never half of one."""
+    while writing leaves the old file or the new one, never half of one.
+
+    Args:
+        lines: the key of a long list in ``data`` written one item per line (json's C
+            encoder, which ``indent`` turns off, is several times faster); "": none.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if lines:
+        items = data[lines]
+        head = json.dumps({**data, lines: []}, indent=1)
+        body = ",\n  ".join(json.dumps(item) for item in items)
+        marker = f'"{lines}": []'
+        text = head.replace(marker, f'"{lines}": [\n  {body}\n ]' if items else marker, 1)
+    else:
+        text = json.dumps(data, indent=1)
+    tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _write(repo: GitRepo, filename: str, data: dict[str, Any]) -> None:
-    write_json(state_dir(repo) / filename, data)
+def _write(repo: GitRepo, filename: str, data: dict[str, Any], *, lines: str = "") -> None:
+    write_json(state_dir(repo) / filename, data, lines=lines)
 
 
 def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformResult) -> None:
@@ -153,11 +172,16 @@ def write_leftovers(repo: GitRepo, name: str, version: str, result: TransformRes
             "schema": 1,
             "upstream": name,
             "version": version,
-            "leftovers": [asdict(leftover) for leftover in result.leftovers],
+            "leftovers": [
+                {"path": item.path, "line": item.line, "kind": item.kind, "reason": item.reason,
+                 "text": item.text}
+                for item in result.leftovers
+            ],
             "failures": dict(result.failures),
             "evidence": [asdict(item) for item in result.evidence],
         },
-    )
+        lines="leftovers",
+    )  # fmt: skip
 
 
 def read_leftovers(config: UpstreamConfig) -> dict[str, Any]:

@@ -56,11 +56,13 @@ class Source:
 
 
 def _walk(root: Path) -> Iterable[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
+    top = os.fspath(root)
+    prefix = os.path.join(top, "")  # what os.walk puts before each directory below top
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        rel = Path(dirpath).relative_to(root).as_posix()
+        rel = "" if dirpath == top else dirpath[len(prefix) :].replace(os.sep, "/")
         for name in sorted(filenames):
-            yield name if rel == "." else f"{rel}/{name}"
+            yield f"{rel}/{name}" if rel else name
 
 
 def package_modules(source: Source, package: str) -> dict[str, str]:

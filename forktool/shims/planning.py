@@ -19,7 +19,7 @@ from forktool.shims.fork_metadata import ForkMetadata
 from forktool.shims.fork_tree import Source, package_modules
 from forktool.shims.model import ShimError, ShimPlan
 from forktool.shims.runtime import runtime_source
-from forktool.shims.stubs import stub, stub_path
+from forktool.shims.stubs import Mapper, fill_memo, stub, stub_path
 
 
 def plan(
@@ -29,6 +29,7 @@ def plan(
     *,
     shim_version: str | None = None,
     memo: MutableMapping[str, list[str]] | None = None,
+    mapper: Mapper | None = None,
 ) -> ShimPlan:
     """Compute the shim for one fork distribution. Reads ``fork_tree``, writes nothing.
 
@@ -42,6 +43,8 @@ def plan(
         shim_version: the shim's own version; default :func:`default_shim_version`
             (``3.1.3+framework``).
         memo: private names of modules by content, see :func:`~forktool.shims.stubs.stub`.
+        mapper: reads the modules the memo lacks all at once (see
+            :func:`~forktool.shims.stubs.fill_memo`); None: one after the other.
 
     Raises:
         ShimError: a version is not a PEP 440 version, the fork declares another version,
@@ -83,14 +86,21 @@ def plan(
     aliases = dict(sorted(packages.items()))
     files: dict[str, bytes] = {}
     aliased: list[str] = []
+    stubbed = {  # real modules (not namespace packages): a stub re-exports their names
+        path: source.read(path)
+        for new_module, path in modules.items()
+        if path and new_module.rpartition(".")[2] != "__main__"
+    }
+    if memo is not None and mapper is not None:
+        fill_memo([(data, path) for path, data in stubbed.items()], memo, mapper)
     for new_module, path in sorted(modules.items()):
         if new_module.rpartition(".")[2] == "__main__":
             continue  # not aliased: "python -m old" runs the fork's file as __main__
         old_module = _old_name(new_module, aliases)
         aliased.append(old_module)
-        if path:  # a real module (not a namespace package): a stub re-exports its names
+        if path:
             path_out = stub_path(old_module, path, aliases)
-            files[path_out] = stub(new_module, source.read(path), path, memo).encode()
+            files[path_out] = stub(new_module, stubbed[path], path, memo).encode()
     for old in aliases:
         pkg_dir = old.replace(".", "/")
         files[f"{pkg_dir}/__init__.py"] = runtime_source(old, aliases).encode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from pathlib import PurePosixPath
 
 from forktool.shims.model import GENERATED
@@ -24,6 +24,12 @@ _MODULE_DUNDERS = {
     "__path__",
     "__spec__",
 }
+
+
+#: Runs ``function(source, path)`` for each ``(source, path)``, in order, perhaps in
+#: parallel (``forktool.transform.pool.map_in_workers``): how :func:`fill_memo` reads
+#: many modules at once.
+Mapper = Callable[[Callable[[bytes, str], list[str]], Sequence[tuple[bytes, str]]], list[list[str]]]
 
 
 def stub_path(old_module: str, source_path: str, aliases: Mapping[str, str]) -> str:
@@ -50,11 +56,33 @@ def stub(
     key = memo_key(source, path)
     names = memo.get(key) if memo is not None else None
     if names is None:
-        names = sorted(_private_names(source, path))
+        names = private_names(source, path)
         if memo is not None:
             memo[key] = names
     lines += [f"from {new_module} import {name} as {name}" for name in names]
     return "\n".join(lines) + "\n"
+
+
+def private_names(source: bytes, path: str) -> list[str]:
+    """The private names of a module, sorted, as a stub memo keeps them (see
+    :func:`_private_names`)."""
+    return sorted(_private_names(source, path))
+
+
+def fill_memo(
+    modules: Sequence[tuple[bytes, str]], memo: MutableMapping[str, list[str]], mapper: Mapper
+) -> None:
+    """Add to ``memo`` the private names of every module of ``modules`` (source, path) it
+    lacks, found all at once by ``mapper`` (in worker processes: a big package's modules
+    take a second to parse one after the other)."""
+    missing: dict[str, tuple[bytes, str]] = {}
+    for source, path in modules:
+        key = memo_key(source, path)
+        if key not in memo:
+            missing.setdefault(key, (source, path))
+    if missing:
+        for key, names in zip(missing, mapper(private_names, list(missing.values())), strict=True):
+            memo[key] = names
 
 
 def memo_key(source: bytes, path: str) -> str:

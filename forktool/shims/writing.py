@@ -172,8 +172,9 @@ def _changes(
             edited.append(rel)
     deleted = set(deletes)
     writes: list[str] = []
+    parents: dict[str, str] = {}
     for rel, data in wanted.items():
-        blocker = _blocking_parent(out_dir, rel)
+        blocker = _blocking_parent(out_dir, rel, parents)
         if blocker is not None:
             if blocker not in deleted and blocker not in in_way:
                 in_way.append(blocker)
@@ -210,15 +211,25 @@ def _changes(
     return _Changes(tuple(writes), tuple(deletes))
 
 
-def _blocking_parent(out_dir: Path, rel: str) -> str | None:
-    """The first parent of ``rel`` (below ``out_dir``) that is not a real directory."""
+def _blocking_parent(out_dir: Path, rel: str, seen: dict[str, str]) -> str | None:
+    """The first parent of ``rel`` (below ``out_dir``) that is not a real directory.
+
+    Args:
+        seen: what each parent looked at so far is (``dir``, ``missing``, ``blocks``),
+            shared by the calls of one pass so each directory is looked at once.
+    """
     parts = rel.split("/")[:-1]
     for depth in range(1, len(parts) + 1):
         parent = "/".join(parts[:depth])
-        path = out_dir / parent
-        if path.is_symlink() or (path.exists() and not path.is_dir()):
+        if parent not in seen:
+            path = out_dir / parent
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                seen[parent] = "blocks"
+            else:
+                seen[parent] = "dir" if path.exists() else "missing"
+        if seen[parent] == "blocks":
             return parent
-        if not path.exists():
+        if seen[parent] == "missing":
             return None
     return None
 

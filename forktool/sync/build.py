@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from forktool import upstream
+from forktool import perf, upstream
 from forktool.config import PyPISource, UpstreamConfig
 from forktool.git.repository import GitRepo
 from forktool.model import PatchStatus, Release, TransformResult
@@ -61,12 +61,22 @@ def build_release(
     """
     cache = sdist_cache(repo) if isinstance(config.source, PyPISource) else None
     progress(f"importing {config.name} {release.version}")
-    vendor = upstream.import_release(repo, config, release, parent_vendor, cache)
+    with perf.step("import the release (vendor commit)"):
+        vendor = upstream.import_release(
+            repo, config, release, parent_vendor, cache, background=True
+        )
     progress(f"transforming {config.name} {release.version}")
-    built = renamed_release(
-        repo, config, vendor.tree, series, release_commit=vendor.release.commit,
-        progress=progress,
-    )  # fmt: skip
+    try:  # the vendor blobs are written while the release is renamed
+        with perf.step("rename and patch"):
+            built = renamed_release(
+                repo, config, vendor.tree, series, release_commit=vendor.release.commit,
+                progress=progress,
+            )  # fmt: skip
+        with perf.step("wait for the vendor blobs"):
+            vendor.finish()
+    except BaseException:
+        vendor.abandon()
+        raise
     return BuiltRelease(vendor, built.transform, built.applied)
 
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from packaging.version import Version
 
-from forktool import upstream
+from forktool import perf, upstream
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
 from forktool.model import InMemoryMerge, PatchHealth
@@ -85,10 +85,12 @@ def check(
             f"{config.name} has no integrated release to check against",
             f"run 'forktool sync {config.name}' first",
         )
-    repo = open_fork(config, "clone it there, or delete the lock file to start over")
+    with perf.step("open the fork repository"):
+        repo = open_fork(config, "clone it there, or delete the lock file to start over")
     series = series_mod.load(config.root, config.name)
     progress(f"listing releases of {config.name}")
-    release = upstream.resolve_release(config, to, repo)
+    with perf.step("list the releases"):
+        release = upstream.resolve_release(config, to, repo)
     same = Version(release.version) == Version(lock.version)
     if Version(release.version) < Version(lock.version) or (
         same and not lockfile.series_changed(lock, series.fingerprint)
@@ -113,10 +115,12 @@ def check(
                 config.name, lock.version, release.version, CheckStatus.PATCH_CONFLICT,
                 tuple(built.patch_conflicts), health, upstream_commit=release.commit or "",
             )  # fmt: skip
-        transformed = commit_transformed(repo, config, built, lock.transformed)
+        with perf.step("commit the transformed tree"):
+            transformed = commit_transformed(repo, config, built, lock.transformed)
         progress(f"merging {config.name} {release.version} with {config.fork_branch} in memory")
         labels = merge_labels(config, lock.version, release.version)
-        preview = repo.merge_preview(transformed, ours=fork, labels=labels)
+        with perf.step("merge in memory"):
+            preview = repo.merge_preview(transformed, ours=fork, labels=labels)
         merge = InMemoryMerge(
             release.version, built.vendor.release.commit, built.vendor.commit, transformed,
             fork, preview.tree,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from forktool import interrupts, shims, upstream
+from forktool import interrupts, perf, shims, upstream
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import (
     ConfigError,
@@ -147,10 +147,12 @@ def sync(config: UpstreamConfig, to: str | None, progress: Progress = lambda _: 
 def _sync(config: UpstreamConfig, resolve: Resolve, progress: Progress) -> SyncResult:
     """:func:`sync` of the release ``resolve`` finds."""
     series = series_mod.load(config.root, config.name)
-    repo = _open_fork(config, lockfile.read(config.lock_path))
+    with perf.step("open and check the fork repository"):
+        repo = _open_fork(config, lockfile.read(config.lock_path))
     lock = lockfile.read(config.lock_path)  # recovering a killed sync may have written it
     progress(f"listing releases of {config.name}")
-    release = resolve(repo)
+    with perf.step("list the releases"):
+        release = resolve(repo)
     integrated = lock and repo and _check_direction(config, repo, lock, release)
     if lock and integrated and not lockfile.series_changed(lock, series.fingerprint):
         return SyncResult(
@@ -247,6 +249,7 @@ def _refresh_shim(
             pinned_version(config, version),
             shim_version=config.shim_version,
             memo=memo,
+            mapper=_in_workers,
         )
         state.write_json(memo_path, {"schema": 1, "private_names": memo.used})
         if only_if_missing and shims.is_complete(plan, config.shim_out):
@@ -256,6 +259,15 @@ def _refresh_shim(
         hint = f" — {exc.hint}" if exc.hint else ""
         return ShimOutcome(note=f"shim not generated: {exc.message}{hint}")
     return ShimOutcome(result.wheel)
+
+
+def _in_workers(
+    function: Callable[[bytes, str], list[str]], files: Sequence[tuple[bytes, str]]
+) -> list[list[str]]:
+    """:data:`forktool.shims.stubs.Mapper` in the rename's worker processes."""
+    from forktool.transform import pool  # here: it imports the codemods (libcst)
+
+    return pool.map_in_workers(function, files, pool.default_jobs())
 
 
 def rerere_cache(config: UpstreamConfig) -> Path:
@@ -443,15 +455,18 @@ def _integrate_release(
         )  # fmt: skip
     base = _result(config, repo, lock, release, built)
     pending = replace(_intent(config, repo, release, built), series=series.fingerprint)
-    _record_state(config, repo, release, built)
+    with perf.step("write the leftover report and series health"):
+        _record_state(config, repo, release, built)
     if built.patch_conflicts:
         pending = replace(pending, refs_before=repo.moved_refs(refs_before))
         return _stop_on_patch(
             config, repo, series, built.applied, built.patch_conflicts[0], pending, base
         )
-    transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
+    with perf.step("commit the transformed tree"):
+        transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
-    return _merge(config, repo, replace(pending, transformed=transformed), refs_before, base)
+    with perf.step("merge into the fork"):
+        return _merge(config, repo, replace(pending, transformed=transformed), refs_before, base)
 
 
 def _builds_the_same(repo: GitRepo, lock: Lock, release: Release, built: BuiltRelease) -> bool:
@@ -529,7 +544,8 @@ def _merge(
         repo.enable_rerere(rerere_cache(config))
     managed = integrate.release_refs(config, pending.version)
     labels = integrate.merge_labels(config, base.previous, pending.version)
-    merge_plan = integrate.plan(repo, pending.transformed, labels)
+    with perf.step("plan the merge (in memory)"):
+        merge_plan = integrate.plan(repo, pending.transformed, labels)
     record = replace(
         pending,
         refs_before={
@@ -539,7 +555,8 @@ def _merge(
         writes=merge_plan.writes,
     )
     intent.write_pending(repo, record)  # from here on, a killed sync is recovered by the next
-    outcome = integrate.integrate(repo, config, record.transformed, record.version, merge_plan)
+    with perf.step("merge in the working tree"):
+        outcome = integrate.integrate(repo, config, record.transformed, record.version, merge_plan)
     base = replace(base, transformed=record.transformed, reused=outcome.reused)
     if outcome.commit is None:
         integrate.move_release_refs(repo, config, record)
@@ -548,8 +565,11 @@ def _merge(
         return replace(
             base, status=SyncStatus.CONFLICT, conflicts=outcome.conflicts, conflicts_file=report
         )
-    integrate.finish(repo, config, record, outcome.commit)
-    return replace(base, fork=outcome.commit, shim=_refresh_shim(config, record.version))
+    with perf.step("finish: refs, lock file"):
+        integrate.finish(repo, config, record, outcome.commit)
+    with perf.step("the shim distribution"):
+        shim = _refresh_shim(config, record.version)
+    return replace(base, fork=outcome.commit, shim=shim)
 
 
 def _stop_on_patch(

@@ -1,4 +1,5 @@
-"""Run :func:`~forktool.transform.file.transform_file` over many files in worker processes.
+"""Run :func:`~forktool.transform.file.transform_file` over many files in worker processes
+(and any other function of a file's bytes: :func:`map_in_workers`).
 
 Workers get the files in batches of roughly equal size, biggest first, so one big module
 does not finish last on a single core. On Linux, a single-threaded forktool forks its
@@ -23,9 +24,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from forktool import interrupts
 from forktool.errors import ConfigError
@@ -40,6 +42,7 @@ BATCHES_PER_WORKER = 8
 _PR_SET_PDEATHSIG = 1
 
 Job = tuple[str, FileEntry]
+_Result = TypeVar("_Result")
 
 
 def default_jobs() -> int:
@@ -77,8 +80,51 @@ def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dic
     size = sum(len(entry.data) for _, entry in jobs)
     if workers <= 1 or len(jobs) < 2 or size < MIN_POOL_BYTES:
         return _transform_batch(list(jobs), rename)
-    batches = _batches(jobs, workers * BATCHES_PER_WORKER)
     done: dict[str, FileOutcome] = {}
+    for result in _in_workers(_transform_batch, _batches(jobs, workers * BATCHES_PER_WORKER),
+                              rename, workers):  # fmt: skip
+        done.update(result)
+    missing = [job for job in jobs if job[0] not in done]
+    done.update(_transform_batch(missing, rename))
+    return done
+
+
+def map_in_workers(
+    function: Callable[[bytes, str], _Result], files: Sequence[tuple[bytes, str]], workers: int
+) -> list[_Result]:
+    """``[function(data, path) for data, path in files]``, in worker processes as
+    :func:`transform_files` runs (in this process for a little work, or one worker).
+
+    Args:
+        function: a module-level function (workers may be spawned: it is pickled by
+            name), pure, and quick to return (results come back pickled).
+        files: its arguments, file contents and paths.
+        workers: processes to use at most.
+    """
+    size = sum(len(data) for data, _ in files)
+    if workers <= 1 or len(files) < 2 or size < MIN_POOL_BYTES:
+        return [function(data, path) for data, path in files]
+    jobs = [(path, FileEntry(data)) for data, path in files]
+    found: dict[str, _Result] = {}
+    for result in _in_workers(_call_batch, _batches(jobs, workers * BATCHES_PER_WORKER),
+                              function, workers):  # fmt: skip
+        found.update(result)
+    return [found[path] if path in found else function(data, path) for data, path in files]
+
+
+def _call_batch(batch: list[Job], function: Callable[[bytes, str], _Result]) -> dict[str, Any]:
+    return {path: function(entry.data, path) for path, entry in batch}
+
+
+def _in_workers(
+    run_batch: Callable[[list[Job], Any], dict[str, Any]],
+    batches: list[list[Job]],
+    argument: Any,
+    workers: int,
+) -> list[dict[str, Any]]:
+    """``run_batch(batch, argument)`` of every batch in ``workers`` processes; the results
+    of the batches that finished (all, unless a worker died: the caller does the rest)."""
+    done: list[dict[str, Any]] = []
     method = _start_method()
     if method == "fork":
         # Forked workers share this process's objects; a collection in a worker would
@@ -93,8 +139,8 @@ def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dic
             initargs=(os.getpid(),),
         )
         try:
-            for result in pool.map(_transform_batch, batches, [rename] * len(batches)):
-                done.update(result)
+            for result in pool.map(run_batch, batches, [argument] * len(batches)):
+                done.append(result)
         except BaseException:  # an interrupt: stop now rather than finish every batch
             _stop(pool)
             raise
@@ -105,8 +151,6 @@ def transform_files(jobs: Sequence[Job], rename: RenameMap, workers: int) -> dic
     finally:
         if method == "fork":
             gc.unfreeze()
-    missing = [job for job in jobs if job[0] not in done]
-    done.update(_transform_batch(missing, rename))
     return done
 
 

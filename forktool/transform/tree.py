@@ -19,7 +19,9 @@ and with any number of processes.
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
+from forktool import perf
 from forktool.codemods.passes.layout import expand_layout
 from forktool.codemods.passes.module_parameters import expand_module_parameters
 from forktool.codemods.passes.modules import expand_modules
@@ -27,8 +29,18 @@ from forktool.codemods.passes.reexports import expand_symbols
 from forktool.codemods.passes.roots import expand_roots
 from forktool.model import Evidence, FileEntry, Leftover, RenameMap, TransformResult, Tree
 from forktool.transform.cache import CachedOutcome, TransformCache, file_key, fingerprint
-from forktool.transform.file import FileOutcome
-from forktool.transform.pool import default_jobs, transform_files
+
+
+class _Outcome(NamedTuple):
+    """One file's outcome, fresh (a :class:`~forktool.transform.file.FileOutcome`) or
+    from the cache: the same fields, without importing the codemods (and libcst) when
+    every file is in the cache."""
+
+    path: str
+    entry: FileEntry
+    leftovers: tuple[Leftover, ...]
+    failure: str | None
+    evidence: tuple[Evidence, ...] = ()
 
 
 def transform_tree(
@@ -55,11 +67,13 @@ def transform_tree(
     """
     # Symbols are reached under several qualified names (re-exports): list them all once,
     # so that each file can then be transformed on its own.
-    rename = expand_layout(
-        tree, expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
-    )
-    rename = expand_module_parameters(tree, rename)
-    outcomes = _outcomes(tree, rename, cache, default_jobs() if jobs is None else jobs)
+    with perf.step("expand the rename map (tree-wide passes)"):
+        rename = expand_layout(
+            tree, expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
+        )
+    with perf.step("find the parameters that hold module names (tree-wide pass)"):
+        rename = expand_module_parameters(tree, rename)
+    outcomes = _outcomes(tree, rename, cache, jobs)
     claims: dict[str, list[str]] = {}
     for path, outcome in outcomes.items():
         claims.setdefault(outcome.path, []).append(path)
@@ -91,31 +105,46 @@ def transform_tree(
     )
 
 
+def _transform(
+    files: list[tuple[str, FileEntry]], rename: RenameMap, jobs: int | None
+) -> dict[str, _Outcome]:
+    """``files`` renamed in worker processes; the codemods are imported only now."""
+    if not files:
+        return {}
+    from forktool.transform.pool import default_jobs, transform_files  # here: imports libcst
+
+    done = transform_files(files, rename, default_jobs() if jobs is None else jobs)
+    return {path: _Outcome(*outcome) for path, outcome in done.items()}
+
+
 def _outcomes(
-    tree: Tree, rename: RenameMap, cache: TransformCache | None, jobs: int
-) -> dict[str, FileOutcome]:
+    tree: Tree, rename: RenameMap, cache: TransformCache | None, jobs: int | None
+) -> dict[str, _Outcome]:
     """Every file's outcome: from the cache when it has it, else transformed (and stored)."""
     if cache is None:
-        return transform_files(list(tree.items()), rename, jobs)
-    mark = fingerprint(rename)
-    keys = {path: file_key(mark, path, entry) for path, entry in tree.items()}
-    hits = cache.get_many(keys.values())
+        return _transform(list(tree.items()), rename, jobs)
+    with perf.step("look up the transform cache"):
+        mark = fingerprint(rename)
+        keys = {path: file_key(mark, path, entry) for path, entry in tree.items()}
+        hits = cache.get_many(keys.values())
     outcomes = {
         path: _from_cache(tree[path], hits[key]) for path, key in keys.items() if key in hits
     }
     missing = [(path, entry) for path, entry in tree.items() if path not in outcomes]
-    fresh = transform_files(missing, rename, jobs)
-    cache.put_many({keys[path]: _to_cache(tree[path], fresh[path]) for path in fresh})
+    with perf.step(f"rename {len(missing)} files not in the cache"):
+        fresh = _transform(missing, rename, jobs)
+    with perf.step("store them in the transform cache"):
+        cache.put_many({keys[path]: _to_cache(tree[path], fresh[path]) for path in fresh})
     outcomes.update(fresh)
     return outcomes
 
 
-def _from_cache(entry: FileEntry, cached: CachedOutcome) -> FileOutcome:
+def _from_cache(entry: FileEntry, cached: CachedOutcome) -> _Outcome:
     if cached.data is not None:
         entry = dataclasses.replace(entry, data=cached.data)
-    return FileOutcome(cached.path, entry, cached.leftovers, cached.failure, cached.evidence)
+    return _Outcome(cached.path, entry, cached.leftovers, cached.failure, cached.evidence)
 
 
-def _to_cache(entry: FileEntry, outcome: FileOutcome) -> CachedOutcome:
+def _to_cache(entry: FileEntry, outcome: _Outcome) -> CachedOutcome:
     data = None if outcome.entry.data == entry.data else outcome.entry.data
     return CachedOutcome(outcome.path, data, outcome.leftovers, outcome.failure, outcome.evidence)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from forktool import perf
 from forktool.config import GitSource, UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError, SourceError
 from forktool.git.names import refname_problem, refused_component
 from forktool.git.repository import GitRepo
+from forktool.git.trees import PendingTree
 from forktool.model import Release, Tree
 from forktool.upstream import gitsource, pypi
 
@@ -31,12 +33,30 @@ class VendorImport:
         commit: the vendor commit id.
         tree: the release's files, for the transform.
         reused: True when the vendor commit already existed (imported before).
+        pending: the vendor tree, while a background ``git fast-import`` still writes
+            its blobs (``import_release(background=True)``); see :meth:`finish`.
     """
 
     release: Release
     commit: str
     tree: Tree
     reused: bool
+    pending: PendingTree | None = field(default=None, compare=False)
+
+    def finish(self) -> None:
+        """Wait until the vendor tree's blobs are written (at once when they are): before
+        anything reads them from git or a ref names the commit.
+
+        Raises:
+            RepositoryError: git could not write them.
+        """
+        if self.pending is not None:
+            self.pending.finish()
+
+    def abandon(self) -> None:
+        """Stop writing the blobs (the caller gives up on this import)."""
+        if self.pending is not None:
+            self.pending.abandon()
 
 
 def list_releases(config: UpstreamConfig) -> list[Release]:
@@ -208,6 +228,8 @@ def import_release(
     release: Release,
     parent: str | None,
     cache: Path | None,
+    *,
+    background: bool = False,
 ) -> VendorImport:
     """Make (or reuse) the vendor commit of ``release`` in the fork repository.
 
@@ -217,6 +239,9 @@ def import_release(
 
     Args:
         cache: directory for downloaded sdists, keyed by sha256 (PyPI only; None: none).
+        background: leave the sdist's new blobs to a ``git fast-import`` that runs while
+            the caller renames the release; the caller must call
+            :meth:`VendorImport.finish` (or :meth:`VendorImport.abandon`).
 
     Raises:
         SourceError: download, verification or extraction failed, or the release's date
@@ -254,14 +279,20 @@ def import_release(
             "forktool cannot import this release; integrate another one with --to VERSION",
         )
     left_out: list[str] = []
-    tree = pypi.fetch_release(release, cache, left_out, index_url=config.source.index)
-    tree_id = repo.write_tree(tree)
+    with perf.step("read the sdist"):
+        tree = pypi.fetch_release(release, cache, left_out, index_url=config.source.index)
+    with perf.step("write the vendor tree" + (" (its blobs meanwhile)" if background else "")):
+        pending = repo.start_tree(tree, background=background)
     message = f"Import {config.name} {release.version} (sdist sha256 {release.sha256})\n"
     if left_out:
         message += "\nLeft out of the sdist (git cannot store .git paths):\n"
         message += "".join(f"  {name}\n" for name in _git_dirs(left_out))
-    commit = repo.commit_tree(tree_id, _parents(parent), message, release.date)
-    return VendorImport(release, commit, tree, False)
+    try:
+        commit = repo.commit_tree(pending.id, _parents(parent), message, release.date)
+    except BaseException:
+        pending.abandon()
+        raise
+    return VendorImport(release, commit, tree, False, pending)
 
 
 def _git_dirs(names: list[str]) -> list[str]:

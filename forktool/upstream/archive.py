@@ -154,9 +154,12 @@ def read_archive(data: bytes, filename: str, left_out: list[str] | None = None) 
         raise SourceError(
             f"archive {filename!r} is truncated or corrupt: {_one_line(exc)}", _CORRUPT_HINT
         ) from exc
-    kept = [member for member in members if not _refused_by_git(member)]
-    if left_out is not None:
-        left_out.extend(member.name for member in members if _refused_by_git(member))
+    kept: list[_Member] = []
+    for member in members:
+        if not _refused_by_git(member):
+            kept.append(member)
+        elif left_out is not None:
+            left_out.append(member.name)
     return _build_tree(kept, filename)
 
 
@@ -197,9 +200,13 @@ def _tar_members(plain: bytes, filename: str) -> Iterator[_Member]:
             parts = _split_name(info.name, filename)
             if info.isreg():
                 total = _check_size(info.name, info.size, total, filename)
-                extracted = tar.extractfile(info)
-                assert extracted is not None  # always a file object for regular members
-                content = extracted.read()
+                stop = info.offset_data + info.size
+                if info.sparse is None and stop <= len(plain):
+                    content = plain[info.offset_data : stop]  # what extractfile would read
+                else:  # sparse, or cut short (extractfile raises)
+                    extracted = tar.extractfile(info)
+                    assert extracted is not None  # always a file object for regular members
+                    content = extracted.read()
                 # Owner-executable decides, as git does (mode 100755 vs 100644).
                 yield _Member(info.name, parts, "file", content, bool(info.mode & 0o100))
             elif info.isdir():
