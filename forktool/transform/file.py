@@ -36,8 +36,8 @@ from forktool.codemods.python.codemod import (
     rename_python_bytes,
     rename_string_value,
 )
+from forktool.codemods.python.contexts import GENERIC
 from forktool.codemods.python.csource import rename_c_source
-from forktool.codemods.python.strings import GENERIC
 from forktool.codemods.python.tokens import rename_python_tokens
 from forktool.model import Evidence, FileEntry, Leftover, RenameMap
 

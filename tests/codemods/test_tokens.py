@@ -6,7 +6,7 @@ import dataclasses
 import textwrap
 
 from forktool.codemods.python.codemod import rename_string_value
-from forktool.codemods.python.strings import GENERIC
+from forktool.codemods.python.contexts import GENERIC
 from forktool.codemods.python.tokens import rename_python_tokens
 from forktool.model import RenameMap
 

@@ -46,9 +46,8 @@ from dataclasses import dataclass, field
 from forktool.codemods.names import FILE_SUFFIXES, HOST_LABELS
 from forktool.codemods.passes.reexports import binding_statements, reaching_names
 from forktool.codemods.paths import module_name
-from forktool.codemods.python.codemod import rename_string_value
+from forktool.codemods.python.contexts import GENERIC, MODULE, module_argument
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
-from forktool.codemods.python.strings import GENERIC, MODULE, module_argument
 from forktool.model import Evidence, ModuleParameter, RenameMap, Tree
 
 #: How many calls deep a parameter is followed to a module-name argument.
@@ -229,6 +228,10 @@ def file_evidence(
     """
     if not rename.module_parameters or not _is_module_file(path, False):
         return ()
+    # here, not at the top: the pass above runs on every sync, the codemod (and libcst)
+    # only where a file is renamed
+    from forktool.codemods.python.codemod import rename_string_value
+
     callees = tuple({key.rsplit(".", 1)[-1].encode() for key in rename.module_parameters})
     if not _mentions(data, callees):
         return ()

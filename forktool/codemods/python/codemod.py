@@ -71,6 +71,7 @@ from forktool.codemods.packaging.pyproject import rename_pyproject
 from forktool.codemods.paths import module_name, rename_package_path
 from forktool.codemods.python import spans as python_spans
 from forktool.codemods.python.bindings import ImportFinder, Plan, leftmost_name, plan_bindings
+from forktool.codemods.python.contexts import DOCSTRING, GENERIC, IMPORT_PATH, PATH_PART
 from forktool.codemods.python.escaped import rename_escaped, rename_module_reprs
 from forktool.codemods.python.literals import (
     bytes_text,
@@ -79,14 +80,7 @@ from forktool.codemods.python.literals import (
     rewrite_literal,
     rewrite_literal_parts,
 )
-from forktool.codemods.python.strings import (
-    DOCSTRING,
-    GENERIC,
-    IMPORT_PATH,
-    PATH_PART,
-    StringContexts,
-    rename_in_context,
-)
+from forktool.codemods.python.strings import StringContexts, rename_in_context
 from forktool.codemods.python.symbols import (
     ModuleContext,
     SymbolPlan,

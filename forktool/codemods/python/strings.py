@@ -16,105 +16,38 @@ from libcst.helpers import get_full_name_for_node
 from forktool.codemods import names
 from forktool.codemods.packaging import ini
 from forktool.codemods.paths import rename_path
+from forktool.codemods.python.contexts import (
+    DIST,
+    DIST_FUNCTIONS,
+    DIST_SUFFIXES,
+    DOCSTRING,
+    ENTRY,
+    ENTRY_GROUP,
+    ENTRY_INI,
+    ENTRY_SCRIPT,
+    IMPORT_FUNCTIONS,
+    IMPORT_PATH,
+    MODULE,
+    MODULE_FUNCTIONS,
+    MODULE_REGEX,
+    PATH,
+    PATH_PART,
+    REQUIREMENT,
+    REQUIREMENT_FUNCTIONS,
+    RESOURCE_FUNCTIONS,
+    RESOURCE_SUFFIXES,
+    SCRIPT,
+    SCRIPT_GROUPS,
+    SETUP_FUNCTIONS,
+    SETUP_KEYWORDS,
+    SYMBOL_NAME,
+    SYS_MODULES_METHODS,
+    WARNING_SPEC,
+)
 from forktool.codemods.python.literals import literal_value
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
 from forktool.model import RenameMap
 
-# String contexts: what a string literal is expected to hold where it appears.
-DIST = "dist"
-REQUIREMENT = "requirement"
-MODULE = "module"
-IMPORT_PATH = "import-path"
-MODULE_REGEX = "module-regex"
-WARNING_SPEC = "warning-spec"
-ENTRY = "entry"
-ENTRY_SCRIPT = "entry-script"
-ENTRY_GROUP = "entry-group"
-ENTRY_INI = "entry-ini"
-PATH = "path"
-#: setup()'s keywords: a dict display holding ``packages`` and another of these is read
-#: as setup's keywords.
-_SETUP_KEYWORDS = frozenset(
-    {"name", "version", "packages", "py_modules", "package_dir", "package_data",
-     "ext_modules", "zip_safe", "install_requires", "entry_points", "include_package_data"}
-)  # fmt: skip
-#: One part of a package path written one part per argument; the new part follows.
-PATH_PART = "path-part:"
-DOCSTRING = "docstring"
-GENERIC = "generic"
-SCRIPT = "script"
-SYMBOL_NAME = "symbol-name"
-
-_METADATA_MODULES = ("importlib.metadata", "importlib_metadata")
-_DIST_FUNCTIONS = frozenset(
-    f"{module}.{func}"
-    for module in _METADATA_MODULES
-    for func in (
-        "version",
-        "distribution",
-        "metadata",
-        "requires",
-        "files",
-        "Distribution.from_name",
-    )
-) | {"pkg_resources.get_distribution"}
-# ``metadata.version(...)`` when the module object came from somewhere the imports don't show.
-_DIST_SUFFIXES = tuple(
-    f"metadata.{func}" for func in ("version", "distribution", "metadata", "requires", "files")
-)
-_REQUIREMENT_FUNCTIONS = frozenset({"pkg_resources.require"})
-_SYS_MODULES_METHODS = frozenset(
-    f"sys.modules.{method}" for method in ("get", "pop", "setdefault", "__contains__")
-)
-# Callables whose first argument is a module to import, matched by their last name.
-_IMPORT_FUNCTIONS = frozenset(
-    {
-        "import_module",
-        "__import__",
-        "importorskip",
-        "find_spec",
-        "run_module",
-        "import_string",
-        "resolve_name",
-        "find_loader",
-    }
-)
-# ... or a module (or logger) name.
-_MODULE_FUNCTIONS = _IMPORT_FUNCTIONS | {"getLogger"}
-# Package-data look-ups whose first argument (or ``package``/``anchor``) is a package name.
-_RESOURCE_FUNCTIONS = (
-    frozenset(
-        f"{module}.{func}"
-        for module in ("importlib.resources", "importlib_resources")
-        for func in (
-            "files",
-            "read_text",
-            "read_binary",
-            "open_text",
-            "open_binary",
-            "path",
-            "contents",
-            "is_resource",
-        )
-    )
-    | frozenset(
-        f"pkg_resources.{func}"
-        for func in (
-            "resource_filename",
-            "resource_string",
-            "resource_stream",
-            "resource_exists",
-            "resource_listdir",
-            "resource_isdir",
-        )
-    )
-    | {"pkgutil.get_data", "pkgutil.get_loader", "pkgutil.iter_modules"}
-)
-_RESOURCE_SUFFIXES = tuple(
-    f"resources.{func}" for func in ("files", "read_text", "read_binary", "open_text", "path")
-)
-_SETUP_FUNCTIONS = frozenset({"setup", "setuptools.setup", "distutils.core.setup"})
-_SCRIPT_GROUPS = frozenset({"console_scripts", "gui_scripts"})
 _STRING_NODES = (cst.SimpleString, cst.ConcatenatedString)
 # ``__name__ == "flask"``, ``cls.__module__ == "flask.app"``: the other side is a module name.
 _MODULE_NAME_ATTRIBUTES = frozenset({"__module__", "__package__"})
@@ -227,21 +160,21 @@ class StringContexts:
         positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
         first = positional[0] if positional else None
-        if callees & _DIST_FUNCTIONS or any(c.endswith(_DIST_SUFFIXES) for c in callees):
+        if callees & DIST_FUNCTIONS or any(c.endswith(DIST_SUFFIXES) for c in callees):
             self._set(first if first is not None else keywords.get("distribution_name"), DIST)
         elif any("version" in last or "distribution" in last for last in lasts):
             # ``get_version("Flask")`` (Sphinx conf helpers): a distribution name, if any
             self._set(first, DIST)
-        elif callees & _REQUIREMENT_FUNCTIONS:
+        elif callees & REQUIREMENT_FUNCTIONS:
             for value in positional:
                 self._set_elements(value, REQUIREMENT)
-        elif lasts & _MODULE_FUNCTIONS or callees & _SYS_MODULES_METHODS:
-            imports = bool(lasts & _IMPORT_FUNCTIONS)
+        elif lasts & MODULE_FUNCTIONS or callees & SYS_MODULES_METHODS:
+            imports = bool(lasts & IMPORT_FUNCTIONS)
             self._set_module_head(
                 first if first is not None else keywords.get("name"),
                 IMPORT_PATH if imports else MODULE,
             )
-        elif callees & _RESOURCE_FUNCTIONS or any(c.endswith(_RESOURCE_SUFFIXES) for c in callees):
+        elif callees & RESOURCE_FUNCTIONS or any(c.endswith(RESOURCE_SUFFIXES) for c in callees):
             for key in ("package", "anchor", "package_or_requirement"):
                 first = first if first is not None else keywords.get(key)
             self._set(first, MODULE)
@@ -251,7 +184,7 @@ class StringContexts:
             self._set(keywords.get("module"), MODULE_REGEX)
             if "filterwarnings" in lasts and len(positional) > 3:
                 self._set(positional[3], MODULE_REGEX)
-        elif callees & _SETUP_FUNCTIONS:
+        elif callees & SETUP_FUNCTIONS:
             self._visit_setup(keywords)
         elif lasts & {"find_packages", "find_namespace_packages"}:
             for key in ("include", "exclude"):
@@ -360,14 +293,14 @@ class StringContexts:
             if isinstance(element, cst.DictElement)
             and (key := _string_value(element.key)) is not None
         }
-        if {"packages", "py_modules"} & set(keywords) and len(_SETUP_KEYWORDS & set(keywords)) > 1:
+        if {"packages", "py_modules"} & set(keywords) and len(SETUP_KEYWORDS & set(keywords)) > 1:
             self._visit_setup(keywords)
             return
         for element in node.elements:
             if not isinstance(element, cst.DictElement):
                 continue
             key = _string_value(element.key)
-            if key in _SCRIPT_GROUPS:
+            if key in SCRIPT_GROUPS:
                 self._set_elements(element.value, ENTRY_SCRIPT)
             elif key == "entry_points" and isinstance(element.value, cst.Dict):
                 self._visit_setup_dict("entry_points", element.value)
@@ -450,7 +383,7 @@ class StringContexts:
                     if isinstance(element.key, cst.SimpleString)
                     else None
                 )
-                context = ENTRY_SCRIPT if group in _SCRIPT_GROUPS else ENTRY
+                context = ENTRY_SCRIPT if group in SCRIPT_GROUPS else ENTRY
                 if isinstance(element.value, _STRING_NODES):
                     self._set(element.value, context)
                 else:
@@ -537,26 +470,6 @@ def _dotted_name(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Attribute):
         head = _dotted_name(node.value)
         return None if head is None else f"{head}.{node.attr.value}"
-    return None
-
-
-def module_argument(callees: set[str]) -> tuple[str, ...] | None:
-    """For a call that takes a module name first (this module's import and package-data
-    tables, ``sys.modules`` look-ups): the keywords that may give it instead.
-
-    Args:
-        callees: the callee as spelled and as resolved through the module's imports
-            (``{"import_module", "importlib.import_module"}``).
-
-    Returns:
-        ``("name",)``, ``("package", "anchor", "package_or_requirement")``, or None when
-        the call is not one of these.
-    """
-    lasts = {callee.rsplit(".", 1)[-1] for callee in callees}
-    if lasts & _IMPORT_FUNCTIONS or callees & _SYS_MODULES_METHODS:
-        return ("name",)
-    if callees & _RESOURCE_FUNCTIONS or any(c.endswith(_RESOURCE_SUFFIXES) for c in callees):
-        return ("package", "anchor", "package_or_requirement")
     return None
 
 
