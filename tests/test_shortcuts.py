@@ -461,3 +461,27 @@ def test_without_room_for_temporary_files_the_tree_is_written_at_once(
     assert sorted(git(repo.path, "ls-tree", "-r", "--name-only", expected).splitlines()) == sorted(
         tree
     )
+
+
+def test_the_progress_display_stops_its_thread_while_workers_are_forked() -> None:
+    import io
+    import threading
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from forktool.cli.output import _paused
+    from forktool.transform import pool
+
+    before = threading.active_count()
+    console = Console(file=io.StringIO(), force_terminal=True, width=80)
+    with Progress(console=console, transient=False) as bars, perf.pausing(lambda: _paused(bars)):
+        bars.add_task("renaming", total=None)
+        assert threading.active_count() == before + 1  # rich's refresh thread
+        with perf.single_threaded():
+            assert threading.active_count() == before
+            if before == 1:
+                assert pool._start_method() == "fork"
+        assert threading.active_count() == before + 1  # running again
+    assert "renaming" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert not perf._pauses  # the display is gone: nothing left to stop
