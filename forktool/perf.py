@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import NamedTuple
 
 #: Set (to anything but ``""`` or ``0``): the CLI prints each step's wall time to stderr.
@@ -111,6 +112,38 @@ def format_steps(steps: list[Step]) -> list[str]:
         f"{PREFIX}{item.seconds:8.3f} s wall {item.cpu:8.3f} s cpu  {'  ' * item.depth}{item.name}"
         for item in steps
     ]
+
+
+#: How the helper threads the CLI started stop for a while and start again (see
+#: :func:`single_threaded`).
+Pause = Callable[[], AbstractContextManager[object]]
+_pauses: list[Pause] = []
+
+
+@contextmanager
+def pausing(pause: Pause) -> Iterator[None]:
+    """Within the block, :func:`single_threaded` stops a helper thread with ``pause`` (a
+    context manager: the thread is stopped inside it, started again at its end)."""
+    _pauses.append(pause)
+    try:
+        yield
+    finally:
+        _pauses.remove(pause)
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Within the block, the helper threads registered with :func:`pausing` are stopped
+    (the CLI's progress display), so that worker processes can be forked: a fork while
+    another thread runs could copy a lock it holds. Threads still running after (at most
+    half a second) are left to the caller's judgement (``threading.active_count()``)."""
+    with ExitStack() as stack:
+        for pause in list(_pauses):
+            stack.enter_context(pause())
+        deadline = time.monotonic() + 0.5
+        while _pauses and threading.active_count() > 1 and time.monotonic() < deadline:
+            time.sleep(0.005)  # a stopped thread ends its last turn
+        yield
 
 
 def peak_memory_kib() -> tuple[int, int]:

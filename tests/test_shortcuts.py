@@ -444,3 +444,44 @@ def test_the_stub_memo_filled_at_once_is_the_memo_filled_one_by_one() -> None:
     assert one_by_one == at_once
     assert texts == [stubs.stub("pkg", data, path, at_once) for data, path in modules]
     assert at_once[stubs.memo_key(*modules[0])] == ["_a", "_f"]
+
+
+def test_without_room_for_temporary_files_the_tree_is_written_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    repo = _repo(tmp_path)
+    tree = _tree(CHANGED, frozenset({"dir/b.py"}), frozenset({"link"}))
+    expected = _whole_id(tmp_path, tree, "whole")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such directory"))
+    pending = repo.start_tree(tree)
+    pending.finish()
+    assert pending.id == expected
+    assert sorted(git(repo.path, "ls-tree", "-r", "--name-only", expected).splitlines()) == sorted(
+        tree
+    )
+
+
+def test_the_progress_display_stops_its_thread_while_workers_are_forked() -> None:
+    import io
+    import threading
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from forktool.cli.output import _paused
+    from forktool.transform import pool
+
+    before = threading.active_count()
+    console = Console(file=io.StringIO(), force_terminal=True, width=80)
+    with Progress(console=console, transient=False) as bars, perf.pausing(lambda: _paused(bars)):
+        bars.add_task("renaming", total=None)
+        assert threading.active_count() == before + 1  # rich's refresh thread
+        with perf.single_threaded():
+            assert threading.active_count() == before
+            if before == 1:
+                assert pool._start_method() == "fork"
+        assert threading.active_count() == before + 1  # running again
+    assert "renaming" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert not perf._pauses  # the display is gone: nothing left to stop

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from forktool import perf
 from forktool.errors import ForktoolError
 from forktool.upstream.urlauth import redact
 
@@ -75,7 +76,10 @@ def show_progress(quiet: bool) -> Iterator[Callable[[str], None]]:
         yield lambda step: err.print(f"… {step}", highlight=False, markup=False)
         return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with RichProgress(*columns, console=err, transient=False) as bars:
+    with (
+        RichProgress(*columns, console=err, transient=False) as bars,
+        perf.pausing(lambda: _paused(bars)),
+    ):
         current: list[TaskID] = []
 
         def show(step: str) -> None:
@@ -86,6 +90,21 @@ def show_progress(quiet: bool) -> Iterator[Callable[[str], None]]:
         yield show
         if current:
             bars.update(current[-1], total=1, completed=1)
+
+
+@contextmanager
+def _paused(bars: RichProgress) -> Iterator[None]:
+    """The progress display without its refresh thread, so that the rename's workers can
+    be forked (``perf.single_threaded``): stopped as a transient display (what it drew
+    is erased), started again where it was."""
+    live = bars.live
+    live.transient = True
+    bars.stop()
+    try:
+        yield
+    finally:
+        live.transient = False
+        bars.start()
 
 
 #: The format ``--output FILE`` implies, by the file's extension (lower-cased).

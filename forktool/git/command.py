@@ -201,15 +201,18 @@ class Commands:
         """Start ``git ARGS`` in this repository reading ``stdin`` (a file, which the
         returned command closes when it ends), and return at once; as :func:`run` runs
         git (its working directory, ``LC_ALL=C``)."""
-        out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
-        err = tempfile.TemporaryFile()  # noqa: SIM115
         env = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C"}
+        files: list[BinaryIO] = [stdin]
         try:
+            out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
+            files.append(out)
+            err = tempfile.TemporaryFile()  # noqa: SIM115
+            files.append(err)
             process = subprocess.Popen(
                 ["git", *args], cwd=self.path, stdin=stdin, stdout=out, stderr=err, env=env
             )
         except OSError:
-            for file in (stdin, out, err):
+            for file in files:
                 file.close()
             raise
         return Started(args, process, (stdin, out, err))

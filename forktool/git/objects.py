@@ -106,23 +106,32 @@ class Objects(Commands):
         if stream:
             self.check_import(self.run(_IMPORT, ok=ANY, input=stream))
 
-    def start_import(self, contents: Iterable[bytes]) -> Started | None:
+    def start_import(self, contents: list[bytes]) -> Started | None:
         """:meth:`import_blobs` in the background: ``git fast-import`` reads the blobs
-        from a temporary file while forktool goes on; None when there are none. Finish it
-        with :meth:`check_import` of its ``finish(ok=ANY)``, or ``kill()`` it."""
-        spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
-        count = 0
-        for data in contents:
-            spool.write(b"blob\ndata %d\n" % len(data))
-            spool.write(data)
-            spool.write(b"\n")
-            count += 1
-        if not count:
-            spool.close()
+        from a temporary file while forktool goes on; None when there are none (or the
+        temporary file could not be written: then they are written now). Finish it with
+        :meth:`check_import` of its ``finish(ok=ANY)``, or ``kill()`` it.
+
+        Raises:
+            RepositoryError: written now, git could not write them.
+        """
+        if not contents:
             return None
-        spool.write(b"done\n")
-        spool.seek(0)
-        return self.start(_IMPORT, spool)
+        spool = None
+        try:
+            spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
+            for data in contents:
+                spool.write(b"blob\ndata %d\n" % len(data))
+                spool.write(data)
+                spool.write(b"\n")
+            spool.write(b"done\n")
+            spool.seek(0)
+            return self.start(_IMPORT, spool)
+        except OSError:  # no room for the temporary file (or no git to start): in memory
+            if spool is not None:
+                spool.close()
+            self.import_blobs(contents)
+            return None
 
     def check_import(self, imported: Result) -> None:
         """Raise when ``git fast-import`` failed.

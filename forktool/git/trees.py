@@ -328,7 +328,7 @@ class Trees(Objects):
         then writes the tree the old way)."""
         blobs = {entry.blob_id: entry for entry in tree.values()}
         present = self._present(set(blobs) | {item.id for item in objects})
-        contents = (entry.data for blob_id, entry in blobs.items() if blob_id not in present)
+        contents = [entry.data for blob_id, entry in blobs.items() if blob_id not in present]
         missing = [item for item in objects if item.id not in present]
         if not background:
             self.import_blobs(contents)
@@ -342,15 +342,22 @@ class Trees(Objects):
         if not self._make_trees(root, missing=True):
             pending.abandon()
             return None
-        if others:
+        if not others:
+            return pending
+        spool = None
+        try:
             spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the Started)
             spool.write(b"".join(item.entries + b"\0" for item in others))
             spool.seek(0)
-            args = ["mktree", "-z", "--batch", "--missing"]
-            pending = PendingTree(
-                objects[-1].id, self, started, (self.start(args, spool), [o.id for o in others])
-            )
-        return pending
+            trees = self.start(["mktree", "-z", "--batch", "--missing"], spool)
+        except OSError:  # no room for the temporary file: write them now
+            if spool is not None:
+                spool.close()
+            if not self._make_trees(others, missing=True):
+                pending.abandon()
+                return None
+            return pending
+        return PendingTree(objects[-1].id, self, started, (trees, [o.id for o in others]))
 
     def _make_trees(self, trees: list[TreeObject], *, missing: bool = False) -> bool:
         """Write ``trees`` (children before parents) with one ``git mktree --batch``;

@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from forktool import interrupts
+from forktool import interrupts, perf
 from forktool.errors import ConfigError
 from forktool.model import FileEntry, RenameMap
 from forktool.transform.file import FileOutcome, transform_file
@@ -125,12 +125,14 @@ def _in_workers(
     """``run_batch(batch, argument)`` of every batch in ``workers`` processes; the results
     of the batches that finished (all, unless a worker died: the caller does the rest)."""
     done: list[dict[str, Any]] = []
-    method = _start_method()
-    if method == "fork":
-        # Forked workers share this process's objects; a collection in a worker would
-        # walk (and so copy) all of them. Frozen objects are left out of collections.
-        gc.freeze()
-    try:
+    # the CLI's progress display stops its thread while the workers start: they can be
+    # forked then (a fork while another thread runs could copy a lock it holds)
+    with perf.single_threaded():
+        method = _start_method()
+        if method == "fork":
+            # Forked workers share this process's objects; a collection in a worker would
+            # walk (and so copy) all of them. Frozen objects are left out of collections.
+            gc.freeze()
         context = multiprocessing.get_context(method)
         pool = ProcessPoolExecutor(
             max_workers=workers,
@@ -138,8 +140,16 @@ def _in_workers(
             initializer=_start_worker,
             initargs=(os.getpid(),),
         )
+        try:  # the first task starts every worker
+            results = pool.map(run_batch, batches, [argument] * len(batches))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            if method == "fork":
+                gc.unfreeze()
+            raise
+    try:
         try:
-            for result in pool.map(run_batch, batches, [argument] * len(batches)):
+            for result in results:
                 done.append(result)
         except BaseException:  # an interrupt: stop now rather than finish every batch
             _stop(pool)
