@@ -32,6 +32,24 @@ def test_store_blobs_where_git_cannot_write(tmp_path: Path) -> None:
         repo.store_blobs([FileEntry(b"never stored\n")])
 
 
+def test_a_keep_file_a_killed_import_left_does_not_block_the_next(tmp_path: Path) -> None:
+    """fast-import names its pack by its content and writes ``pack-<id>.keep`` before the
+    pack is in place: killed in between, it leaves a ``.keep`` without an ``.idx``, and
+    the same blobs imported again (the retry) failed with "cannot create keep file"."""
+    entries = [FileEntry(f"blob {n}\n".encode() * 40) for n in range(150)]  # over unpackLimit
+    first = saved_repo(tmp_path / "first", {"a.txt": "a\n"})
+    before = set((first.git_dir / "objects" / "pack").glob("pack-*.pack"))
+    first.store_blobs(entries)
+    [pack] = set((first.git_dir / "objects" / "pack").glob("pack-*.pack")) - before
+    retry = saved_repo(tmp_path / "retry", {"a.txt": "a\n"})
+    stale = retry.git_dir / "objects" / "pack" / pack.with_suffix(".keep").name
+    stale.write_text("fast-import")  # as a kill between the keep and the index leaves it
+    retry.store_blobs(entries)
+    for entry in entries:
+        assert retry.blob(entry.blob_id) == entry.data
+    assert not stale.exists() or stale.with_suffix(".idx").exists()
+
+
 def test_blob_at(tmp_path: Path) -> None:
     repo = saved_repo(tmp_path, {"a.txt": "a\n", "d/b.txt": "b\n"})
     assert repo.blob_at("HEAD", "a.txt") == b"a\n"

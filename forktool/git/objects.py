@@ -104,6 +104,7 @@ class Objects(Commands):
         """
         stream = _import_stream(contents)
         if stream:
+            self._drop_stale_keeps()
             self.check_import(self.run(_IMPORT, ok=ANY, input=stream))
 
     def start_import(self, contents: list[bytes]) -> Started | None:
@@ -126,12 +127,31 @@ class Objects(Commands):
                 spool.write(b"\n")
             spool.write(b"done\n")
             spool.seek(0)
+            self._drop_stale_keeps()
             return self.start(_IMPORT, spool)
         except OSError:  # no room for the temporary file (or no git to start): in memory
             if spool is not None:
                 spool.close()
             self.import_blobs(contents)
             return None
+
+    def _drop_stale_keeps(self) -> None:
+        """Remove the ``.keep`` files a killed ``git fast-import`` left beside a pack it
+        never finished (no ``.idx``): the next import of the same blobs makes a pack of the
+        same name and fails with "cannot create keep file: File exists". A ``.keep`` only
+        keeps ``git gc`` from repacking a pack, so removing one loses nothing; only
+        fast-import's own (it writes "fast-import" in them) are removed."""
+        pack_dir = self.git_dir / "objects" / "pack"
+        try:
+            keeps = list(pack_dir.glob("pack-*.keep"))
+            for keep in keeps:
+                if keep.with_suffix(".idx").exists():
+                    continue
+                with keep.open("rb") as file:
+                    if file.read(32).startswith(b"fast-import"):
+                        keep.unlink(missing_ok=True)
+        except OSError:
+            pass  # unreadable: the import then says what is wrong
 
     def check_import(self, imported: Result) -> None:
         """Raise when ``git fast-import`` failed.
