@@ -510,3 +510,19 @@ def test_a_worktree_git_refuses_leaves_no_intent(bot: Path, tmp_path: Path) -> N
     assert code == 2, doc
     assert not (fork / ".git/forktool/mypkg.bot-intent.json").exists()
     assert git(fork, "rev-parse", "forktool/mypkg-1.1") == git(fork, "rev-parse", "main")
+
+
+def test_the_undo_clears_the_ref_locks_a_killed_git_left(bot: Path, tmp_path: Path) -> None:
+    fork = fork_of(bot)
+    _stale_intent(fork)
+    locks = [
+        fork / ".git/refs/heads/forktool/mypkg-1.1.lock",
+        fork / ".git/refs/heads/vendor/mypkg.lock",
+    ]
+    for lock in locks:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(git(fork, "rev-parse", "main") + "\n")  # as git update-ref leaves it
+    code, doc = ci_run(bot, "--out", str(tmp_path / "o"))
+    assert code == 0, doc
+    assert doc["results"][0]["status"] == "pull-request"  # type: ignore[index]
+    assert not any(lock.exists() for lock in locks)

@@ -36,6 +36,7 @@ from forktool.config import UpstreamConfig
 from forktool.conflicts.collect import ConflictReport, collect_merge
 from forktool.errors import ConfigError, RepositoryError
 from forktool.git.command import GitFailed
+from forktool.git.names import refname_problem
 from forktool.git.repository import BOT_EMAIL, BOT_NAME, GitRepo
 from forktool.model import Release
 from forktool.records import lockfile, state
@@ -53,6 +54,7 @@ from forktool.sync.build import Progress
 from forktool.sync.check import CheckResult, CheckStatus, check
 from forktool.sync.integrate import release_refs
 from forktool.sync.orchestrator import SyncResult, SyncStatus, sync
+from forktool.sync.recovery import clear_stale_locks
 
 
 class BotStatus(StrEnum):
@@ -414,6 +416,12 @@ def undo_killed_run(
                 repo.remove_worktree(worktree)
             shutil.rmtree(scratch, ignore_errors=True)
         repo.prune_worktrees()
+        # a git killed with the run leaves its ref locks: those of the refs the run
+        # recorded (only its sync writes them) and the sync's own (as a sync's recovery)
+        clear_stale_locks(repo, config, merging=False)
+        for ref in intent.refs:
+            if ref.startswith("refs/") and refname_problem(ref) is None:  # no "..": in .git
+                (repo.git_dir / f"{ref}.lock").unlink(missing_ok=True)
         fork_tip = repo.resolve(f"refs/heads/{config.fork_branch}")
         _put_back(repo, config, dict(intent.refs), fork_tip, progress)
         clear_bot_intent(repo, config.name)
