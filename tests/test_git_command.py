@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import git as gitpython
@@ -58,3 +60,25 @@ def test_run_without_a_repository(tmp_path: Path) -> None:
 )
 def test_reason_is_one_line(stderr: bytes, reason: str) -> None:
     assert Result(("x",), 3, b"", stderr).reason() == reason
+
+
+def test_a_background_command_interrupted_while_waited_for_is_stopped(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM while forktool waits for a background git: git must not go on
+    writing after forktool has gone (the interrupt is a real signal, SIGALRM's handler)."""
+    repo = saved_repo(tmp_path, {"a.txt": "a\n"})
+    read_end, write_end = os.pipe()  # nothing is ever written: git waits for its input
+    started = repo.start(["hash-object", "--stdin"], os.fdopen(read_end, "rb"))
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            started.finish()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        os.close(write_end)
+    assert started._process.poll() is not None  # stopped, not left running

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +46,7 @@ def test_a_keep_file_a_killed_import_left_does_not_block_the_next(tmp_path: Path
     retry = saved_repo(tmp_path / "retry", {"a.txt": "a\n"})
     stale = retry.git_dir / "objects" / "pack" / pack.with_suffix(".keep").name
     stale.write_text("fast-import")  # as a kill between the keep and the index leaves it
+    os.utime(stale, (time.time() - 600, time.time() - 600))  # a run's, ten minutes ago
     retry.store_blobs(entries)
     for entry in entries:
         assert retry.blob(entry.blob_id) == entry.data

@@ -150,6 +150,9 @@ class Started:
             stdout.seek(0)
             stderr.seek(0)
             result = Result(self.args, returncode, stdout.read(), stderr.read())
+        except BaseException:  # interrupted while waiting: git must not outlive forktool
+            self.kill()
+            raise
         finally:
             self._close()
         if result.returncode not in ok:

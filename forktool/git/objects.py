@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -145,7 +146,8 @@ class Objects(Commands):
         try:
             keeps = list(pack_dir.glob("pack-*.keep"))
             for keep in keeps:
-                if keep.with_suffix(".idx").exists():
+                # an import still running has one for a moment: only an old one is stale
+                if keep.with_suffix(".idx").exists() or time.time() - keep.stat().st_mtime < 60:
                     continue
                 with keep.open("rb") as file:
                     if file.read(32).startswith(b"fast-import"):

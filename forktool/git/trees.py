@@ -147,13 +147,13 @@ class PendingTree:
             RepositoryError: git could not write them, or the tree ids git wrote are not
                 the ones computed (then nothing may point at this tree).
         """
-        blobs, self._blobs = self._blobs, None
-        trees, self._trees = self._trees, None
+        blobs, trees = self._blobs, self._trees
         try:
             if blobs is not None:
                 self._objects.check_import(blobs.finish(ok=ANY))
         finally:
             made = trees[0].finish(ok=ANY) if trees is not None else None
+        self._blobs = self._trees = None  # both waited for (an interrupt: abandon kills)
         if trees is not None and made is not None and made.out.split("\n") != trees[1]:
             raise RepositoryError(
                 f"git wrote other tree objects than forktool computed for tree {self.id} "
@@ -335,6 +335,20 @@ class Trees(Objects):
             return PendingTree(objects[-1].id, self) if self._make_trees(missing) else None
         started = self.start_import(contents)
         pending = PendingTree(objects[-1].id, self, started)
+        try:
+            return self._start_trees(pending, objects, missing, started)
+        except BaseException:  # the import must not outlive what started it
+            pending.abandon()
+            raise
+
+    def _start_trees(
+        self,
+        pending: PendingTree,
+        objects: list[TreeObject],
+        missing: list[TreeObject],
+        started: Started | None,
+    ) -> PendingTree | None:
+        """:meth:`_write_missing`'s tree objects, the blobs' import started."""
         root = [item for item in missing if item is objects[-1]]
         others = [item for item in missing if item is not objects[-1]]
         # the root now (a commit may be made of it at once), the others meanwhile; git

@@ -65,8 +65,8 @@ def build_release(
         vendor = upstream.import_release(
             repo, config, release, parent_vendor, cache, background=True
         )
-    progress(f"transforming {config.name} {release.version}")
     try:  # the vendor blobs are written while the release is renamed
+        progress(f"transforming {config.name} {release.version}")
         with perf.step("rename and patch"):
             built = renamed_release(
                 repo, config, vendor.tree, series, release_commit=vendor.release.commit,
