@@ -39,12 +39,11 @@ import ast
 import dataclasses
 import functools
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from forktool.codemods.names import FILE_SUFFIXES, HOST_LABELS
-from forktool.codemods.passes.reexports import binding_statements, reaching_names
+from forktool.codemods.passes.reexports import binding_statements, parse_module, reaching_names
 from forktool.codemods.paths import module_name
 from forktool.codemods.python.contexts import GENERIC, MODULE, module_argument
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
@@ -246,7 +245,7 @@ def file_evidence(
     )
     if quoted.search(data) is None:
         return ()
-    syntax = _parse(data)
+    syntax = parse_module(data)
     if syntax is None:
         return ()
     new_lines = _LINE_BREAK.split(new_data.decode("utf-8", "replace"))
@@ -331,7 +330,7 @@ class _Index:
         """Index the functions and classes of ``paths`` (their bodies are analysed later)."""
         for path in sorted(set(paths) - self.read_paths):
             self.read_paths.add(path)
-            syntax = _parse(self.sources[path])
+            syntax = parse_module(self.sources[path])
             if syntax is None:
                 continue
             imports = _imports(syntax)
@@ -939,15 +938,6 @@ def _mentions(data: bytes, needles: tuple[bytes, ...]) -> bool:
 
 def _mentions_text(text: str, needles: tuple[str, ...]) -> bool:
     return any(needle in text for needle in needles)
-
-
-def _parse(data: bytes) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            return ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _excerpt(line: str) -> str:

@@ -103,7 +103,7 @@ def _index(tree: Tree, rename: RenameMap, wanted: set[str]) -> dict[str, _Module
         info = modules.setdefault(name, _Module())
         if b"import *" not in entry.data and not any(needle in entry.data for needle in needles):
             continue  # cannot bind a symbol's name (a star import might)
-        syntax = _parse(entry.data)
+        syntax = parse_module(entry.data)
         if syntax is None:
             continue
         package = (
@@ -113,7 +113,9 @@ def _index(tree: Tree, rename: RenameMap, wanted: set[str]) -> dict[str, _Module
     return modules
 
 
-def _parse(data: bytes) -> ast.Module | None:
+def parse_module(data: bytes) -> ast.Module | None:
+    """``data`` parsed by CPython's own parser, or None when it does not parse (or is too
+    deep to); its warnings (invalid escape sequences) silenced."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
