@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from forktool.git.repository import GitRepo
 from forktool.records import state
@@ -52,13 +53,7 @@ def write_bot_record(repo: GitRepo, name: str, record: BotRecord) -> None:
 def read_bot_record(repo: GitRepo, name: str) -> BotRecord | None:
     """The last bot run of upstream ``name``, or None (none kept, or unreadable: it is
     only shown, never acted on)."""
-    path = bot_record_path(repo, name)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data.pop("schema", None)
-        return BotRecord(**data)
-    except (OSError, ValueError, TypeError):
-        return None
+    return _read(bot_record_path(repo, name), BotRecord)
 
 
 @dataclass(frozen=True)
@@ -92,14 +87,13 @@ def write_bot_intent(repo: GitRepo, name: str, intent: BotIntent) -> None:
 def read_bot_intent(repo: GitRepo, name: str) -> BotIntent | None:
     """The intent of a bot run that did not finish, or None (none, or unreadable: a
     record forktool cannot read proves nothing, so nothing is undone from it)."""
-    try:
-        data = json.loads(bot_intent_path(repo, name).read_text(encoding="utf-8"))
-        data.pop("schema", None)
-        intent = BotIntent(**data)
-    except (OSError, ValueError, TypeError):
-        return None
-    if not isinstance(intent.refs, dict) or not all(
-        isinstance(ref, str) and isinstance(commit, str) for ref, commit in intent.refs.items()
+    intent = _read(bot_intent_path(repo, name), BotIntent)
+    if (
+        intent is None
+        or not isinstance(intent.refs, dict)
+        or not all(
+            isinstance(ref, str) and isinstance(commit, str) for ref, commit in intent.refs.items()
+        )
     ):
         return None
     return intent
@@ -108,3 +102,17 @@ def read_bot_intent(repo: GitRepo, name: str) -> BotIntent | None:
 def clear_bot_intent(repo: GitRepo, name: str) -> None:
     """Remove the intent record: the run's refs are back and its worktree gone."""
     bot_intent_path(repo, name).unlink(missing_ok=True)
+
+
+_Record = TypeVar("_Record", BotRecord, BotIntent)
+
+
+def _read(path: Path, kind: type[_Record]) -> _Record | None:
+    """The record of type ``kind`` kept at ``path`` (JSON with a ``schema`` key), or None
+    when there is none or it cannot be read as one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.pop("schema", None)
+        return kind(**data)
+    except (OSError, ValueError, TypeError, AttributeError):  # AttributeError: not a dict
+        return None
