@@ -344,3 +344,31 @@ def test_the_intent_record_spells_an_absent_identity_as_older_forktools_read_it(
     stored = record.to_json()
     assert (stored["sha256"], stored["upstream_commit"], stored["stage"]) == ("", "abc", "merge")
     assert Pending.from_json(stored) == record
+
+
+@pytest.mark.parametrize("how", ["--abort", "killed"])
+def test_a_file_git_unlinked_before_rewriting_it_is_put_back(synced: Path, how: str) -> None:
+    """git removes a file before writing its new version; a kill in between leaves the
+    path empty. Putting the fork's file back overwrites nothing, so undo does it (the
+    failure CI found: the rerun refused, naming the missing file as kept)."""
+    fork = fork_path(synced)
+    _conflicted(synced)
+    writes = json.loads(pending(synced).read_text())["writes"]
+    path = next(
+        p
+        for p, (before, ours, *_) in writes.items()
+        if before and ours and p != "src/ourpkg/core.py"
+    )
+    (fork / path).unlink()
+    if how == "killed":  # what a kill before git wrote its merge state leaves
+        for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE"):
+            (fork / ".git" / name).unlink(missing_ok=True)
+        result = run_cli(synced, "sync", "--to", "1.1")
+        assert result.exit_code == 1, result.output  # undone, then synced again: conflicts
+        assert git(fork, "hash-object", path) == writes[path][1]
+        assert run_cli(synced, "sync", "--abort").exit_code == 0
+    else:
+        result = run_cli(synced, "sync", "--abort")
+        assert result.exit_code == 0, result.output
+    assert git(fork, "hash-object", path) == writes[path][0]
+    assert git(fork, "status", "--porcelain") == ""

@@ -13,8 +13,10 @@ loss, Ctrl-C, git refusing to merge), the record says what to finish or undo:
   refs and the lock file are written;
 - otherwise the merge did not happen (or was cut short, or aborted by hand): :func:`undo`.
   A path goes back to the fork's content only while it holds exactly what forktool wrote
-  there (or a first part of it: git's write of it was cut short); anything else (an edit,
-  a file the user made) is kept and named. There is no whole-tree reset.
+  there (or a first part of it: git's write of it was cut short), or holds nothing (git
+  unlinks a file before writing its new version; putting the fork's file back overwrites
+  nothing); anything else (an edit, a file the user made) is kept and named. There is no
+  whole-tree reset.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def undo(
     The one way a merge is undone: ``sync --abort``, an interrupted or refused sync, and
     the next sync after a killed one all come here. When the fork branch is where the
     merge started, each path of :attr:`~forktool.records.intent.Pending.writes` goes back to the
-    fork's content (index and file) if it holds exactly the blob forktool wrote; a path
+    fork's content (index and file) if it holds exactly the blob forktool wrote, or
+    nothing where the fork had a file; a path
     that holds anything else keeps its content (its index entry goes back to the fork's,
     so ``git status`` shows it). When the branch has moved some other way, no file is
     touched. The record is removed in every case.
@@ -152,8 +155,15 @@ def _restore(repo: GitRepo, pending: intent.Pending, cut_short_is_ours: bool) ->
     now = repo.worktree_blobs([path for path in rest if now[path] == "directory"]) | {
         path: now[path] for path in rest if now[path] != "directory"
     }
-    restore = [path for path in rest if now[path] in writes[path][1:]]
-    kept = sorted(path for path in rest if now[path] not in writes[path])
+    # A path with nothing there that had a file before is put back too: git unlinks a
+    # file before writing its new version (a kill can fall in between), and creating
+    # the fork's committed file overwrites nothing.
+    restore = [
+        path
+        for path in rest
+        if now[path] in writes[path][1:] or (not now[path] and writes[path][0])
+    ]
+    kept = sorted(path for path in rest if now[path] not in writes[path] and path not in restore)
     commit = pending.fork_before or None
     if commit is not None:
         repo.restore_paths(commit, restore, files=True)
