@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import forktool
+from forktool.codemods.passes.observed import Kept
 from forktool.model import Evidence, FileEntry, Leftover, RenameMap
 
 #: Modules whose code decides a file's rename: their text is part of every key.
@@ -38,6 +39,13 @@ CREATE TABLE IF NOT EXISTS outcome (
 )
 """
 _COLUMNS = ("key", "code", "path", "data", "leftovers", "failure", "evidence")
+_KEPT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kept (
+    pass TEXT PRIMARY KEY,     -- a tree-wide pass: its last result, one row
+    key TEXT NOT NULL,         -- fingerprint() of the map it ran with (the code included)
+    value BLOB NOT NULL        -- zlib-compressed JSON of its observed.Kept record
+)
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,6 +142,7 @@ class TransformCache:
                 with db:
                     db.execute("DROP TABLE outcome")
             db.execute(_SCHEMA)
+            db.execute(_KEPT_SCHEMA)
             with db:
                 db.execute("DELETE FROM outcome WHERE code != ?", (code_version(),))
         except sqlite3.DatabaseError:
@@ -192,6 +201,33 @@ class TransformCache:
         except sqlite3.DatabaseError:
             self.close()  # a cache that cannot be written is skipped, not fatal
 
+    def kept(self, name: str, key: str) -> PassRecord:
+        """The one record the tree-wide pass ``name`` keeps here, under ``key`` (the
+        :func:`fingerprint` of the map it runs with): see
+        :mod:`forktool.codemods.passes.observed`."""
+        return PassRecord(self, name, key)
+
+    def _load_kept(self, name: str, key: str) -> Kept | None:
+        try:
+            row = (
+                self._connect()
+                .execute("SELECT value FROM kept WHERE pass = ? AND key = ?", (name, key))
+                .fetchone()
+            )
+            return None if row is None else Kept.from_json(json.loads(zlib.decompress(row[0])))
+        except (sqlite3.DatabaseError, zlib.error, ValueError):
+            self.close()  # a record that cannot be read: the pass runs whole
+            return None
+
+    def _save_kept(self, name: str, key: str, kept: Kept) -> None:
+        value = zlib.compress(json.dumps(kept.to_json()).encode(), 1)
+        try:
+            db = self._connect()
+            with db:
+                db.execute("INSERT OR REPLACE INTO kept VALUES (?, ?, ?)", (name, key, value))
+        except sqlite3.DatabaseError:
+            self.close()
+
     def __enter__(self) -> TransformCache:
         return self
 
@@ -203,3 +239,21 @@ class TransformCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PassRecord:
+    """One tree-wide pass's record in a :class:`TransformCache`, under one key (a
+    :class:`~forktool.codemods.passes.module_parameters.KeptStore`)."""
+
+    cache: TransformCache
+    name: str
+    key: str
+
+    def load(self) -> Kept | None:
+        """The record saved under this key, or None (none, another key's, or damaged)."""
+        return self.cache._load_kept(self.name, self.key)
+
+    def save(self, kept: Kept) -> None:
+        """Replace the pass's record (whatever its key)."""
+        self.cache._save_kept(self.name, self.key, kept)

@@ -72,7 +72,8 @@ def transform_tree(
             tree, expand_modules(tree, expand_symbols(tree, expand_roots(tree, rename)))
         )
     with perf.step("find the parameters that hold module names (tree-wide pass)"):
-        rename = expand_module_parameters(tree, rename)
+        kept = cache.kept("module-parameters", fingerprint(rename)) if cache else None
+        rename = expand_module_parameters(tree, rename, kept if perf.shortcuts() else None)
     outcomes = _outcomes(tree, rename, cache, jobs)
     claims: dict[str, list[str]] = {}
     for path, outcome in outcomes.items():

@@ -38,16 +38,21 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from forktool.codemods.names import FILE_SUFFIXES, HOST_LABELS
+from forktool.codemods.passes import reexports
+from forktool.codemods.passes.observed import Answer, Kept, Probe, Reads, blob_ids, still_holds
 from forktool.codemods.passes.reexports import binding_statements, parse_module, reaching_names
 from forktool.codemods.paths import module_name
 from forktool.codemods.python.contexts import GENERIC, MODULE, module_argument
 from forktool.codemods.python.module_calls import bound_argument, callee_parameters, is_old_module
-from forktool.model import Evidence, ModuleParameter, RenameMap, Tree
+from forktool.model import Evidence, FileEntry, ModuleParameter, RenameMap, Tree
 
 #: How many calls deep a parameter is followed to a module-name argument.
 _DEPTH = 3
@@ -89,6 +94,11 @@ _MAX_EVIDENCE = 3
 _MAX_TEXT = 200
 #: Line ends as the parser counts lines.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: The probes of the tree this pass makes (:mod:`forktool.codemods.passes.observed`): a
+#: module mentions one of the words (argument: JSON list); a pattern finds something in
+#: it (argument: the pattern); the lines where it writes ``def``/``class`` of a name
+#: (argument: the name); what the pass reads of a module it parses (a digest).
+MENTIONS, MATCHES, DEFINES, PARSED = "mentions", "matches", "defines", "parsed"
 
 #: What an argument carries: ("param", parameter name) or ("attr", attribute of self).
 _Carrier = tuple[str, str]
@@ -168,7 +178,9 @@ class _Class:
     inherited: tuple[ModuleParameter, ...] = ()
 
 
-def expand_module_parameters(tree: Tree, rename: RenameMap) -> RenameMap:
+def expand_module_parameters(
+    tree: Tree, rename: RenameMap, store: KeptStore | None = None
+) -> RenameMap:
     """List the parameters of the tree's functions and classes shown to hold module names.
 
     Args:
@@ -177,6 +189,11 @@ def expand_module_parameters(tree: Tree, rename: RenameMap) -> RenameMap:
             call what was found, ``_DEPTH`` times at most. Modules that do not parse are
             skipped.
         rename: the rename map.
+        store: where the last result is kept with what the pass read of its tree
+            (:mod:`forktool.codemods.passes.observed`): when ``tree`` differs from that tree
+            only in files whose every probe answers the same, the kept result is used
+            (the same as a run would give) and the pass does not run; the record is then
+            saved for ``tree``. The caller keys the store by the rename map and the code.
 
     Returns:
         ``rename`` itself when nothing is found, else a copy whose ``module_parameters``
@@ -189,23 +206,157 @@ def expand_module_parameters(tree: Tree, rename: RenameMap) -> RenameMap:
     """
     if not rename.packages:
         return rename
-    index = _Index(tree, rename)
-    index.read(path for path, data in index.sources.items() if _mentions(data, _SINK_NEEDLES))
+    files = {
+        path: entry
+        for path, entry in tree.items()
+        if not entry.symlink and path.endswith((".py", ".pyw", ".pyi"))
+    }
+    kept = None if store is None else store.load()
+    if kept is not None and still_holds(kept, files, probe(rename)):
+        table = _table_from_json(kept.result)
+        assert store is not None
+        store.save(dataclasses.replace(kept, files=blob_ids(files)))
+    else:
+        reads = Reads()
+        table = _expand(tree, rename, reads)
+        if store is not None:
+            store.save(Kept(blob_ids(files), reads, _table_to_json(table)))
+    if not table:
+        return rename
+    return dataclasses.replace(rename, module_parameters=table)
+
+
+class KeptStore(Protocol):
+    """Where the pass keeps its last result and what it read (one record)."""
+
+    def load(self) -> Kept | None:
+        """The record saved last for this rename map and this code, or None."""
+
+    def save(self, kept: Kept) -> None:
+        """Replace the record."""
+
+
+def probe(rename: RenameMap) -> Probe:
+    """What answers again, on one file, a probe this pass (or the re-export pass it calls)
+    noted, for :func:`~forktool.codemods.passes.observed.still_holds`."""
+
+    def answer(kind: str, argument: str, path: str, data: bytes | None) -> Answer:
+        if kind in (reexports.IS_MODULE, reexports.MAY_BIND, reexports.BINDINGS):
+            return reexports.probe(kind, argument, path, data, rename)
+        if kind == PARSED:
+            return "" if data is None else _reread(path, data, rename, argument)
+        if data is None or not _is_module_file(path, False):
+            return [] if kind == DEFINES else False
+        if kind == MENTIONS:
+            return _mentions(data, tuple(word.encode() for word in json.loads(argument)))
+        if kind == MATCHES:
+            return re.compile(argument.encode()).search(data) is not None
+        if kind == DEFINES:
+            return _definition_lines(argument, data)
+        raise ValueError(f"not a probe of the module-parameter pass: {kind}")
+
+    return answer
+
+
+def _expand(tree: Tree, rename: RenameMap, reads: Reads) -> dict[str, tuple[ModuleParameter, ...]]:
+    """The pass itself, every probe of the tree noted in ``reads``."""
+    index = _Index(tree, rename, reads)
+    index.read(index.mentioning(_SINK_NEEDLES))
     index.analyze_sinks()
     table = index.settle()
     for _ in range(_DEPTH):
         names = _callee_names(table)
         if not names:
             break
-        pattern = _words(names)
-        index.read(path for path, data in index.sources.items() if pattern.search(data))
+        index.read(index.matching(_words(names)))
         index.analyze(names)
         if not index.propagate(table):
             break
         table = index.settle()
-    if not table:
-        return rename
-    return dataclasses.replace(rename, module_parameters=table)
+    index.note_parsed()
+    return table
+
+
+def _table_to_json(table: Mapping[str, tuple[ModuleParameter, ...]]) -> object:
+    return {name: [dataclasses.astuple(item) for item in found] for name, found in table.items()}
+
+
+def _table_from_json(data: object) -> dict[str, tuple[ModuleParameter, ...]]:
+    assert isinstance(data, dict)  # the record's key proves it is this pass's own
+    return {name: tuple(ModuleParameter(*item) for item in found) for name, found in data.items()}
+
+
+def _reread(path: str, data: bytes, rename: RenameMap, argument: str) -> str:
+    """:func:`_shape` of the module ``data`` at ``path``, read as the run that noted the
+    probe read it (``argument``: :meth:`_Index.note_parsed`'s context)."""
+    context = json.loads(argument)
+    index = _Index({path: FileEntry(data)}, rename, Reads())
+    index.read([path])
+    if path not in index.files:
+        return "unparsed"
+    analyzed = set(context["analyzed"])
+    for key, function in _keyed(index.functions):
+        if key in analyzed:
+            _analyze(function)
+    return _shape(
+        index.files[path], index.functions, index.classes, context["names"], set(context["lined"])
+    )
+
+
+def _shape(
+    info: _File,
+    functions: list[_Function],
+    classes: list[_Class],
+    rounds: list[list[str]],
+    lined: set[str],
+) -> str:
+    """A digest of what the pass takes from one module it read: its imports, each
+    function's and class's record, whether each function's text lets it be analysed (the
+    sink words, and each round's names), and for the functions analysed their analysis and
+    line (and the line of an overload, and of the classes in ``lined``). Lines of the rest
+    are left out: code added above a function the pass never looks into changes nothing."""
+    patterns = [re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") for names in rounds]
+    parts: list[object] = [sorted(info.imports.items()), info.needles]
+    for key, function in _keyed(functions):
+        text = function.text
+        gates = [_mentions_text(text, info.needles), *(bool(p.search(text)) for p in patterns)]
+        within = None if function.owner is None else function.owner.name
+        item: list[object] = [key, within, function.module_level, sorted(function.params.items())]
+        item += [function.first, function.classmethod, function.overload, gates]
+        if function.overload or function.analyzed:
+            item.append(function.line)
+        if function.analyzed:
+            calls = [dataclasses.astuple(call) for call in function.calls]
+            item += [function.sinks, calls, function.attr_sets]
+        parts.append(item)
+    for key, owner in _keyed(classes):
+        methods = [method.name for method in owner.methods]
+        parts.append([key, owner.module_level, owner.bases, owner.plain, methods])
+        if key in lined:
+            parts.append(owner.line)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+_Item = TypeVar("_Item", "_Function", "_Class")
+
+
+def _keyed(items: Iterable[_Item]) -> Iterator[tuple[str, _Item]]:
+    """Each function (or class) of one module with a key that names it in the module:
+    its label (name) and how many of that label came before it."""
+    seen: dict[str, int] = {}
+    for item in items:
+        label = item.label if isinstance(item, _Function) else item.name
+        seen[label] = seen.get(label, -1) + 1
+        yield f"{label}#{seen[label]}", item
+
+
+def _definition_lines(name: str, data: bytes) -> list[int]:
+    """The lines where ``def name`` or ``class name`` is written in ``data`` (its text: a
+    definition is never missed; one in a string counts too)."""
+    if name.encode() not in data:
+        return []
+    pattern = re.compile(rb"\b(?:def|class)\s+" + re.escape(name.encode()) + rb"\b")
+    return [data.count(b"\n", 0, match.start()) + 1 for match in pattern.finditer(data)]
 
 
 def file_evidence(
@@ -311,13 +462,15 @@ def _one_token(node: ast.Constant, lines: list[str]) -> bool:
 class _Index:
     """The functions and classes of the modules read so far, and what is shown of them."""
 
-    def __init__(self, tree: Tree, rename: RenameMap) -> None:
+    def __init__(self, tree: Tree, rename: RenameMap, reads: Reads) -> None:
         self.tree = tree
         self.rename = rename
+        self.reads = reads
         self.sources = {
             path: entry.data for path, entry in tree.items() if _is_module_file(path, entry.symlink)
         }
         self.read_paths: set[str] = set()
+        self.rounds: list[list[str]] = []  # the names of each round (functions' text gates)
         self.files: dict[str, _File] = {}
         self.functions: list[_Function] = []
         self.classes: list[_Class] = []
@@ -325,6 +478,52 @@ class _Index:
         self.reaching: dict[str, tuple[str, ...]] = {}  # qualified name -> its re-exports
 
     # --- reading -----------------------------------------------------------------------
+
+    def mentioning(self, words: tuple[bytes, ...]) -> list[str]:
+        """The modules that mention one of ``words`` (a probe noted for each)."""
+        argument = json.dumps([word.decode() for word in words])
+        self.reads.made(MENTIONS, argument)
+        found = []
+        for path, data in self.sources.items():
+            if _mentions(data, words):
+                self.reads.note(MENTIONS, argument, path, True)
+                found.append(path)
+        return found
+
+    def matching(self, pattern: re.Pattern[bytes]) -> list[str]:
+        """The modules ``pattern`` finds something in (a probe noted for each)."""
+        argument = pattern.pattern.decode()
+        self.reads.made(MATCHES, argument)
+        found = []
+        for path, data in self.sources.items():
+            if pattern.search(data):
+                self.reads.note(MATCHES, argument, path, True)
+                found.append(path)
+        return found
+
+    def note_parsed(self) -> None:
+        """Note what the run took from each module it read (:func:`_shape`), with the
+        context that says how: the rounds' names, which functions were analysed and which
+        classes' lines were used (:func:`_reread` reads a module again the same way)."""
+        by_path: dict[str, tuple[list[_Function], list[_Class]]] = {}
+        for function in self.functions:
+            by_path.setdefault(function.path, ([], []))[0].append(function)
+        for owner in self.classes:
+            by_path.setdefault(owner.path, ([], []))[1].append(owner)
+        for path in sorted(self.read_paths):
+            if path not in self.files:
+                self.reads.note(PARSED, "", path, "unparsed", everywhere=False)
+                continue
+            functions, classes = by_path.get(path, ([], []))
+            analyzed = [key for key, item in _keyed(functions) if item.analyzed]
+            lined = [
+                key
+                for key, owner in _keyed(classes)
+                if owner.inherited or any(method.analyzed for method in owner.methods)
+            ]
+            context = json.dumps({"names": self.rounds, "analyzed": analyzed, "lined": lined})
+            shape = _shape(self.files[path], functions, classes, self.rounds, set(lined))
+            self.reads.note(PARSED, context, path, shape, everywhere=False)
 
     def read(self, paths: Iterable[str]) -> None:
         """Index the functions and classes of ``paths`` (their bodies are analysed later)."""
@@ -377,6 +576,7 @@ class _Index:
     def analyze(self, names: set[str]) -> None:
         """Analyse the functions that mention one of ``names``, and every method of a class
         whose base is one of them (``super().__init__(name)``)."""
+        self.rounds.append(sorted(names))
         pattern = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b")
         for function in self.functions:
             if not function.analyzed and pattern.search(function.text):
@@ -394,13 +594,13 @@ class _Index:
         """Where ``def name`` or ``class name`` is written in the tree's modules (their
         text, so a definition is never missed; one in a string counts too)."""
         if name not in self.sites:
-            pattern = re.compile(rb"\b(?:def|class)\s+" + re.escape(name.encode()) + rb"\b")
-            self.sites[name] = [
-                (path, data.count(b"\n", 0, match.start()) + 1)
-                for path, data in sorted(self.sources.items())
-                if name.encode() in data
-                for match in pattern.finditer(data)
-            ]
+            self.reads.made(DEFINES, name)
+            sites = []
+            for path, data in sorted(self.sources.items()):
+                lines = _definition_lines(name, data)
+                self.reads.note(DEFINES, name, path, lines)
+                sites += [(path, line) for line in lines]
+            self.sites[name] = sites
         return self.sites[name]
 
     # --- proving -----------------------------------------------------------------------
@@ -531,7 +731,7 @@ class _Index:
         # each is looked up once, however many rounds the table is settled in
         new = [name for name in in_packages if name not in self.reaching]
         if new:
-            aliases = reaching_names(self.tree, self.rename, new)
+            aliases = reaching_names(self.tree, self.rename, new, self.reads)
             self.reaching.update({name: aliases.get(name, ()) for name in new})
         for name in in_packages:
             for alias in self.reaching[name]:

@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
+import json
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from forktool.codemods.passes.observed import Answer, Reads
 from forktool.codemods.paths import module_name
 from forktool.model import RenameMap, Tree
+
+#: The probes :func:`reaching_names` makes (:mod:`forktool.codemods.passes.observed`): the
+#: file is the module of that dotted name (whether it exists decides whether an imported
+#: name is a submodule); a module that may bind a wanted name (argument: the names, JSON);
+#: what a module read binds.
+IS_MODULE, MAY_BIND, BINDINGS = "is-module", "may-bind", "bindings"
 
 
 @dataclass
@@ -60,7 +69,7 @@ def expand_symbols(tree: Tree, rename: RenameMap) -> RenameMap:
 
 
 def reaching_names(
-    tree: Tree, rename: RenameMap, qualified: Iterable[str]
+    tree: Tree, rename: RenameMap, qualified: Iterable[str], reads: Reads | None = None
 ) -> dict[str, tuple[str, ...]]:
     """Every qualified name under which each of ``qualified`` is reached in the old packages.
 
@@ -70,6 +79,7 @@ def reaching_names(
         rename: the rename map (its packages say which modules are read).
         qualified: names of module-level objects (``flask.app.Flask``, or a re-export such
             as ``flask.Flask``).
+        reads: where the probes made of the tree's files are noted (see :func:`probe`).
 
     Returns:
         Each name of ``qualified`` that resolves to a definition -> the names that resolve
@@ -78,39 +88,110 @@ def reaching_names(
         Never raises.
     """
     wanted = list(dict.fromkeys(qualified))
-    modules = _index(tree, rename, {name.rsplit(".", 1)[1] for name in wanted})
+    modules, paths, read = _index(tree, rename, {name.rsplit(".", 1)[1] for name in wanted}, reads)
+    asked: set[str] = set()
+    queried: dict[str, set[str]] = {}
     found: dict[str, tuple[str, ...]] = {}
     for name in wanted:
-        root = _resolve(modules, name, set())
+        root = _resolve(modules, name, set(), asked, queried)
         if root is None:
             continue
         last = name.rsplit(".", 1)[1]
         found[name] = tuple(
             f"{module}.{last}"
             for module in sorted(modules)
-            if _resolve(modules, f"{module}.{last}", set()) == root
+            if _resolve(modules, f"{module}.{last}", set(), asked, queried) == root
         )
+    if reads is not None:
+        for dotted in sorted(asked):  # whether a module of that name exists: its files
+            reads.made(IS_MODULE, dotted)
+            for path in paths.get(dotted, ()):
+                reads.note(IS_MODULE, dotted, path, True)
+        for path, (name, bound) in read.items():  # what was asked of the modules read
+            names = sorted(queried.get(name, ()))
+            answer = _digest(bound, names)
+            reads.note(BINDINGS, json.dumps(names), path, answer, everywhere=False)
     return found
 
 
-def _index(tree: Tree, rename: RenameMap, wanted: set[str]) -> dict[str, _Module]:
+def _index(
+    tree: Tree, rename: RenameMap, wanted: set[str], reads: Reads | None
+) -> tuple[dict[str, _Module], dict[str, list[str]], dict[str, tuple[str, _Module | None]]]:
+    """Module name -> what it binds (empty for a module that cannot bind a wanted name);
+    module name -> its files; and each file read -> its module name and what it binds
+    (None: it does not parse)."""
     modules: dict[str, _Module] = {}
-    needles = [name.encode() for name in wanted]
-    for path, entry in tree.items():
+    paths: dict[str, list[str]] = {}
+    read: dict[str, tuple[str, _Module | None]] = {}
+    needles = sorted(wanted)
+    argument = json.dumps(needles)
+    if reads is not None:
+        reads.made(MAY_BIND, argument)
+    for path, entry in sorted(tree.items()):  # sorted: the same merge whatever the order
         name = module_name(path, rename)
         if name is None or entry.symlink:
             continue
         info = modules.setdefault(name, _Module())
-        if b"import *" not in entry.data and not any(needle in entry.data for needle in needles):
+        paths.setdefault(name, []).append(path)
+        may_bind = _may_bind(entry.data, needles)
+        if reads is not None:
+            reads.note(MAY_BIND, argument, path, may_bind)
+        if not may_bind:
             continue  # cannot bind a symbol's name (a star import might)
-        syntax = parse_module(entry.data)
-        if syntax is None:
-            continue
-        package = (
-            name if path.endswith(("__init__.py", "__init__.pyi")) else name.rpartition(".")[0]
-        )
-        _read_bindings(syntax.body, name, package, info)
-    return modules
+        found = read[path] = name, _bindings(path, name, entry.data)
+        bound = found[1]
+        if bound is not None:
+            info.defined |= bound.defined
+            info.imported |= bound.imported
+            info.stars += bound.stars
+    return modules, paths, read
+
+
+def probe(kind: str, argument: str, path: str, data: bytes | None, rename: RenameMap) -> Answer:
+    """Answer again a probe :func:`reaching_names` noted (:data:`IS_MODULE`, :data:`MAY_BIND`,
+    :data:`BINDINGS`) on one file: ``data`` its bytes, None when it is not there.
+
+    Raises:
+        ValueError: ``kind`` is not one of them.
+    """
+    name = module_name(path, rename)
+    if kind == IS_MODULE:
+        return data is not None and name == argument
+    if kind == MAY_BIND:
+        return data is not None and name is not None and _may_bind(data, json.loads(argument))
+    if kind == BINDINGS:
+        if data is None or name is None:
+            return ""
+        return _digest(_bindings(path, name, data), json.loads(argument))
+    raise ValueError(f"not a probe of the re-export pass: {kind}")
+
+
+def _may_bind(data: bytes, needles: list[str]) -> bool:
+    return b"import *" in data or any(needle.encode() in data for needle in needles)
+
+
+def _bindings(path: str, name: str, data: bytes) -> _Module | None:
+    """What the module ``name`` at ``path`` binds at module level; None if it does not
+    parse."""
+    syntax = parse_module(data)
+    if syntax is None:
+        return None
+    package = name if path.endswith(("__init__.py", "__init__.pyi")) else name.rpartition(".")[0]
+    found = _Module()
+    _read_bindings(syntax.body, name, package, found)
+    return found
+
+
+def _digest(found: _Module | None, names: list[str]) -> str:
+    """What resolving ``names`` in a module asks of what it binds, as a digest: whether
+    it defines each, where it imports each from, and its star imports (a binding of any
+    other name, a version number, is left out)."""
+    if found is None:
+        return "unparsed"
+    defined = [name for name in names if name in found.defined]
+    imported = [(name, found.imported[name]) for name in names if name in found.imported]
+    text = repr((defined, imported, found.stars))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def parse_module(data: bytes) -> ast.Module | None:
@@ -180,8 +261,16 @@ def _absolute(module: str | None, level: int, package: str) -> str | None:
     return ".".join(base + ([module] if module else []))
 
 
-def _resolve(modules: dict[str, _Module], qualified: str, seen: set[str]) -> str | None:
-    """Follow imports from ``qualified`` to the defining module's name for it, or None."""
+def _resolve(
+    modules: dict[str, _Module],
+    qualified: str,
+    seen: set[str],
+    asked: set[str],
+    queried: dict[str, set[str]],
+) -> str | None:
+    """Follow imports from ``qualified`` to the defining module's name for it, or None;
+    the module names whose existence decided it are added to ``asked``, and the names
+    looked up in each module to ``queried``."""
     if qualified in seen:
         return None
     seen.add(qualified)
@@ -189,17 +278,19 @@ def _resolve(modules: dict[str, _Module], qualified: str, seen: set[str]) -> str
     info = modules.get(module)
     if info is None:
         return None
+    queried.setdefault(module, set()).add(name)
     if name in info.imported:
         source, source_name = info.imported[name]
+        asked.add(f"{source}.{source_name}")
         if f"{source}.{source_name}" in modules:
             return None  # ``from . import json``: a submodule, not a symbol
-        found = _resolve(modules, f"{source}.{source_name}", seen)
+        found = _resolve(modules, f"{source}.{source_name}", seen, asked, queried)
         if found is not None:
             return found
     if name in info.defined:
         return qualified
     for star in info.stars:
-        found = _resolve(modules, f"{star}.{name}", seen)
+        found = _resolve(modules, f"{star}.{name}", seen, asked, queried)
         if found is not None:
             return found
     return None

@@ -1,0 +1,203 @@
+"""The module-parameter pass reused across releases (issue 20): what it read of the last
+tree is kept (forktool.codemods.passes.observed); on the next tree the kept result is used
+only when every probe answers the same on every file that changed, and then it is the
+result a whole run gives. Each edit below is a kind of change a release makes."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from forktool.codemods.passes.module_parameters import expand_module_parameters
+from forktool.codemods.passes.observed import Kept
+from forktool.model import FileEntry, Tree
+from forktool.transform.cache import TransformCache
+from forktool.transform.tree import transform_tree
+
+from .maps import FLASK
+from .test_module_parameters import BEFORE, PACKAGE, tree_of
+
+
+class MemoryStore:
+    """A KeptStore in memory; every load goes through JSON, as the cache's does."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.loaded: Kept | None = None
+        self.saved: Kept | None = None
+
+    def load(self) -> Kept | None:
+        self.loaded = None if self.text is None else Kept.from_json(json.loads(self.text))
+        return self.loaded
+
+    def save(self, kept: Kept) -> None:
+        self.saved = kept
+        self.text = json.dumps(kept.to_json())
+
+    @property
+    def reused(self) -> bool:
+        return (
+            self.loaded is not None
+            and self.saved is not None
+            and self.saved.reads is self.loaded.reads
+        )
+
+
+def base() -> Tree:
+    return tree_of({**PACKAGE, "tests/test_loaders.py": BEFORE})
+
+
+def edit(path: str, change: Callable[[str], str]) -> Callable[[Tree], Tree]:
+    def apply(tree: Tree) -> Tree:
+        return {**tree, path: FileEntry(change(tree[path].data.decode()).encode())}
+
+    return apply
+
+
+def add(path: str, text: str) -> Callable[[Tree], Tree]:
+    return lambda tree: {**tree, path: FileEntry(textwrap.dedent(text).encode())}
+
+
+def remove(path: str) -> Callable[[Tree], Tree]:
+    return lambda tree: {key: entry for key, entry in tree.items() if key != path}
+
+
+LOADERS = "src/flask/loaders.py"
+
+#: name -> (the release's change, whether the kept result may be used)
+RELEASES: dict[str, tuple[Callable[[Tree], Tree], bool]] = {
+    "a version number in a module the pass reads": (
+        edit("src/flask/__init__.py", lambda text: text + '__version__ = "2.0"\n'),
+        True,
+    ),
+    "a body edit that leaves what the pass reads": (
+        edit(LOADERS, lambda text: text.replace('name = "flask_" + name', 'name = "x_" + name')),
+        True,
+    ),
+    "a comment inside a function the pass follows": (
+        edit(LOADERS, lambda text: text.replace("    target = pkg", "    target = pkg  # why")),
+        True,
+    ),
+    "a new module that mentions nothing": (
+        add("src/flask/util.py", "def helper(value):\n    return value\n"),
+        True,
+    ),
+    "an unrelated file elsewhere": (add("docs/conf.py", "project = 'x'\n"), True),
+    "a body edit of a same-named function nobody shows": (
+        edit("tests/helpers.py", lambda text: text.replace("upper", "lower")),
+        True,
+    ),
+    "lines added above the functions the pass follows": (
+        edit(LOADERS, lambda text: '"""Loaders."""\n\n' + text),
+        False,
+    ),
+    "a sink removed": (
+        edit(
+            LOADERS,
+            lambda text: text.replace(
+                "def find(name):\n    import_module(name)", "def find(name):\n    print(name)"
+            ),
+        ),  # fmt: skip
+        False,
+    ),
+    "a parameter renamed on the way": (
+        edit(LOADERS, lambda text: text.replace("target = pkg", "target = pkg + '.x'")),
+        False,
+    ),
+    "another definition of a shown name": (
+        add("tests/other.py", "class PackageLoader:\n    pass\n"),
+        False,
+    ),
+    "a new wrapper of a shown function": (
+        add(
+            "src/flask/wrap.py",
+            "from .loaders import make_loader\n\n\ndef wrap(pkg):\n    return make_loader(pkg)\n",
+        ),  # fmt: skip
+        False,
+    ),
+    "a module the pass read removed": (remove("src/flask/chain.py"), False),
+    "a module the pass read no longer parses": (
+        edit("src/flask/chain.py", lambda text: text + "def broken(:\n"),
+        False,
+    ),
+    "a re-export removed": (
+        edit(
+            "src/flask/__init__.py",
+            lambda text: text.replace("PackageLoader as PackageLoader", "make_loader as make"),
+        ),
+        False,
+    ),
+    "a module the pass read becomes a symbolic link": (
+        lambda tree: {**tree, LOADERS: FileEntry(b"other.py", symlink=True)},
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RELEASES))
+def test_the_kept_result_is_what_a_whole_run_gives(name: str) -> None:
+    change, reusable = RELEASES[name]
+    before, after = base(), change(base())
+    store = MemoryStore()
+    first = expand_module_parameters(before, FLASK, store)
+    assert first.module_parameters and store.saved is not None
+    second = expand_module_parameters(after, FLASK, store)
+    whole = expand_module_parameters(after, FLASK)
+    assert second == whole
+    assert store.reused is reusable
+    if not reusable and name != "a module the pass read becomes a symbolic link":
+        assert whole != first  # the change matters: reusing would have been wrong
+    # and the record kept after it serves the release after it the same way
+    third = expand_module_parameters(after, FLASK, store)
+    assert store.reused and third == whole
+
+
+def test_a_chain_of_releases_reuses_where_it_may() -> None:
+    store = MemoryStore()
+    tree = base()
+    expand_module_parameters(tree, FLASK, store)
+    for name in sorted(RELEASES):
+        change, _ = RELEASES[name]
+        if "symbolic" in name or "removed" in name:
+            continue
+        tree = change(tree)
+        assert expand_module_parameters(tree, FLASK, store) == expand_module_parameters(tree, FLASK)
+
+
+def test_a_damaged_record_is_as_good_as_none() -> None:
+    store = MemoryStore()
+    expand_module_parameters(base(), FLASK, store)
+    for text in ("[]", '{"files": 1}', '{"files": {}, "answers": [[1, 2]], "result": {}}'):
+        store.text = text
+        assert expand_module_parameters(base(), FLASK, store) == expand_module_parameters(
+            base(), FLASK
+        )
+        assert not store.reused
+
+
+def test_the_record_lives_in_the_transform_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through transform_tree and its SQLite cache: kept, found again, and not used with
+    FORKTOOL_NO_SHORTCUTS=1; a record of another rename map is never used."""
+    path = tmp_path / "transform.sqlite3"
+    before = base()
+    after = RELEASES["a version number in a module the pass reads"][0](before)
+    with TransformCache(path) as cache:
+        transform_tree(before, FLASK, cache=cache, jobs=1)
+    with TransformCache(path) as cache:
+        rows = cache._connect().execute("SELECT pass, key FROM kept").fetchall()
+        assert [name for name, _ in rows] == ["module-parameters"]
+        kept = cache.kept("module-parameters", rows[0][1]).load()
+        assert kept is not None and LOADERS in kept.files
+        assert cache.kept("module-parameters", "another map").load() is None
+        fresh = transform_tree(after, FLASK, jobs=1)
+        assert transform_tree(after, FLASK, cache=cache, jobs=1) == fresh
+        monkeypatch.setenv("FORKTOOL_NO_SHORTCUTS", "1")
+        cache._connect().execute("DELETE FROM kept")
+        assert transform_tree(after, FLASK, cache=cache, jobs=1) == fresh
+        assert cache._connect().execute("SELECT count(*) FROM kept").fetchone() == (0,)
