@@ -350,13 +350,32 @@ def _keyed(items: Iterable[_Item]) -> Iterator[tuple[str, _Item]]:
         yield f"{label}#{seen[label]}", item
 
 
-def _definition_lines(name: str, data: bytes) -> list[int]:
+def _definition_lines(
+    name: str, data: bytes, found: Mapping[bytes, list[int]] | None = None
+) -> list[int]:
     """The lines where ``def name`` or ``class name`` is written in ``data`` (its text: a
-    definition is never missed; one in a string counts too)."""
-    if name.encode() not in data:
+    definition is never missed; one in a string counts too). ``found``: :func:`_defined`
+    of ``data``, the same answer from one scan for every name."""
+    word = name.encode()
+    if word not in data:
         return []
-    pattern = re.compile(rb"\b(?:def|class)\s+" + re.escape(name.encode()) + rb"\b")
+    if found is not None and word.isascii():
+        return [data.count(b"\n", 0, start) + 1 for start in found.get(word, ())]
+    pattern = re.compile(rb"\b(?:def|class)\s+" + re.escape(word) + rb"\b")
     return [data.count(b"\n", 0, match.start()) + 1 for match in pattern.finditer(data)]
+
+
+#: ``def``/``class`` and the name after it (looked ahead: ``class def f`` holds both).
+_DEFINED = re.compile(rb"\b(?:def|class)\s+(?=(\w+))")
+
+
+def _defined(data: bytes) -> dict[bytes, list[int]]:
+    """Each ASCII name written after ``def`` or ``class`` in ``data`` -> where each such
+    ``def``/``class`` starts (byte offsets)."""
+    found: dict[bytes, list[int]] = {}
+    for match in _DEFINED.finditer(data):
+        found.setdefault(match.group(1), []).append(match.start())
+    return found
 
 
 def file_evidence(
@@ -475,6 +494,7 @@ class _Index:
         self.functions: list[_Function] = []
         self.classes: list[_Class] = []
         self.sites: dict[str, list[tuple[str, int]]] = {}  # name -> its def/class lines
+        self.defined: dict[str, dict[bytes, list[int]]] = {}  # path -> _defined() of it
         self.reaching: dict[str, tuple[str, ...]] = {}  # qualified name -> its re-exports
 
     # --- reading -----------------------------------------------------------------------
@@ -597,7 +617,9 @@ class _Index:
             self.reads.made(DEFINES, name)
             sites = []
             for path, data in sorted(self.sources.items()):
-                lines = _definition_lines(name, data)
+                if path not in self.defined:
+                    self.defined[path] = _defined(data)
+                lines = _definition_lines(name, data, self.defined[path])
                 self.reads.note(DEFINES, name, path, lines)
                 sites += [(path, line) for line in lines]
             self.sites[name] = sites
