@@ -12,7 +12,7 @@ import pytest
 import tomlkit
 
 from forktool.shims import manifest
-from tests.helpers import build_file_tree, git, run_cli, snapshot
+from tests.helpers import build_file_tree, git, git_save, run_cli, snapshot
 from tests.test_bad_input import files_below
 
 FORK_EDIT = "    return mypkg.helpers.upper(greet(name))"
@@ -429,3 +429,58 @@ def test_shims_before_any_sync(definition: Path) -> None:
     result = run_cli(definition, "shims")
     assert result.exit_code == 2
     assert "has no fork yet" in result.output
+
+
+def _release_turning_a_directory_into_a_file(upstream_repo: Path) -> None:
+    """Releases 1.3 (``data/x/`` holds two files), 1.4 (``data/x`` is a file) and 1.5
+    (a directory again)."""
+    git(upstream_repo, "checkout", "-q", "v1.1")
+    build_file_tree(upstream_repo, {"data/x/a.txt": "a\n", "data/x/b.txt": "b\n"})
+    git_save(upstream_repo, "release 1.3", tag="v1.3")
+    git(upstream_repo, "rm", "-rq", "data/x")
+    build_file_tree(upstream_repo, {"data/x": "now a file\n"})
+    git_save(upstream_repo, "release 1.4", tag="v1.4")
+    git(upstream_repo, "rm", "-q", "data/x")
+    build_file_tree(upstream_repo, {"data/x/c.txt": "c\n"})
+    git_save(upstream_repo, "release 1.5", tag="v1.5")
+
+
+def test_a_directory_that_becomes_a_file_and_back_syncs(
+    definition: Path, upstream_repo: Path
+) -> None:
+    _release_turning_a_directory_into_a_file(upstream_repo)
+    fork = fork_path(definition)
+    assert run_cli(definition, "sync", "--to", "1.3").exit_code == 0
+    result = run_cli(definition, "sync", "--to", "1.4")
+    assert result.exit_code == 0, result.output
+    assert (fork / "data/x").read_text() == "now a file\n"
+    result = run_cli(definition, "sync", "--to", "1.5")
+    assert result.exit_code == 0, result.output
+    assert (fork / "data/x/c.txt").read_text() == "c\n" and not (fork / "data/x/a.txt").exists()
+    assert git(fork, "status", "--porcelain", "--ignored") == ""
+
+
+def test_a_file_of_the_user_in_a_directory_that_becomes_a_file_is_never_removed(
+    definition: Path, upstream_repo: Path
+) -> None:
+    """Refused (exit 2) naming the file, every byte as it was; moved away, the retry
+    integrates the release."""
+    _release_turning_a_directory_into_a_file(upstream_repo)
+    fork = fork_path(definition)
+    assert run_cli(definition, "sync", "--to", "1.3").exit_code == 0
+    (fork / ".gitignore").write_text("*.cache\n")
+    git(fork, "add", ".gitignore")
+    git(fork, "commit", "-qm", "ignore caches")
+    (fork / "data/x/notes.cache").write_text("mine\n")  # ignored, yet the user's
+    before = {p: p.read_bytes() for p in fork.rglob("*") if p.is_file() and ".git/" not in str(p)}
+    result = run_cli(definition, "sync", "--to", "1.4")
+    assert result.exit_code == 2, result.output
+    assert "data/x/notes.cache" in result.output and "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in fork.rglob("*") if p.is_file() and ".git/" not in str(p)}
+    assert after == before
+    assert git(fork, "status", "--porcelain") == ""
+    (fork / "data/x/notes.cache").rename(fork / "notes.cache")
+    result = run_cli(definition, "sync", "--to", "1.4")
+    assert result.exit_code == 0, result.output
+    assert (fork / "data/x").read_text() == "now a file\n"
+    assert (fork / "notes.cache").read_text() == "mine\n"

@@ -232,7 +232,11 @@ class Merging(Refs, Index, Trees):
         assert head is not None
         if self.is_ancestor(commit, head):
             return MergeOutcome(head, ())  # already merged: nothing to do, like git merge
-        in_the_way = [path for path in self.added_paths(head, commit) if self._occupied(path)]
+        in_the_way = [
+            found
+            for path in self.added_paths(head, commit)
+            if (found := self._in_the_way(path, head)) is not None
+        ]
         if in_the_way:  # also what lets a killed checkout be undone without losing files
             raise RepositoryError(
                 f"git refused to merge into {self.path}: untracked working tree file "
@@ -258,8 +262,23 @@ class Merging(Refs, Index, Trees):
         self.run(["hook", "run", "--ignore-missing", "post-merge", "--", "0"], ok=ANY)
         return MergeOutcome(merge_commit, (), tree=preview.tree)
 
-    def _occupied(self, path: str) -> bool:
-        return os.path.lexists(self.path / path)
+    def _in_the_way(self, path: str, head: str) -> str | None:
+        """What the merge did not put there and would overwrite by writing ``path``: the
+        file or link there, or a file in the directory there that ``head`` does not track
+        (a release may turn a directory into a file: git removes the tracked files, then
+        writes it); None when nothing is in the way."""
+        target = self.path / path
+        if not target.is_dir() or target.is_symlink():
+            return path if os.path.lexists(target) else None
+        listed = self.run(["ls-tree", "-r", "-z", "--name-only", head, "--", f"{path}/"]).text
+        tracked = set(listed.split("\0"))
+        for root, directories, files in os.walk(target):
+            links = [name for name in directories if os.path.islink(os.path.join(root, name))]
+            for name in sorted(files + links):
+                found = os.path.relpath(os.path.join(root, name), self.path)
+                if found not in tracked:
+                    return found
+        return None
 
     def _or_refuse(
         self, args: Sequence[str], input: bytes | None = None, env: dict[str, str] | None = None

@@ -163,7 +163,16 @@ def _restore(repo: GitRepo, pending: intent.Pending, cut_short_is_ours: bool) ->
         for path in rest
         if now[path] in writes[path][1:] or (not now[path] and writes[path][0])
     ]
-    kept = sorted(path for path in rest if now[path] not in writes[path] and path not in restore)
+    # A directory where the merge was to write a file the fork did not have is the fork's
+    # (a release turning it into a file, the merge refused or cut short): nothing of the
+    # user's to name, and nothing of forktool's to take away.
+    kept = sorted(
+        path
+        for path in rest
+        if now[path] not in writes[path]
+        and path not in restore
+        and not (now[path] == "directory" and not writes[path][0])
+    )
     commit = pending.fork_before or None
     if commit is not None:
         repo.restore_paths(commit, restore, files=True)
