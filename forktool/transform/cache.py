@@ -41,11 +41,18 @@ CREATE TABLE IF NOT EXISTS outcome (
 _COLUMNS = ("key", "code", "path", "data", "leftovers", "failure", "evidence")
 _KEPT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS kept (
-    pass TEXT PRIMARY KEY,     -- a tree-wide pass: its last result, one row
+    pass TEXT NOT NULL,        -- a tree-wide pass
     key TEXT NOT NULL,         -- fingerprint() of the map it ran with (the code included)
-    value BLOB NOT NULL        -- zlib-compressed JSON of its observed.Kept record
+    tree TEXT NOT NULL,        -- tree_digest() of the files it could probe
+    used INTEGER NOT NULL,     -- when last saved or found: a counter, newest highest
+    value BLOB NOT NULL,       -- zlib-compressed JSON of its observed.Kept record
+    PRIMARY KEY (pass, key, tree)
 )
 """
+_KEPT_COLUMNS = ("pass", "key", "tree", "used", "value")
+#: Records kept per pass: the trees of that many releases (a replay of the series over
+#: them finds each one's again).
+_KEPT_ROWS = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,6 +148,10 @@ class TransformCache:
             if columns and columns != _COLUMNS:  # written by an older forktool: start again
                 with db:
                     db.execute("DROP TABLE outcome")
+            kept = tuple(row[1] for row in db.execute("PRAGMA table_info(kept)"))
+            if kept and kept != _KEPT_COLUMNS:  # an older layout: start again
+                with db:
+                    db.execute("DROP TABLE kept")
             db.execute(_SCHEMA)
             db.execute(_KEPT_SCHEMA)
             with db:
@@ -202,29 +213,48 @@ class TransformCache:
             self.close()  # a cache that cannot be written is skipped, not fatal
 
     def kept(self, name: str, key: str) -> PassRecord:
-        """The one record the tree-wide pass ``name`` keeps here, under ``key`` (the
+        """The records the tree-wide pass ``name`` keeps here under ``key`` (the
         :func:`fingerprint` of the map it runs with): see
         :mod:`forktool.codemods.passes.observed`."""
         return PassRecord(self, name, key)
 
-    def _load_kept(self, name: str, key: str) -> Kept | None:
+    def _load_kept(self, name: str, key: str, tree: str) -> Kept | None:
         try:
-            row = (
-                self._connect()
-                .execute("SELECT value FROM kept WHERE pass = ? AND key = ?", (name, key))
-                .fetchone()
-            )
-            return None if row is None else Kept.from_json(json.loads(zlib.decompress(row[0])))
+            db = self._connect()
+            row = db.execute(
+                "SELECT tree, value FROM kept WHERE pass = ? AND key = ? "
+                "ORDER BY tree = ? DESC, used DESC LIMIT 1",
+                (name, key, tree),
+            ).fetchone()
+            if row is None:
+                return None
+            with db:
+                db.execute(
+                    "UPDATE kept SET used = (SELECT max(used) + 1 FROM kept) "
+                    "WHERE pass = ? AND key = ? AND tree = ?",
+                    (name, key, row[0]),
+                )
+            return Kept.from_json(json.loads(zlib.decompress(row[1])))
         except (sqlite3.DatabaseError, zlib.error, ValueError):
             self.close()  # a record that cannot be read: the pass runs whole
             return None
 
-    def _save_kept(self, name: str, key: str, kept: Kept) -> None:
+    def _save_kept(self, name: str, key: str, tree: str, kept: Kept) -> None:
         value = zlib.compress(json.dumps(kept.to_json()).encode(), 1)
         try:
             db = self._connect()
             with db:
-                db.execute("INSERT OR REPLACE INTO kept VALUES (?, ?, ?)", (name, key, value))
+                db.execute(
+                    "INSERT OR REPLACE INTO kept VALUES "
+                    "(?, ?, ?, (SELECT coalesce(max(used), 0) + 1 FROM kept), ?)",
+                    (name, key, tree, value),
+                )
+                db.execute(
+                    "DELETE FROM kept WHERE pass = ? AND used <= "
+                    "(SELECT used FROM kept WHERE pass = ? ORDER BY used DESC "
+                    "LIMIT 1 OFFSET ?)",
+                    (name, name, _KEPT_ROWS),
+                )
         except sqlite3.DatabaseError:
             self.close()
 
@@ -243,17 +273,26 @@ class TransformCache:
 
 @dataclasses.dataclass(frozen=True)
 class PassRecord:
-    """One tree-wide pass's record in a :class:`TransformCache`, under one key (a
-    :class:`~forktool.codemods.passes.module_parameters.KeptStore`)."""
+    """One tree-wide pass's records in a :class:`TransformCache`, under one key (a
+    :class:`~forktool.codemods.passes.module_parameters.KeptStore`): one per tree, the
+    :data:`_KEPT_ROWS` used last."""
 
     cache: TransformCache
     name: str
     key: str
 
-    def load(self) -> Kept | None:
-        """The record saved under this key, or None (none, another key's, or damaged)."""
-        return self.cache._load_kept(self.name, self.key)
+    def load(self, files: Mapping[str, str]) -> Kept | None:
+        """The record of the tree whose probed files are ``files`` (path -> blob id) if
+        there is one, else the one used last; None when there is none under this key (or
+        it is damaged)."""
+        return self.cache._load_kept(self.name, self.key, tree_digest(files))
 
     def save(self, kept: Kept) -> None:
-        """Replace the pass's record (whatever its key)."""
-        self.cache._save_kept(self.name, self.key, kept)
+        """Keep ``kept`` as the record of its tree (the oldest beyond the limit go)."""
+        self.cache._save_kept(self.name, self.key, tree_digest(kept.files), kept)
+
+
+def tree_digest(files: Mapping[str, str]) -> str:
+    """sha256 hex of a set of files, path -> blob id."""
+    text = "".join(f"{path}\0{blob}\0" for path, blob in sorted(files.items()))
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 from forktool.codemods.passes.module_parameters import expand_module_parameters
-from forktool.codemods.passes.observed import Kept
+from forktool.codemods.passes.observed import Kept, Reads, blob_ids
 from forktool.model import FileEntry, Tree
 from forktool.transform.cache import TransformCache
 from forktool.transform.tree import transform_tree
@@ -30,8 +30,9 @@ class MemoryStore:
         self.loaded: Kept | None = None
         self.saved: Kept | None = None
 
-    def load(self) -> Kept | None:
+    def load(self, files: Mapping[str, str]) -> Kept | None:  # the last saved, whatever files
         self.loaded = None if self.text is None else Kept.from_json(json.loads(self.text))
+        self.saved = None
         return self.loaded
 
     def save(self, kept: Kept) -> None:
@@ -40,10 +41,10 @@ class MemoryStore:
 
     @property
     def reused(self) -> bool:
-        return (
-            self.loaded is not None
-            and self.saved is not None
-            and self.saved.reads is self.loaded.reads
+        """The last run used the record it loaded (saving it again for a new tree, or
+        not at all for the same tree) instead of running the pass (which saves anew)."""
+        return self.loaded is not None and (
+            self.saved is None or self.saved.reads is self.loaded.reads
         )
 
 
@@ -144,7 +145,7 @@ def test_the_kept_result_is_what_a_whole_run_gives(name: str) -> None:
     before, after = base(), change(base())
     store = MemoryStore()
     first = expand_module_parameters(before, FLASK, store)
-    assert first.module_parameters and store.saved is not None
+    assert first.module_parameters and store.text is not None
     second = expand_module_parameters(after, FLASK, store)
     whole = expand_module_parameters(after, FLASK)
     assert second == whole
@@ -192,12 +193,39 @@ def test_the_record_lives_in_the_transform_cache(
     with TransformCache(path) as cache:
         rows = cache._connect().execute("SELECT pass, key FROM kept").fetchall()
         assert [name for name, _ in rows] == ["module-parameters"]
-        kept = cache.kept("module-parameters", rows[0][1]).load()
+        kept = cache.kept("module-parameters", rows[0][1]).load({})
         assert kept is not None and LOADERS in kept.files
-        assert cache.kept("module-parameters", "another map").load() is None
+        assert cache.kept("module-parameters", "another map").load({}) is None
         fresh = transform_tree(after, FLASK, jobs=1)
         assert transform_tree(after, FLASK, cache=cache, jobs=1) == fresh
         monkeypatch.setenv("FORKTOOL_NO_SHORTCUTS", "1")
         cache._connect().execute("DELETE FROM kept")
         assert transform_tree(after, FLASK, cache=cache, jobs=1) == fresh
         assert cache._connect().execute("SELECT count(*) FROM kept").fetchone() == (0,)
+
+
+def test_a_tree_seen_before_finds_its_own_record(tmp_path: Path) -> None:
+    """A replay goes over releases the cache has seen: each finds its own record (not only
+    the one saved last), and at most the limit are kept, the least recently used going."""
+    trees = [base()] + [change(base()) for change, _ in RELEASES.values()]
+    with TransformCache(tmp_path / "transform.sqlite3") as cache:
+        store = cache.kept("module-parameters", "a map")
+        saved = []
+        for tree in trees:
+            kept = Kept(blob_ids(tree), Reads(), {"tree": len(saved)})
+            store.save(kept)
+            saved.append(kept)
+        for number, kept in enumerate(saved):
+            found = store.load(kept.files)
+            assert found is not None and found.result == {"tree": number}
+        newest = store.load({"no such": "tree"})
+        assert newest is not None and newest.result == {"tree": len(saved) - 1}
+        store.load(saved[0].files)  # used last of the first ones: it stays
+        for extra in range(60):  # with the first and three more: 64, the limit
+            store.save(Kept({"x.py": str(extra)}, Reads(), {"extra": extra}))
+        count = cache._connect().execute("SELECT count(*) FROM kept").fetchone()[0]
+        assert count == 64
+        found = store.load(saved[0].files)
+        assert found is not None and found.result == {"tree": 0}
+        gone = store.load(saved[1].files)  # the record used last instead
+        assert gone is not None and gone.result == {"tree": 0}

@@ -193,7 +193,9 @@ def expand_module_parameters(
             (:mod:`forktool.codemods.passes.observed`): when ``tree`` differs from that tree
             only in files whose every probe answers the same, the kept result is used
             (the same as a run would give) and the pass does not run; the record is then
-            saved for ``tree``. The caller keys the store by the rename map and the code.
+            saved for ``tree`` too. The store finds the record of this very tree first
+            (a replay over releases seen before), else the one used last. The caller keys
+            the store by the rename map and the code.
 
     Returns:
         ``rename`` itself when nothing is found, else a copy whose ``module_parameters``
@@ -211,29 +213,32 @@ def expand_module_parameters(
         for path, entry in tree.items()
         if not entry.symlink and path.endswith((".py", ".pyw", ".pyi"))
     }
-    kept = None if store is None else store.load()
+    ids = blob_ids(files)
+    kept = None if store is None else store.load(ids)
     if kept is not None and still_holds(kept, files, probe(rename)):
         table = _table_from_json(kept.result)
         assert store is not None
-        store.save(dataclasses.replace(kept, files=blob_ids(files)))
+        if kept.files != ids:
+            store.save(dataclasses.replace(kept, files=ids))
     else:
         reads = Reads()
         table = _expand(tree, rename, reads)
         if store is not None:
-            store.save(Kept(blob_ids(files), reads, _table_to_json(table)))
+            store.save(Kept(ids, reads, _table_to_json(table)))
     if not table:
         return rename
     return dataclasses.replace(rename, module_parameters=table)
 
 
 class KeptStore(Protocol):
-    """Where the pass keeps its last result and what it read (one record)."""
+    """Where the pass keeps its results and what it read, for this rename map and code."""
 
-    def load(self) -> Kept | None:
-        """The record saved last for this rename map and this code, or None."""
+    def load(self, files: Mapping[str, str]) -> Kept | None:
+        """The record of the tree with these files (path -> blob id) if kept, else the one
+        used last, or None."""
 
     def save(self, kept: Kept) -> None:
-        """Replace the record."""
+        """Keep ``kept`` (as the record of the tree of its files)."""
 
 
 def probe(rename: RenameMap) -> Probe:
