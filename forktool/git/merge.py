@@ -270,7 +270,10 @@ class Merging(Refs, Index, Trees):
         target = self.path / path
         if not target.is_dir() or target.is_symlink():
             return path if os.path.lexists(target) else None
-        listed = self.run(["ls-tree", "-r", "-z", "--name-only", head, "--", f"{path}/"]).text
+        listed = self.run(
+            ["ls-tree", "-r", "-z", "--name-only", head, "--", f"{path}/"],
+            env={"GIT_LITERAL_PATHSPECS": "1"},  # ":x" is a directory's name, not magic
+        ).text
         tracked = set(listed.split("\0"))
         for root, directories, files in os.walk(target):
             links = [name for name in directories if os.path.islink(os.path.join(root, name))]

@@ -21,7 +21,9 @@ loss, Ctrl-C, git refusing to merge), the record says what to finish or undo:
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path, PurePosixPath
 
 from forktool import interrupts
 from forktool.config import UpstreamConfig
@@ -161,7 +163,8 @@ def _restore(repo: GitRepo, pending: intent.Pending, cut_short_is_ours: bool) ->
     restore = [
         path
         for path in rest
-        if now[path] in writes[path][1:] or (not now[path] and writes[path][0])
+        if (now[path] in writes[path][1:] or (not now[path] and writes[path][0]))
+        and not _below_a_non_directory(repo.path, path)
     ]
     # A directory where the merge was to write a file the fork did not have is the fork's
     # (a release turning it into a file, the merge refused or cut short): nothing of the
@@ -179,6 +182,18 @@ def _restore(repo: GitRepo, pending: intent.Pending, cut_short_is_ours: bool) ->
     restored = set(restore)
     repo.restore_paths(commit, [path for path in writes if path not in restored], files=False)
     return kept
+
+
+def _below_a_non_directory(root: Path, path: str) -> bool:
+    """A leading part of ``path`` is a file or a link (what a checkout of ``path`` would
+    unlink to make its directory)."""
+    parent = PurePosixPath(path).parent
+    while parent.parts:
+        target = root / parent
+        if target.is_symlink() or (os.path.lexists(target) and not target.is_dir()):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _merge_cut_short(repo: GitRepo, config: UpstreamConfig, pending: intent.Pending) -> None:

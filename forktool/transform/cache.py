@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import sqlite3
+import sys
 import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -76,8 +77,10 @@ class CachedOutcome:
 
 @functools.cache
 def code_version() -> str:
-    """sha256 hex of forktool's version and the source of the modules that rename files."""
+    """sha256 hex of forktool's version, the source of the modules that rename files and
+    the Python version (what :mod:`ast` parses depends on it)."""
     digest = hashlib.sha256(forktool.__version__.encode())
+    digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
     package = Path(forktool.__file__).parent
     for root in _CODE_ROOTS:
         top = package / root

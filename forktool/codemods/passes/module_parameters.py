@@ -215,8 +215,8 @@ def expand_module_parameters(
     }
     ids = blob_ids(files)
     kept = None if store is None else store.load(ids)
-    if kept is not None and still_holds(kept, files, probe(rename)):
-        table = _table_from_json(kept.result)
+    table = None if kept is None else _table_from_json(kept.result)
+    if kept is not None and table is not None and still_holds(kept, files, probe(rename)):
         assert store is not None
         if kept.files != ids:
             store.save(dataclasses.replace(kept, files=ids))
@@ -286,9 +286,26 @@ def _table_to_json(table: Mapping[str, tuple[ModuleParameter, ...]]) -> object:
     return {name: [dataclasses.astuple(item) for item in found] for name, found in table.items()}
 
 
-def _table_from_json(data: object) -> dict[str, tuple[ModuleParameter, ...]]:
-    assert isinstance(data, dict)  # the record's key proves it is this pass's own
-    return {name: tuple(ModuleParameter(*item) for item in found) for name, found in data.items()}
+def _table_from_json(data: object) -> dict[str, tuple[ModuleParameter, ...]] | None:
+    """The table :func:`_table_to_json` wrote, or None for anything else (a damaged
+    record is as good as none)."""
+    try:
+        assert isinstance(data, dict)
+        table = {
+            name: tuple(ModuleParameter(*item) for item in found) for name, found in data.items()
+        }
+        assert all(isinstance(name, str) for name in table)
+        assert all(
+            (item.position is None or isinstance(item.position, int))
+            and (item.keyword is None or isinstance(item.keyword, str))
+            and isinstance(item.evidence, str)
+            and isinstance(item.proven, bool)
+            for found in table.values()
+            for item in found
+        )
+        return table
+    except (AssertionError, TypeError, ValueError):
+        return None
 
 
 def _reread(path: str, data: bytes, rename: RenameMap, argument: str) -> str:
@@ -322,10 +339,11 @@ def _shape(
     are left out: code added above a function the pass never looks into changes nothing."""
     patterns = [re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") for names in rounds]
     parts: list[object] = [sorted(info.imports.items()), info.needles]
+    owners = {id(owner): key for key, owner in _keyed(classes)}
     for key, function in _keyed(functions):
         text = function.text
         gates = [_mentions_text(text, info.needles), *(bool(p.search(text)) for p in patterns)]
-        within = None if function.owner is None else function.owner.name
+        within = None if function.owner is None else owners[id(function.owner)]
         item: list[object] = [key, within, function.module_level, sorted(function.params.items())]
         item += [function.first, function.classmethod, function.overload, gates]
         if function.overload or function.analyzed:
@@ -537,7 +555,8 @@ class _Index:
             by_path.setdefault(owner.path, ([], []))[1].append(owner)
         for path in sorted(self.read_paths):
             if path not in self.files:
-                self.reads.note(PARSED, "", path, "unparsed", everywhere=False)
+                context = json.dumps({"names": self.rounds, "analyzed": [], "lined": []})
+                self.reads.note(PARSED, context, path, "unparsed", everywhere=False)
                 continue
             functions, classes = by_path.get(path, ([], []))
             analyzed = [key for key, item in _keyed(functions) if item.analyzed]
