@@ -172,7 +172,19 @@ def test_a_chain_of_releases_reuses_where_it_may() -> None:
 def test_a_damaged_record_is_as_good_as_none() -> None:
     store = MemoryStore()
     expand_module_parameters(base(), FLASK, store)
-    for text in ("[]", '{"files": 1}', '{"files": {}, "answers": [[1, 2]], "result": {}}'):
+    damaged = json.loads(store.text or "")
+    damaged["files"] = {path: "0" * 40 for path in damaged["files"]}  # every file changed
+    unknown = dict(damaged, answers=[["no such probe", "", False, {}]])
+    bad_context = dict(
+        damaged, answers=[["parsed", "not JSON", True, {path: "x"}] for path in damaged["files"]]
+    )
+    bad_pattern = dict(damaged, answers=[["matches", "(", False, {}]])
+    for text in (
+        "[]",
+        '{"files": 1}',
+        '{"files": {}, "answers": [[1, 2]], "result": {}}',
+        *(json.dumps(record) for record in (unknown, bad_context, bad_pattern)),
+    ):
         store.text = text
         assert expand_module_parameters(base(), FLASK, store) == expand_module_parameters(
             base(), FLASK

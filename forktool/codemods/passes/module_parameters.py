@@ -216,7 +216,7 @@ def expand_module_parameters(
     ids = blob_ids(files)
     kept = None if store is None else store.load(ids)
     table = None if kept is None else _table_from_json(kept.result)
-    if kept is not None and table is not None and still_holds(kept, files, probe(rename)):
+    if kept is not None and table is not None and _holds(kept, files, rename):
         assert store is not None
         if kept.files != ids:
             store.save(dataclasses.replace(kept, files=ids))
@@ -228,6 +228,15 @@ def expand_module_parameters(
     if not table:
         return rename
     return dataclasses.replace(rename, module_parameters=table)
+
+
+def _holds(kept: Kept, files: Mapping[str, FileEntry], rename: RenameMap) -> bool:
+    """:func:`~forktool.codemods.passes.observed.still_holds`; a probe a damaged record
+    names that cannot be made again means the record is as good as none."""
+    try:
+        return still_holds(kept, files, probe(rename))
+    except (KeyError, IndexError, TypeError, ValueError, re.error):
+        return False
 
 
 class KeptStore(Protocol):
