@@ -41,6 +41,7 @@ def test_untracked_file_refused_retried_then_committed(synced: Path, upstream_re
     for _ in range(2):  # refused, and refused again: never replaced
         result = run_cli(synced, "sync", "--to", "1.3")
         assert result.exit_code == 2 and "NEWS.txt" in result.output
+        assert "untracked working tree file 'NEWS.txt' would be overwritten" in result.output
         assert user_bytes(fork) == before
         assert not pending(synced).exists()
     git(fork, "add", "NEWS.txt")

@@ -153,7 +153,10 @@ def test_untracked_file_in_the_way_of_the_merge(synced: Path, upstream_repo: Pat
     fork = fork_path(synced)
     release_adding_news(upstream_repo)
     (fork / "NEWS.txt").write_text("my untracked notes\n")
-    assert_refused(synced, upstream_repo, "sync", "--to", "1.3", says="NEWS.txt")
+    assert_refused(
+        synced, upstream_repo, "sync", "--to", "1.3",
+        says="untracked working tree file 'NEWS.txt' would be overwritten by the merge",
+    )  # fmt: skip
 
 
 def test_failing_merge_hook(synced: Path, upstream_repo: Path) -> None:

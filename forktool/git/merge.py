@@ -232,17 +232,7 @@ class Merging(Refs, Index, Trees):
         assert head is not None
         if self.is_ancestor(commit, head):
             return MergeOutcome(head, ())  # already merged: nothing to do, like git merge
-        in_the_way = [
-            found
-            for path in self.added_paths(head, commit)
-            if (found := self._in_the_way(path, head)) is not None
-        ]
-        if in_the_way:  # also what lets a killed checkout be undone without losing files
-            raise RepositoryError(
-                f"git refused to merge into {self.path}: untracked working tree file "
-                f"{in_the_way[0]!r} would be overwritten by the merge",
-                "move it out of the way (or commit it) and sync again",
-            )
+        self.refuse_files_in_the_way(head, commit)
         preview = preview or self.merge_preview(commit, labels=labels)
         if preview.conflicts:
             return self._merge_with_conflicts(commit, message, labels)
@@ -261,6 +251,23 @@ class Merging(Refs, Index, Trees):
         # Like git merge: the post-merge hook's status is ignored.
         self.run(["hook", "run", "--ignore-missing", "post-merge", "--", "0"], ok=ANY)
         return MergeOutcome(merge_commit, (), tree=preview.tree)
+
+    def refuse_files_in_the_way(self, head: str, commit: str) -> None:
+        """Refuse a merge of ``commit`` into ``head`` that would overwrite a working-tree
+        file git does not track at ``head`` (what lets a killed checkout be undone without
+        losing files, and what a sync checks before it records its intent).
+
+        Raises:
+            RepositoryError: the first such file, named.
+        """
+        for path in self.added_paths(head, commit):
+            found = self._in_the_way(path, head)
+            if found is not None:
+                raise RepositoryError(
+                    f"git refused to merge into {self.path}: untracked working tree file "
+                    f"{found!r} would be overwritten by the merge",
+                    "move it out of the way (or commit it) and sync again",
+                )
 
     def _in_the_way(self, path: str, head: str) -> str | None:
         """What the merge did not put there and would overwrite by writing ``path``: the

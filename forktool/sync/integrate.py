@@ -132,7 +132,8 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
     markers named by ``labels``.
 
     Raises:
-        RepositoryError: git could not merge at all.
+        RepositoryError: git could not merge at all, or a file git does not track is
+            where the merge writes one (named).
     """
     head = repo.resolve("HEAD")
     if head is None:
@@ -140,6 +141,7 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
         return MergePlan(None, {path: list(pair) for path, pair in changes.items()})
     if repo.is_ancestor(transformed, head):
         return MergePlan(None, {})
+    repo.refuse_files_in_the_way(head, transformed)  # before any intent: nothing to undo
     preview = repo.merge_preview(transformed, labels=labels)
     changes = repo.tree_changes(head, preview.tree)
     writes = {path: list(pair) for path, pair in changes.items()}
