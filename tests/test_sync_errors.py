@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,31 @@ def test_untracked_file_in_the_way_of_the_merge(synced: Path, upstream_repo: Pat
         synced, upstream_repo, "sync", "--to", "1.3",
         says="untracked working tree file 'NEWS.txt' would be overwritten by the merge",
     )  # fmt: skip
+
+
+def test_check_names_the_file_a_sync_would_refuse_to_overwrite(
+    synced: Path, upstream_repo: Path
+) -> None:
+    """check merges in memory, yet says that a sync now would be refused, and why; it
+    changes nothing. Once the file is moved, nothing is in the way."""
+    fork = fork_path(synced)
+    release_adding_news(upstream_repo)
+    assert (
+        json.loads(run_cli(synced, "check", "--to", "1.3", "--json").output)["results"][0][
+            "in_the_way"
+        ]
+        == ""
+    )
+    (fork / "NEWS.txt").write_text("my untracked notes\n")
+    before = state(synced, upstream_repo)
+    result = run_cli(synced, "check", "--to", "1.3")
+    assert result.exit_code == 0, result.output
+    assert "a sync now would be refused" in result.output and "NEWS.txt" in result.output
+    done = run_cli(synced, "check", "--to", "1.3", "--json")
+    assert json.loads(done.output)["results"][0]["in_the_way"] == "NEWS.txt"
+    assert state(synced, upstream_repo) == before
+    (fork / "NEWS.txt").rename(fork.parent / "NEWS.txt")
+    assert "would be refused" not in run_cli(synced, "check", "--to", "1.3").output
 
 
 def test_failing_merge_hook(synced: Path, upstream_repo: Path) -> None:

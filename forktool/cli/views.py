@@ -333,13 +333,21 @@ def render_check(console: Console, result: CheckResult) -> None:
     print_wrapped(console, _check_markup(result))
     for path in result.conflicts:
         console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
+    if result.in_the_way:
+        print_wrapped(
+            console,
+            f"  [yellow]a sync now would be refused[/]: the untracked file "
+            f"{escape(result.in_the_way)} in the fork's checkout is where the merge writes "
+            "a file — move it out of the way (or commit it)",
+        )
     if result.patches:
         render_health(console, result.patches)
 
 
 def check_json(results: Sequence[CheckResult]) -> str:
     """The JSON printed by ``forktool check --json``: ``{"schema": 1, "command": "check",
-    "results": [{"upstream", "integrated", "candidate", "status", "conflicts", "patches"}]}``."""
+    "results": [{"upstream", "integrated", "candidate", "status", "conflicts", "patches",
+    "upstream_commit", "in_the_way"}]}``."""
     shown = [{k: v for k, v in asdict(r).items() if k != "merge"} for r in results]
     return json.dumps({"schema": 1, "command": "check", "results": shown}, indent=1)
 

@@ -260,14 +260,22 @@ class Merging(Refs, Index, Trees):
         Raises:
             RepositoryError: the first such file, named.
         """
+        found = self.file_in_the_way(head, commit)
+        if found is not None:
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: untracked working tree file "
+                f"{found!r} would be overwritten by the merge",
+                "move it out of the way (or commit it) and sync again",
+            )
+
+    def file_in_the_way(self, head: str, commit: str) -> str | None:
+        """The first working-tree file (path from the top) that a merge of ``commit`` into
+        ``head`` would overwrite and that git does not track at ``head``; None if none."""
         for path in self.added_paths(head, commit):
             found = self._in_the_way(path, head)
             if found is not None:
-                raise RepositoryError(
-                    f"git refused to merge into {self.path}: untracked working tree file "
-                    f"{found!r} would be overwritten by the merge",
-                    "move it out of the way (or commit it) and sync again",
-                )
+                return found
+        return None
 
     def _in_the_way(self, path: str, head: str) -> str | None:
         """What the merge did not put there and would overwrite by writing ``path``: the

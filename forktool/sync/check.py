@@ -15,6 +15,7 @@ from packaging.version import Version
 from forktool import perf, upstream
 from forktool.config import UpstreamConfig
 from forktool.errors import ConfigError, RepositoryError
+from forktool.git.repository import GitRepo
 from forktool.model import InMemoryMerge, PatchHealth
 from forktool.patches import series as series_mod
 from forktool.records import lockfile
@@ -52,6 +53,9 @@ class CheckResult:
             patch conflict), for the conflict report of ``check --format``; not in the
             JSON of ``check --json``.
         upstream_commit: the candidate's upstream commit (git upstreams; "" otherwise).
+        in_the_way: a file in the fork's checkout that git does not track and that the
+            merge would overwrite: a sync now would be refused until it is moved ("":
+            none, or the fork branch is not checked out there).
     """
 
     upstream: str
@@ -62,6 +66,7 @@ class CheckResult:
     patches: tuple[PatchHealth, ...] = ()
     merge: InMemoryMerge | None = field(default=None, compare=False)
     upstream_commit: str = ""
+    in_the_way: str = ""
 
 
 def check(
@@ -121,6 +126,7 @@ def check(
         labels = merge_labels(config, lock.version, release.version)
         with perf.step("merge in memory"):
             preview = repo.merge_preview(transformed, ours=fork, labels=labels)
+        in_the_way = _in_the_way(repo, config, fork, transformed)
         merge = InMemoryMerge(
             release.version, built.vendor.release.commit, built.vendor.commit, transformed,
             fork, preview.tree,
@@ -131,5 +137,14 @@ def check(
     status = CheckStatus.CONFLICT if conflicts else CheckStatus.CLEAN
     return CheckResult(
         config.name, lock.version, release.version, status, conflicts, health, merge,
-        upstream_commit=built.vendor.release.commit or "",
+        upstream_commit=built.vendor.release.commit or "", in_the_way=in_the_way,
     )  # fmt: skip
+
+
+def _in_the_way(repo: GitRepo, config: UpstreamConfig, fork: str, transformed: str) -> str:
+    """A file of the fork's checkout a sync's merge would refuse to overwrite (see
+    :attr:`CheckResult.in_the_way`)."""
+    checked_out = repo.current_branch() == config.fork_branch and repo.resolve("HEAD") == fork
+    if not checked_out or repo.git_dir != repo.path / ".git" or repo.is_ancestor(transformed, fork):
+        return ""
+    return repo.file_in_the_way(fork, transformed) or ""
