@@ -132,8 +132,7 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
     markers named by ``labels``.
 
     Raises:
-        RepositoryError: git could not merge at all, or a file git does not track is
-            where the merge writes one (named).
+        RepositoryError: git could not merge at all.
     """
     head = repo.resolve("HEAD")
     if head is None:
@@ -141,7 +140,6 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
         return MergePlan(None, {path: list(pair) for path, pair in changes.items()})
     if repo.is_ancestor(transformed, head):
         return MergePlan(None, {})
-    repo.refuse_files_in_the_way(head, transformed)  # before any intent: nothing to undo
     preview = repo.merge_preview(transformed, labels=labels)
     changes = repo.tree_changes(head, preview.tree)
     writes = {path: list(pair) for path, pair in changes.items()}
@@ -153,6 +151,18 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
             if path in writes and path in raw and raw[path][1] != writes[path][1]:
                 writes[path].append(raw[path][1])
     return MergePlan(preview, writes, labels)
+
+
+def refuse_files_in_the_way(repo: GitRepo, transformed: str) -> None:
+    """Refuse, before a sync records its intent (so that nothing is to be undone), a merge
+    of ``transformed`` that would overwrite a working-tree file git does not track.
+
+    Raises:
+        RepositoryError: the first such file, named.
+    """
+    head = repo.resolve("HEAD")
+    if head is not None and not repo.is_ancestor(transformed, head):
+        repo.refuse_files_in_the_way(head, transformed)
 
 
 def integrate(

@@ -545,6 +545,7 @@ def _merge(
     managed = integrate.release_refs(config, pending.version)
     labels = integrate.merge_labels(config, base.previous, pending.version)
     with perf.step("plan the merge (in memory)"):
+        integrate.refuse_files_in_the_way(repo, pending.transformed)
         merge_plan = integrate.plan(repo, pending.transformed, labels)
     record = replace(
         pending,
