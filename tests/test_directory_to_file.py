@@ -140,11 +140,11 @@ def test_a_directory_whose_name_is_pathspec_magic(tmp_path: Path) -> None:
     from tests.helpers import saved_repo
 
     repo = saved_repo(tmp_path / "r", {":x/a": "a\n", "x/b": "b\n"})
-    assert repo._in_the_way(":x", repo.resolve("HEAD")) is None
+    assert repo._in_the_way(":x", repo.resolve("HEAD"), set()) is None
 
 
 def test_a_directory_whose_name_is_exclude_magic(tmp_path: Path) -> None:
     from tests.helpers import saved_repo
 
     repo = saved_repo(tmp_path / "r", {":!y/c": "c\n"})
-    assert repo._in_the_way(":!y", repo.resolve("HEAD")) is None
+    assert repo._in_the_way(":!y", repo.resolve("HEAD"), set()) is None

@@ -227,6 +227,9 @@ def check_markdown(
     parts = []
     for result, report in zip(results, reports, strict=True):
         parts.append(f"**{views.check_headline(result)}**\n")
+        if result.in_the_way:
+            refused, why = views.in_the_way_text(f"`{result.in_the_way}`")
+            parts.append(f"{refused.capitalize()}: {why}.\n")
         if report is not None and report.entries:
             parts.append(to_markdown(shareable(report, definition)))
     return "\n".join(parts)

@@ -328,18 +328,25 @@ _CHECK_HEADLINES = {
 }
 
 
+def in_the_way_text(path: str) -> tuple[str, str]:
+    """What check says of :attr:`CheckResult.in_the_way` ``path``: (the warning, why and
+    what to do), plain text for the terminal and for Markdown."""
+    return (
+        "a sync now would be refused",
+        f"the file {path} in the fork's checkout, which git does not track, is where the "
+        "merge writes (a file, or a directory holding one) — move it out of the way "
+        "(or commit it)",
+    )
+
+
 def render_check(console: Console, result: CheckResult) -> None:
     """Print a check result: a headline, what would conflict, the series health."""
     print_wrapped(console, _check_markup(result))
     for path in result.conflicts:
         console.print(f"  [red]conflict[/] {escape(path)}", soft_wrap=True, highlight=False)
     if result.in_the_way:
-        print_wrapped(
-            console,
-            f"  [yellow]a sync now would be refused[/]: the untracked file "
-            f"{escape(result.in_the_way)} in the fork's checkout is where the merge writes "
-            "a file — move it out of the way (or commit it)",
-        )
+        refused, why = in_the_way_text(result.in_the_way)
+        print_wrapped(console, f"  [yellow]{refused}[/]: {escape(why)}")
     if result.patches:
         render_health(console, result.patches)
 

@@ -232,8 +232,8 @@ class Merging(Refs, Index, Trees):
         assert head is not None
         if self.is_ancestor(commit, head):
             return MergeOutcome(head, ())  # already merged: nothing to do, like git merge
-        self.refuse_files_in_the_way(head, commit)
         preview = preview or self.merge_preview(commit, labels=labels)
+        self.refuse_files_in_the_way(head, preview.tree)
         if preview.conflicts:
             return self._merge_with_conflicts(commit, message, labels)
         self._or_refuse(["hook", "run", "--ignore-missing", "pre-merge-commit"])
@@ -252,15 +252,16 @@ class Merging(Refs, Index, Trees):
         self.run(["hook", "run", "--ignore-missing", "post-merge", "--", "0"], ok=ANY)
         return MergeOutcome(merge_commit, (), tree=preview.tree)
 
-    def refuse_files_in_the_way(self, head: str, commit: str) -> None:
-        """Refuse a merge of ``commit`` into ``head`` that would overwrite a working-tree
-        file git does not track at ``head`` (what lets a killed checkout be undone without
-        losing files, and what a sync checks before it records its intent).
+    def refuse_files_in_the_way(self, head: str | None, tree: str) -> None:
+        """Refuse a merge into ``head`` whose result is tree-ish ``tree`` when it would
+        overwrite a working-tree file git does not track at ``head`` (what lets a killed
+        checkout be undone without losing files, and what a sync checks before it records
+        its intent).
 
         Raises:
             RepositoryError: the first such file, named.
         """
-        found = self.file_in_the_way(head, commit)
+        found = self.file_in_the_way(head, tree)
         if found is not None:
             raise RepositoryError(
                 f"git refused to merge into {self.path}: untracked working tree file "
@@ -268,35 +269,63 @@ class Merging(Refs, Index, Trees):
                 "move it out of the way (or commit it) and sync again",
             )
 
-    def file_in_the_way(self, head: str, commit: str) -> str | None:
-        """The first working-tree file (path from the top) that a merge of ``commit`` into
-        ``head`` would overwrite and that git does not track at ``head``; None if none."""
-        for path in self.added_paths(head, commit):
-            found = self._in_the_way(path, head)
+    def file_in_the_way(self, head: str | None, tree: str) -> str | None:
+        """The first working-tree file or link (path from the top) that checking out the
+        merge result ``tree`` over ``head`` (None: an unborn branch) would overwrite and
+        that git does not track at ``head``; None if none.
+
+        Ignored files count: git overwrites them without asking, and they are the user's.
+        Data comes from the working tree and from the paths ``tree`` adds to ``head``.
+        """
+        added = sorted(self.tree_blobs(tree)) if head is None else self.added_paths(head, tree)
+        directories: set[str] = set()  # leading directories already seen to be real ones
+        for path in added:
+            found = self._in_the_way(path, head, directories)
             if found is not None:
                 return found
         return None
 
-    def _in_the_way(self, path: str, head: str) -> str | None:
-        """What the merge did not put there and would overwrite by writing ``path``: the
-        file or link there, or a file in the directory there that ``head`` does not track
-        (a release may turn a directory into a file: git removes the tracked files, then
-        writes it); None when nothing is in the way."""
+    def _in_the_way(self, path: str, head: str | None, directories: set[str]) -> str | None:
+        """What the merge did not put there and would overwrite by writing ``path``: a
+        file or link where it needs a leading directory, the file or link at ``path``, or
+        a file in the directory at ``path`` (a release may turn a directory into a file:
+        git removes the tracked files, then writes it), each unless ``head`` tracks it;
+        None when nothing is in the way. ``directories`` caches the leading directories
+        found real."""
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            leading = "/".join(parts[:depth])
+            if leading in directories:
+                continue
+            where = self.path / leading
+            if where.is_dir() and not where.is_symlink():
+                directories.add(leading)
+                continue
+            if not os.path.lexists(where):
+                return None  # nothing below it either
+            # a file or link where the merge needs a directory: git replaces it
+            return None if self._tracked(head, leading) else leading
         target = self.path / path
         if not target.is_dir() or target.is_symlink():
             return path if os.path.lexists(target) else None
-        listed = self.run(
-            ["ls-tree", "-r", "-z", "--name-only", head, "--", f"{path}/"],
-            env={"GIT_LITERAL_PATHSPECS": "1"},  # ":x" is a directory's name, not magic
-        ).text
-        tracked = set(listed.split("\0"))
-        for root, directories, files in os.walk(target):
-            links = [name for name in directories if os.path.islink(os.path.join(root, name))]
+        tracked = set(self._tracked(head, f"{path}/"))
+        for root, subdirectories, files in os.walk(target):
+            links = [name for name in subdirectories if os.path.islink(os.path.join(root, name))]
             for name in sorted(files + links):
                 found = os.path.relpath(os.path.join(root, name), self.path)
                 if found not in tracked:
                     return found
         return None
+
+    def _tracked(self, head: str | None, pathspec: str) -> list[str]:
+        """The paths of files and links ``head`` has at ``pathspec`` (taken literally)."""
+        if head is None:
+            return []
+        listed = self.run(
+            ["ls-tree", "-r", "-z", "--name-only", head, "--", pathspec],
+            env={"GIT_LITERAL_PATHSPECS": "1"},  # ":x" is a directory's name, not magic
+        ).text
+        return [name for name in listed.split("\0") if name]
 
     def _or_refuse(
         self, args: Sequence[str], input: bytes | None = None, env: dict[str, str] | None = None

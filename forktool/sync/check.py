@@ -126,7 +126,7 @@ def check(
         labels = merge_labels(config, lock.version, release.version)
         with perf.step("merge in memory"):
             preview = repo.merge_preview(transformed, ours=fork, labels=labels)
-        in_the_way = _in_the_way(repo, config, fork, transformed)
+        in_the_way = _in_the_way(repo, config, fork, transformed, preview.tree)
         merge = InMemoryMerge(
             release.version, built.vendor.release.commit, built.vendor.commit, transformed,
             fork, preview.tree,
@@ -141,10 +141,13 @@ def check(
     )  # fmt: skip
 
 
-def _in_the_way(repo: GitRepo, config: UpstreamConfig, fork: str, transformed: str) -> str:
-    """A file of the fork's checkout a sync's merge would refuse to overwrite (see
-    :attr:`CheckResult.in_the_way`)."""
+def _in_the_way(
+    repo: GitRepo, config: UpstreamConfig, fork: str, transformed: str, merged: str
+) -> str:
+    """A file of the fork's checkout a sync's merge (result: tree ``merged``) would refuse
+    to overwrite (see :attr:`CheckResult.in_the_way`); "" when the fork branch is not
+    checked out there or nothing is in the way."""
     checked_out = repo.current_branch() == config.fork_branch and repo.resolve("HEAD") == fork
-    if not checked_out or repo.git_dir != repo.path / ".git" or repo.is_ancestor(transformed, fork):
+    if not checked_out or repo.is_ancestor(transformed, fork):
         return ""
-    return repo.file_in_the_way(fork, transformed) or ""
+    return repo.file_in_the_way(fork, merged) or ""

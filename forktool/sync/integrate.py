@@ -153,16 +153,19 @@ def plan(repo: GitRepo, transformed: str, labels: MergeLabels | None = None) -> 
     return MergePlan(preview, writes, labels)
 
 
-def refuse_files_in_the_way(repo: GitRepo, transformed: str) -> None:
-    """Refuse, before a sync records its intent (so that nothing is to be undone), a merge
-    of ``transformed`` that would overwrite a working-tree file git does not track.
+def refuse_files_in_the_way(repo: GitRepo, transformed: str, merge_plan: MergePlan) -> None:
+    """Refuse, before a sync records its intent (so that nothing is to be undone), to
+    integrate ``transformed`` as ``merge_plan`` (from :func:`plan`) foresaw when that
+    would overwrite a working-tree file git does not track (ignored ones included).
 
     Raises:
         RepositoryError: the first such file, named.
     """
     head = repo.resolve("HEAD")
-    if head is not None and not repo.is_ancestor(transformed, head):
-        repo.refuse_files_in_the_way(head, transformed)
+    if head is not None and repo.is_ancestor(transformed, head):
+        return
+    result = merge_plan.preview.tree if merge_plan.preview is not None else transformed
+    repo.refuse_files_in_the_way(head, result)
 
 
 def integrate(

@@ -455,9 +455,9 @@ def _integrate_release(
         )  # fmt: skip
     base = _result(config, repo, lock, release, built)
     pending = replace(_intent(config, repo, release, built), series=series.fingerprint)
-    with perf.step("write the leftover report and series health"):
-        _record_state(config, repo, release, built)
     if built.patch_conflicts:
+        with perf.step("write the leftover report and series health"):
+            _record_state(config, repo, release.version, built)
         pending = replace(pending, refs_before=repo.moved_refs(refs_before))
         return _stop_on_patch(
             config, repo, series, built.applied, built.patch_conflicts[0], pending, base
@@ -466,7 +466,9 @@ def _integrate_release(
         transformed = commit_transformed(repo, config, built, lock.transformed if lock else None)
     progress(f"merging {config.name} {release.version} into {config.fork_branch}")
     with perf.step("merge into the fork"):
-        return _merge(config, repo, replace(pending, transformed=transformed), refs_before, base)
+        return _merge(
+            config, repo, replace(pending, transformed=transformed), refs_before, base, built
+        )
 
 
 def _builds_the_same(repo: GitRepo, lock: Lock, release: Release, built: BuiltRelease) -> bool:
@@ -522,13 +524,11 @@ def _intent(
     )
 
 
-def _record_state(
-    config: UpstreamConfig, repo: GitRepo, release: Release, built: BuiltRelease
-) -> None:
+def _record_state(config: UpstreamConfig, repo: GitRepo, version: str, built: BuiltRelease) -> None:
     """The state files describe the release this sync integrates or stops on; a sync that
-    fails before this leaves those of the last one."""
-    state.write_leftovers(repo, config.name, release.version, built.transform)
-    state.write_health(repo, config.name, release.version, built.applied.health)
+    fails or is refused before this leaves those of the last one."""
+    state.write_leftovers(repo, config.name, version, built.transform)
+    state.write_health(repo, config.name, version, built.applied.health)
 
 
 def _merge(
@@ -537,16 +537,21 @@ def _merge(
     pending: intent.Pending,
     refs_before: dict[str, str],
     base: SyncResult,
+    built: BuiltRelease,
 ) -> SyncResult:
-    """Record the intent, three-way merge ``pending.transformed`` into the fork, then
+    """Plan the merge (refused when files are in its way), record the state files of
+    ``built`` and the intent, three-way merge ``pending.transformed`` into the fork, then
     finish, or stop with the conflicts recorded."""
-    if repo.has_commits():
-        repo.enable_rerere(rerere_cache(config))
     managed = integrate.release_refs(config, pending.version)
     labels = integrate.merge_labels(config, base.previous, pending.version)
     with perf.step("plan the merge (in memory)"):
-        integrate.refuse_files_in_the_way(repo, pending.transformed)
         merge_plan = integrate.plan(repo, pending.transformed, labels)
+        integrate.refuse_files_in_the_way(repo, pending.transformed, merge_plan)
+    # only a sync that goes ahead changes anything: the state files, git's config
+    with perf.step("write the leftover report and series health"):
+        _record_state(config, repo, pending.version, built)
+    if repo.has_commits():
+        repo.enable_rerere(rerere_cache(config))
     record = replace(
         pending,
         refs_before={
