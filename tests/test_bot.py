@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
+from forktool.bot import workflows
 from tests.conftest import CORE_V1, PYPROJECT
 from tests.helpers import git, run_cli, snapshot, write_definition
 from tests.indexserver import IndexServer
@@ -143,12 +144,16 @@ def test_ci_run_on_a_conflict_writes_the_conflict_report(bot: Path, tmp_path: Pa
     [result] = doc["results"]  # type: ignore[misc]
     assert result["status"] == "issue"
     assert result["conflicts"] == ["src/ourpkg/core.py"]
+    assert (result["branch"], result["head"]) == ("", "")  # nothing proposed (docs/json.md)
     assert git(remote_of(bot), "branch", "--list", "forktool/*") == ""  # nothing pushed
     out = tmp_path / "out" / "mypkg"
     assert (out / "kind").read_text() == "issue\n"
     assert (out / "title").read_text() == "[forktool] mypkg 1.1 conflicts with the fork\n"
     text = (out / "body.md").read_text()
     assert "# Conflict report" in text and "src/ourpkg/core.py" in text
+    # no sync has stopped: the headline says what would conflict, not what to resolve
+    assert "**1 path would conflict (fork merge computed in memory)**" in text, text
+    assert "stopped)" not in text
     assert str(tmp_path) not in text  # paths are the definition's, not this machine's
 
 
@@ -178,6 +183,12 @@ def test_bad_min_release_age_is_one_line(bot: Path) -> None:
     assert 'bot.min-release-age must be a duration like "3 days"' in result.output
 
 
+#: what the tests' workflows install forktool with (this one is installed from a directory)
+REQUIREMENT = (
+    "forktool @ git+https://example.org/you/forktool@0123456789abcdef0123456789abcdef01234567"
+)
+
+
 def _tool(name: str) -> str | None:
     """A console script of the test extras: beside this Python, or on PATH."""
     beside = Path(sys.executable).parent / name
@@ -186,21 +197,70 @@ def _tool(name: str) -> str | None:
 
 @pytest.mark.parametrize("forge", ["github", "gitlab"])
 def test_ci_init_writes_once(bot: Path, forge: str) -> None:
-    first = run_cli(bot, "ci", "init", f"--{forge}")
+    first = run_cli(bot, "ci", "init", f"--{forge}", "--requirement", REQUIREMENT)
     assert first.exit_code == 0, first.output
     path = bot / (".github/workflows/forktool.yml" if forge == "github" else ".gitlab/forktool.yml")
     text = path.read_text()
     assert "forktool ci run --remote origin" in text
     assert "FORK_PATH: forks/mypkg" in text
     path.write_text("mine\n")
-    again = run_cli(bot, "ci", "init", f"--{forge}")
+    again = run_cli(bot, "ci", "init", f"--{forge}", "--requirement", REQUIREMENT)
     assert again.exit_code == 2
     assert "exists already" in again.output
     assert path.read_text() == "mine\n"
 
 
+def test_ci_init_installs_forktool_as_told_and_refuses_what_the_job_cannot_install(
+    bot: Path,
+) -> None:
+    """This forktool is installed from a local directory, which a job on a forge cannot
+    reach: ci init refuses (one line, nothing written) until --requirement says how; what
+    it is given lands in the job's environment, never in a shell line."""
+    workflow = bot / ".github/workflows/forktool.yml"
+    refused = run_cli(bot, "ci", "init", "--github")
+    assert refused.exit_code == 2, refused.output
+    assert "which the workflow's job cannot reach" in refused.output
+    assert "--requirement" in refused.output and not workflow.exists()
+    for bad, says in [
+        ("flask==3.1.3", "installs flask, not forktool"),
+        ('forktool" ; curl evil', "cannot be written into the workflow"),
+        ("forktool @ $(whoami)", "cannot be written into the workflow"),
+    ]:
+        result = run_cli(bot, "ci", "init", "--github", "--requirement", bad)
+        assert result.exit_code == 2 and says in result.output, result.output
+        assert not workflow.exists()
+    wheel = "./wheels/forktool-0.1.0-py3-none-any.whl"
+    assert run_cli(bot, "ci", "init", "--github", "--requirement", wheel).exit_code == 0
+    assert f'FORKTOOL_REQUIREMENT: "{wheel}"' in workflow.read_text()
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "requirement"),
+    [
+        (
+            {"url": "https://github.com/you/forktool",
+             "vcs_info": {"vcs": "git", "commit_id": "0123abcd", "requested_revision": "main"}},
+            "forktool @ git+https://github.com/you/forktool@0123abcd",
+        ),
+        (
+            {"url": "https://files.example.org/forktool-0.1.0-py3-none-any.whl",
+             "archive_info": {"hashes": {"sha256": "00"}}},
+            "forktool @ https://files.example.org/forktool-0.1.0-py3-none-any.whl",
+        ),
+        ({"url": "file:///work/forktool", "dir_info": {"editable": True}}, None),
+        ({"url": "file:///tmp/forktool-0.1.0-py3-none-any.whl", "archive_info": {}}, None),
+    ],
+)  # fmt: skip
+def test_the_default_requirement_follows_how_forktool_was_installed(
+    direct_url: dict[str, object], requirement: str | None
+) -> None:
+    """PEP 610 records (as pip writes them): a git commit or an archive URL another
+    machine can install; a local directory or file it cannot."""
+    assert workflows.from_direct_url(json.dumps(direct_url)) == requirement
+
+
 def test_github_workflow_passes_zizmor_and_interpolates_nothing(bot: Path) -> None:
-    assert run_cli(bot, "ci", "init", "--github").exit_code == 0
+    assert run_cli(bot, "ci", "init", "--github", "--requirement", REQUIREMENT).exit_code == 0
     workflow = bot / ".github/workflows/forktool.yml"
     text = workflow.read_text()
     for line in text.splitlines():  # nothing a forge hands in reaches a shell line
@@ -239,7 +299,7 @@ def _lint(actionlint: str, workflow: Path) -> subprocess.CompletedProcess[str]:
 
 def test_github_workflow_passes_actionlint(bot: Path, tmp_path: Path) -> None:
     actionlint = _actionlint()
-    assert run_cli(bot, "ci", "init", "--github").exit_code == 0
+    assert run_cli(bot, "ci", "init", "--github", "--requirement", REQUIREMENT).exit_code == 0
     workflow = bot / ".github/workflows/forktool.yml"
     linted = _lint(actionlint, workflow)
     assert linted.returncode == 0, linted.stdout + linted.stderr
@@ -258,7 +318,7 @@ def test_github_workflow_passes_actionlint(bot: Path, tmp_path: Path) -> None:
 def test_workflow_files_match_the_forge_schema(bot: Path, forge: str, tmp_path: Path) -> None:
     """Each file ci init writes is valid for its forge (SchemaStore's schemas, vendored in
     check-jsonschema: offline); a misspelt key in a copy is not."""
-    assert run_cli(bot, "ci", "init", f"--{forge}").exit_code == 0
+    assert run_cli(bot, "ci", "init", f"--{forge}", "--requirement", REQUIREMENT).exit_code == 0
     if forge == "github":
         files = [bot / ".github/workflows/forktool.yml"]
         schema = ["--builtin-schema", "vendor.github-workflows"]

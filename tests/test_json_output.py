@@ -100,7 +100,7 @@ def run_every_command(definition: Path) -> Outputs:
     git(definition.parent, "init", "-q", "--bare", str(remote))
     git(fork, "remote", "add", "origin", str(remote))
     runs.run("ci", "run", "--remote", "origin", "--out", str(definition.parent / "bot"), code=1)
-    runs.run("ci", "init", "--github")
+    runs.run("ci", "init", "--github", "--requirement", "forktool==0.1.0")
     runs.run("shims", "--dry-run")
     runs.run("shims")
     runs.run("leftovers")

@@ -219,7 +219,7 @@ def _decide(
         report = None
         if checked.merge is not None:
             report = collect_merge(config, checked.merge, lock, checked.patches)
-        return replace(found, status=BotStatus.ISSUE, report=report)
+        return replace(found, status=BotStatus.ISSUE, report=report, branch="", head="")
     return replace(found, status=BotStatus.PULL_REQUEST)
 
 

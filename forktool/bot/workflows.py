@@ -8,10 +8,14 @@ into a ``run:`` line; actions are pinned by full commit id.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from forktool.errors import ConfigError
 
@@ -44,20 +48,87 @@ class WorkflowFile:
     text: str
 
 
-def requirement() -> str:
-    """The pip requirement the workflow installs: this forktool's version."""
+def requirement(given: str | None = None) -> str:
+    """The pip requirement the workflow installs forktool with.
+
+    Args:
+        given: ``ci init --requirement`` (None: worked out from how this forktool was
+            installed, its PEP 610 ``direct_url.json``): installed from a package index,
+            ``forktool==<version>``; from a git URL, ``forktool @ git+<url>@<commit>``;
+            from an archive URL, ``forktool @ <url>``.
+
+    Raises:
+        ConfigError: ``given`` names another project or cannot be written into the file
+            safely; or it is None and this forktool came from a local directory or file
+            the runner cannot reach (or is not installed at all).
+    """
+    if given is not None:
+        return _checked(given)
+    hint = (
+        "pass --requirement: a pip requirement the job can install, e.g. "
+        "'forktool @ git+https://github.com/you/forktool@<commit>', or the path of a "
+        "wheel committed beside the definition ('./wheels/forktool-0.1.0-py3-none-any.whl')"
+    )
+    # a source tree's own .egg-info may come first on sys.path: the installed one says how
+    found = list(metadata.distributions(name="forktool"))
+    if not found:
+        raise ConfigError("forktool is not installed, so its version is unknown", hint)
+    direct = [text for dist in found if (text := dist.read_text("direct_url.json"))]
+    if not direct:  # from a package index
+        return f"forktool=={found[0].version}"
+    spec = from_direct_url(direct[0])
+    if spec is None:
+        url = json.loads(direct[0]).get("url") or "a local path"
+        raise ConfigError(
+            f"this forktool was installed from {url}, which the workflow's job cannot reach",
+            hint,
+        )
+    return _checked(spec)
+
+
+def from_direct_url(text: str) -> str | None:
+    """The requirement that installs, on another machine, the forktool a PEP 610
+    ``direct_url.json`` (``text``) records: a git (or other VCS) URL at its commit, or an
+    archive's URL; None for a local directory or file, or anything else."""
+    direct = json.loads(text)
+    url = str(direct.get("url", ""))
+    if not url.startswith(("https://", "http://", "ssh://")):
+        return None
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
+        return f"forktool @ {vcs['vcs']}+{url}@{vcs['commit_id']}"
+    if "archive_info" in direct:
+        return f"forktool @ {url}"
+    return None
+
+
+def _checked(spec: str) -> str:
+    """``spec`` when it installs forktool and can stand in the file's double quotes."""
+    if not spec.strip() or any(c in spec for c in '"\\$`') or not spec.isprintable():
+        raise ConfigError(
+            f"--requirement {spec!r} cannot be written into the workflow",
+            "give a pip requirement or a wheel's path without quotes, backslashes, '$' or "
+            "backticks",
+        )
     try:
-        return f"forktool=={metadata.version('forktool')}"
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
-        return "forktool"
+        name = Requirement(spec).name
+    except InvalidRequirement:
+        return spec  # a path or URL of a wheel or sdist: pip reads it as is
+    if canonicalize_name(name) != "forktool":
+        raise ConfigError(
+            f"--requirement {spec!r} installs {name}, not forktool",
+            "give a requirement of forktool, e.g. 'forktool==0.1.0' or 'forktool @ URL'",
+        )
+    return spec
 
 
-def plan(forge: Forge, root: Path, fork_path: str) -> tuple[WorkflowFile, ...]:
+def plan(forge: Forge, root: Path, fork_path: str, requirement: str) -> tuple[WorkflowFile, ...]:
     """The files of ``forge``'s workflow for the definition at ``root`` (nothing written).
 
     Args:
         fork_path: where the job clones the fork repository, relative to the definition
             (``forks/flask``: the ``[fork] path`` of the upstreams).
+        requirement: what the job installs forktool with (:func:`requirement`).
 
     Returns:
         GitHub: ``.github/workflows/forktool.yml``. GitLab: ``.gitlab/forktool.yml``, and
@@ -65,8 +136,8 @@ def plan(forge: Forge, root: Path, fork_path: str) -> tuple[WorkflowFile, ...]:
         ``include:`` line is the user's to add: :func:`gitlab_include`).
     """
     if forge == Forge.GITHUB:
-        return (WorkflowFile(".github/workflows/forktool.yml", github(fork_path)),)
-    files = [WorkflowFile(".gitlab/forktool.yml", gitlab(fork_path))]
+        return (WorkflowFile(".github/workflows/forktool.yml", github(fork_path, requirement)),)
+    files = [WorkflowFile(".gitlab/forktool.yml", gitlab(fork_path, requirement))]
     if not (root / ".gitlab-ci.yml").exists():
         files.append(WorkflowFile(".gitlab-ci.yml", gitlab_include()))
     return tuple(files)
@@ -272,10 +343,10 @@ forktool-post:
 """
 
 
-def _fill(template: str, fork_path: str) -> str:
+def _fill(template: str, fork_path: str, requirement: str) -> str:
     values = {
         "@FORK_PATH@": fork_path,
-        "@REQUIREMENT@": requirement(),
+        "@REQUIREMENT@": requirement,
         "@OUT_DIR@": OUT_DIR,
         "@CHECKOUT@": CHECKOUT,
         "@SETUP_PYTHON@": SETUP_PYTHON,
@@ -286,11 +357,11 @@ def _fill(template: str, fork_path: str) -> str:
     return template
 
 
-def github(fork_path: str) -> str:
+def github(fork_path: str, requirement: str) -> str:
     """``.github/workflows/forktool.yml``."""
-    return _fill(_GITHUB, fork_path)
+    return _fill(_GITHUB, fork_path, requirement)
 
 
-def gitlab(fork_path: str) -> str:
+def gitlab(fork_path: str, requirement: str) -> str:
     """``.gitlab/forktool.yml``: one job that runs the bot, one that posts with glab."""
-    return _fill(_GITLAB, fork_path)
+    return _fill(_GITLAB, fork_path, requirement)

@@ -38,15 +38,26 @@ def ci_group() -> None:
 @click.argument("upstream_name", metavar="[UPSTREAM]", required=False)
 @click.option("--github", "forge", flag_value="github", help="GitHub Actions (the default).")
 @click.option("--gitlab", "forge", flag_value="gitlab", help="GitLab CI.")
+@click.option(
+    "--requirement", metavar="SPEC",
+    help="What the job installs forktool with (pip): 'forktool @ git+URL@COMMIT', a wheel's "
+    "path, ... (default: as this forktool was installed, if the job can reach it).",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON.")
 @click.pass_obj
 def init_command(
-    root: Path | None, upstream_name: str | None, forge: str | None, as_json: bool
+    root: Path | None,
+    upstream_name: str | None,
+    forge: str | None,
+    requirement: str | None,
+    as_json: bool,
 ) -> None:
     """Write the workflow that runs the fork bot on a schedule; never overwrite a file.
 
     The job clones the fork repository where [fork] path says (of UPSTREAM, or of the
-    only upstream defined).
+    only upstream defined), and installs forktool as --requirement says: by default as
+    this forktool was installed (a package index: forktool==VERSION; a git URL: that
+    commit); one installed from a local directory needs --requirement.
 
     Examples:
 
@@ -54,6 +65,7 @@ def init_command(
       forktool ci init --github   .github/workflows/forktool.yml
       forktool ci init --gitlab   .gitlab/forktool.yml (+ .gitlab-ci.yml including it)
       forktool ci init --json     the files written, as JSON (docs/json.md)
+      forktool ci init --requirement 'forktool @ git+https://github.com/you/forktool@COMMIT'
     """
     definition = config_mod.definition_root(root)
     names = [upstream_name] if upstream_name else config_mod.upstream_names(definition)
@@ -66,7 +78,8 @@ def init_command(
     cfg = config_mod.load(definition, names[0])
     fork_path = os.path.relpath(cfg.fork_path, definition)
     chosen = workflows.Forge(forge or "github")
-    files = workflows.plan(chosen, definition, fork_path)
+    spec = workflows.requirement(requirement)
+    files = workflows.plan(chosen, definition, fork_path, spec)
     written = workflows.write(definition, files)
     include = chosen == workflows.Forge.GITLAB and len(files) == 1
     if as_json:

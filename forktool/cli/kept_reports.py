@@ -115,7 +115,10 @@ class Keeper:
         parents = repo.parents(result.fork)
         fork, transformed = parents if len(parents) == 2 else ("", result.transformed)
         merge = self._merge(repo, result, fork, transformed)
-        report = collect_merge(self.config, merge, previous, result.patches)
+        # computed again, but of a sync that did happen: its headline is the kept one's
+        report = replace(
+            collect_merge(self.config, merge, previous, result.patches), in_memory=False
+        )
         blobs = repo.tree_blobs(merge.tree) if merge.tree else {}
         conflicted = {e.path: blobs.get(e.path, "") for e in report.conflicts}
         reused = result.reused or ()

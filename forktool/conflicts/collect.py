@@ -296,6 +296,8 @@ class ConflictReport:
             (None: the definition names none).
         changelog: the release's changelog file the hunks' entries come from ("": none).
         outcome: how the sync ended (kept reports only, ``forktool report --release``).
+        in_memory: the merge was computed in memory and no sync stopped on it (``forktool
+            check``, the bot's issue); not in the JSON document, whose ``next_step`` says so.
     """
 
     upstream: str
@@ -313,6 +315,7 @@ class ConflictReport:
     repository: SourceRepository | None = None
     changelog: str = ""
     outcome: Outcome | None = None
+    in_memory: bool = False
 
     @property
     def conflicts(self) -> tuple[Entry, ...]:
@@ -401,7 +404,7 @@ def collect_merge(
             if entries
             else f"{merge.version} merges cleanly"
         )
-        return _report(run, entries, step)
+        return replace(_report(run, entries, step), in_memory=True)
     finally:
         repo.close()
 

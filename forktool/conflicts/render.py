@@ -119,6 +119,9 @@ def _headline(report: ConflictReport) -> str:
         conflicted = f"{paths} conflicted path{'s' if paths != 1 else ''}, " if paths else ""
         return f"{conflicted}{_ENDINGS[outcome.status]} (kept report)"
     blocking = len(report.conflicts)
+    if report.in_memory:
+        what = f"{blocking} path{'s' if blocking != 1 else ''}" if blocking else "no path"
+        return f"{what} would conflict ({_STAGES[report.stage]} computed in memory)"
     what = (
         f"{blocking} path{'s' if blocking != 1 else ''} to resolve"
         if blocking
