@@ -333,9 +333,9 @@ def in_the_way_text(path: str) -> tuple[str, str]:
     what to do), plain text for the terminal and for Markdown."""
     return (
         "a sync now would be refused",
-        f"the file {path} in the fork's checkout, which git does not track, is where the "
-        "merge writes (a file, or a directory holding one) — move it out of the way "
-        "(or commit it)",
+        f"the file {path} in the fork's checkout holds what git does not track (an "
+        "untracked or ignored file, or an edit hidden by update-index) where the merge "
+        "writes — move it out of the way (or commit it)",
     )
 
 

@@ -141,6 +141,17 @@ class Index(Commands):
         out = self.run(["ls-files", "-z", "--others", "--exclude-standard"]).stdout
         return [path.decode("utf-8", "surrogateescape") for path in out.split(b"\0") if path]
 
+    def hidden_paths(self) -> list[str]:
+        """Tracked paths git is told not to look at in the working tree (``update-index
+        --assume-unchanged`` or ``--skip-worktree``, sparse checkouts included): their
+        edits are in no ``git status``."""
+        out = self.run(["ls-files", "-v", "-z"], env={"GIT_OPTIONAL_LOCKS": "0"}).stdout
+        hidden = []
+        for entry in out.split(b"\0"):
+            if len(entry) > 2 and (entry[:1].islower() or entry[:1] == b"S"):
+                hidden.append(entry[2:].decode("utf-8", "surrogateescape"))
+        return hidden
+
     def dirty_paths(self) -> list[str]:
         """Tracked paths with uncommitted changes, staged or not (untracked are ignored).
 

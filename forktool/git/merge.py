@@ -20,6 +20,7 @@ from forktool.git.objects import BOT_EMAIL, BOT_NAME
 from forktool.git.refs import Refs
 from forktool.git.rerere import reused_paths
 from forktool.git.trees import Trees, private_index
+from forktool.git.worktree import Worktree
 from forktool.model import FileEntry
 
 _FALLBACK_USER = {
@@ -30,6 +31,10 @@ _FALLBACK_USER = {
 }
 _REFUSED_HINT = "fix what git names (untracked files in the way, a failing hook) and sync again"
 _DIFF3 = {"merge.conflictStyle": "diff3"}  # conflict markers show the base too
+
+
+#: :meth:`Merging._leading`'s answers that are no path ("" and "/" name none in git).
+_DIRECTORY, _NOTHING = "/", ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class MergeOutcome:
     tree: str = ""
 
 
-class Merging(Refs, Index, Trees):
+class Merging(Refs, Index, Trees, Worktree):
     """Merges into this checkout's branch, and the state an unfinished one leaves."""
 
     def merge_preview(
@@ -268,6 +273,34 @@ class Merging(Refs, Index, Trees):
                 f"{found!r} would be overwritten by the merge",
                 "move it out of the way (or commit it) and sync again",
             )
+        hidden = self.hidden_change_in_the_way(head, tree)
+        if hidden is not None:
+            raise RepositoryError(
+                f"git refused to merge into {self.path}: {hidden!r} holds changes git is "
+                "told not to look at (update-index --assume-unchanged or --skip-worktree), "
+                "and the merge writes it",
+                f"show them to git ('git update-index --no-assume-unchanged -- {hidden}', "
+                f"then 'git update-index --no-skip-worktree -- {hidden}'), commit or stash "
+                "them, then sync again",
+            )
+
+    def hidden_change_in_the_way(self, head: str | None, tree: str) -> str | None:
+        """The first path (from the top) the merge result ``tree`` changes from ``head``
+        that git is told not to look at (:meth:`hidden_paths`) and whose working-tree
+        content is not ``head``'s: an edit no ``git status`` shows, which git would
+        overwrite (a conflicted ``git merge`` resets such files); None if none. A path
+        with nothing there (a sparse checkout's) is no edit."""
+        hidden = set(self.hidden_paths()) if head is not None else set()
+        if not hidden:
+            return None
+        assert head is not None
+        changes = self.tree_changes(head, tree)
+        touched = sorted(path for path in hidden if path in changes)
+        now = self.worktree_blobs(touched)
+        for path in touched:
+            if now[path] not in ("", changes[path][0]):
+                return path
+        return None
 
     def file_in_the_way(self, head: str | None, tree: str) -> str | None:
         """The first working-tree file or link (path from the top) that checking out the
@@ -278,33 +311,31 @@ class Merging(Refs, Index, Trees):
         Data comes from the working tree and from the paths ``tree`` adds to ``head``.
         """
         added = sorted(self.tree_blobs(tree)) if head is None else self.added_paths(head, tree)
-        directories: set[str] = set()  # leading directories already seen to be real ones
+        leading: dict[str, str | None] = {}  # leading component -> _leading()'s answer
         for path in added:
-            found = self._in_the_way(path, head, directories)
+            found = self._in_the_way(path, head, leading)
             if found is not None:
                 return found
         return None
 
-    def _in_the_way(self, path: str, head: str | None, directories: set[str]) -> str | None:
+    def _in_the_way(
+        self, path: str, head: str | None, leading: dict[str, str | None]
+    ) -> str | None:
         """What the merge did not put there and would overwrite by writing ``path``: a
         file or link where it needs a leading directory, the file or link at ``path``, or
         a file in the directory at ``path`` (a release may turn a directory into a file:
         git removes the tracked files, then writes it), each unless ``head`` tracks it;
-        None when nothing is in the way. ``directories`` caches the leading directories
-        found real."""
+        None when nothing is in the way. ``leading`` caches the answers for leading
+        components across the paths of one merge."""
         parts = path.split("/")
         for depth in range(1, len(parts)):
-            leading = "/".join(parts[:depth])
-            if leading in directories:
+            prefix = "/".join(parts[:depth])
+            if prefix not in leading:
+                leading[prefix] = self._leading(prefix, head)
+            answer = leading[prefix]
+            if answer == _DIRECTORY:
                 continue
-            where = self.path / leading
-            if where.is_dir() and not where.is_symlink():
-                directories.add(leading)
-                continue
-            if not os.path.lexists(where):
-                return None  # nothing below it either
-            # a file or link where the merge needs a directory: git replaces it
-            return None if self._tracked(head, leading) else leading
+            return None if answer == _NOTHING else answer
         target = self.path / path
         if not target.is_dir() or target.is_symlink():
             return path if os.path.lexists(target) else None
@@ -316,6 +347,18 @@ class Merging(Refs, Index, Trees):
                 if found not in tracked:
                     return found
         return None
+
+    def _leading(self, prefix: str, head: str | None) -> str:
+        """What is at a leading component ``prefix`` of a path the merge writes:
+        ``_DIRECTORY`` (a real one: look further down), ``_NOTHING`` (nothing there, or a
+        file or link ``head`` tracks, which git replaces: nothing in the way below it), or
+        ``prefix`` itself, in the way."""
+        where = self.path / prefix
+        if where.is_dir() and not where.is_symlink():
+            return _DIRECTORY
+        if not os.path.lexists(where) or self._tracked(head, prefix):
+            return _NOTHING
+        return prefix
 
     def _tracked(self, head: str | None, pathspec: str) -> list[str]:
         """The paths of files and links ``head`` has at ``pathspec`` (taken literally)."""

@@ -53,9 +53,10 @@ class CheckResult:
             patch conflict), for the conflict report of ``check --format``; not in the
             JSON of ``check --json``.
         upstream_commit: the candidate's upstream commit (git upstreams; "" otherwise).
-        in_the_way: a file in the fork's checkout that git does not track and that the
-            merge would overwrite: a sync now would be refused until it is moved ("":
-            none, or the fork branch is not checked out there).
+        in_the_way: a file in the fork's checkout that git does not track (or whose edit
+            git is told not to look at: update-index) and that the merge would overwrite:
+            a sync now would be refused until it is moved ("": none, or the fork branch is
+            not checked out there).
     """
 
     upstream: str
@@ -150,4 +151,4 @@ def _in_the_way(
     checked_out = repo.current_branch() == config.fork_branch and repo.resolve("HEAD") == fork
     if not checked_out or repo.is_ancestor(transformed, fork):
         return ""
-    return repo.file_in_the_way(fork, merged) or ""
+    return repo.file_in_the_way(fork, merged) or repo.hidden_change_in_the_way(fork, merged) or ""
