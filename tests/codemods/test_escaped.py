@@ -34,6 +34,12 @@ REPRS = [
     ),
     # a key that is not the module's own name stays
     ("x = \"'app': <module 'flask'>\"\n", "x = \"'app': <module 'framework'>\"\n"),
+    # unquoted: structlog's own message (tests/test_packaging.py), Python 2's ImportError
+    (
+        'x = "module flask has no attribute __yolo__"\n',
+        'x = "module framework has no attribute __yolo__"\n',
+    ),
+    ('x = "No module named flask.app"\n', 'x = "No module named framework.app"\n'),
 ]
 
 ESCAPED = [
@@ -81,6 +87,8 @@ LEFT = [
     # a repr of something else
     "x = \"<Module 'flask'>\"\n",
     "x = \"my module 'flask' has no attribute\"\n",  # not Python's message: 'my module'
+    'x = "the module flask has no attribute"\n',  # prose, not the message
+    'x = "No module named flasks"\n',  # another name
     # a regex: \b is not an escape here, and \. says nothing
     "x = r'\\bflask\\b'\n",
 ]

@@ -65,6 +65,102 @@ def test_module_positions(before: str, after: str) -> None:
     check(before, after)
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (  # structlog's _frames.py: the name is assigned from frame globals, the strings
+            # from a copy of a display; the test runs in a loop further down
+            """
+            def find(extra=None):
+                ignores = tuple(["flask"] + (extra or []))
+                name = frame.f_globals.get("__name__") or "?"
+                while name.startswith(ignores):
+                    name = "?"
+            """,
+            """
+            def find(extra=None):
+                ignores = tuple(["framework"] + (extra or []))
+                name = frame.f_globals.get("__name__") or "?"
+                while name.startswith(ignores):
+                    name = "?"
+            """,
+        ),
+        (  # a module constant read in a function; == and in
+            """
+            OURS = ("flask", "flask.app")
+            def ours(mod):
+                current = mod.__dict__.get("__name__")
+                return current in OURS or current == OTHER
+            OTHER = "flask"
+            """,
+            """
+            OURS = ("framework", "framework.app")
+            def ours(mod):
+                current = mod.__dict__.get("__name__")
+                return current in OURS or current == OTHER
+            OTHER = "framework"
+            """,
+        ),
+        (  # platformdirs' test_api.py: item[0] of sys.modules' items
+            """
+            import sys
+            mods = [item for item in sys.modules.items() if item[0].startswith("flask")]
+            for name, _ in list(sys.modules.items()):
+                if name == "flask":
+                    pass
+            for key in sys.modules.keys():
+                prefix = "flask" if key else None
+                if key.startswith(prefix):
+                    pass
+            """,
+            """
+            import sys
+            mods = [item for item in sys.modules.items() if item[0].startswith("framework")]
+            for name, _ in list(sys.modules.items()):
+                if name == "framework":
+                    pass
+            for key in sys.modules.keys():
+                prefix = "framework" if key else None
+                if key.startswith(prefix):
+                    pass
+            """,
+        ),
+        (  # a module's namespace: frame stubs, exec's globals
+            'f1 = stub(f_globals={"__name__": "flask"}, f_back=None)\n',
+            'f1 = stub(f_globals={"__name__": "framework"}, f_back=None)\n',
+        ),
+        (
+            'exec(code, {"__package__": "flask", "__file__": "flask"})\n',
+            'exec(code, {"__package__": "framework", "__file__": "flask"})\n',
+        ),
+    ],
+)
+def test_strings_compared_with_a_module_name_held_in_a_name(before: str, after: str) -> None:
+    check(before, after)
+
+
+def test_names_that_hold_no_module_name_leave_their_strings() -> None:
+    # the same local name in another function; a name compared with a non-module value;
+    # a parameter (not followed to its callers); an attribute
+    unchanged(
+        """
+        def first(frame):
+            name = frame.f_globals.get("__name__")
+            return name.startswith("x")
+        def second(request):
+            name = request.args["app"]
+            return name == "flask"
+        def third(ignores):
+            return __name__.startswith(ignores)
+        def fourth(self):
+            self.ignores = ["flask"]
+            return __name__.startswith(self.ignores)
+        label = "flask"
+        ok = label == title
+        """
+    )
+
+
 def test_main_guard_and_class_names_stay() -> None:
     unchanged('if __name__ == "__main__":\n    main()\nok = type(x).__name__ == "Flask"\n')
 

@@ -80,7 +80,11 @@ from forktool.codemods.python.literals import (
     rewrite_literal,
     rewrite_literal_parts,
 )
-from forktool.codemods.python.strings import StringContexts, rename_in_context
+from forktool.codemods.python.strings import (
+    StringContexts,
+    names_may_hold_modules,
+    rename_in_context,
+)
 from forktool.codemods.python.symbols import (
     ModuleContext,
     SymbolPlan,
@@ -178,7 +182,8 @@ def _rename(
     if spans is None:
         return _transform(cst.parse_module(source), source, rename, context).code
     cut = spans.cut(names.old_name_needles(rename))
-    if cut.omitted:
+    # a string reaching a module name through a name needs the statements between them
+    if cut.omitted and not names_may_hold_modules(source, rename):
         new = _rename_cut(cut, source, rename, context)
         if new is not None:
             return new
@@ -342,7 +347,7 @@ def _transform(
         _mark_unchanged(module, module.body, needles, skip, depth=0)
     else:
         mark(needles, skip)
-    return module.visit(_Renamer(rename, plan, symbol_plan, skip, context))
+    return module.visit(_Renamer(rename, plan, symbol_plan, skip, context, source))
 
 
 def _mark_unchanged(
@@ -388,8 +393,11 @@ class _Renamer(StringContexts, cst.CSTTransformer):
         symbol_plan: SymbolPlan,
         skip: set[cst.CSTNode],
         context: ModuleContext | None,
+        source: str = "",
     ) -> None:
-        StringContexts.__init__(self, rename, in_package=bool(context and context.in_package))
+        StringContexts.__init__(
+            self, rename, in_package=bool(context and context.in_package), source=source
+        )
         cst.CSTTransformer.__init__(self)
         self.rename = rename
         self.plan = plan

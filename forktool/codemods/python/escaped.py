@@ -7,7 +7,8 @@ Two things a string's plain rules would miss:
   ``<module 'flask' from '.../flask/__init__.py'>`` (the file's package folder follows),
   a ``sys.modules`` entry printed as ``'flask': <module 'flask' ...>``,
   ``No module named 'flask'``, ``cannot import name 'X' from 'flask' (<file>)``,
-  ``module 'flask' has no attribute 'X'``;
+  ``module 'flask' has no attribute 'X'`` (the first and the last also unquoted, as
+  Python 2 and libraries that word their own messages like Python's write them);
 - **escaped renderings** (:func:`rename_escaped`): a string whose value is HTML-escaped
   (``&#x27;flask&#x27;: &lt;module &#x27;flask&#x27; ...``: entities such as ``&#x27;``,
   ``&#39;``, ``&quot;``, ``&amp;``, ``&lt;``) or holds backslash escapes as text (JSON or a
@@ -39,15 +40,16 @@ _MODULE_REPR_RE = re.compile(
     rf"<module (?P<q>['\"])(?P<name>{_NAME})(?P=q)"
     r"(?: from (?P<fq>['\"])(?P<file>[^'\"<>]*)(?P=fq))?"
 )
-#: Python's messages that name a module in quotes.
+#: Python's messages that name a module in quotes (or without, as Python 2 and libraries
+#: that copy the message word for word write it: ``module acme has no attribute X``).
 _MESSAGE_RES = (
-    re.compile(rf"No module named (?P<q>['\"])(?P<name>{_NAME})(?P=q)"),
+    re.compile(rf"No module named (?P<q>['\"]?)(?P<name>{_NAME})(?P=q)"),
     re.compile(
         rf"cannot import name (['\"]){_NAME}\1 from (?P<q>['\"])(?P<name>{_NAME})(?P=q)"
         r"(?: \((?P<file>[^()'\"<>]*)\))?"
     ),
     re.compile(
-        rf"(?:^|(?<=: )|(?<=[\n'\"(]))module (?P<q>['\"])(?P<name>{_NAME})(?P=q) has no attribute"
+        rf"(?:^|(?<=: )|(?<=[\n'\"(]))module (?P<q>['\"]?)(?P<name>{_NAME})(?P=q) has no attribute"
     ),
 )
 

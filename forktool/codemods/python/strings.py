@@ -8,6 +8,7 @@ context is known (``dist`` for ``importlib.metadata.version("flask")``, ``module
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
@@ -57,6 +58,14 @@ _PATH_CLASSES = frozenset({"Path", "PurePath", "PosixPath", "PurePosixPath"})
 _CLI_CLASS_SUFFIXES = ("Group", "Command")
 _CLI_DECORATORS = frozenset({"group", "command"})
 _EQUALITY = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn, cst.Is, cst.IsNot)
+# ``{"__name__": "acme"}``: a module's namespace (frame globals, ``exec``'s globals).
+_NAMESPACE_KEYS = frozenset({"__name__", "__package__"})
+# What a module holding a module name in one of its own names mentions.
+_FLOW_HINT = re.compile(r"__name__|__package__|__module__|sys\.modules")
+# Namespaces whose ``.get("__name__")`` is a module's name.
+_NAMESPACE_SUFFIXES = ("f_globals", "__dict__")
+# Calls that copy a display into a container: ``tuple(["acme"] + extra)``.
+_CONTAINER_CALLS = frozenset({"tuple", "list", "set", "frozenset", "sorted"})
 
 
 class StringContexts:
@@ -71,13 +80,16 @@ class StringContexts:
     full extra pass over every module.
     """
 
-    def __init__(self, rename: RenameMap, *, in_package: bool = False) -> None:
-        """``in_package``: the module belongs to an old package (its CLI is the script's)."""
+    def __init__(self, rename: RenameMap, *, in_package: bool = False, source: str = "") -> None:
+        """``in_package``: the module belongs to an old package (its CLI is the script's).
+        ``source``: the module's text, read only to tell whether a string may reach a
+        module name through a name (:meth:`visit_Module`)."""
         self.contexts: dict[cst.CSTNode, str] = {}
         self.imported: dict[str, str] = {}  # local name -> dotted name it stands for
         self.in_package = in_package
         self.tops = frozenset(old.split(".")[0] for old in rename.packages)
         self._rename_map = rename
+        self._flow_hint = names_may_hold_modules(source, rename)
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -279,13 +291,24 @@ class StringContexts:
         if _string_value(left) is None:
             self._set_path_parts(parts[::-1])
 
+    def visit_Module(self, node: cst.Module) -> None:
+        """Strings that reach a module name through the module's own names (see
+        :class:`_ModuleNameFlow`); looked for only where the text hints at it."""
+        if not self._flow_hint:
+            return
+        flow = _ModuleNameFlow()
+        node.visit(flow)
+        for string in flow.module_names():
+            self._set(string, MODULE)
+
     def visit_Dict(self, node: cst.Dict) -> None:
         """Dict displays that say what their strings are, wherever they are written.
 
         ``{"console_scripts": [...]}`` / ``{"entry_points": {...}}`` (setup keywords passed
-        through ``**extra``), logging ``dictConfig``'s ``{"loggers": {"acme": ...}}``. A
-        dict holding ``packages`` and another of setup's keywords (lxml's ``setup(**opts)``)
-        is read as setup's keywords.
+        through ``**extra``), logging ``dictConfig``'s ``{"loggers": {"acme": ...}}``, a
+        module's namespace ``{"__name__": "acme"}`` (frame globals, ``exec``). A dict
+        holding ``packages`` and another of setup's keywords (lxml's ``setup(**opts)``) is
+        read as setup's keywords.
         """
         keywords = {
             key: element.value
@@ -308,6 +331,8 @@ class StringContexts:
                 for logger in element.value.elements:
                     if isinstance(logger, cst.DictElement):
                         self._set(logger.key, MODULE)
+            elif key in _NAMESPACE_KEYS:
+                self._set(element.value, MODULE)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         """``name == "acme" or name.startswith("acme.")``: both halves name modules."""
@@ -435,6 +460,18 @@ class StringContexts:
         self._set(node.value, DOCSTRING)
 
 
+def names_may_hold_modules(source: str, rename: RenameMap) -> bool:
+    """Whether ``source`` may pass an old package's name to a module name through one of
+    its own names (:class:`_ModuleNameFlow`): it mentions a module name's source
+    (``__name__``, ``sys.modules``...) and quotes an old top-level package. A cheap test
+    on the text, so that most modules skip the extra pass (and keep the statement cut of
+    :mod:`~forktool.codemods.python.spans`, which the pass cannot look across)."""
+    return _FLOW_HINT.search(source) is not None and any(
+        f'"{top}"' in source or f"'{top}'" in source
+        for top in {old.split(".")[0] for old in rename.packages}
+    )
+
+
 def _is_module_name(node: cst.BaseExpression) -> bool:
     """``__name__``, ``__package__``, ``x.__module__``, ``x.__package__``, ``__spec__.name``,
     ``x.__name__`` (a module's, or else a class's: then the value is not a module path
@@ -453,7 +490,200 @@ def _is_module_name(node: cst.BaseExpression) -> bool:
             return True
         dotted = get_full_name_for_node(node) or ""
         return dotted.endswith("__spec__.name") or dotted.endswith("__spec__.parent")
+    if (  # frame.f_globals.get("__name__"), globals().get("__name__"), mod.__dict__.get(...)
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "get"
+        and node.args
+        and _string_value(node.args[0].value) in _NAMESPACE_KEYS
+    ):
+        namespace = node.func.value
+        if isinstance(namespace, cst.Call):
+            return get_full_name_for_node(namespace.func) in ("globals", "vars")
+        return (get_full_name_for_node(namespace) or "").endswith(_NAMESPACE_SUFFIXES)
     return False
+
+
+_Scope = tuple[int, ...]
+
+
+class _ModuleNameFlow(cst.CSTVisitor):
+    """Strings that reach a module name through names the module binds.
+
+    ``name = frame.f_globals.get("__name__") or "?"`` makes ``name`` hold a module name
+    (one of its assignments does); ``ignores = tuple(["acme"] + extra)`` followed by
+    ``name.startswith(ignores)`` (or ``name == ignored``, ``name in ignores``) makes the
+    strings ``ignores`` is built from module names. Loop variables over ``sys.modules``
+    (its keys; ``item[0]`` of its items) hold module names too. Names are resolved
+    lexically: in the function that reads them, else in the functions around it, else
+    in the module (``global`` statements and reassignment order are not followed).
+    """
+
+    def __init__(self) -> None:
+        self._scope: _Scope = ()
+        self._assigned: dict[tuple[_Scope, str], list[tuple[cst.BaseExpression, _Scope]]] = {}
+        self._keys: set[tuple[_Scope, str]] = set()  # bound to sys.modules' keys
+        self._items: set[tuple[_Scope, str]] = set()  # bound to its (name, module) pairs
+        # (module name side, strings side, scope) of each test seen
+        self._tests: list[tuple[cst.BaseExpression, cst.BaseExpression, _Scope]] = []
+
+    def module_names(self) -> list[cst.BaseExpression]:
+        """The string literals found to hold module names."""
+        found: list[cst.BaseExpression] = []
+        for name_side, strings_side, scope in self._tests:
+            if self._holds_module(name_side, scope, set()):
+                found.extend(self._strings(strings_side, scope, set()))
+        return found
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scope = (*self._scope, id(node))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scope = self._scope[:-1]
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.AddAssign):
+            self._bind(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loop(node.target, node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._loop(node.target, node.iter)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "startswith"
+            and node.args
+        ):
+            self._tests.append((node.func.value, node.args[0].value, self._scope))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for target in node.comparisons:
+            if isinstance(target.operator, _EQUALITY):
+                self._tests.append((left, target.comparator, self._scope))
+                self._tests.append((target.comparator, left, self._scope))
+            left = target.comparator
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._assigned.setdefault((self._scope, target.value), []).append((value, self._scope))
+
+    def _loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        """``for name in sys.modules``, ``for name, module in sys.modules.items()``,
+        ``[item for item in sys.modules.items()]`` (possibly through ``list(...)``)."""
+        while (
+            isinstance(iterable, cst.Call)
+            and get_full_name_for_node(iterable.func) in _CONTAINER_CALLS
+            and iterable.args
+        ):
+            iterable = iterable.args[0].value
+        spelled = get_full_name_for_node(
+            iterable.func if isinstance(iterable, cst.Call) else iterable
+        )
+        if spelled in ("sys.modules", "sys.modules.keys") and isinstance(target, cst.Name):
+            self._keys.add((self._scope, target.value))
+        elif spelled == "sys.modules.items":
+            if isinstance(target, cst.Name):
+                self._items.add((self._scope, target.value))
+            elif isinstance(target, (cst.Tuple, cst.List)) and target.elements:
+                first = target.elements[0].value
+                if isinstance(first, cst.Name):
+                    self._keys.add((self._scope, first.value))
+
+    @staticmethod
+    def _lookup(scope: _Scope) -> Iterator[_Scope]:
+        """The scopes a name read in ``scope`` may be bound in: innermost first."""
+        for depth in range(len(scope), -1, -1):
+            yield scope[:depth]
+
+    def _holds_module(
+        self, node: cst.BaseExpression, scope: _Scope, seen: set[tuple[_Scope, str]]
+    ) -> bool:
+        if _is_module_name(node):
+            return True
+        if isinstance(node, cst.BooleanOperation):
+            return self._holds_module(node.left, scope, seen) or self._holds_module(
+                node.right, scope, seen
+            )
+        if isinstance(node, cst.IfExp):
+            return self._holds_module(node.body, scope, seen) or self._holds_module(
+                node.orelse, scope, seen
+            )
+        if (  # item[0] of sys.modules.items()
+            isinstance(node, cst.Subscript)
+            and isinstance(node.value, cst.Name)
+            and len(node.slice) == 1
+            and isinstance(node.slice[0].slice, cst.Index)
+            and isinstance(node.slice[0].slice.value, cst.Integer)
+            and node.slice[0].slice.value.value == "0"
+        ):
+            return any((where, node.value.value) in self._items for where in self._lookup(scope))
+        if not isinstance(node, cst.Name):
+            return False
+        for where in self._lookup(scope):
+            key = (where, node.value)
+            if key in self._keys:
+                return True
+            if key in self._assigned:
+                if key in seen:
+                    return False
+                seen.add(key)
+                return any(
+                    self._holds_module(value, bound_in, seen)
+                    for value, bound_in in self._assigned[key]
+                )
+        return False
+
+    def _strings(
+        self, node: cst.BaseExpression, scope: _Scope, seen: set[tuple[_Scope, str]]
+    ) -> list[cst.BaseExpression]:
+        """The string literals ``node`` is built from: displays, ``+``, ``or``, conditional
+        expressions, ``tuple(...)``-like copies and the names assigned from them."""
+        if isinstance(node, _STRING_NODES):
+            return [node]
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return [
+                found
+                for element in node.elements
+                for found in self._strings(element.value, scope, seen)
+            ]
+        if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)) and (
+            isinstance(node, cst.BooleanOperation) or isinstance(node.operator, cst.Add)
+        ):
+            return self._strings(node.left, scope, seen) + self._strings(node.right, scope, seen)
+        if isinstance(node, cst.IfExp):
+            return self._strings(node.body, scope, seen) + self._strings(node.orelse, scope, seen)
+        if (
+            isinstance(node, cst.Call)
+            and get_full_name_for_node(node.func) in _CONTAINER_CALLS
+            and len(node.args) == 1
+        ):
+            return self._strings(node.args[0].value, scope, seen)
+        if not isinstance(node, cst.Name):
+            return []
+        for where in self._lookup(scope):
+            key = (where, node.value)
+            if key in self._assigned:
+                if key in seen:
+                    return []
+                seen.add(key)
+                return [
+                    found
+                    for value, bound_in in self._assigned[key]
+                    for found in self._strings(value, bound_in, seen)
+                ]
+        return []
 
 
 def _is_object_name(node: cst.BaseExpression) -> bool:
