@@ -20,6 +20,7 @@ import textwrap
 import time
 import tomllib
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from forktool import shims
 from forktool.errors import ForktoolError
 from forktool.model import FileEntry, RenameMap
 from forktool.records import state
+from forktool.shims import planning
 from tests.helpers import build_file_tree
 
 RENAME = RenameMap(
@@ -444,6 +446,76 @@ def _next_release(fork: Path) -> None:
     (fork / "src" / "acme" / "wrappers.py").write_text("class Request:\n    pass\n")
     app = fork / "src" / "acme" / "app.py"
     app.write_text(app.read_text() + "\n\ndef _helper():\n    return 1\n")
+
+
+#: Paths opened while an audit hook records them (``open`` audit events); None: not
+#: recording. Audit hooks cannot be removed, so one hook serves every test.
+_OPENED: list[str] | None = None
+
+
+def _record_open(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _OPENED is not None and isinstance(args[0], str | Path):
+        _OPENED.append(os.fspath(args[0]))
+
+
+sys.addaudithook(_record_open)
+
+
+def _opened_while(action: Callable[[], object]) -> set[str]:
+    """The paths ``action`` opened (files, as the ``open`` audit event names them)."""
+    global _OPENED
+    _OPENED = []
+    try:
+        action()
+        return {os.path.realpath(path) for path in _OPENED}
+    finally:
+        _OPENED = None
+
+
+def test_stat_hints_spare_reading_unchanged_files_and_give_the_same_shim(
+    tmp_path: Path, fork: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(planning, "_SETTLED_NS", 0)  # known by stat at once
+    out, memo, keys, stats = tmp_path / "out", state.StubMemo({}), {}, {}
+
+    def generate(version: str) -> shims.ShimResult:
+        plan = shims.plan(fork, RENAME, version, memo=memo, mapper=_mapper, module_keys=keys)
+        return shims.write(plan, out, stats)
+
+    generate("2.0.1")
+    assert stats and keys  # every file written, every module read, noted
+    _next_release(fork)
+    opened = _opened_while(lambda: generate("2.0.2"))
+    source = out / "OldPkg-shim"
+    unchanged_stub = os.path.realpath(source / "oldpkg" / "sansio" / "app.pyi")
+    unchanged_module = os.path.realpath(fork / "src" / "acme" / "sansio" / "app.py")
+    changed_module = os.path.realpath(fork / "src" / "acme" / "app.py")
+    assert unchanged_stub not in opened and unchanged_module not in opened
+    assert changed_module in opened  # changed since: read, its stub rewritten
+    assert "def _helper" not in (fork / "src" / "acme" / "sansio" / "app.py").read_text()
+    assert "_helper" in (source / "oldpkg" / "app.pyi").read_text()
+    shims.generate(fork, RENAME, "2.0.2", tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+
+
+def test_a_stat_hint_never_hides_an_edit(tmp_path: Path, fork: Path) -> None:
+    out, stats = tmp_path / "out", {}
+    shims.write(shims.plan(fork, RENAME, "2.0.1"), out, stats)
+    stub = out / "OldPkg-shim" / "oldpkg" / "sansio" / "app.pyi"
+    before = stub.stat()
+    text = stub.read_text()
+    stub.write_text(text.replace("from", "FROM", 1))  # same size, same mtime below
+    os.utime(stub, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = _files(out)
+    with pytest.raises(shims.ShimError, match="edited since"):
+        shims.write(shims.plan(fork, RENAME, "2.0.1"), out, stats)
+    assert _files(out) == edited
+
+
+def _mapper(
+    function: Callable[[bytes, str], list[str]], files: Sequence[tuple[bytes, str]]
+) -> list[list[str]]:
+    return [function(data, path) for data, path in files]
 
 
 #: Files of the user's in the output directory: at its top, in the source tree (pip's

@@ -22,6 +22,7 @@ from forktool.patches import apply
 from forktool.patches.memo import CodemodMemo
 from forktool.patches.series import PatchFile, Series
 from forktool.records import state
+from forktool.shims import planning
 from tests.conftest import CORE_V1, PYPROJECT
 from tests.helpers import git, git_init, run_cli, write_definition
 from tests.indexserver import IndexServer
@@ -286,6 +287,11 @@ def _outcome(root: Path, results: list[dict[str, object]]) -> dict[str, object]:
         "lock": lock,
         "leftovers": json.loads((state_dir / "mypkg.leftovers.json").read_text()),
         "health": json.loads((state_dir / "mypkg.series.json").read_text()),
+        "shim": {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted((root / "forks" / "mypkg.shim").rglob("*"))
+            if path.is_file()
+        },
     }
 
 
@@ -303,7 +309,11 @@ def test_syncs_are_the_same_with_and_without_shortcuts(
 ) -> None:
     fast = _definition(tmp_path / "fast", releases)
     slow = _definition(tmp_path / "slow", releases)
+    # the shim's modules are known by their stat at once, not 2 s after they changed
+    monkeypatch.setattr(planning, "_SETTLED_NS", 0)
     fast_results = _sync_all(fast, "1.0", "1.1", "1.2")
+    memo = json.loads(state.stub_memo_path(GitRepo(fast / "forks" / "mypkg")).read_text())
+    assert len(memo["module_keys"]) > 10  # used by the 1.2 sync
     monkeypatch.setenv(perf.NO_SHORTCUTS_ENV, "1")
     slow_results = _sync_all(slow, "1.0", "1.1", "1.2")
     assert _outcome(fast, fast_results) == _outcome(slow, slow_results)

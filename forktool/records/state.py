@@ -88,6 +88,52 @@ def read_stub_memo(path: Path) -> dict[str, list[str]]:
     return {}
 
 
+def shim_stats_path(repo: GitRepo) -> Path:
+    """The stat of each shim file as the last sync's shim write left it (see
+    :func:`forktool.shims.write`); safe to delete at any time."""
+    return state_dir(repo) / "cache" / "shim-stats.json"
+
+
+def read_shim_stats(path: Path, out_dir: Path) -> dict[str, tuple[int, int, int, int]]:
+    """The shim stats at ``path`` when they were written for ``out_dir``; empty when
+    missing, for another directory or not well formed (only a cache)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        stats = data.get("stats") if data.get("schema") == 1 else None
+        if data.get("out") == str(out_dir) and isinstance(stats, dict):
+            return {
+                str(rel): (value[0], value[1], value[2], value[3])
+                for rel, value in stats.items()
+                if isinstance(value, list)
+                and len(value) == 4
+                and all(type(number) is int for number in value)
+            }
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+    return {}
+
+
+def read_module_keys(path: Path) -> dict[str, tuple[int, int, int, int, str]]:
+    """The stub memo's module keys by stat (``module_keys``: path -> size, mtime_ns,
+    ctime_ns, inode, memo key; see :func:`forktool.shims.plan`); empty when missing or
+    not well formed (only a cache)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        keys = data.get("module_keys") if data.get("schema") == 1 else None
+        if isinstance(keys, dict):
+            return {
+                str(rel): (value[0], value[1], value[2], value[3], value[4])
+                for rel, value in keys.items()
+                if isinstance(value, list)
+                and len(value) == 5
+                and all(type(number) is int for number in value[:4])
+                and isinstance(value[4], str)
+            }
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+    return {}
+
+
 def kept_report_path(repo: GitRepo, name: str, version: str) -> Path:
     """Where the kept conflict report of the sync of ``name`` ``version`` is (see
     :mod:`forktool.conflicts.kept`): ``reports/<name>/<version>.json``."""
@@ -133,13 +179,14 @@ def _fork_state(config: UpstreamConfig) -> Path | None:
     return state_dir(repo) if repo else None
 
 
-def write_json(path: Path, data: dict[str, Any], *, lines: str = "") -> None:
+def write_json(path: Path, data: dict[str, Any], *, lines: str = "", compact: bool = False) -> None:
     """Write ``data`` as JSON atomically (temporary file, then rename): a process killed
     while writing leaves the old file or the new one, never half of one.
 
     Args:
         lines: the key of a long list in ``data`` written one item per line (json's C
             encoder, which ``indent`` turns off, is several times faster); "": none.
+        compact: all on one line, by json's C encoder (caches no one reads).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -150,7 +197,7 @@ def write_json(path: Path, data: dict[str, Any], *, lines: str = "") -> None:
         marker = f'"{lines}": []'
         text = head.replace(marker, f'"{lines}": [\n  {body}\n ]' if items else marker, 1)
     else:
-        text = json.dumps(data, indent=1)
+        text = json.dumps(data, separators=(",", ":")) if compact else json.dumps(data, indent=1)
     tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
 

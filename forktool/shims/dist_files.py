@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 import tomlkit
 
 from forktool.shims.model import GENERATED, ShimPlan
@@ -89,7 +87,8 @@ def _pyproject(shim: ShimPlan) -> str:
     if shim.gui_scripts:
         project["gui-scripts"] = dict(sorted(shim.gui_scripts.items()))
     doc["project"] = project
-    packages = sorted({str(PurePosixPath(path).parent).replace("/", ".") for path in shim.files})
+    # the parent folder of each file (str.rpartition: PurePosixPath is slow on 50,000 files)
+    packages = sorted({(path.rpartition("/")[0] or ".").replace("/", ".") for path in shim.files})
     doc["tool"] = {
         "setuptools": {
             "packages": packages,

@@ -7,7 +7,9 @@ Reads the fork tree through :mod:`~forktool.shims.fork_tree` and
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
@@ -17,9 +19,14 @@ from packaging.version import InvalidVersion, Version
 from forktool.model import RenameMap, Tree
 from forktool.shims.fork_metadata import ForkMetadata
 from forktool.shims.fork_tree import Source, package_modules
-from forktool.shims.model import ShimError, ShimPlan
+from forktool.shims.model import ShimError, ShimPlan, stat_hint
 from forktool.shims.runtime import runtime_source
-from forktool.shims.stubs import Mapper, fill_memo, stub, stub_path
+from forktool.shims.stubs import Mapper, fill_memo, memo_key, stub, stub_of_names, stub_path
+
+#: A module's stat and memo key: size, mtime_ns, ctime_ns, inode, key.
+ModuleKey = tuple[int, int, int, int, str]
+#: How long (ns) a file must have been left alone before its stat stands for its content.
+_SETTLED_NS = 2_000_000_000
 
 
 def plan(
@@ -30,6 +37,7 @@ def plan(
     shim_version: str | None = None,
     memo: MutableMapping[str, list[str]] | None = None,
     mapper: Mapper | None = None,
+    module_keys: MutableMapping[str, ModuleKey] | None = None,
 ) -> ShimPlan:
     """Compute the shim for one fork distribution. Reads ``fork_tree``, writes nothing.
 
@@ -45,6 +53,10 @@ def plan(
         memo: private names of modules by content, see :func:`~forktool.shims.stubs.stub`.
         mapper: reads the modules the memo lacks all at once (see
             :func:`~forktool.shims.stubs.fill_memo`); None: one after the other.
+        module_keys: with ``memo``, for a checkout on disk: each module's memo key by its
+            path and stat, as an earlier plan read it (:func:`module_key`); a module
+            whose stat is unchanged and whose key the memo holds is not read. Updated
+            with the modules read now.
 
     Raises:
         ShimError: a version is not a PEP 440 version, the fork declares another version,
@@ -86,13 +98,14 @@ def plan(
     aliases = dict(sorted(packages.items()))
     files: dict[str, bytes] = {}
     aliased: list[str] = []
-    stubbed = {  # real modules (not namespace packages): a stub re-exports their names
-        path: source.read(path)
+    stubbed = [  # real modules (not namespace packages): a stub re-exports their names
+        path
         for new_module, path in modules.items()
         if path and new_module.rpartition(".")[2] != "__main__"
-    }
+    ]
+    known, read = _read_modules(source, stubbed, memo, module_keys)
     if memo is not None and mapper is not None:
-        fill_memo([(data, path) for path, data in stubbed.items()], memo, mapper)
+        fill_memo([(data, path) for path, data in read.items()], memo, mapper)
     for new_module, path in sorted(modules.items()):
         if new_module.rpartition(".")[2] == "__main__":
             continue  # not aliased: "python -m old" runs the fork's file as __main__
@@ -100,7 +113,12 @@ def plan(
         aliased.append(old_module)
         if path:
             path_out = stub_path(old_module, path, aliases)
-            files[path_out] = stub(new_module, stubbed[path], path, memo).encode()
+            if path in known:
+                assert memo is not None
+                text = stub_of_names(new_module, memo.get(known[path]) or ())
+            else:
+                text = stub(new_module, read[path], path, memo)
+            files[path_out] = text.encode()
     for old in aliases:
         pkg_dir = old.replace(".", "/")
         files[f"{pkg_dir}/__init__.py"] = runtime_source(old, aliases).encode()
@@ -128,6 +146,48 @@ def plan(
         missing_packages=tuple(missing),
         warnings=tuple(warnings),
     )
+
+
+def _read_modules(
+    source: Source,
+    paths: list[str],
+    memo: MutableMapping[str, list[str]] | None,
+    module_keys: MutableMapping[str, ModuleKey] | None,
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The modules of ``paths``: (path -> memo key of those that need not be read, path
+    -> content of the others). A module need not be read when it is on disk with the
+    stat ``module_keys`` recorded and ``memo`` holds its key; the others' keys are
+    recorded in ``module_keys`` (:func:`module_key`) as they are read."""
+    if memo is None or module_keys is None or source.root is None:
+        return {}, {path: source.read(path) for path in paths}
+    known: dict[str, str] = {}
+    read: dict[str, bytes] = {}
+    now = time.time_ns()
+    root = os.fspath(source.root)
+    for path in paths:
+        where = os.path.join(root, path)  # os.path: pathlib is slow on 50,000 files
+        found = os.stat(where)  # a module may be a link: its target counts
+        hint = module_keys.get(path)
+        if hint is not None and hint[:4] == stat_hint(found) and hint[4] in memo:
+            known[path] = hint[4]
+            continue
+        with open(where, "rb") as stream:
+            read[path] = data = stream.read()
+        recorded = module_key(found, path, data, now)
+        if recorded is not None:
+            module_keys[path] = recorded
+        else:
+            module_keys.pop(path, None)
+    return known, read
+
+
+def module_key(found: os.stat_result, path: str, data: bytes, now: int) -> ModuleKey | None:
+    """What :func:`plan` records of a module it read: its stat (taken before reading) and
+    memo key; None for a file changed less than :data:`_SETTLED_NS` before ``now`` (ns),
+    whose next change could keep its times (git's "racily clean" entries)."""
+    if found.st_ctime_ns > now - _SETTLED_NS or found.st_mtime_ns > now - _SETTLED_NS:
+        return None
+    return (*stat_hint(found), memo_key(data, path))
 
 
 def default_shim_version(fork_version: str, fork_distribution: str) -> str:

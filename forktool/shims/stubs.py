@@ -49,16 +49,22 @@ def stub(
             added to (the caller may keep it between runs: parsing every module of a big
             package takes a second).
     """
-    lines = [
-        f"# {GENERATED}: the types of {new_module}, under the old name.",
-        f"from {new_module} import *",
-    ]
     key = memo_key(source, path)
     names = memo.get(key) if memo is not None else None
     if names is None:
         names = private_names(source, path)
         if memo is not None:
             memo[key] = names
+    return stub_of_names(new_module, names)
+
+
+def stub_of_names(new_module: str, names: Iterable[str]) -> str:
+    """The ``.pyi`` text re-exporting ``new_module`` and its private ``names``, in order
+    (what :func:`stub` writes once it knows them)."""
+    lines = [
+        f"# {GENERATED}: the types of {new_module}, under the old name.",
+        f"from {new_module} import *",
+    ]
     lines += [f"from {new_module} import {name} as {name}" for name in names]
     return "\n".join(lines) + "\n"
 

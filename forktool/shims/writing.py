@@ -21,8 +21,9 @@ import fcntl
 import io
 import os
 import shutil
+import stat
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,19 +33,30 @@ from packaging.utils import canonicalize_name
 from forktool.shims import manifest
 from forktool.shims.dist_files import source_files
 from forktool.shims.manifest import Record, sha256
-from forktool.shims.model import GENERATED, ShimError, ShimPlan, ShimResult
+from forktool.shims.model import (
+    GENERATED,
+    ShimError,
+    ShimPlan,
+    ShimResult,
+    StatHint,
+    stat_hint,
+)
 from forktool.shims.wheel import GENERATOR, wheel_bytes
 
 
 @dataclass(frozen=True)
 class _Changes:
-    """What a write does: files to (re)write and stale generated files to delete."""
+    """What a write does: files to (re)write and stale generated files to delete; and the
+    stat hints of the wanted files that already hold what is wanted."""
 
     writes: tuple[str, ...]
     deletes: tuple[str, ...]
+    stats: Mapping[str, StatHint]
 
 
-def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
+def write(
+    shim: ShimPlan, out_dir: Path, stats: MutableMapping[str, StatHint] | None = None
+) -> ShimResult:
     """Write the shim's source tree and wheel below ``out_dir`` (created if needed).
 
     Generated files of an earlier write (recorded in ``out_dir/.forktool-shim.json``
@@ -57,6 +69,11 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
     Args:
         shim: the plan, from :func:`forktool.shims.plan`.
         out_dir: the output directory (``[shim] out``, ``--out``, ``forks/<name>.shim``).
+        stats: the stat of each file (path relative to ``out_dir``) as an earlier write
+            left or found it, kept by the caller between writes: a file whose recorded
+            digest is already the one wanted and whose stat is unchanged is not read (it
+            is not touched either: replacing or deleting a file always reads it and
+            checks its digest). Updated in place with this write's files.
 
     Returns:
         where the source tree and the wheel are.
@@ -77,19 +94,25 @@ def write(shim: ShimPlan, out_dir: Path) -> ShimResult:
             records = manifest.read(out_dir)
             record = (records or {}).get(_key(shim))
             wanted = _wanted(shim)
+            digests = {rel: sha256(data) for rel, data in wanted.items()}
             owned = record.files if record is not None else _legacy_owned(shim, out_dir)
             _check_wheel(out_dir, shim, wanted, owned)
-            changes = _changes(out_dir, wanted, owned)
+            hints = stats if stats is not None and record and not record.writing else {}
+            changes = _changes(out_dir, wanted, digests, owned, hints)
             staging = _staging(shim, out_dir)
             finished = (
                 record is not None
                 and not record.writing
-                and record.files == {rel: {sha256(data)} for rel, data in wanted.items()}
+                and record.files == {rel: {digest} for rel, digest in digests.items()}
                 and not os.path.lexists(staging)
             )
             if finished and not changes.writes and not changes.deletes:
+                _remember(stats, changes.stats)
                 return result
-            _apply(out_dir, shim, dict(records or {}), owned, wanted, changes)
+            _apply(out_dir, shim, dict(records or {}), owned, digests, wanted, changes)
+            if stats is not None:
+                written = {rel: stat_hint(os.lstat(out_dir / rel)) for rel in changes.writes}
+                _remember(stats, {**changes.stats, **written})
     except OSError as exc:
         raise ShimError(
             f"cannot write the shim to {out_dir}: {exc.strerror or exc}",
@@ -118,12 +141,13 @@ def _apply(
     shim: ShimPlan,
     records: dict[str, Record],
     owned: Mapping[str, frozenset[str]],
+    new: Mapping[str, str],
     wanted: Mapping[str, bytes],
     changes: _Changes,
 ) -> None:
-    """Carry out ``changes``, recording them in the manifest first (see the module doc)."""
+    """Carry out ``changes``, recording them in the manifest first (see the module doc);
+    ``new``: the sha256 of each file of ``wanted``."""
     key = _key(shim)
-    new = {rel: sha256(data) for rel, data in wanted.items()}
     pending = {rel: owned.get(rel, frozenset()) | {digest} for rel, digest in new.items()}
     pending.update({rel: owned[rel] for rel in changes.deletes})
     records[key] = Record(pending, writing=True)
@@ -150,10 +174,26 @@ def _apply(
     manifest.write(out_dir, records)
 
 
+def _remember(stats: MutableMapping[str, StatHint] | None, found: Mapping[str, StatHint]) -> None:
+    """Make ``stats`` hold exactly ``found`` (the files as this write left them)."""
+    if stats is not None:
+        stats.clear()
+        stats.update(found)
+
+
 def _changes(
-    out_dir: Path, wanted: Mapping[str, bytes], owned: Mapping[str, frozenset[str]]
+    out_dir: Path,
+    wanted: Mapping[str, bytes],
+    digests: Mapping[str, str],
+    owned: Mapping[str, frozenset[str]],
+    hints: Mapping[str, StatHint],
 ) -> _Changes:
     """What to write and delete so ``out_dir`` holds ``wanted``, touching only ``owned``.
+
+    A file whose one recorded digest is the one wanted (``digests``) and whose stat is
+    its hint in ``hints`` is taken as holding it without being read: it is neither
+    rewritten nor deleted, so nothing rests on the hint (a file to be replaced or deleted
+    is always read, and its digest checked).
 
     Raises:
         ShimError: an owned file was edited (its digest is not a recorded one), or
@@ -173,6 +213,8 @@ def _changes(
     deleted = set(deletes)
     writes: list[str] = []
     parents: dict[str, str] = {}
+    stats: dict[str, StatHint] = {}
+    top = os.fspath(out_dir)
     for rel, data in wanted.items():
         blocker = _blocking_parent(out_dir, rel, parents)
         if blocker is not None:
@@ -181,13 +223,20 @@ def _changes(
             elif blocker in deleted:
                 writes.append(rel)
             continue
-        path = out_dir / rel
-        if not os.path.lexists(path):
+        where = os.path.join(top, rel)  # os.path: pathlib is slow on 50,000 files
+        try:
+            found = os.lstat(where)
+        except FileNotFoundError:
             writes.append(rel)
-        elif path.is_symlink() or not path.is_file():
-            in_way.append(rel)
-        elif (current := path.read_bytes()) == data:
             continue
+        if not stat.S_ISREG(found.st_mode):
+            in_way.append(rel)
+            continue
+        hint = stat_hint(found)
+        if hints.get(rel) == hint and owned.get(rel) == frozenset({digests[rel]}):
+            stats[rel] = hint  # as forktool left it, and what is wanted: not read
+        elif (current := _read(where)) == data:
+            stats[rel] = hint
         elif rel not in owned:
             in_way.append(rel)
         elif sha256(current) in owned[rel]:
@@ -208,7 +257,12 @@ def _changes(
             "forktool only replaces files it generated: move it away, or write the shim "
             "elsewhere ([shim] out in the upstream definition, or --out)",
         )
-    return _Changes(tuple(writes), tuple(deletes))
+    return _Changes(tuple(writes), tuple(deletes), stats)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 def _blocking_parent(out_dir: Path, rel: str, seen: dict[str, str]) -> str | None:

@@ -240,8 +240,13 @@ def _refresh_shim(
     """
     if not config.rename.distributions or config.shim_out is None:
         return ShimOutcome(note="no [rename.distributions]: no shim generated")
-    memo_path = state.stub_memo_path(open_fork(config, f"run 'forktool sync {config.name}'"))
+    repo = open_fork(config, f"run 'forktool sync {config.name}'")
+    memo_path = state.stub_memo_path(repo)
     memo = state.StubMemo(state.read_stub_memo(memo_path))
+    # modules and shim files known unchanged by their stat are not read (shortcuts)
+    module_keys = state.read_module_keys(memo_path) if perf.shortcuts() else None
+    stats_path = state.shim_stats_path(repo)
+    stats = state.read_shim_stats(stats_path, config.shim_out) if perf.shortcuts() else None
     try:
         plan = shims.plan(
             config.fork_path,
@@ -250,11 +255,17 @@ def _refresh_shim(
             shim_version=config.shim_version,
             memo=memo,
             mapper=_in_workers,
+            module_keys=module_keys,
         )
-        state.write_json(memo_path, {"schema": 1, "private_names": memo.used})
+        kept = {path: key for path, key in (module_keys or {}).items() if key[4] in memo.used}
+        memo_data = {"schema": 1, "private_names": memo.used, "module_keys": kept}
+        state.write_json(memo_path, memo_data, compact=True)
         if only_if_missing and shims.is_complete(plan, config.shim_out):
             return ShimOutcome(config.shim_out / plan.wheel_name)
-        result = shims.write(plan, config.shim_out)
+        result = shims.write(plan, config.shim_out, stats)
+        if stats is not None:
+            out = str(config.shim_out)
+            state.write_json(stats_path, {"schema": 1, "out": out, "stats": stats}, compact=True)
     except ForktoolError as exc:
         hint = f" — {exc.hint}" if exc.hint else ""
         return ShimOutcome(note=f"shim not generated: {exc.message}{hint}")
